@@ -1,0 +1,18 @@
+# Turns the files in ASSETS (name=path pairs) into OUT, a C file of byte
+# arrays, so that the default stylesheets are compiled into quire.
+set(code "/* Generated from assets/ by cmake/embed.cmake: do not edit. */\n#include <stddef.h>\n")
+string(REPLACE "|" ";" ASSETS "${ASSETS}")
+foreach(pair IN LISTS ASSETS)
+  string(REPLACE "=" ";" parts "${pair}")
+  list(GET parts 0 name)
+  list(GET parts 1 path)
+  file(READ "${path}" hex HEX)
+  string(LENGTH "${hex}" n)
+  math(EXPR len "${n} / 2")
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
+  string(REGEX REPLACE "(0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,)" "\\1\n" bytes "${bytes}")
+  string(APPEND code "const unsigned char asset_${name}[] = {\n${bytes}0x00 };\n")
+  string(APPEND code "const size_t asset_${name}_len = ${len};\n")
+endforeach()
+file(WRITE "${OUT}.tmp" "${code}")
+file(COPY_FILE "${OUT}.tmp" "${OUT}" ONLY_IF_DIFFERENT)

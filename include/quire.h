@@ -1,0 +1,58 @@
+/* quire.h: the public interface of libquire, which binds a folder of Markdown
+ * essays into an EPUB 3 book and a single-file offline HTML archive. */
+#ifndef QUIRE_H
+#define QUIRE_H
+
+#include <stdio.h>
+
+#define QUIRE_VERSION "0.1.0"
+
+/* Output formats, combinable. */
+enum quire_format {
+	QUIRE_EPUB = 1 << 0,
+	QUIRE_HTML = 1 << 1,
+	QUIRE_ALL = QUIRE_EPUB | QUIRE_HTML
+};
+
+/* Exit statuses, the worst one seen wins. */
+enum quire_status {
+	QUIRE_OK = 0,      /* built, possibly with warnings */
+	QUIRE_EINPUT = 1,  /* the content has errors: nothing written */
+	QUIRE_EUSAGE = 2,  /* bad command line */
+	QUIRE_ESYSTEM = 3  /* I/O or other system failure: nothing replaced */
+};
+
+struct quire_options {
+	const char *src;        /* content folder (default "content") */
+	const char *out;        /* output folder; NULL: check only, write nothing */
+	unsigned formats;       /* enum quire_format */
+	int drafts;             /* include essays with draft: true */
+	int strict;             /* warnings count as errors */
+	const char *release;    /* overrides collection.yaml's version */
+	int has_epoch;          /* epoch below is set (SOURCE_DATE_EPOCH) */
+	long long epoch;
+	/* Called once for every file written, after it is in place. */
+	void (*on_output)(const char *path, void *arg);
+	void *arg;
+};
+
+struct quire_diag;
+
+/* A diagnostics sink: messages are kept, then printed sorted by file and
+ * line with quire_diag_flush().  color: use ANSI colours. */
+struct quire_diag *quire_diag_new(int color);
+void quire_diag_free(struct quire_diag *);
+/* Prints every message and a closing count to fp; returns the error count. */
+size_t quire_diag_flush(struct quire_diag *, FILE *fp);
+size_t quire_diag_errors(const struct quire_diag *);
+size_t quire_diag_warnings(const struct quire_diag *);
+
+/* Loads, renders and links the collection in opt->src, then writes the
+ * requested formats into opt->out (nothing when out is NULL or on any
+ * error).  Returns an enum quire_status. */
+int quire_build(const struct quire_options *opt, struct quire_diag *d);
+
+/* Releases what the Markdown and XML libraries keep for the process. */
+void quire_cleanup(void);
+
+#endif

@@ -1,0 +1,149 @@
+/* The build as a whole: runs the stages in order over the book model, then
+ * the writers in the table below, and hands the results to write.c only
+ * when no stage reported an error. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libxml/parser.h>
+
+#include "internal.h"
+
+static const struct quire_writer writers[] = {
+	{ "epub", QUIRE_EPUB, ".epub", epub_write },
+	{ "html", QUIRE_HTML, ".html", html_write },
+};
+
+static void
+essay_free(struct essay *e)
+{
+	essay_free_parse(e);
+	if (e->xml)
+		xmlFreeDoc(e->xml);
+	for (size_t i = 0; i < e->nheads; i++) {
+		free(e->heads[i].id);
+		free(e->heads[i].text);
+	}
+	free(e->heads);
+	idset_free(&e->ids);
+	free(e->rel);
+	free(e->path);
+	free(e->slug);
+	free(e->file);
+	free(e->title);
+	free(e->subtitle);
+	free(e->summary);
+	free(e->date);
+	free(e->lang);
+	strv_free(&e->authors);
+	strv_free(&e->tags);
+	free(e->text);
+}
+
+void
+book_free(struct book *b)
+{
+	for (size_t i = 0; i < b->nessays; i++)
+		essay_free(&b->essays[i]);
+	free(b->essays);
+	for (size_t i = 0; i < b->nres; i++) {
+		struct resource *r = b->res[i];
+		free(r->src);
+		free(r->name);
+		free(r->id);
+		free(r->data);
+		free(r);
+	}
+	free(b->res);
+	idset_free(&b->warned);
+	free(b->root);
+	free(b->root_real);
+	free(b->title);
+	free(b->subtitle);
+	free(b->description);
+	free(b->lang);
+	free(b->identifier);
+	free(b->publisher);
+	free(b->rights);
+	free(b->version);
+	free(b->date);
+	free(b->cover);
+	strv_free(&b->authors);
+	free(b->slug);
+	free(b->uuid);
+	memset(b, 0, sizeof(*b));
+}
+
+/* dist/SHA256SUMS, in the format of sha256sum -c. */
+static void
+checksums(struct out_file *f, size_t n, struct out_file *sums)
+{
+	struct buf b = { 0 };
+	char hex[65];
+
+	for (size_t i = 0; i < n; i++) {
+		sha256_hex(f[i].data, f[i].len, hex);
+		buf_printf(&b, "%s  %s\n", hex, f[i].name);
+	}
+	sums->name = xstrdup("SHA256SUMS");
+	sums->len = b.len;
+	sums->data = buf_take(&b);
+}
+
+int
+quire_build(const struct quire_options *opt, struct quire_diag *d)
+{
+	struct book b = { 0 };
+	struct out_file out[sizeof(writers) / sizeof(*writers) + 1];
+	size_t nout = 0;
+	int status;
+
+	memset(out, 0, sizeof(out));
+	/* libzip stamps entries through localtime(): UTC keeps archives the
+	 * same bytes in every time zone. */
+	setenv("TZ", "UTC", 1);
+	tzset();
+	diag_set_strict(d, opt->strict);
+	load_book(&b, opt, d);
+	for (size_t i = 0; i < b.nessays; i++) {
+		parse_essay(&b.essays[i], d);
+		render_essay(&b, &b.essays[i], d);
+		essay_free_parse(&b.essays[i]);
+	}
+	if (b.nessays)
+		link_book(&b, opt, d);
+	if (quire_diag_errors(d) == 0 && opt->out) {
+		for (size_t i = 0; i < sizeof(writers) / sizeof(*writers); i++)
+			if (opt->formats & writers[i].format) {
+				if (writers[i].write(&b, &out[nout], d) < 0)
+					break;
+				nout++;
+			}
+		if (quire_diag_errors(d) == 0) {
+			checksums(out, nout, &out[nout]);
+			if (write_outputs(opt->out, out, nout + 1, d) == 0 &&
+			    opt->on_output)
+				for (size_t i = 0; i < nout; i++) {
+					char *p = path_join(opt->out,
+					    out[i].name);
+					opt->on_output(p, opt->arg);
+					free(p);
+				}
+			nout++;
+		}
+	}
+	for (size_t i = 0; i < sizeof(out) / sizeof(*out); i++) {
+		free(out[i].name);
+		free(out[i].data);
+	}
+	book_free(&b);
+	status = diag_status(d);
+	return status;
+}
+
+void
+quire_cleanup(void)
+{
+	parse_cleanup();
+	xmlCleanupParser();
+}

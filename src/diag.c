@@ -1,0 +1,182 @@
+/* Diagnostics for every stage: path:line:col: level: message, kept until
+ * the end of a run, then printed sorted by file and line with a count. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+struct msg {
+	char *path;
+	int line, col;
+	enum level level;
+	size_t seq;
+	char *text;
+};
+
+struct quire_diag {
+	struct msg *m;
+	size_t n;
+	size_t errors, warnings;
+	int strict, color, syserr;
+};
+
+static const char *const level_names[] = { "note", "warning", "error" };
+static const char *const level_colors[] = { "\033[1;36m", "\033[1;35m",
+    "\033[1;31m" };
+
+struct quire_diag *
+quire_diag_new(int color)
+{
+	struct quire_diag *d = xcalloc(1, sizeof(*d));
+
+	d->color = color;
+	return d;
+}
+
+void
+quire_diag_free(struct quire_diag *d)
+{
+	if (d == NULL)
+		return;
+	for (size_t i = 0; i < d->n; i++) {
+		free(d->m[i].path);
+		free(d->m[i].text);
+	}
+	free(d->m);
+	free(d);
+}
+
+void
+diag_set_strict(struct quire_diag *d, int strict)
+{
+	d->strict = strict;
+}
+
+static void
+vdiag(struct quire_diag *d, enum level lvl, const struct loc *l,
+    const char *fmt, va_list ap)
+{
+	struct msg *m;
+	char *text;
+	int n;
+	va_list aq;
+
+	if (lvl == L_WARNING && d->strict)
+		lvl = L_ERROR;
+	va_copy(aq, ap);
+	n = vsnprintf(NULL, 0, fmt, aq);
+	va_end(aq);
+	text = xmalloc(n < 0 ? 1 : (size_t)n + 1);
+	vsnprintf(text, n < 0 ? 1 : (size_t)n + 1, fmt, ap);
+	d->m = xreallocarray(d->m, d->n + 1, sizeof(*d->m));
+	m = &d->m[d->n];
+	m->path = l && l->path ? xstrdup(l->path) : NULL;
+	m->line = l ? l->line : 0;
+	m->col = l ? l->col : 0;
+	m->level = lvl;
+	m->seq = d->n++;
+	m->text = text;
+	if (lvl == L_ERROR)
+		d->errors++;
+	else if (lvl == L_WARNING)
+		d->warnings++;
+}
+
+int
+diag(struct quire_diag *d, enum level lvl, const struct loc *l,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vdiag(d, lvl, l, fmt, ap);
+	va_end(ap);
+	return lvl == L_ERROR || d->strict ? -1 : 0;
+}
+
+int
+diag_syserr(struct quire_diag *d, const struct loc *l, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vdiag(d, L_ERROR, l, fmt, ap);
+	va_end(ap);
+	d->syserr = 1;
+	return -1;
+}
+
+int
+diag_status(const struct quire_diag *d)
+{
+	if (d->syserr)
+		return QUIRE_ESYSTEM;
+	return d->errors ? QUIRE_EINPUT : QUIRE_OK;
+}
+
+size_t
+quire_diag_errors(const struct quire_diag *d)
+{
+	return d->errors;
+}
+
+size_t
+quire_diag_warnings(const struct quire_diag *d)
+{
+	return d->warnings;
+}
+
+static int
+cmp_msg(const void *a, const void *b)
+{
+	const struct msg *x = a, *y = b;
+	int c;
+
+	/* Messages with no file (the run as a whole) come last. */
+	if ((x->path == NULL) != (y->path == NULL))
+		return x->path == NULL ? 1 : -1;
+	if (x->path && (c = strcmp(x->path, y->path)) != 0)
+		return c;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	if (x->col != y->col)
+		return x->col < y->col ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+size_t
+quire_diag_flush(struct quire_diag *d, FILE *fp)
+{
+	const char *bold = d->color ? "\033[1m" : "";
+	const char *reset = d->color ? "\033[0m" : "";
+
+	qsort(d->m, d->n, sizeof(*d->m), cmp_msg);
+	for (size_t i = 0; i < d->n; i++) {
+		const struct msg *m = &d->m[i];
+
+		fputs(bold, fp);
+		if (m->path) {
+			fputs(m->path, fp);
+			if (m->line > 0)
+				fprintf(fp, ":%d:%d", m->line,
+				    m->col > 0 ? m->col : 1);
+			fputs(": ", fp);
+		} else
+			fputs("quire: ", fp);
+		fprintf(fp, "%s%s%s: %s%s%s\n", reset,
+		    d->color ? level_colors[m->level] : "",
+		    level_names[m->level], reset, m->text, "");
+	}
+	if (d->errors || d->warnings)
+		fprintf(fp, "%zu error%s, %zu warning%s\n", d->errors,
+		    d->errors == 1 ? "" : "s", d->warnings,
+		    d->warnings == 1 ? "" : "s");
+	for (size_t i = 0; i < d->n; i++) {
+		free(d->m[i].path);
+		free(d->m[i].text);
+	}
+	d->n = 0;
+	return d->errors;
+}

@@ -1,0 +1,708 @@
+/* EPUB 3 writer: package document, nav and NCX tables of contents, cover
+ * and title page, all built as libxml2 trees, zipped by libzip in memory
+ * with the mimetype entry first and stored. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <zip.h>
+
+#include "internal.h"
+
+#define NS_OPF "http://www.idpf.org/2007/opf"
+#define NS_DC "http://purl.org/dc/elements/1.1/"
+#define NS_NCX "http://www.daisy.org/z3986/2005/ncx/"
+
+struct entry {
+	char *name;
+	char *data;
+	size_t len;
+	int owned;
+};
+
+struct pack {
+	struct entry *e;
+	size_t n;
+};
+
+static void
+add(struct pack *p, const char *name, char *data, size_t len, int owned)
+{
+	p->e = xreallocarray(p->e, p->n + 1, sizeof(*p->e));
+	p->e[p->n].name = xstrdup(name);
+	p->e[p->n].data = data;
+	p->e[p->n].len = len;
+	p->e[p->n].owned = owned;
+	p->n++;
+}
+
+static void
+add_doc(struct pack *p, const char *name, xmlDoc *doc)
+{
+	size_t len;
+	char *data = xml_dump(doc, &len);
+
+	add(p, name, data, len, 1);
+}
+
+static xmlDoc *
+xml_new(const char *root, const char *ns, xmlNode **rootp)
+{
+	xmlDoc *doc = xmlNewDoc(BAD_CAST "1.0");
+	xmlNode *r = xmlNewDocNode(doc, NULL, BAD_CAST root, NULL);
+
+	xmlDocSetRootElement(doc, r);
+	xmlSetNs(r, xmlNewNs(r, BAD_CAST ns, NULL));
+	*rootp = r;
+	return doc;
+}
+
+static char *
+iso_time(time_t t)
+{
+	struct tm tm;
+	char s[32];
+
+	gmtime_r(&t, &tm);
+	strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return xstrdup(s);
+}
+
+/* ---- cover, title page ---- */
+
+/* Breaks text into lines of at most width characters (UTF-8 aware). */
+static struct strv
+wrap(const char *text, size_t width)
+{
+	struct strv lines = { 0 };
+	struct buf line = { 0 };
+	char *copy = xstrdup(text), *save = NULL;
+	size_t chars = 0;
+
+	for (char *w = strtok_r(copy, " \t\n", &save); w;
+	    w = strtok_r(NULL, " \t\n", &save)) {
+		size_t wc = 0;
+		for (const char *c = w; *c; c++)
+			wc += ((unsigned char)*c & 0xc0) != 0x80;
+		if (chars && chars + 1 + wc > width) {
+			strv_push(&lines, buf_take(&line));
+			chars = 0;
+		}
+		if (chars) {
+			buf_putc(&line, ' ');
+			chars++;
+		}
+		buf_puts(&line, w);
+		chars += wc;
+	}
+	if (chars)
+		strv_push(&lines, buf_take(&line));
+	buf_free(&line);
+	free(copy);
+	return lines;
+}
+
+static void
+svg_text(xmlNode *svg, const char *text, int y, int size, int lh,
+    size_t width, const char *weight, const char *fill, int max_lines)
+{
+	struct strv lines = wrap(text, width);
+
+	for (size_t i = 0; i < lines.n && (int)i < max_lines; i++) {
+		xmlNode *t = el_text(svg, "text", lines.v[i]);
+		char num[32];
+
+		set_attr(t, "x", "800");
+		snprintf(num, sizeof(num), "%d", y + (int)i * lh);
+		set_attr(t, "y", num);
+		snprintf(num, sizeof(num), "%d", size);
+		set_attr(t, "font-size", num);
+		set_attr(t, "font-family", "Georgia, 'Times New Roman', serif");
+		set_attr(t, "font-weight", weight);
+		set_attr(t, "text-anchor", "middle");
+		set_attr(t, "fill", fill);
+	}
+	strv_free(&lines);
+}
+
+/* A typographic cover: title, subtitle, description, authors. */
+static char *
+cover_svg(const struct book *b, size_t *len)
+{
+	xmlNode *svg, *n;
+	xmlDoc *doc = xml_new("svg", NS_SVG, &svg);
+	struct strv tl = wrap(b->title, 16);
+	int y;
+	char *s;
+
+	set_attr(svg, "version", "1.1");
+	set_attr(svg, "viewBox", "0 0 1600 2560");
+	set_attr(svg, "width", "1600");
+	set_attr(svg, "height", "2560");
+	el_text(svg, "title", b->title);
+	n = el(svg, "rect");
+	set_attr(n, "width", "1600");
+	set_attr(n, "height", "2560");
+	set_attr(n, "fill", "#1f2a36");
+	n = el(svg, "rect");
+	set_attr(n, "x", "100");
+	set_attr(n, "y", "100");
+	set_attr(n, "width", "1400");
+	set_attr(n, "height", "2360");
+	set_attr(n, "fill", "none");
+	set_attr(n, "stroke", "#c9a45c");
+	set_attr(n, "stroke-width", "6");
+	y = 760 - (int)(tl.n > 4 ? 4 : tl.n) * 90;
+	svg_text(svg, b->title, y, 170, 190, 16, "bold", "#f4efe6", 4);
+	y += (int)(tl.n > 4 ? 4 : tl.n) * 190 + 60;
+	strv_free(&tl);
+	n = el(svg, "rect");
+	set_attr(n, "x", "650");
+	s = xasprintf("%d", y);
+	set_attr(n, "y", s);
+	free(s);
+	set_attr(n, "width", "300");
+	set_attr(n, "height", "8");
+	set_attr(n, "fill", "#c9a45c");
+	y += 160;
+	if (b->subtitle) {
+		svg_text(svg, b->subtitle, y, 80, 100, 30, "normal", "#f4efe6",
+		    3);
+		y += 360;
+	}
+	if (b->description)
+		svg_text(svg, b->description, y, 64, 90, 38, "normal",
+		    "#c8d0d8", 8);
+	for (size_t i = 0; i < b->authors.n && i < 4; i++)
+		svg_text(svg, b->authors.v[i], 2150 + (int)i * 90, 72, 90, 40,
+		    "normal", "#f4efe6", 1);
+	if (b->version) {
+		s = xasprintf("Version %s", b->version);
+		svg_text(svg, s, 2360, 48, 60, 60, "normal", "#c9a45c", 1);
+		free(s);
+	}
+	s = xml_dump(doc, len);
+	xmlFreeDoc(doc);
+	return s;
+}
+
+static xmlDoc *
+cover_page(const struct book *b, const char *img)
+{
+	xmlNode *body, *sec, *n;
+	xmlDoc *doc = xhtml_new(b->lang, "Cover", "book.css", &body);
+	char *alt = xasprintf("Cover: %s", b->title);
+
+	sec = el(body, "section");
+	set_epub_type(sec, "cover");
+	set_attr(sec, "class", "cover");
+	set_attr(sec, "aria-label", "Cover");
+	n = el(sec, "img");
+	set_attr(n, "src", img);
+	set_attr(n, "alt", alt);
+	set_epub_type(n, "cover-image");
+	set_attr(n, "role", "doc-cover");
+	free(alt);
+	return doc;
+}
+
+static xmlDoc *
+title_page(const struct book *b)
+{
+	xmlNode *body, *sec, *n;
+	xmlDoc *doc = xhtml_new(b->lang, b->title, "book.css", &body);
+	char *s;
+
+	sec = el(body, "section");
+	set_epub_type(sec, "titlepage");
+	set_attr(sec, "class", "titlepage");
+	set_attr(sec, "aria-labelledby", "book-title");
+	n = el_text(sec, "h1", b->title);
+	set_attr(n, "id", "book-title");
+	if (b->subtitle)
+		set_attr(el_text(sec, "p", b->subtitle), "class", "subtitle");
+	for (size_t i = 0; i < b->authors.n; i++)
+		set_attr(el_text(sec, "p", b->authors.v[i]), "class", "author");
+	if (b->description)
+		set_attr(el_text(sec, "p", b->description), "class",
+		    "description");
+	n = el(sec, "p");
+	set_attr(n, "class", "edition");
+	if (b->version) {
+		s = xasprintf("Version %s", b->version);
+		xmlAddChild(n, xmlNewDocText(doc, BAD_CAST s));
+		free(s);
+	}
+	if (b->date) {
+		char *h = date_human(b->date);
+		xmlNode *t;
+		if (b->version)
+			xmlAddChild(n, xmlNewDocText(doc, BAD_CAST " \xc2\xb7 "));
+		t = el_text(n, "time", h);
+		set_attr(t, "datetime", b->date);
+		free(h);
+	}
+	if (b->publisher)
+		set_attr(el_text(sec, "p", b->publisher), "class", "publisher");
+	if (b->rights)
+		set_attr(el_text(sec, "p", b->rights), "class", "rights");
+	return doc;
+}
+
+/* ---- tables of contents ---- */
+
+/* The levels of an essay's headings that the contents list: the two
+ * shallowest present, so the first two levels of the whole table (essay,
+ * section) make sense alone. */
+static void
+toc_levels(const struct essay *e, int *l1, int *l2)
+{
+	*l1 = *l2 = 7;
+	for (size_t i = 0; i < e->nheads; i++) {
+		int lv = e->heads[i].level;
+		if (lv < *l1) {
+			*l2 = *l1;
+			*l1 = lv;
+		} else if (lv > *l1 && lv < *l2)
+			*l2 = lv;
+	}
+}
+
+static xmlNode *
+nav_item(xmlNode *ol, const char *href, const char *text)
+{
+	xmlNode *li = el(ol, "li");
+
+	set_attr(el_text(li, "a", text), "href", href);
+	return li;
+}
+
+static xmlDoc *
+nav_doc(const struct book *b)
+{
+	xmlNode *body, *nav, *ol, *n;
+	xmlDoc *doc = xhtml_new(b->lang, "Contents", "book.css", &body);
+
+	nav = el(body, "nav");
+	set_epub_type(nav, "toc");
+	set_attr(nav, "role", "doc-toc");
+	set_attr(nav, "id", "toc");
+	set_attr(nav, "aria-labelledby", "toc-title");
+	n = el_text(nav, "h1", "Contents");
+	set_attr(n, "id", "toc-title");
+	ol = el(nav, "ol");
+	set_attr(ol, "class", "toc");
+	nav_item(ol, "title.xhtml", "Title page");
+	for (size_t i = 0; i < b->nessays; i++) {
+		const struct essay *e = &b->essays[i];
+		xmlNode *li = nav_item(ol, e->file, e->title), *sub = NULL;
+		xmlNode *last = NULL, *subsub = NULL;
+		int l1, l2;
+
+		toc_levels(e, &l1, &l2);
+		for (size_t k = 0; k < e->nheads; k++) {
+			const struct heading *h = &e->heads[k];
+			char *href = xasprintf("%s#%s", e->file, h->id);
+
+			if (h->level == l1) {
+				if (sub == NULL)
+					sub = el(li, "ol");
+				last = nav_item(sub, href, h->text);
+				subsub = NULL;
+			} else if (h->level == l2 && last) {
+				if (subsub == NULL)
+					subsub = el(last, "ol");
+				nav_item(subsub, href, h->text);
+			}
+			free(href);
+		}
+	}
+	/* Landmarks, for reading systems' "go to" menus. */
+	nav = el(body, "nav");
+	set_epub_type(nav, "landmarks");
+	set_attr(nav, "hidden", "hidden");
+	set_attr(nav, "aria-labelledby", "landmarks-title");
+	n = el_text(nav, "h2", "Landmarks");
+	set_attr(n, "id", "landmarks-title");
+	ol = el(nav, "ol");
+	set_epub_type(nav_item(ol, "cover.xhtml", "Cover")->children, "cover");
+	set_epub_type(nav_item(ol, "title.xhtml", "Title page")->children,
+	    "titlepage");
+	set_epub_type(nav_item(ol, "nav.xhtml#toc", "Contents")->children,
+	    "toc");
+	if (b->nessays)
+		set_epub_type(nav_item(ol, b->essays[0].file,
+		    "Start of content")->children, "bodymatter");
+	return doc;
+}
+
+static xmlNode *
+ncx_point(xmlNode *parent, int *order, const char *label, const char *src)
+{
+	xmlNode *np = el(parent, "navPoint"), *n;
+	char *s = xasprintf("np-%d", *order);
+
+	set_attr(np, "id", s);
+	free(s);
+	s = xasprintf("%d", (*order)++);
+	set_attr(np, "playOrder", s);
+	free(s);
+	n = el(np, "navLabel");
+	el_text(n, "text", label);
+	set_attr(el(np, "content"), "src", src);
+	return np;
+}
+
+static xmlDoc *
+ncx_doc(const struct book *b)
+{
+	xmlNode *ncx, *head, *map, *n;
+	xmlDoc *doc = xml_new("ncx", NS_NCX, &ncx);
+	int order = 1, depth = 1;
+
+	set_attr(ncx, "version", "2005-1");
+	xmlNodeSetLang(ncx, BAD_CAST b->lang);
+	head = el(ncx, "head");
+	for (size_t i = 0; i < b->nessays; i++) {
+		int l1, l2;
+		toc_levels(&b->essays[i], &l1, &l2);
+		if (l1 < 7 && depth < 2)
+			depth = 2;
+		if (l2 < 7)
+			depth = 3;
+	}
+	{
+		const char *names[] = { "dtb:uid", "dtb:depth",
+		    "dtb:totalPageCount", "dtb:maxPageNumber" };
+		char d[16];
+		snprintf(d, sizeof(d), "%d", depth);
+		const char *vals[] = { b->uuid, d, "0", "0" };
+		for (int i = 0; i < 4; i++) {
+			n = el(head, "meta");
+			set_attr(n, "name", names[i]);
+			set_attr(n, "content", vals[i]);
+		}
+	}
+	el_text(el(ncx, "docTitle"), "text", b->title);
+	map = el(ncx, "navMap");
+	ncx_point(map, &order, "Title page", "title.xhtml");
+	ncx_point(map, &order, "Contents", "nav.xhtml");
+	for (size_t i = 0; i < b->nessays; i++) {
+		const struct essay *e = &b->essays[i];
+		xmlNode *np = ncx_point(map, &order, e->title, e->file);
+		xmlNode *last = NULL;
+		int l1, l2;
+
+		toc_levels(e, &l1, &l2);
+		for (size_t k = 0; k < e->nheads; k++) {
+			const struct heading *h = &e->heads[k];
+			char *src = xasprintf("%s#%s", e->file, h->id);
+			if (h->level == l1)
+				last = ncx_point(np, &order, h->text, src);
+			else if (h->level == l2 && last)
+				ncx_point(last, &order, h->text, src);
+			free(src);
+		}
+	}
+	return doc;
+}
+
+/* ---- package document ---- */
+
+static xmlNode *
+meta(xmlNode *md, const char *prop, const char *value)
+{
+	xmlNode *n = el_text(md, "meta", value);
+
+	set_attr(n, "property", prop);
+	return n;
+}
+
+static void
+item(xmlNode *man, const char *id, const char *href, const char *type,
+    const char *props)
+{
+	xmlNode *n = el(man, "item");
+
+	set_attr(n, "id", id);
+	set_attr(n, "href", href);
+	set_attr(n, "media-type", type);
+	if (props && *props)
+		set_attr(n, "properties", props);
+}
+
+static xmlDoc *
+opf_doc(const struct book *b, const char *cover_href, const char *cover_mime)
+{
+	xmlNode *pkg, *md, *man, *spine, *guide, *n;
+	xmlDoc *doc = xml_new("package", NS_OPF, &pkg);
+	xmlNs *dc;
+	char *s;
+	int has_images = 0;
+
+	set_attr(pkg, "version", "3.0");
+	set_attr(pkg, "unique-identifier", "uid");
+	xmlNodeSetLang(pkg, BAD_CAST b->lang);
+	md = el(pkg, "metadata");
+	dc = xmlNewNs(md, BAD_CAST NS_DC, BAD_CAST "dc");
+	n = xmlNewTextChild(md, dc, BAD_CAST "identifier", BAD_CAST b->uuid);
+	set_attr(n, "id", "uid");
+	xmlNewTextChild(md, dc, BAD_CAST "title", BAD_CAST b->title);
+	xmlNewTextChild(md, dc, BAD_CAST "language", BAD_CAST b->lang);
+	for (size_t i = 0; i < b->authors.n; i++) {
+		s = xasprintf("creator-%zu", i + 1);
+		n = xmlNewTextChild(md, dc, BAD_CAST "creator",
+		    BAD_CAST b->authors.v[i]);
+		set_attr(n, "id", s);
+		free(s);
+	}
+	if (b->description)
+		xmlNewTextChild(md, dc, BAD_CAST "description",
+		    BAD_CAST b->description);
+	if (b->publisher)
+		xmlNewTextChild(md, dc, BAD_CAST "publisher",
+		    BAD_CAST b->publisher);
+	if (b->rights)
+		xmlNewTextChild(md, dc, BAD_CAST "rights", BAD_CAST b->rights);
+	if (b->date)
+		xmlNewTextChild(md, dc, BAD_CAST "date", BAD_CAST b->date);
+	s = iso_time(b->mtime);
+	meta(md, "dcterms:modified", s);
+	free(s);
+	if (b->version)
+		meta(md, "schema:version", b->version);
+	if (b->subtitle) {
+		n = xmlNewTextChild(md, dc, BAD_CAST "title",
+		    BAD_CAST b->subtitle);
+		set_attr(n, "id", "subtitle");
+		set_attr(meta(md, "title-type", "subtitle"), "refines",
+		    "#subtitle");
+	}
+
+	/* Accessibility metadata (EPUB Accessibility 1.1). */
+	for (size_t i = 0; i < b->nres; i++)
+		if (!b->res[i]->same && b->res[i] != b->cover_res)
+			has_images = 1;
+	meta(md, "schema:accessMode", "textual");
+	if (has_images)
+		meta(md, "schema:accessMode", "visual");
+	meta(md, "schema:accessModeSufficient", "textual");
+	meta(md, "schema:accessibilityFeature", "tableOfContents");
+	meta(md, "schema:accessibilityFeature", "readingOrder");
+	meta(md, "schema:accessibilityFeature", "structuralNavigation");
+	meta(md, "schema:accessibilityFeature", "displayTransformability");
+	if (has_images && b->nimages_noalt == 0)
+		meta(md, "schema:accessibilityFeature", "alternativeText");
+	meta(md, "schema:accessibilityHazard", "none");
+	s = xasprintf("A collection of %zu essays with a navigable table of "
+	    "contents and structured headings. %s Text can be resized and "
+	    "restyled; there are no hazards.", b->nessays,
+	    !has_images ? "It has no images." : b->nimages_noalt == 0 ?
+	    "Every image has a text alternative." :
+	    "Some images have no text alternative.");
+	meta(md, "schema:accessibilitySummary", s);
+	free(s);
+	meta(md, "dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.1 "
+	    "Level AA");
+	n = el(md, "link");
+	set_attr(n, "rel", "dcterms:conformsTo");
+	set_attr(n, "href", "http://www.idpf.org/epub/a11y/"
+	    "accessibility-20170105.html#wcag-aa");
+	n = el(md, "meta");
+	set_attr(n, "name", "cover");
+	set_attr(n, "content", "cover-image");
+
+	man = el(pkg, "manifest");
+	item(man, "nav", "nav.xhtml", "application/xhtml+xml", "nav");
+	item(man, "ncx", "toc.ncx", "application/x-dtbncx+xml", NULL);
+	item(man, "css", "book.css", "text/css", NULL);
+	item(man, "cover-image", cover_href, cover_mime, "cover-image");
+	item(man, "cover", "cover.xhtml", "application/xhtml+xml", NULL);
+	item(man, "title", "title.xhtml", "application/xhtml+xml", NULL);
+	for (size_t i = 0; i < b->nessays; i++) {
+		const struct essay *e = &b->essays[i];
+		struct buf props = { 0 };
+
+		if (e->props & P_SVG)
+			buf_puts(&props, "svg");
+		if (e->props & P_MATHML)
+			buf_puts(&props, props.len ? " mathml" : "mathml");
+		s = xasprintf("e%zu", i + 1);
+		item(man, s, e->file, "application/xhtml+xml",
+		    props.data ? props.data : "");
+		free(s);
+		buf_free(&props);
+	}
+	for (size_t i = 0; i < b->nres; i++) {
+		const struct resource *r = b->res[i];
+		if (!r->same && r != b->cover_res)
+			item(man, r->id, r->name, r->mime, NULL);
+	}
+	spine = el(pkg, "spine");
+	set_attr(spine, "toc", "ncx");
+	set_attr(el(spine, "itemref"), "idref", "cover");
+	set_attr(el(spine, "itemref"), "idref", "title");
+	set_attr(el(spine, "itemref"), "idref", "nav");
+	for (size_t i = 0; i < b->nessays; i++) {
+		s = xasprintf("e%zu", i + 1);
+		set_attr(el(spine, "itemref"), "idref", s);
+		free(s);
+	}
+	/* EPUB 2 guide: Kindle takes its "start" and "contents" from it. */
+	guide = el(pkg, "guide");
+	n = el(guide, "reference");
+	set_attr(n, "type", "cover");
+	set_attr(n, "title", "Cover");
+	set_attr(n, "href", "cover.xhtml");
+	n = el(guide, "reference");
+	set_attr(n, "type", "toc");
+	set_attr(n, "title", "Contents");
+	set_attr(n, "href", "nav.xhtml");
+	if (b->nessays) {
+		n = el(guide, "reference");
+		set_attr(n, "type", "text");
+		set_attr(n, "title", "Start");
+		set_attr(n, "href", b->essays[0].file);
+	}
+	return doc;
+}
+
+static const char container_xml[] =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    "<container version=\"1.0\" "
+    "xmlns=\"urn:oasis:names:tc:opendocument:xmlns:container\">\n"
+    "<rootfiles>\n"
+    "<rootfile full-path=\"EPUB/package.opf\" "
+    "media-type=\"application/oebps-package+xml\"/>\n"
+    "</rootfiles>\n"
+    "</container>\n";
+
+/* ---- zip ---- */
+
+static int
+zip_pack(const struct book *b, struct pack *p, struct out_file *out,
+    struct quire_diag *d)
+{
+	zip_error_t err;
+	zip_source_t *src;
+	zip_t *za;
+	zip_stat_t st;
+	struct loc l = { NULL, 0, 0 };
+	char *data = NULL;
+	int rc = -1;
+
+	zip_error_init(&err);
+	if ((src = zip_source_buffer_create(NULL, 0, 0, &err)) == NULL ||
+	    (za = zip_open_from_source(src, ZIP_TRUNCATE, &err)) == NULL) {
+		diag_syserr(d, &l, "zip: %s", zip_error_strerror(&err));
+		if (src)
+			zip_source_free(src);
+		zip_error_fini(&err);
+		return -1;
+	}
+	zip_source_keep(src);
+	for (size_t i = 0; i < p->n; i++) {
+		zip_source_t *s = zip_source_buffer(za, p->e[i].data,
+		    p->e[i].len, 0);
+		zip_int64_t idx;
+
+		if (s == NULL || (idx = zip_file_add(za, p->e[i].name, s,
+		    ZIP_FL_ENC_UTF_8)) < 0) {
+			if (s)
+				zip_source_free(s);
+			diag_syserr(d, &l, "zip: %s", zip_strerror(za));
+			zip_discard(za);
+			goto out;
+		}
+		zip_set_file_compression(za, (zip_uint64_t)idx, i == 0 ?
+		    ZIP_CM_STORE : ZIP_CM_DEFLATE, i == 0 ? 0 : 9);
+		zip_file_set_mtime(za, (zip_uint64_t)idx, b->mtime, 0);
+	}
+	if (zip_close(za) < 0) {
+		diag_syserr(d, &l, "zip: %s", zip_strerror(za));
+		zip_discard(za);
+		goto out;
+	}
+	if (zip_source_stat(src, &st) < 0 || zip_source_open(src) < 0) {
+		diag_syserr(d, &l, "zip: cannot read the archive back");
+		goto out;
+	}
+	data = xmalloc(st.size + 1);
+	if (zip_source_read(src, data, st.size) != (zip_int64_t)st.size) {
+		zip_source_close(src);
+		diag_syserr(d, &l, "zip: cannot read the archive back");
+		free(data);
+		goto out;
+	}
+	zip_source_close(src);
+	out->data = data;
+	out->len = st.size;
+	rc = 0;
+out:
+	zip_source_free(src);
+	zip_error_fini(&err);
+	return rc;
+}
+
+int
+epub_write(struct book *b, struct out_file *out, struct quire_diag *d)
+{
+	struct pack p = { 0 };
+	const char *cover_href = "cover.svg", *cover_mime = "image/svg+xml";
+	xmlDoc *doc;
+	size_t len;
+	char *s;
+	int rc;
+
+	add(&p, "mimetype", (char *)"application/epub+zip", 20, 0);
+	add(&p, "META-INF/container.xml", (char *)container_xml,
+	    sizeof(container_xml) - 1, 0);
+	if (b->cover_res) {
+		cover_href = b->cover_res->name;
+		cover_mime = b->cover_res->mime;
+	}
+	doc = opf_doc(b, cover_href, cover_mime);
+	add_doc(&p, "EPUB/package.opf", doc);
+	xmlFreeDoc(doc);
+	doc = nav_doc(b);
+	add_doc(&p, "EPUB/nav.xhtml", doc);
+	xmlFreeDoc(doc);
+	doc = ncx_doc(b);
+	add_doc(&p, "EPUB/toc.ncx", doc);
+	xmlFreeDoc(doc);
+	add(&p, "EPUB/book.css", (char *)asset_book_css, asset_book_css_len,
+	    0);
+	if (b->cover_res == NULL) {
+		s = cover_svg(b, &len);
+		add(&p, "EPUB/cover.svg", s, len, 1);
+	}
+	doc = cover_page(b, cover_href);
+	add_doc(&p, "EPUB/cover.xhtml", doc);
+	xmlFreeDoc(doc);
+	doc = title_page(b);
+	add_doc(&p, "EPUB/title.xhtml", doc);
+	xmlFreeDoc(doc);
+	for (size_t i = 0; i < b->nessays; i++) {
+		struct essay *e = &b->essays[i];
+		char *name = xasprintf("EPUB/%s", e->file);
+		add_doc(&p, name, e->xml);
+		free(name);
+	}
+	for (size_t i = 0; i < b->nres; i++) {
+		const struct resource *r = b->res[i];
+		if (!r->same) {
+			char *name = xasprintf("EPUB/%s", r->name);
+			add(&p, name, (char *)r->data, r->len, 0);
+			free(name);
+		}
+	}
+	out->name = xasprintf("%s.epub", b->slug);
+	rc = zip_pack(b, &p, out, d);
+	for (size_t i = 0; i < p.n; i++) {
+		free(p.e[i].name);
+		if (p.e[i].owned)
+			free(p.e[i].data);
+	}
+	free(p.e);
+	return rc;
+}

@@ -1,0 +1,221 @@
+/* internal.h: the book model every stage shares, and the stages' entry
+ * points.  One direction: load -> parse -> render -> link -> writers. */
+#ifndef QUIRE_INTERNAL_H
+#define QUIRE_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <libxml/tree.h>
+
+#include "quire.h"
+
+/* mem.c: allocation aborts on exhaustion, so callers never check. */
+void *xmalloc(size_t);
+void *xcalloc(size_t, size_t);
+void *xrealloc(void *, size_t);
+void *xreallocarray(void *, size_t, size_t);
+char *xstrdup(const char *);
+char *xstrndup(const char *, size_t);
+char *xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+struct buf {
+	char *data;
+	size_t len, cap;
+};
+void buf_grow(struct buf *, size_t);
+void buf_put(struct buf *, const void *, size_t);
+void buf_puts(struct buf *, const char *);
+void buf_putc(struct buf *, char);
+void buf_printf(struct buf *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+char *buf_take(struct buf *);
+void buf_free(struct buf *);
+
+struct strv {
+	char **v;
+	size_t n;
+};
+void strv_push(struct strv *, char *);
+void strv_free(struct strv *);
+
+/* diag.c: every message of every stage, in one format. */
+enum level { L_NOTE, L_WARNING, L_ERROR };
+struct loc {
+	const char *path;  /* as shown to the user; NULL: no file */
+	int line, col;     /* from 1; 0: unknown */
+};
+int diag(struct quire_diag *, enum level, const struct loc *,
+    const char *, ...) __attribute__((format(printf, 4, 5)));
+#define diag_error(d, l, ...) diag((d), L_ERROR, (l), __VA_ARGS__)
+#define diag_warn(d, l, ...) diag((d), L_WARNING, (l), __VA_ARGS__)
+void diag_set_strict(struct quire_diag *, int);
+/* System failures (I/O) are errors that also make the status 3. */
+int diag_syserr(struct quire_diag *, const struct loc *, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+int diag_status(const struct quire_diag *);
+
+/* path.c: paths inside the content folder, never outside it. */
+char *path_join(const char *, const char *);
+/* Resolves rel against the folder of base (both relative to the content
+ * root) into a normal relative path; NULL if it leaves the root. */
+char *path_resolve(const char *base, const char *rel);
+char *path_dirname(const char *);
+const char *path_basename(const char *);
+int path_has_ext(const char *, const char *);
+/* Percent-decodes a URL path; NULL if it decodes to a NUL byte. */
+char *url_decode(const char *, size_t);
+/* Lowercase ASCII letters, digits, '-' and '_' only; never empty. */
+char *safe_name(const char *, const char *fallback);
+
+/* text.c: UTF-8, slugs, dates. */
+size_t utf8_valid_prefix(const unsigned char *, size_t, int *bad_len);
+char *xml_clean(const char *, size_t);
+char *slug_github(const char *);
+int date_valid(const char *);  /* YYYY, YYYY-MM or YYYY-MM-DD */
+char *date_human(const char *);
+void sha256(const void *, size_t, unsigned char out[32]);
+void sha256_hex(const void *, size_t, char out[65]);
+
+/* A local image, packed once whatever the number of references. */
+struct resource {
+	char *src;          /* path relative to the content root */
+	char *name;         /* path inside the book: images/x.png */
+	char *id;           /* manifest id */
+	const char *mime;
+	unsigned char *data;
+	size_t len;
+	unsigned char hash[32];
+	struct resource *same;  /* an alias of this one (same bytes) */
+};
+
+/* A set of strings (ids, URLs already warned about). */
+struct idset {
+	char **slot;
+	size_t n, cap;
+};
+int idset_has(const struct idset *, const char *);
+int idset_add(struct idset *, const char *);  /* 0 if already there */
+void idset_free(struct idset *);
+
+struct heading {
+	int level;
+	char *id;
+	char *text;
+};
+
+enum essay_props {
+	P_SVG = 1 << 0,     /* inline <svg> */
+	P_MATHML = 1 << 1
+};
+
+struct essay {
+	char *rel;          /* path relative to the content root */
+	char *path;         /* path as shown in diagnostics */
+	char *slug;         /* unique, safe: the file stem in the book */
+	char *file;         /* slug.xhtml */
+	char *title, *subtitle, *summary, *date, *lang;
+	struct strv authors, tags;
+	double order;
+	int has_order, draft;
+	int title_line;     /* where the title came from, for messages */
+	char *text;         /* the whole file, UTF-8, LF line ends */
+	size_t len;
+	size_t body;        /* offset of the Markdown after front matter */
+	int body_line;      /* line number of that offset */
+	void *doc;          /* cmark_node *, owned (parse.c) */
+	xmlDoc *xml;        /* the XHTML document, owned */
+	xmlNode *content;   /* the essay's <section> in xml */
+	struct heading *heads;
+	size_t nheads;
+	unsigned props;
+	size_t nimages, nimages_noalt, nnotes;
+	struct idset ids;   /* every id in the document */
+};
+
+struct book {
+	char *root;         /* the content folder as given */
+	char *root_real;    /* its resolved path: nothing is read outside */
+	char *title, *subtitle, *description, *lang, *identifier;
+	char *publisher, *rights, *version, *date, *cover;
+	struct strv authors;
+	char *slug;         /* the output name stem */
+	char *uuid;         /* urn:uuid:... */
+	time_t mtime;       /* the build's one timestamp */
+	struct essay *essays;
+	size_t nessays;
+	struct resource **res;
+	size_t nres;
+	struct idset warned;  /* remote URLs already reported */
+	struct resource *cover_res;  /* NULL: generated cover */
+	size_t nimages, nimages_noalt;
+};
+
+void book_free(struct book *);
+
+/* The stages.  Each returns 0, or -1 when it reported an error. */
+int load_book(struct book *, const struct quire_options *,
+    struct quire_diag *);
+int parse_essay(struct essay *, struct quire_diag *);
+int render_essay(struct book *, struct essay *, struct quire_diag *);
+int link_book(struct book *, const struct quire_options *,
+    struct quire_diag *);
+void essay_free_parse(struct essay *);
+char *parse_render_html(struct essay *);
+void parse_cleanup(void);
+
+/* Resource lookup shared by load (cover) and link (images). */
+struct resource *resource_add(struct book *, const char *rel,
+    const struct loc *, struct quire_diag *);
+/* Reads rel inside the content root; -2 when it does not exist (not
+ * reported), -1 after reporting any other failure. */
+int read_inside(const struct book *, const char *rel, const struct loc *,
+    struct quire_diag *, char **data, size_t *len, time_t *mtime);
+const char *sniff_mime(const unsigned char *, size_t);
+
+/* xml.c: small helpers over libxml2 trees. */
+#define NS_XHTML "http://www.w3.org/1999/xhtml"
+#define NS_EPUB "http://www.idpf.org/2007/ops"
+#define NS_SVG "http://www.w3.org/2000/svg"
+#define NS_MATHML "http://www.w3.org/1998/Math/MathML"
+xmlNode *el(xmlNode *parent, const char *name);
+xmlNode *el_text(xmlNode *parent, const char *name, const char *text);
+void set_attr(xmlNode *, const char *, const char *);
+char *get_attr(xmlNode *, const char *);  /* malloc'd or NULL */
+int is_el(const xmlNode *, const char *name);
+int is_html(const xmlNode *);
+char *node_text(xmlNode *);               /* malloc'd text content */
+void set_epub_type(xmlNode *, const char *);
+xmlDoc *xhtml_new(const char *lang, const char *title, const char *css,
+    xmlNode **body);
+/* Serialises an XML document; fixes empty non-void elements first. */
+char *xml_dump(xmlDoc *, size_t *len);
+void xhtml_fix_empty(xmlNode *);
+
+/* A back end of the book model. */
+struct out_file {
+	char *name;         /* file name inside the output folder */
+	char *data;
+	size_t len;
+};
+struct quire_writer {
+	const char *name;
+	unsigned format;
+	const char *ext;
+	int (*write)(struct book *, struct out_file *, struct quire_diag *);
+};
+int epub_write(struct book *, struct out_file *, struct quire_diag *);
+int html_write(struct book *, struct out_file *, struct quire_diag *);
+
+/* write.c: atomic replacement of outputs. */
+int write_outputs(const char *dir, struct out_file *, size_t,
+    struct quire_diag *);
+
+/* assets.c (generated): the default stylesheets. */
+extern const unsigned char asset_book_css[];
+extern const size_t asset_book_css_len;
+extern const unsigned char asset_archive_css[];
+extern const size_t asset_archive_css_len;
+
+#endif

@@ -1,0 +1,822 @@
+/* Link stage: footnotes become EPUB notes, headings get GitHub ids, links
+ * between essays and to sections are resolved and checked, local images
+ * are packed once each (never from outside the content folder), remote
+ * images are never fetched.  Every essay's tree ends ready for writers. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* ---- string sets ---- */
+
+static size_t
+hash_str(const char *s)
+{
+	size_t h = 1469598103934665603u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211u;
+	return h;
+}
+
+int
+idset_has(const struct idset *set, const char *s)
+{
+	if (set->cap == 0)
+		return 0;
+	for (size_t i = hash_str(s) & (set->cap - 1);; i = (i + 1) &
+	    (set->cap - 1)) {
+		if (set->slot[i] == NULL)
+			return 0;
+		if (strcmp(set->slot[i], s) == 0)
+			return 1;
+	}
+}
+
+int
+idset_add(struct idset *set, const char *s)
+{
+	size_t i;
+
+	if (idset_has(set, s))
+		return 0;
+	if ((set->n + 1) * 2 > set->cap) {
+		struct idset bigger = { NULL, 0, set->cap ? set->cap * 2 : 64 };
+
+		bigger.slot = xcalloc(bigger.cap, sizeof(*bigger.slot));
+		for (size_t k = 0; k < set->cap; k++) {
+			if (set->slot[k] == NULL)
+				continue;
+			for (i = hash_str(set->slot[k]) & (bigger.cap - 1);
+			    bigger.slot[i]; i = (i + 1) & (bigger.cap - 1))
+				;
+			bigger.slot[i] = set->slot[k];
+		}
+		bigger.n = set->n;
+		free(set->slot);
+		*set = bigger;
+	}
+	for (i = hash_str(s) & (set->cap - 1); set->slot[i];
+	    i = (i + 1) & (set->cap - 1))
+		;
+	set->slot[i] = xstrdup(s);
+	set->n++;
+	return 1;
+}
+
+void
+idset_free(struct idset *set)
+{
+	for (size_t i = 0; i < set->cap; i++)
+		free(set->slot[i]);
+	free(set->slot);
+	memset(set, 0, sizeof(*set));
+}
+
+/* ---- positions ---- */
+
+/* Where a node came from: the block's line, and the column of needle on
+ * that line or the few after it when it can be found. */
+static struct loc
+locate(const struct essay *e, xmlNode *n, const char *needle)
+{
+	struct loc l = { e->path, 0, 0 };
+	const char *p, *end = e->text + e->len;
+
+	for (; n && n->type == XML_ELEMENT_NODE; n = n->parent) {
+		xmlChar *v = xmlGetNoNsProp(n, BAD_CAST "data-sourcepos");
+		if (v) {
+			l.line = atoi((char *)v);
+			l.col = strchr((char *)v, ':') ?
+			    atoi(strchr((char *)v, ':') + 1) : 1;
+			xmlFree(v);
+			break;
+		}
+	}
+	if (l.line == 0 || needle == NULL || *needle == '\0')
+		return l;
+	/* The start of line l.line. */
+	p = e->text;
+	for (int k = 1; k < l.line && p < end; k++) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		p = nl ? nl + 1 : end;
+	}
+	for (int k = 0; k < 200 && p < end; k++) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *eol = nl ? nl : end;
+		size_t nn = strlen(needle);
+
+		for (const char *q = p; q + nn <= eol; q++)
+			if (memcmp(q, needle, nn) == 0) {
+				l.line += k;
+				l.col = (int)(q - p) + 1;
+				return l;
+			}
+		p = eol + 1;
+	}
+	return l;
+}
+
+/* ---- tree helpers ---- */
+
+static int
+has_class(xmlNode *n, const char *cls)
+{
+	char *v = get_attr(n, "class");
+	int found = 0;
+
+	if (v) {
+		for (char *t = strtok(v, " "); t; t = strtok(NULL, " "))
+			if (strcmp(t, cls) == 0)
+				found = 1;
+		free(v);
+	}
+	return found;
+}
+
+static xmlNode *
+next_element(xmlNode *n, xmlNode *top)
+{
+	if (n->children && n->type == XML_ELEMENT_NODE)
+		return n->children;
+	while (n && n != top) {
+		if (n->next)
+			return n->next;
+		n = n->parent;
+	}
+	return NULL;
+}
+
+/* Replaces n by its children. */
+static void
+unwrap(xmlNode *n)
+{
+	xmlNode *k, *next;
+
+	for (k = n->children; k; k = next) {
+		next = k->next;
+		xmlUnlinkNode(k);
+		xmlAddPrevSibling(n, k);
+	}
+	xmlUnlinkNode(n);
+	xmlFreeNode(n);
+}
+
+static void
+replace_with_text(xmlNode *n, const char *text, const char *cls)
+{
+	xmlNode *s = xmlNewDocNode(n->doc, n->ns, BAD_CAST "span", NULL);
+
+	xmlAddChild(s, xmlNewDocText(n->doc, BAD_CAST text));
+	if (cls)
+		set_attr(s, "class", cls);
+	xmlReplaceNode(n, s);
+	xmlFreeNode(n);
+}
+
+static int
+heading_level(const xmlNode *n)
+{
+	if (is_html(n) && n->name[0] == 'h' && n->name[1] >= '1' &&
+	    n->name[1] <= '6' && n->name[2] == '\0')
+		return n->name[1] - '0';
+	return 0;
+}
+
+static char *
+collapse_ws(const char *s)
+{
+	struct buf b = { 0 };
+	int sp = 0;
+
+	for (; *s; s++) {
+		if (isspace((unsigned char)*s))
+			sp = b.len > 0;
+		else {
+			if (sp)
+				buf_putc(&b, ' ');
+			sp = 0;
+			buf_putc(&b, *s);
+		}
+	}
+	return buf_take(&b);
+}
+
+/* ---- footnotes ---- */
+
+struct note {
+	char *old;          /* cmark-gfm's id: fn-LABEL */
+	xmlNode *li;
+	struct strv refs;   /* the new ids of its references */
+};
+
+static void
+footnotes(struct essay *e)
+{
+	xmlNode *sec = NULL, *ol = NULL, *n, *next;
+	struct note *notes = NULL;
+	size_t nn = 0;
+	char *s;
+
+	for (n = e->content->children; n; n = n->next)
+		if (is_el(n, "section") && has_class(n, "footnotes"))
+			sec = n;
+	if (sec == NULL)
+		return;
+	for (n = sec->children; n && !is_el(n, "ol"); n = n->next)
+		;
+	ol = n;
+	for (n = ol ? ol->children : NULL; n; n = n->next) {
+		if (!is_el(n, "li"))
+			continue;
+		notes = xreallocarray(notes, nn + 1, sizeof(*notes));
+		memset(&notes[nn], 0, sizeof(*notes));
+		s = get_attr(n, "id");
+		notes[nn].old = s ? s : xstrdup("");
+		notes[nn].li = n;
+		nn++;
+	}
+	/* The references, in the body. */
+	for (n = e->content; n; n = next_element(n, e->content)) {
+		char *href, *dec;
+		size_t i;
+
+		if (!is_el(n, "a") || !has_class(n->parent, "footnote-ref"))
+			continue;
+		if ((href = get_attr(n, "href")) == NULL)
+			continue;
+		dec = url_decode(href + 1, strlen(href + 1));
+		for (i = 0; dec && i < nn; i++) {
+			char *od = url_decode(notes[i].old,
+			    strlen(notes[i].old));
+			int same = od && strcmp(od, dec) == 0;
+			free(od);
+			if (same)
+				break;
+		}
+		free(dec);
+		free(href);
+		if (i == nn)
+			continue;
+		s = notes[i].refs.n == 0 ? xasprintf("fnref-%zu", i + 1) :
+		    xasprintf("fnref-%zu-%zu", i + 1, notes[i].refs.n + 1);
+		set_attr(n, "id", s);
+		strv_push(&notes[i].refs, s);
+		s = xasprintf("#fn-%zu", i + 1);
+		set_attr(n, "href", s);
+		free(s);
+		xmlUnsetProp(n, BAD_CAST "data-footnote-ref");
+		xmlUnsetProp(n, BAD_CAST "class");
+		set_epub_type(n, "noteref");
+		set_attr(n, "role", "doc-noteref");
+		set_attr(n->parent, "class", "noteref");
+	}
+	/* The notes: one aside each, the link back first (Kindle shows the
+	 * note alone; Apple Books and Kobo pop up an aside). */
+	set_attr(sec, "class", "footnotes");
+	xmlUnsetProp(sec, BAD_CAST "data-footnotes");
+	set_epub_type(sec, "endnotes");
+	set_attr(sec, "role", "doc-endnotes");
+	set_attr(sec, "aria-label", "Notes");
+	for (size_t i = 0; i < nn; i++) {
+		xmlNode *aside = xmlNewDocNode(e->xml, sec->ns,
+		    BAD_CAST "aside", NULL), *first, *back;
+		char num[32];
+
+		xmlAddChild(sec, aside);
+		s = xasprintf("fn-%zu", i + 1);
+		set_attr(aside, "id", s);
+		free(s);
+		set_attr(aside, "class", "footnote");
+		set_epub_type(aside, "footnote");
+		set_attr(aside, "role", "doc-footnote");
+		for (n = notes[i].li->children; n; n = next) {
+			next = n->next;
+			xmlUnlinkNode(n);
+			xmlAddChild(aside, n);
+		}
+		/* cmark-gfm's back links go; ours come first. */
+		for (n = aside; n; n = next) {
+			next = next_element(n, aside);
+			if (is_el(n, "a") && has_class(n, "footnote-backref")) {
+				next = n->next ? n->next : next_element(n,
+				    aside);
+				while (next && next != n &&
+				    next->parent == n)
+					next = next_element(next, aside);
+				if (n->prev && n->prev->type == XML_TEXT_NODE &&
+				    n->prev->content) {
+					size_t len = strlen(
+					    (char *)n->prev->content);
+					if (len && n->prev->content[len - 1] ==
+					    ' ')
+						n->prev->content[len - 1] = 0;
+				}
+				xmlUnlinkNode(n);
+				xmlFreeNode(n);
+			}
+		}
+		for (first = aside->children; first &&
+		    first->type != XML_ELEMENT_NODE; first = first->next)
+			;
+		if (first == NULL || !is_el(first, "p")) {
+			xmlNode *p = xmlNewDocNode(e->xml, sec->ns,
+			    BAD_CAST "p", NULL);
+			if (first)
+				xmlAddPrevSibling(first, p);
+			else
+				xmlAddChild(aside, p);
+			first = p;
+		}
+		snprintf(num, sizeof(num), "%zu.", i + 1);
+		if (notes[i].refs.n) {
+			back = xmlNewDocNode(e->xml, sec->ns, BAD_CAST "a",
+			    NULL);
+			s = xasprintf("#%s", notes[i].refs.v[0]);
+			set_attr(back, "href", s);
+			free(s);
+			set_attr(back, "role", "doc-backlink");
+			set_attr(back, "class", "backlink");
+			xmlAddChild(back, xmlNewDocText(e->xml, BAD_CAST num));
+		} else {
+			back = xmlNewDocNode(e->xml, sec->ns, BAD_CAST "span",
+			    NULL);
+			xmlAddChild(back, xmlNewDocText(e->xml, BAD_CAST num));
+		}
+		if (first->children)
+			xmlAddPrevSibling(first->children, back);
+		else
+			xmlAddChild(first, back);
+		xmlAddNextSibling(back, xmlNewDocText(e->xml, BAD_CAST " "));
+		for (size_t k = 1; k < notes[i].refs.n; k++) {
+			xmlNode *last = xmlLastElementChild(aside), *a;
+			if (last == NULL)
+				break;
+			xmlAddChild(last, xmlNewDocText(e->xml, BAD_CAST " "));
+			a = el_text(last, "a", "\xe2\x86\xa9\xef\xb8\x8e");
+			s = xasprintf("#%s", notes[i].refs.v[k]);
+			set_attr(a, "href", s);
+			free(s);
+			set_attr(a, "role", "doc-backlink");
+			s = xasprintf("Back to reference %zu", k + 1);
+			set_attr(a, "aria-label", s);
+			free(s);
+		}
+	}
+	if (ol) {
+		xmlUnlinkNode(ol);
+		xmlFreeNode(ol);
+	}
+	e->nnotes = nn;
+	for (size_t i = 0; i < nn; i++) {
+		free(notes[i].old);
+		strv_free(&notes[i].refs);
+	}
+	free(notes);
+}
+
+/* ---- ids and headings ---- */
+
+static void
+ids_and_headings(struct essay *e, struct quire_diag *d)
+{
+	xmlNode *n;
+
+	idset_add(&e->ids, "essay-title");
+	for (n = e->content; n; n = next_element(n, e->content)) {
+		char *id;
+
+		if (n->type != XML_ELEMENT_NODE || n == e->content)
+			continue;
+		if ((id = get_attr(n, "id")) == NULL)
+			continue;
+		if (!(is_el(n, "h1") && strcmp(id, "essay-title") == 0) &&
+		    !idset_add(&e->ids, id)) {
+			struct loc l = locate(e, n, id);
+			diag_warn(d, &l, "duplicate id '%s' dropped", id);
+			xmlUnsetProp(n, BAD_CAST "id");
+		}
+		free(id);
+	}
+	for (n = e->content; n; n = next_element(n, e->content)) {
+		int lv = heading_level(n);
+		char *raw, *text, *id, *base;
+
+		if (!lv || (n->parent && is_el(n->parent, "header") &&
+		    n->parent->parent == e->content))
+			continue;
+		raw = node_text(n);
+		text = collapse_ws(raw);
+		free(raw);
+		if ((id = get_attr(n, "id")) == NULL) {
+			base = slug_github(text);
+			if (*base == '\0') {
+				free(base);
+				base = xstrdup("section");
+			}
+			id = xstrdup(base);
+			for (int k = 1; !idset_add(&e->ids, id); k++) {
+				free(id);
+				id = xasprintf("%s-%d", base, k);
+			}
+			free(base);
+			set_attr(n, "id", id);
+		}
+		e->heads = xreallocarray(e->heads, e->nheads + 1,
+		    sizeof(*e->heads));
+		e->heads[e->nheads].level = lv;
+		e->heads[e->nheads].id = id;
+		e->heads[e->nheads].text = text;
+		e->nheads++;
+	}
+}
+
+/* ---- images ---- */
+
+const char *
+sniff_mime(const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+
+	if (n >= 8 && memcmp(p, "\x89PNG\r\n\x1a\n", 8) == 0)
+		return "image/png";
+	if (n >= 3 && memcmp(p, "\xff\xd8\xff", 3) == 0)
+		return "image/jpeg";
+	if (n >= 6 && (memcmp(p, "GIF87a", 6) == 0 ||
+	    memcmp(p, "GIF89a", 6) == 0))
+		return "image/gif";
+	if (n >= 12 && memcmp(p, "RIFF", 4) == 0 &&
+	    memcmp(p + 8, "WEBP", 4) == 0)
+		return "image/webp";
+	if (n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+		i = 3;
+	while (i < n && isspace(p[i]))
+		i++;
+	if (i < n && p[i] == '<') {
+		size_t lim = n < 4096 ? n : 4096;
+		for (; i + 4 <= lim; i++)
+			if (memcmp(p + i, "<svg", 4) == 0)
+				return "image/svg+xml";
+	}
+	return NULL;
+}
+
+static const char *
+mime_ext(const char *mime)
+{
+	if (strcmp(mime, "image/png") == 0)
+		return ".png";
+	if (strcmp(mime, "image/jpeg") == 0)
+		return ".jpg";
+	if (strcmp(mime, "image/gif") == 0)
+		return ".gif";
+	return ".svg";
+}
+
+static int
+svg_ok(const unsigned char *p, size_t n)
+{
+	xmlDoc *doc = xmlReadMemory((const char *)p, (int)n, NULL, NULL,
+	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	int ok = 0;
+
+	if (doc) {
+		xmlNode *r = xmlDocGetRootElement(doc);
+		ok = r && r->ns && strcmp((char *)r->name, "svg") == 0 &&
+		    strcmp((char *)r->ns->href, NS_SVG) == 0 &&
+		    doc->intSubset == NULL;
+		xmlFreeDoc(doc);
+	}
+	return ok;
+}
+
+/* The resource for the image at rel (relative to the root), packed once
+ * per content; NULL after a diagnostic (or, when missing, a warning). */
+struct resource *
+resource_add(struct book *b, const char *rel, const struct loc *l,
+    struct quire_diag *d)
+{
+	struct resource *r;
+	unsigned char hash[32];
+	const char *mime;
+	char *data, *stem, *base, *dot;
+	size_t len;
+	int rc;
+
+	for (size_t i = 0; i < b->nres; i++)
+		if (strcmp(b->res[i]->src, rel) == 0)
+			return b->res[i]->same ? b->res[i]->same : b->res[i];
+	rc = read_inside(b, rel, l, d, &data, &len, NULL);
+	if (rc == -2) {
+		diag_warn(d, l, "image not found: %s", rel);
+		return NULL;
+	}
+	if (rc < 0)
+		return NULL;
+	mime = sniff_mime((unsigned char *)data, len);
+	if (mime == NULL || strcmp(mime, "image/webp") == 0 ||
+	    (strcmp(mime, "image/svg+xml") == 0 &&
+	    !svg_ok((unsigned char *)data, len))) {
+		diag_warn(d, l, "%s: %s; its alt text is shown instead", rel,
+		    mime == NULL ? "not a PNG, JPEG, GIF or SVG image" :
+		    strcmp(mime, "image/webp") == 0 ? "WebP is not an EPUB 3 "
+		    "core media type" : "not a well-formed SVG document");
+		free(data);
+		return NULL;
+	}
+	sha256(data, len, hash);
+	r = xcalloc(1, sizeof(*r));
+	r->src = xstrdup(rel);
+	b->res = xreallocarray(b->res, b->nres + 1, sizeof(*b->res));
+	b->res[b->nres++] = r;
+	for (size_t i = 0; i + 1 < b->nres; i++)
+		if (!b->res[i]->same && memcmp(b->res[i]->hash, hash, 32) == 0) {
+			r->same = b->res[i];
+			free(data);
+			return r->same;
+		}
+	r->mime = mime;
+	r->data = (unsigned char *)data;
+	r->len = len;
+	memcpy(r->hash, hash, 32);
+	stem = xstrdup(path_basename(rel));
+	if ((dot = strrchr(stem, '.')) != NULL)
+		*dot = '\0';
+	base = safe_name(stem, "image");
+	free(stem);
+	for (int k = 1;; k++) {
+		char *name = k == 1 ? xasprintf("images/%s%s", base,
+		    mime_ext(mime)) : xasprintf("images/%s-%d%s", base, k,
+		    mime_ext(mime));
+		size_t i;
+
+		for (i = 0; i + 1 < b->nres; i++)
+			if (b->res[i]->name && strcmp(b->res[i]->name,
+			    name) == 0)
+				break;
+		if (i + 1 >= b->nres) {
+			r->name = name;
+			break;
+		}
+		free(name);
+	}
+	free(base);
+	r->id = xasprintf("img-%zu", b->nres);
+	return r;
+}
+
+static int
+has_scheme(const char *s)
+{
+	const char *p = s;
+
+	if (!isalpha((unsigned char)*p))
+		return 0;
+	while (isalnum((unsigned char)*p) || *p == '+' || *p == '-' ||
+	    *p == '.')
+		p++;
+	return *p == ':';
+}
+
+static int
+inside_link(xmlNode *n)
+{
+	for (n = n->parent; n; n = n->parent)
+		if (is_el(n, "a"))
+			return 1;
+	return 0;
+}
+
+static int
+image(struct book *b, struct essay *e, xmlNode *img, struct quire_diag *d)
+{
+	char *src = get_attr(img, "src"), *alt = get_attr(img, "alt");
+	char *path, *dec, *q;
+	struct loc l = locate(e, img, src);
+	struct resource *r;
+	int rc = 0;
+
+	e->nimages++;
+	if (alt == NULL || *alt == '\0') {
+		diag_warn(d, &l, "image %s has no alt text", src ? src : "");
+		free(alt);
+		alt = xstrdup("");
+		e->nimages_noalt++;
+	}
+	if (src == NULL || *src == '\0') {
+		replace_with_text(img, alt, "image-missing");
+		goto out;
+	}
+	if (strncmp(src, "//", 2) == 0 || has_scheme(src)) {
+		if (idset_add(&b->warned, src))
+			diag_warn(d, &l, "remote image not fetched: %s", src);
+		if (inside_link(img) || strncasecmp(src, "http", 4) != 0)
+			replace_with_text(img, *alt ? alt : "image",
+			    "image-remote");
+		else {
+			xmlNode *a = xmlNewDocNode(img->doc, img->ns,
+			    BAD_CAST "a", NULL);
+			set_attr(a, "href", src);
+			set_attr(a, "class", "image-remote");
+			xmlAddChild(a, xmlNewDocText(img->doc,
+			    BAD_CAST(*alt ? alt : "image")));
+			xmlReplaceNode(img, a);
+			xmlFreeNode(img);
+		}
+		goto out;
+	}
+	if ((q = strpbrk(src, "?#")) != NULL)
+		*q = '\0';
+	dec = url_decode(src, strlen(src));
+	path = dec && dec[0] != '/' ? path_resolve(e->rel, dec) : NULL;
+	if (path == NULL) {
+		rc = diag_error(d, &l, "image %s is outside the content folder",
+		    src);
+		replace_with_text(img, alt, "image-missing");
+	} else if ((r = resource_add(b, path, &l, d)) == NULL) {
+		replace_with_text(img, alt, "image-missing");
+	} else {
+		set_attr(img, "src", r->name);
+		set_attr(img, "alt", alt);
+	}
+	free(dec);
+	free(path);
+out:
+	free(src);
+	free(alt);
+	return rc;
+}
+
+/* ---- links ---- */
+
+static struct essay *
+find_essay(struct book *b, const char *rel)
+{
+	for (size_t i = 0; i < b->nessays; i++)
+		if (strcmp(b->essays[i].rel, rel) == 0)
+			return &b->essays[i];
+	return NULL;
+}
+
+/* Escapes what may not stand in an href as written. */
+static char *
+href_escape(const char *s)
+{
+	struct buf b = { 0 };
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c <= 0x20 || c == 0x7f || strchr("\"<>\\^`{|}", c))
+			buf_printf(&b, "%%%02X", c);
+		else
+			buf_putc(&b, (char)c);
+	}
+	return buf_take(&b);
+}
+
+static int
+link(struct book *b, struct essay *e, xmlNode *a, struct quire_diag *d)
+{
+	char *href = get_attr(a, "href"), *frag, *dec = NULL, *path = NULL;
+	struct loc l = locate(e, a, href);
+	struct essay *t = e;
+	int rc = 0;
+
+	if (href == NULL)
+		return 0;
+	if (*href == '\0') {
+		xmlUnsetProp(a, BAD_CAST "href");
+		goto out;
+	}
+	if (strncmp(href, "//", 2) == 0 || has_scheme(href)) {
+		static const char *const ok[] = { "http:", "https:", "mailto:",
+		    "ftp:", "tel:", "news:", "irc:", "xmpp:", "urn:", "doi:",
+		    "//", NULL };
+		size_t i;
+		for (i = 0; ok[i]; i++)
+			if (strncasecmp(href, ok[i], strlen(ok[i])) == 0)
+				break;
+		if (ok[i] == NULL) {
+			rc = diag_warn(d, &l, "link with unsupported scheme "
+			    "removed: %.40s", href);
+			unwrap(a);
+		} else {
+			char *esc = href_escape(href[0] == '/' ? href + 0 :
+			    href);
+			if (href[0] == '/') {
+				char *s = xasprintf("https:%s", esc);
+				free(esc);
+				esc = s;
+			}
+			set_attr(a, "href", esc);
+			free(esc);
+		}
+		goto out;
+	}
+	frag = strchr(href, '#');
+	if (frag)
+		*frag++ = '\0';
+	if (*href) {
+		char *q = strchr(href, '?');
+		if (q)
+			*q = '\0';
+		dec = url_decode(href, strlen(href));
+		path = dec && dec[0] != '/' ? path_resolve(e->rel, dec) : NULL;
+		t = path ? find_essay(b, path) : NULL;
+		if (t == NULL) {
+			rc = diag_warn(d, &l, "link target is not an essay of "
+			    "this book: %s", dec ? dec : href);
+			unwrap(a);
+			goto out;
+		}
+	}
+	if (frag && *frag) {
+		char *id = url_decode(frag, strlen(frag));
+		if (id == NULL || !idset_has(&t->ids, id)) {
+			if (t == e)
+				rc = diag_warn(d, &l, "link to a missing "
+				    "section: #%s", frag);
+			else
+				rc = diag_warn(d, &l, "link to a missing "
+				    "section: %s#%s", t->rel, frag);
+			free(id);
+			if (t == e) {
+				unwrap(a);
+				goto out;
+			}
+			frag = NULL;
+		} else {
+			char *s = xasprintf("%s#%s", t == e && !*href ? "" :
+			    t->file, id);
+			char *esc = href_escape(s);
+			set_attr(a, "href", esc);
+			free(esc);
+			free(s);
+			free(id);
+			goto out;
+		}
+	}
+	set_attr(a, "href", t->file);
+out:
+	free(dec);
+	free(path);
+	free(href);
+	return rc;
+}
+
+/* Removes the attributes that only served the stages. */
+static void
+strip_internal(xmlNode *n)
+{
+	static const char *const names[] = { "data-sourcepos",
+	    "data-footnote-ref", "data-footnotes", "data-footnote-backref",
+	    NULL };
+
+	for (; n; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		for (size_t i = 0; names[i]; i++)
+			xmlUnsetProp(n, BAD_CAST names[i]);
+		if (has_class(n, "footnote-ref"))
+			xmlUnsetProp(n, BAD_CAST "class");
+		strip_internal(n->children);
+	}
+}
+
+int
+link_book(struct book *b, const struct quire_options *opt,
+    struct quire_diag *d)
+{
+	int rc = 0;
+
+	(void)opt;
+	for (size_t i = 0; i < b->nessays; i++) {
+		footnotes(&b->essays[i]);
+		ids_and_headings(&b->essays[i], d);
+	}
+	for (size_t i = 0; i < b->nessays; i++) {
+		struct essay *e = &b->essays[i];
+		xmlNode **todo = NULL, *n;
+		size_t nt = 0;
+
+		/* Collected first: resolving may unwrap or replace nodes,
+		 * never free another one on the list. */
+		for (n = e->content; n; n = next_element(n, e->content))
+			if ((is_el(n, "a") && xmlHasProp(n, BAD_CAST "href") &&
+			    !xmlHasProp(n, BAD_CAST "role")) || is_el(n, "img")) {
+				todo = xreallocarray(todo, nt + 1,
+				    sizeof(*todo));
+				todo[nt++] = n;
+			}
+		for (size_t k = 0; k < nt; k++)
+			if ((is_el(todo[k], "a") ? link(b, e, todo[k], d) :
+			    image(b, e, todo[k], d)) < 0)
+				rc = -1;
+		free(todo);
+		strip_internal(e->content);
+		b->nimages += e->nimages;
+		b->nimages_noalt += e->nimages_noalt;
+	}
+	return rc;
+}

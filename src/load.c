@@ -1,0 +1,889 @@
+/* Load stage: find the essays in the content folder (sorted, never leaving
+ * it), split and read their YAML front matter with libyaml, read
+ * collection.yaml, order the essays and settle the book's metadata. */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <yaml.h>
+
+#include "internal.h"
+
+#define MAX_FILE (64u << 20)   /* larger inputs are refused */
+#define MAX_DEPTH 32           /* folder nesting */
+
+struct scan {
+	struct book *book;
+	const struct quire_options *opt;
+	struct quire_diag *d;
+	struct strv files;         /* essay paths relative to the root */
+	time_t newest;
+};
+
+/* ---- reading files ---- */
+
+/* Reads rel (relative to the root) after checking that it resolves inside
+ * the root; where: the place that asked for it (NULL: the file itself). */
+int
+read_inside(const struct book *bk, const char *rel, const struct loc *where,
+    struct quire_diag *d, char **data, size_t *len, time_t *mtime)
+{
+	char *full = path_join(bk->root, rel), *real;
+	struct loc fl = { full, 0, 0 };
+	const struct loc *l = where ? where : &fl;
+	size_t rn = strlen(bk->root_real);
+	struct buf b = { 0 };
+	struct stat st;
+	ssize_t r;
+	int fd = -1, rc = -1;
+
+	if ((real = realpath(full, NULL)) == NULL) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			rc = -2;
+		else
+			diag_error(d, l, "cannot read %s: %s", full,
+			    strerror(errno));
+		free(full);
+		return rc;
+	}
+	if (strncmp(real, bk->root_real, rn) != 0 ||
+	    (real[rn] != '/' && real[rn] != '\0')) {
+		diag_error(d, l, "refusing %s: it resolves outside the "
+		    "content folder", full);
+		goto out;
+	}
+	if ((fd = open(real, O_RDONLY)) == -1 || fstat(fd, &st) == -1) {
+		diag_error(d, l, "cannot read %s: %s", full, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		diag_error(d, l, "%s is not a regular file", full);
+		goto out;
+	}
+	if ((uintmax_t)st.st_size > MAX_FILE) {
+		diag_error(d, l, "%s is too large (%jd bytes; the limit is "
+		    "%u MiB)", full, (intmax_t)st.st_size, MAX_FILE >> 20);
+		goto out;
+	}
+	if (mtime)
+		*mtime = st.st_mtime;
+	buf_grow(&b, (size_t)st.st_size);
+	for (;;) {
+		buf_grow(&b, 65536);
+		r = read(fd, b.data + b.len, b.cap - b.len - 1);
+		if (r == 0)
+			break;
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 || b.len + (size_t)r > MAX_FILE) {
+			diag_error(d, l, "cannot read %s: %s", full, r < 0 ?
+			    strerror(errno) : "file too large");
+			buf_free(&b);
+			goto out;
+		}
+		b.len += (size_t)r;
+	}
+	b.data[b.len] = '\0';
+	*len = b.len;
+	*data = buf_take(&b);
+	rc = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	free(real);
+	free(full);
+	return rc;
+}
+
+static int
+scan_read(struct scan *s, const char *rel, char **data, size_t *len)
+{
+	time_t mt = 0;
+	int rc = read_inside(s->book, rel, NULL, s->d, data, len, &mt);
+
+	if (rc == 0 && mt > s->newest)
+		s->newest = mt;
+	return rc;
+}
+
+/* Line ends become LF, a BOM goes, and bad bytes (invalid UTF-8, NUL and
+ * other control characters) become U+FFFD with one warning each kind. */
+static char *
+normalise_text(struct quire_diag *d, const char *path, char *text,
+    size_t *len)
+{
+	struct buf b = { 0 };
+	size_t i = 0, n = *len;
+	int line = 1, col = 1, warned_utf8 = 0, warned_ctl = 0;
+	char *clean;
+
+	if (n >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+		i = 3;
+	buf_grow(&b, n);
+	while (i < n) {
+		unsigned char c = (unsigned char)text[i];
+
+		if (c == '\r') {
+			buf_putc(&b, '\n');
+			i += i + 1 < n && text[i + 1] == '\n' ? 2 : 1;
+			line++;
+			col = 1;
+			continue;
+		}
+		if (c == '\n') {
+			buf_putc(&b, '\n');
+			i++;
+			line++;
+			col = 1;
+			continue;
+		}
+		if (c >= 0x80) {
+			size_t want = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+			int bad;
+
+			if (want > n - i)
+				want = n - i;
+			if (utf8_valid_prefix((unsigned char *)text + i, want,
+			    &bad) != want) {
+				if (!warned_utf8++) {
+					struct loc l = { path, line, col };
+					diag_warn(d, &l, "invalid UTF-8 "
+					    "(replaced with U+FFFD)");
+				}
+				buf_puts(&b, "\xef\xbf\xbd");
+				i += bad > 0 ? (size_t)bad : 1;
+				col++;
+				continue;
+			}
+			buf_put(&b, text + i, want);
+			i += want;
+			col++;
+			continue;
+		} else if (c < 0x20 && c != '\t') {
+			if (!warned_ctl++) {
+				struct loc l = { path, line, col };
+				diag_warn(d, &l, "%s byte 0x%02x (replaced "
+				    "with U+FFFD)", c == 0 ? "NUL" : "control",
+				    c);
+			}
+			buf_puts(&b, "\xef\xbf\xbd");
+			i++;
+			col++;
+			continue;
+		}
+		buf_putc(&b, (char)c);
+		i++;
+		col++;
+	}
+	free(text);
+	*len = b.len;
+	clean = xml_clean(b.data ? b.data : "", b.len);
+	buf_free(&b);
+	*len = strlen(clean);
+	return clean;
+}
+
+/* ---- YAML ---- */
+
+enum fm_kind { V_NULL, V_SCALAR, V_LIST, V_OTHER };
+
+struct fm_value {
+	enum fm_kind kind;
+	char *scalar;
+	struct strv list;
+	int line, col;
+};
+
+typedef int (*fm_key_fn)(void *, const char *key, struct fm_value *,
+    struct loc *);
+
+static int
+yaml_is_null(const yaml_event_t *e)
+{
+	const char *v = (const char *)e->data.scalar.value;
+
+	return e->data.scalar.plain_implicit && (e->data.scalar.length == 0 ||
+	    strcmp(v, "~") == 0 || strcasecmp(v, "null") == 0);
+}
+
+/* Reads a mapping of keys to scalars or lists of scalars from the YAML
+ * text src, whose first line is line first_line of path.  Aliases are
+ * refused rather than expanded, so no input can make it blow up. */
+static int
+yaml_map(struct quire_diag *d, const char *path, int first_line,
+    const char *src, size_t len, fm_key_fn fn, void *arg)
+{
+	yaml_parser_t p;
+	yaml_event_t e;
+	char *key = NULL;
+	int state = 0, depth = 0, rc = 0, done = 0;
+	struct fm_value v = { 0 };
+	struct loc l = { path, 0, 0 };
+
+	/* state 0: before the mapping; 1: want key; 2: want value;
+	 * 3: inside a list value; 4: skipping a nested value. */
+	yaml_parser_initialize(&p);
+	yaml_parser_set_input_string(&p, (const unsigned char *)src, len);
+	while (!done) {
+		if (!yaml_parser_parse(&p, &e)) {
+			l.line = first_line + (int)p.problem_mark.line;
+			l.col = (int)p.problem_mark.column + 1;
+			rc = diag_error(d, &l, "YAML: %s%s%s",
+			    p.problem ? p.problem : "syntax error",
+			    p.context ? " " : "", p.context ? p.context : "");
+			break;
+		}
+		l.line = first_line + (int)e.start_mark.line;
+		l.col = (int)e.start_mark.column + 1;
+		switch (e.type) {
+		case YAML_STREAM_END_EVENT:
+			done = 1;
+			break;
+		case YAML_STREAM_START_EVENT:
+		case YAML_DOCUMENT_START_EVENT:
+		case YAML_DOCUMENT_END_EVENT:
+			break;
+		case YAML_ALIAS_EVENT:
+			rc = diag_error(d, &l, "YAML aliases (*%s) are not "
+			    "supported", (char *)e.data.alias.anchor);
+			done = 1;
+			break;
+		case YAML_MAPPING_START_EVENT:
+			if (state == 0)
+				state = 1;
+			else if (state == 2 || state == 3 || state == 4) {
+				if (state != 4) {
+					v.kind = V_OTHER;
+					v.line = l.line;
+					v.col = l.col;
+					state = 4;
+				}
+				depth++;
+			} else {
+				rc = diag_error(d, &l, "a key must be a plain "
+				    "value");
+				done = 1;
+			}
+			break;
+		case YAML_SEQUENCE_START_EVENT:
+			if (state == 2) {
+				v.kind = V_LIST;
+				v.line = l.line;
+				v.col = l.col;
+				state = 3;
+			} else if (state == 3 || state == 4) {
+				if (state == 3)
+					v.kind = V_OTHER;
+				state = 4;
+				depth++;
+			} else {
+				rc = diag_error(d, &l, state == 0 ?
+				    "expected a mapping of keys to values" :
+				    "a key must be a plain value");
+				done = 1;
+			}
+			break;
+		case YAML_MAPPING_END_EVENT:
+		case YAML_SEQUENCE_END_EVENT:
+			if (state == 4 && --depth > 0)
+				break;
+			if (state == 1 && e.type == YAML_MAPPING_END_EVENT) {
+				state = 5;
+				break;
+			}
+			if (state == 4 && v.kind == V_LIST) {
+				state = 3;
+				break;
+			}
+			/* The end of a list or nested value: hand it over. */
+			{
+				struct loc vl = { path, v.line, v.col };
+				if (fn(arg, key, &v, &vl) < 0)
+					rc = -1;
+			}
+			free(key);
+			key = NULL;
+			strv_free(&v.list);
+			memset(&v, 0, sizeof(v));
+			state = 1;
+			depth = 0;
+			break;
+		case YAML_SCALAR_EVENT:
+			if (state == 0) {
+				if (!yaml_is_null(&e)) {
+					rc = diag_error(d, &l, "expected a "
+					    "mapping of keys to values, not a "
+					    "single value");
+					done = 1;
+				}
+				state = 5;
+			} else if (state == 1) {
+				key = xstrdup((char *)e.data.scalar.value);
+				state = 2;
+			} else if (state == 2) {
+				struct loc vl = { path, l.line, l.col };
+
+				v.line = l.line;
+				v.col = l.col;
+				if (yaml_is_null(&e))
+					v.kind = V_NULL;
+				else {
+					v.kind = V_SCALAR;
+					v.scalar = xstrdup(
+					    (char *)e.data.scalar.value);
+				}
+				if (fn(arg, key, &v, &vl) < 0)
+					rc = -1;
+				free(v.scalar);
+				memset(&v, 0, sizeof(v));
+				free(key);
+				key = NULL;
+				state = 1;
+			} else if (state == 3)
+				strv_push(&v.list,
+				    xstrdup((char *)e.data.scalar.value));
+			break;
+		default:
+			break;
+		}
+		yaml_event_delete(&e);
+	}
+	free(key);
+	strv_free(&v.list);
+	yaml_parser_delete(&p);
+	return rc;
+}
+
+static int
+want_string(struct quire_diag *d, const char *key, struct fm_value *v,
+    struct loc *l, char **dst)
+{
+	if (v->kind == V_NULL)
+		return 0;
+	if (v->kind != V_SCALAR)
+		return diag_error(d, l, "'%s' must be a single value, not %s",
+		    key, v->kind == V_LIST ? "a list" : "a mapping");
+	free(*dst);
+	*dst = xml_clean(v->scalar, strlen(v->scalar));
+	return 0;
+}
+
+static int
+want_list(struct quire_diag *d, const char *key, struct fm_value *v,
+    struct loc *l, struct strv *dst)
+{
+	if (v->kind == V_NULL)
+		return 0;
+	if (v->kind == V_OTHER)
+		return diag_error(d, l, "'%s' must be a value or a list of "
+		    "values", key);
+	strv_free(dst);
+	if (v->kind == V_SCALAR)
+		strv_push(dst, xml_clean(v->scalar, strlen(v->scalar)));
+	else
+		for (size_t i = 0; i < v->list.n; i++)
+			strv_push(dst, xml_clean(v->list.v[i],
+			    strlen(v->list.v[i])));
+	return 0;
+}
+
+static int
+want_lang(struct quire_diag *d, const char *key, struct fm_value *v,
+    struct loc *l, char **dst)
+{
+	const char *s;
+	int n = 0;
+
+	if (want_string(d, key, v, l, dst) < 0 || *dst == NULL)
+		return -1 + (*dst == NULL && v->kind == V_NULL);
+	/* BCP 47 shape: letters, then -subtags of letters and digits. */
+	for (s = *dst; *s; s++) {
+		if (*s == '-') {
+			if (n == 0)
+				break;
+			n = 0;
+		} else if (((*s | 32) >= 'a' && (*s | 32) <= 'z') ||
+		    (s != *dst && *s >= '0' && *s <= '9'))
+			n++;
+		else
+			break;
+		if (n > 8)
+			break;
+	}
+	if (*s || n == 0) {
+		free(*dst);
+		*dst = NULL;
+		return diag_error(d, l, "'%s' is not a language tag such as "
+		    "'en' or 'pt-BR'", key);
+	}
+	return 0;
+}
+
+struct essay_fm {
+	struct essay *e;
+	struct quire_diag *d;
+};
+
+static int
+essay_key(void *arg, const char *key, struct fm_value *v, struct loc *l)
+{
+	struct essay_fm *f = arg;
+	struct essay *e = f->e;
+	char *end;
+
+	if (strcmp(key, "title") == 0) {
+		e->title_line = l->line;
+		return want_string(f->d, key, v, l, &e->title);
+	}
+	if (strcmp(key, "subtitle") == 0)
+		return want_string(f->d, key, v, l, &e->subtitle);
+	if (strcmp(key, "summary") == 0 || strcmp(key, "description") == 0)
+		return want_string(f->d, key, v, l, &e->summary);
+	if (strcmp(key, "date") == 0) {
+		if (want_string(f->d, key, v, l, &e->date) < 0)
+			return -1;
+		if (e->date && strlen(e->date) > 10 && e->date[10] != ' ' &&
+		    e->date[10] != 'T' && e->date[10] != 't')
+			goto baddate;
+		if (e->date && strlen(e->date) > 10)
+			e->date[10] = '\0';
+		if (e->date && !date_valid(e->date))
+			goto baddate;
+		return 0;
+baddate:
+		free(e->date);
+		e->date = NULL;
+		return diag_error(f->d, l, "'date' must be a date such as "
+		    "2025-03-14");
+	}
+	if (strcmp(key, "author") == 0 || strcmp(key, "authors") == 0)
+		return want_list(f->d, key, v, l, &e->authors);
+	if (strcmp(key, "tags") == 0)
+		return want_list(f->d, key, v, l, &e->tags);
+	if (strcmp(key, "lang") == 0 || strcmp(key, "language") == 0)
+		return want_lang(f->d, key, v, l, &e->lang);
+	if (strcmp(key, "order") == 0 || strcmp(key, "weight") == 0) {
+		if (v->kind == V_NULL)
+			return 0;
+		if (v->kind != V_SCALAR)
+			return diag_error(f->d, l, "'%s' must be a number", key);
+		e->order = strtod(v->scalar, &end);
+		if (end == v->scalar || *end)
+			return diag_error(f->d, l, "'%s' must be a number, not "
+			    "'%s'", key, v->scalar);
+		e->has_order = 1;
+		return 0;
+	}
+	if (strcmp(key, "draft") == 0) {
+		if (v->kind == V_NULL)
+			return 0;
+		if (v->kind == V_SCALAR) {
+			const char *s = v->scalar;
+			if (!strcasecmp(s, "true") || !strcasecmp(s, "yes") ||
+			    !strcasecmp(s, "on")) {
+				e->draft = 1;
+				return 0;
+			}
+			if (!strcasecmp(s, "false") || !strcasecmp(s, "no") ||
+			    !strcasecmp(s, "off")) {
+				e->draft = 0;
+				return 0;
+			}
+		}
+		return diag_error(f->d, l, "'draft' must be true or false");
+	}
+	return 0;  /* unknown keys are the author's own business */
+}
+
+static int
+collection_key(void *arg, const char *key, struct fm_value *v,
+    struct loc *l)
+{
+	struct essay_fm *f = arg;
+	struct book *b = (struct book *)f->e;
+
+	if (strcmp(key, "title") == 0)
+		return want_string(f->d, key, v, l, &b->title);
+	if (strcmp(key, "subtitle") == 0)
+		return want_string(f->d, key, v, l, &b->subtitle);
+	if (strcmp(key, "description") == 0 || strcmp(key, "summary") == 0)
+		return want_string(f->d, key, v, l, &b->description);
+	if (strcmp(key, "author") == 0 || strcmp(key, "authors") == 0 ||
+	    strcmp(key, "creator") == 0)
+		return want_list(f->d, key, v, l, &b->authors);
+	if (strcmp(key, "language") == 0 || strcmp(key, "lang") == 0)
+		return want_lang(f->d, key, v, l, &b->lang);
+	if (strcmp(key, "identifier") == 0)
+		return want_string(f->d, key, v, l, &b->identifier);
+	if (strcmp(key, "publisher") == 0)
+		return want_string(f->d, key, v, l, &b->publisher);
+	if (strcmp(key, "rights") == 0)
+		return want_string(f->d, key, v, l, &b->rights);
+	if (strcmp(key, "version") == 0)
+		return want_string(f->d, key, v, l, &b->version);
+	if (strcmp(key, "cover") == 0)
+		return want_string(f->d, key, v, l, &b->cover);
+	if (strcmp(key, "date") == 0) {
+		if (want_string(f->d, key, v, l, &b->date) < 0)
+			return -1;
+		if (b->date && strlen(b->date) > 10)
+			b->date[10] = '\0';
+		if (b->date && !date_valid(b->date)) {
+			free(b->date);
+			b->date = NULL;
+			return diag_error(f->d, l, "'date' must be a date "
+			    "such as 2025-03-14");
+		}
+	}
+	return 0;
+}
+
+/* ---- essays ---- */
+
+static int
+is_fence(const char *s, const char *end, const char *mark)
+{
+	size_t n = strlen(mark);
+
+	if ((size_t)(end - s) < n || memcmp(s, mark, n) != 0)
+		return 0;
+	for (s += n; s < end && *s != '\n'; s++)
+		if (*s != ' ' && *s != '\t')
+			return 0;
+	return 1;
+}
+
+/* Splits the front matter off and reads it. */
+static int
+load_front_matter(struct essay *e, struct quire_diag *d)
+{
+	const char *t = e->text, *end = t + e->len, *p, *fm;
+	struct essay_fm f = { e, d };
+	struct loc l = { e->path, 1, 1 };
+	int line = 2;
+
+	e->body = 0;
+	e->body_line = 1;
+	if (!is_fence(t, end, "---"))
+		return 0;
+	fm = p = memchr(t, '\n', (size_t)(end - t));
+	if (p == NULL)
+		return diag_error(d, &l, "front matter is not closed: no "
+		    "'---' line after the opening one");
+	fm = ++p;
+	while (p < end) {
+		if (is_fence(p, end, "---") || is_fence(p, end, "...")) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+			e->body = nl ? (size_t)(nl + 1 - t) : e->len;
+			e->body_line = line + 1;
+			return yaml_map(d, e->path, 2, fm, (size_t)(p - fm),
+			    essay_key, &f);
+		}
+		if ((p = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			break;
+		p++;
+		line++;
+	}
+	return diag_error(d, &l, "front matter is not closed: no '---' "
+	    "line after the opening one");
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int
+scan_dir(struct scan *s, const char *rel, int depth)
+{
+	char *dir = path_join(s->book->root, rel);
+	struct loc l = { dir, 0, 0 };
+	struct strv names = { 0 };
+	struct dirent *de;
+	DIR *dp;
+	int rc = 0;
+
+	if (depth > MAX_DEPTH) {
+		diag_warn(s->d, &l, "folders nested too deep; not read");
+		free(dir);
+		return 0;
+	}
+	if ((dp = opendir(dir)) == NULL) {
+		rc = diag_error(s->d, &l, "cannot read folder: %s",
+		    strerror(errno));
+		free(dir);
+		return rc;
+	}
+	while ((de = readdir(dp)) != NULL)
+		if (de->d_name[0] != '.')
+			strv_push(&names, xstrdup(de->d_name));
+	closedir(dp);
+	qsort(names.v, names.n, sizeof(*names.v), cmp_str);
+	for (size_t i = 0; i < names.n; i++) {
+		char *r = path_join(rel, names.v[i]);
+		char *full = path_join(s->book->root, r);
+		struct loc fl = { full, 0, 0 };
+		struct stat st;
+
+		if (lstat(full, &st) == 0 && S_ISDIR(st.st_mode)) {
+			if (scan_dir(s, r, depth + 1) < 0)
+				rc = -1;
+		} else if (path_has_ext(r, ".md") ||
+		    path_has_ext(r, ".markdown")) {
+			if (S_ISLNK(st.st_mode) && stat(full, &st) == -1)
+				rc = diag_error(s->d, &fl, "cannot read: %s",
+				    strerror(errno));
+			else
+				strv_push(&s->files, xstrdup(r));
+		}
+		free(full);
+		free(r);
+	}
+	strv_free(&names);
+	free(dir);
+	return rc;
+}
+
+static int
+cmp_essay(const void *a, const void *b)
+{
+	const struct essay *x = a, *y = b;
+
+	if (x->has_order != y->has_order)
+		return x->has_order ? -1 : 1;
+	if (x->has_order && x->order != y->order)
+		return x->order < y->order ? -1 : 1;
+	if ((x->date == NULL) != (y->date == NULL))
+		return x->date ? -1 : 1;
+	if (x->date && strcmp(x->date, y->date) != 0)
+		return strcmp(x->date, y->date);
+	return strcmp(x->rel, y->rel);
+}
+
+/* Unique file stems: case-insensitively unique, because readers and zip
+ * tools on some systems fold case. */
+static void
+assign_slugs(struct book *b)
+{
+	for (size_t i = 0; i < b->nessays; i++) {
+		struct essay *e = &b->essays[i];
+		char *stem = xstrdup(e->rel), *dot = strrchr(stem, '.');
+		char *base;
+
+		if (dot)
+			*dot = '\0';
+		base = safe_name(stem, "essay");
+		for (int k = 1;; k++) {
+			char *cand = k == 1 ? xstrdup(base) :
+			    xasprintf("%s-%d", base, k);
+			size_t j;
+
+			for (j = 0; j < i; j++)
+				if (strcasecmp(b->essays[j].slug, cand) == 0)
+					break;
+			if (j == i && strcmp(cand, "nav") != 0 &&
+			    strcmp(cand, "cover") != 0 &&
+			    strcmp(cand, "title") != 0) {
+				e->slug = cand;
+				break;
+			}
+			free(cand);
+		}
+		e->file = xasprintf("%s.xhtml", e->slug);
+		free(base);
+		free(stem);
+	}
+}
+
+static time_t
+date_epoch(const char *s)
+{
+	struct tm tm = { 0 };
+
+	tm.tm_year = atoi(s) - 1900;
+	tm.tm_mon = strlen(s) >= 7 ? atoi(s + 5) - 1 : 0;
+	tm.tm_mday = strlen(s) >= 10 ? atoi(s + 8) : 1;
+	return timegm(&tm);
+}
+
+static int
+is_uuid(const char *s)
+{
+	static const char shape[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+
+	if (strncasecmp(s, "urn:uuid:", 9) == 0)
+		s += 9;
+	if (strlen(s) != sizeof(shape) - 1)
+		return 0;
+	for (size_t i = 0; shape[i]; i++) {
+		if (shape[i] == '-' ? s[i] != '-' :
+		    !strchr("0123456789abcdefABCDEF", s[i]))
+			return 0;
+	}
+	return 1;
+}
+
+static char *
+make_uuid(const struct book *b)
+{
+	const char *src = b->identifier ? b->identifier : b->title;
+	char *seed, *u;
+	unsigned char h[32];
+
+	if (b->identifier && is_uuid(b->identifier)) {
+		const char *s = b->identifier;
+		if (strncasecmp(s, "urn:uuid:", 9) == 0)
+			s += 9;
+		u = xasprintf("urn:uuid:%s", s);
+		for (char *p = u + 9; *p; p++)
+			*p = (char)(*p >= 'A' && *p <= 'F' ? *p + 32 : *p);
+		return u;
+	}
+	/* Name-based: the same collection always gets the same UUID
+	 * (RFC 9562 version 8, from SHA-256 of the identifier or title). */
+	seed = xasprintf("quire:%s", src);
+	sha256(seed, strlen(seed), h);
+	free(seed);
+	h[6] = (unsigned char)((h[6] & 0x0f) | 0x80);
+	h[8] = (unsigned char)((h[8] & 0x3f) | 0x80);
+	return xasprintf("urn:uuid:%02x%02x%02x%02x-%02x%02x-%02x%02x-"
+	    "%02x%02x-%02x%02x%02x%02x%02x%02x", h[0], h[1], h[2], h[3], h[4],
+	    h[5], h[6], h[7], h[8], h[9], h[10], h[11], h[12], h[13], h[14],
+	    h[15]);
+}
+
+static int
+load_collection(struct scan *s)
+{
+	struct book *b = s->book;
+	struct essay_fm f = { (struct essay *)b, s->d };
+	const char *names[] = { "collection.yaml", "collection.yml" };
+	char *text, *path;
+	size_t len;
+	int rc;
+
+	for (size_t i = 0; i < 2; i++) {
+		rc = scan_read(s, names[i], &text, &len);
+		if (rc == -2)
+			continue;
+		if (rc < 0)
+			return -1;
+		path = path_join(b->root, names[i]);
+		text = normalise_text(s->d, path, text, &len);
+		rc = yaml_map(s->d, path, 1, text, len, collection_key, &f);
+		free(text);
+		free(path);
+		return rc;
+	}
+	return 0;
+}
+
+int
+load_book(struct book *b, const struct quire_options *opt,
+    struct quire_diag *d)
+{
+	struct scan s = { b, opt, d, { 0 }, 0 };
+	struct loc rl = { opt->src, 0, 0 };
+	struct stat st;
+	size_t n = 0;
+	int rc = 0;
+	char *v;
+
+	b->root = xstrdup(opt->src);
+	if (stat(opt->src, &st) == -1 || !S_ISDIR(st.st_mode))
+		return diag_error(d, &rl, "not a folder: %s", stat(opt->src,
+		    &st) == -1 ? strerror(errno) : "a file");
+	if ((b->root_real = realpath(opt->src, NULL)) == NULL)
+		return diag_error(d, &rl, "cannot resolve: %s",
+		    strerror(errno));
+	if (load_collection(&s) < 0)
+		rc = -1;
+	if (scan_dir(&s, "", 0) < 0)
+		rc = -1;
+	b->essays = xcalloc(s.files.n, sizeof(*b->essays));
+	for (size_t i = 0; i < s.files.n; i++) {
+		struct essay *e = &b->essays[n];
+
+		memset(e, 0, sizeof(*e));
+		e->rel = xstrdup(s.files.v[i]);
+		e->path = path_join(b->root, e->rel);
+		if (scan_read(&s, e->rel, &e->text, &e->len) != 0) {
+			rc = -1;
+			free(e->rel);
+			free(e->path);
+			continue;
+		}
+		e->text = normalise_text(d, e->path, e->text, &e->len);
+		n++;
+		if (load_front_matter(e, d) < 0)
+			rc = -1;
+		if (e->draft && !opt->drafts) {
+			n--;
+			free(e->rel);
+			free(e->path);
+			free(e->text);
+			free(e->title);
+			free(e->subtitle);
+			free(e->summary);
+			free(e->date);
+			free(e->lang);
+			strv_free(&e->authors);
+			strv_free(&e->tags);
+		}
+	}
+	b->nessays = n;
+	strv_free(&s.files);
+	if (n == 0 && rc == 0)
+		rc = diag_error(d, &rl, "no essays (*.md files) found in "
+		    "this folder");
+	qsort(b->essays, b->nessays, sizeof(*b->essays), cmp_essay);
+	assign_slugs(b);
+
+	if (b->title == NULL) {
+		const char *base = path_basename(b->root_real);
+		b->title = xstrdup(*base ? base : "Untitled");
+	}
+	if (b->lang == NULL)
+		b->lang = xstrdup("en");
+	if (opt->release) {
+		free(b->version);
+		b->version = xstrdup(opt->release);
+	}
+	b->slug = safe_name(b->title, "book");
+	if (b->version && *b->version) {
+		char *sv = safe_name(b->version, "");
+		if (*sv) {
+			v = xasprintf("%s-%s", b->slug, sv);
+			free(b->slug);
+			b->slug = v;
+		}
+		free(sv);
+	}
+	b->uuid = make_uuid(b);
+	if (opt->has_epoch)
+		b->mtime = (time_t)opt->epoch;
+	else if (b->date)
+		b->mtime = date_epoch(b->date);
+	else
+		b->mtime = s.newest;
+	if (b->cover) {
+		struct loc cl = { NULL, 0, 0 };
+		char *cp = path_join(b->root, "collection.yaml");
+		cl.path = cp;
+		b->cover_res = resource_add(b, b->cover, &cl, d);
+		if (b->cover_res == NULL)
+			rc = -1;
+		free(cp);
+	}
+	return rc;
+}

@@ -1,0 +1,144 @@
+/* The quire command line: parses flags, calls the library, maps the result
+ * to an exit status (0 ok, 1 input errors, 2 usage, 3 system errors). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "quire.h"
+
+static const char usage_text[] =
+    "usage: quire build [DIR] [-o OUTDIR] [-f epub|html|all] [options]\n"
+    "       quire check [DIR] [--strict] [--drafts]\n"
+    "       quire --help | --version\n"
+    "\n"
+    "Binds the Markdown essays in DIR (default: content) into an EPUB 3\n"
+    "book and a single-file offline HTML archive in OUTDIR (default: dist).\n"
+    "\n"
+    "  -o, --output DIR     write into DIR (default: dist)\n"
+    "  -f, --format FMT     epub, html or all (default: all)\n"
+    "      --release VER    version for the output names and metadata\n"
+    "      --drafts         include essays marked draft: true\n"
+    "      --strict         treat warnings as errors\n"
+    "  -q, --quiet          print only diagnostics\n"
+    "  -h, --help           show this help\n"
+    "  -V, --version        show the version\n"
+    "\n"
+    "SOURCE_DATE_EPOCH, when set, is the time recorded in the outputs.\n"
+    "Exit status: 0 success, 1 errors in the content, 2 usage, 3 system.\n";
+
+static void
+print_output(const char *path, void *arg)
+{
+	if (!*(int *)arg)
+		printf("%s\n", path);
+}
+
+static int
+usage_error(const char *msg)
+{
+	fprintf(stderr, "quire: %s\n%s", msg, usage_text);
+	return 2;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "release", required_argument, NULL, 'R' },
+		{ "drafts", no_argument, NULL, 'D' },
+		{ "strict", no_argument, NULL, 'S' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct quire_options opt = { 0 };
+	struct quire_diag *d;
+	const char *cmd, *sde;
+	int c, quiet = 0, check, status;
+
+	opt.src = "content";
+	opt.out = "dist";
+	opt.formats = QUIRE_ALL;
+	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		fputs(usage_text, stdout);
+		return 0;
+	}
+	if (argc > 1 && (!strcmp(argv[1], "-V") ||
+	    !strcmp(argv[1], "--version"))) {
+		printf("quire %s\n", QUIRE_VERSION);
+		return 0;
+	}
+	if (argc < 2)
+		return usage_error("no command given");
+	cmd = argv[1];
+	if (strcmp(cmd, "build") != 0 && strcmp(cmd, "check") != 0)
+		return usage_error("unknown command (build or check)");
+	check = strcmp(cmd, "check") == 0;
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "o:f:qhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			opt.out = optarg;
+			break;
+		case 'f':
+			if (!strcmp(optarg, "epub"))
+				opt.formats = QUIRE_EPUB;
+			else if (!strcmp(optarg, "html"))
+				opt.formats = QUIRE_HTML;
+			else if (!strcmp(optarg, "all"))
+				opt.formats = QUIRE_ALL;
+			else
+				return usage_error("-f takes epub, html or all");
+			break;
+		case 'R':
+			opt.release = optarg;
+			break;
+		case 'D':
+			opt.drafts = 1;
+			break;
+		case 'S':
+			opt.strict = 1;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		case 'V':
+			printf("quire %s\n", QUIRE_VERSION);
+			return 0;
+		default:
+			return usage_error("bad option");
+		}
+	}
+	if (optind < argc)
+		opt.src = argv[optind++];
+	if (optind < argc)
+		return usage_error("too many arguments");
+	if (check)
+		opt.out = NULL;
+	if ((sde = getenv("SOURCE_DATE_EPOCH")) != NULL && *sde) {
+		char *end;
+		errno = 0;
+		opt.epoch = strtoll(sde, &end, 10);
+		if (errno || *end || opt.epoch < 0 || opt.epoch > 253402300799LL)
+			return usage_error("SOURCE_DATE_EPOCH is not a number "
+			    "of seconds");
+		opt.has_epoch = 1;
+	}
+	opt.on_output = print_output;
+	opt.arg = &quiet;
+	d = quire_diag_new(isatty(2) && getenv("NO_COLOR") == NULL);
+	status = quire_build(&opt, d);
+	quire_diag_flush(d, stderr);
+	quire_diag_free(d);
+	quire_cleanup();
+	return status;
+}

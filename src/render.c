@@ -1,0 +1,849 @@
+/* Render stage: cmark-gfm's HTML goes through an HTML5 tree builder
+ * (gumbo) into a libxml2 XHTML tree, and is normalised on the way: XHTML
+ * namespace, an allow-list of elements and attributes, obsolete markup
+ * mapped, content models repaired, so any input gives valid EPUB 3. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gumbo.h>
+
+#include "internal.h"
+
+#define MAX_NEST 200   /* deeper elements are flattened into their parent */
+
+enum act { KEEP, RENAME, UNWRAP, DROP };
+
+struct rule {
+	const char *name;
+	enum act act;
+	const char *to;     /* RENAME: the new name */
+	const char *attrs;  /* allowed beyond the global ones, space-framed */
+};
+
+/* Sorted by name for bsearch.  Not listed: unwrapped (children kept). */
+static const struct rule rules[] = {
+	{ "a", KEEP, NULL, " href name " },
+	{ "abbr", KEEP, NULL, "" },
+	{ "acronym", RENAME, "abbr", "" },
+	{ "address", KEEP, NULL, "" },
+	{ "applet", DROP, NULL, "" },
+	{ "area", DROP, NULL, "" },
+	{ "article", KEEP, NULL, "" },
+	{ "aside", KEEP, NULL, "" },
+	{ "audio", UNWRAP, NULL, "" },
+	{ "b", KEEP, NULL, "" },
+	{ "base", DROP, NULL, "" },
+	{ "bdi", KEEP, NULL, "" },
+	{ "bdo", KEEP, NULL, "" },
+	{ "big", RENAME, "span", "" },
+	{ "blink", RENAME, "span", "" },
+	{ "blockquote", KEEP, NULL, "" },
+	{ "br", KEEP, NULL, "" },
+	{ "button", DROP, NULL, "" },
+	{ "canvas", DROP, NULL, "" },
+	{ "caption", KEEP, NULL, "" },
+	{ "center", RENAME, "div", "" },
+	{ "cite", KEEP, NULL, "" },
+	{ "code", KEEP, NULL, "" },
+	{ "col", KEEP, NULL, " span " },
+	{ "colgroup", KEEP, NULL, " span " },
+	{ "data", RENAME, "span", "" },
+	{ "datalist", DROP, NULL, "" },
+	{ "dd", KEEP, NULL, "" },
+	{ "del", KEEP, NULL, "" },
+	{ "details", KEEP, NULL, " open " },
+	{ "dfn", KEEP, NULL, "" },
+	{ "dialog", RENAME, "div", "" },
+	{ "dir", RENAME, "ul", "" },
+	{ "div", KEEP, NULL, "" },
+	{ "dl", KEEP, NULL, "" },
+	{ "dt", KEEP, NULL, "" },
+	{ "em", KEEP, NULL, "" },
+	{ "embed", DROP, NULL, "" },
+	{ "figcaption", KEEP, NULL, "" },
+	{ "figure", KEEP, NULL, "" },
+	{ "font", RENAME, "span", "" },
+	{ "footer", KEEP, NULL, "" },
+	{ "frame", DROP, NULL, "" },
+	{ "frameset", DROP, NULL, "" },
+	{ "h1", KEEP, NULL, "" },
+	{ "h2", KEEP, NULL, "" },
+	{ "h3", KEEP, NULL, "" },
+	{ "h4", KEEP, NULL, "" },
+	{ "h5", KEEP, NULL, "" },
+	{ "h6", KEEP, NULL, "" },
+	{ "head", DROP, NULL, "" },
+	{ "header", KEEP, NULL, "" },
+	{ "hgroup", RENAME, "div", "" },
+	{ "hr", KEEP, NULL, "" },
+	{ "i", KEEP, NULL, "" },
+	{ "iframe", DROP, NULL, "" },
+	{ "img", KEEP, NULL, " src alt width height " },
+	{ "ins", KEEP, NULL, "" },
+	{ "kbd", KEEP, NULL, "" },
+	{ "legend", RENAME, "div", "" },
+	{ "li", KEEP, NULL, " value " },
+	{ "link", DROP, NULL, "" },
+	{ "listing", RENAME, "pre", "" },
+	{ "main", RENAME, "div", "" },
+	{ "map", DROP, NULL, "" },
+	{ "mark", KEEP, NULL, "" },
+	{ "marquee", RENAME, "div", "" },
+	{ "menu", RENAME, "ul", "" },
+	{ "meta", DROP, NULL, "" },
+	{ "meter", DROP, NULL, "" },
+	{ "nav", KEEP, NULL, "" },
+	{ "nobr", RENAME, "span", "" },
+	{ "noembed", DROP, NULL, "" },
+	{ "noframes", DROP, NULL, "" },
+	{ "noscript", DROP, NULL, "" },
+	{ "object", DROP, NULL, "" },
+	{ "ol", KEEP, NULL, " start reversed type " },
+	{ "optgroup", DROP, NULL, "" },
+	{ "option", DROP, NULL, "" },
+	{ "output", DROP, NULL, "" },
+	{ "p", KEEP, NULL, "" },
+	{ "param", DROP, NULL, "" },
+	{ "plaintext", RENAME, "pre", "" },
+	{ "pre", KEEP, NULL, "" },
+	{ "progress", DROP, NULL, "" },
+	{ "q", KEEP, NULL, "" },
+	{ "rp", KEEP, NULL, "" },
+	{ "rt", KEEP, NULL, "" },
+	{ "ruby", KEEP, NULL, "" },
+	{ "s", KEEP, NULL, "" },
+	{ "samp", KEEP, NULL, "" },
+	{ "script", DROP, NULL, "" },
+	{ "section", KEEP, NULL, "" },
+	{ "select", DROP, NULL, "" },
+	{ "small", KEEP, NULL, "" },
+	{ "source", DROP, NULL, "" },
+	{ "span", KEEP, NULL, "" },
+	{ "strike", RENAME, "s", "" },
+	{ "strong", KEEP, NULL, "" },
+	{ "style", DROP, NULL, "" },
+	{ "sub", KEEP, NULL, "" },
+	{ "summary", KEEP, NULL, "" },
+	{ "sup", KEEP, NULL, "" },
+	{ "table", KEEP, NULL, "" },
+	{ "tbody", KEEP, NULL, "" },
+	{ "td", KEEP, NULL, " colspan rowspan style " },
+	{ "template", DROP, NULL, "" },
+	{ "textarea", DROP, NULL, "" },
+	{ "tfoot", KEEP, NULL, "" },
+	{ "th", KEEP, NULL, " colspan rowspan scope style " },
+	{ "thead", KEEP, NULL, "" },
+	{ "time", RENAME, "span", "" },
+	{ "title", DROP, NULL, "" },
+	{ "tr", KEEP, NULL, "" },
+	{ "track", DROP, NULL, "" },
+	{ "tt", RENAME, "code", "" },
+	{ "u", KEEP, NULL, "" },
+	{ "ul", KEEP, NULL, "" },
+	{ "var", KEEP, NULL, "" },
+	{ "video", UNWRAP, NULL, "" },
+	{ "wbr", KEEP, NULL, "" },
+	{ "xmp", RENAME, "pre", "" },
+};
+
+static int
+cmp_rule(const void *k, const void *r)
+{
+	return strcmp(k, ((const struct rule *)r)->name);
+}
+
+static const struct rule *
+find_rule(const char *name)
+{
+	return bsearch(name, rules, sizeof(rules) / sizeof(*rules),
+	    sizeof(*rules), cmp_rule);
+}
+
+struct conv {
+	struct essay *e;
+	struct quire_diag *d;
+	xmlDoc *doc;
+	xmlNs *xhtml, *svg, *mathml, *xlink;
+	int depth, flattened;
+};
+
+static int
+in_list(const char *list, const char *name)
+{
+	const char *p = list;
+	size_t n = strlen(name);
+
+	while ((p = strstr(p, name)) != NULL) {
+		if (p > list && p[-1] == ' ' && p[n] == ' ')
+			return 1;
+		p += n;
+	}
+	return 0;
+}
+
+static int
+all_digits(const char *s, int allow_minus)
+{
+	if (allow_minus && *s == '-')
+		s++;
+	if (*s == '\0')
+		return 0;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return 0;
+	return 1;
+}
+
+static int
+lang_ok(const char *s)
+{
+	int n = 0;
+
+	if (*s == '\0')
+		return 0;
+	for (; *s; s++) {
+		if (*s == '-') {
+			if (n == 0)
+				return 0;
+			n = 0;
+		} else if (isalnum((unsigned char)*s) && ++n <= 8)
+			continue;
+		else
+			return 0;
+	}
+	return n > 0;
+}
+
+/* The "line:col" where the block starts, absolute in the file. */
+static void
+set_sourcepos(struct conv *c, xmlNode *n, const char *v)
+{
+	int line = atoi(v), col = 1;
+	const char *colon = strchr(v, ':');
+	char pos[32];
+
+	if (colon)
+		col = atoi(colon + 1);
+	if (line <= 0)
+		return;
+	snprintf(pos, sizeof(pos), "%d:%d", line + c->e->body_line - 1, col);
+	set_attr(n, "data-sourcepos", pos);
+}
+
+/* Copies the allowed attributes of an HTML element. */
+static void
+html_attrs(struct conv *c, xmlNode *n, const GumboElement *g,
+    const struct rule *r)
+{
+	const char *name = (const char *)n->name;
+
+	for (unsigned i = 0; i < g->attributes.length; i++) {
+		const GumboAttribute *a = g->attributes.data[i];
+		const char *k = a->name;
+		char *v;
+
+		if (a->attr_namespace != GUMBO_ATTR_NAMESPACE_NONE)
+			continue;
+		if (strcmp(k, "data-sourcepos") == 0) {
+			set_sourcepos(c, n, a->value);
+			continue;
+		}
+		if (!(strcmp(k, "id") == 0 || strcmp(k, "class") == 0 ||
+		    strcmp(k, "title") == 0 || strcmp(k, "lang") == 0 ||
+		    strcmp(k, "dir") == 0 || strcmp(k, "aria-label") == 0 ||
+		    strcmp(k, "aria-hidden") == 0 ||
+		    strcmp(k, "data-footnote-ref") == 0 ||
+		    strcmp(k, "data-footnotes") == 0 ||
+		    strcmp(k, "data-footnote-backref") == 0 ||
+		    (r && in_list(r->attrs, k))))
+			continue;
+		v = xml_clean(a->value, strlen(a->value));
+		if (strcmp(k, "id") == 0 || strcmp(k, "name") == 0) {
+			for (char *p = v; *p; p++)
+				if (isspace((unsigned char)*p))
+					*p = '-';
+			if (*v && (strcmp(k, "id") == 0 ||
+			    !xmlHasProp(n, BAD_CAST "id")))
+				set_attr(n, "id", v);
+		} else if (strcmp(k, "lang") == 0) {
+			if (lang_ok(v)) {
+				set_attr(n, "lang", v);
+				xmlNodeSetLang(n, BAD_CAST v);
+			}
+		} else if (strcmp(k, "dir") == 0) {
+			if (!strcmp(v, "ltr") || !strcmp(v, "rtl") ||
+			    !strcmp(v, "auto"))
+				set_attr(n, k, v);
+		} else if (strcmp(k, "aria-hidden") == 0) {
+			if (!strcmp(v, "true") || !strcmp(v, "false"))
+				set_attr(n, k, v);
+		} else if (strncmp(k, "data-footnote", 13) == 0) {
+			set_attr(n, k, "");
+		} else if (strcmp(k, "style") == 0) {
+			/* Only table cell alignment, as cmark-gfm writes it. */
+			const char *al[] = { "left", "center", "right" };
+			for (int j = 0; j < 3; j++)
+				if (strstr(v, al[j]) && strstr(v, "text-align")) {
+					char *s = xasprintf("text-align: %s",
+					    al[j]);
+					set_attr(n, "style", s);
+					free(s);
+				}
+		} else if (!strcmp(k, "width") || !strcmp(k, "height") ||
+		    !strcmp(k, "span") || !strcmp(k, "colspan")) {
+			if (all_digits(v, 0) && atoi(v) > 0)
+				set_attr(n, k, v);
+		} else if (!strcmp(k, "rowspan") || !strcmp(k, "value")) {
+			if (all_digits(v, 0))
+				set_attr(n, k, v);
+		} else if (!strcmp(k, "start")) {
+			if (all_digits(v, 1))
+				set_attr(n, k, v);
+		} else if (!strcmp(k, "type")) {
+			if (strlen(v) == 1 && strchr("1aAiI", *v))
+				set_attr(n, k, v);
+		} else if (!strcmp(k, "scope")) {
+			if (!strcmp(v, "row") || !strcmp(v, "col") ||
+			    !strcmp(v, "rowgroup") || !strcmp(v, "colgroup"))
+				set_attr(n, k, v);
+		} else if (!strcmp(k, "open") || !strcmp(k, "reversed")) {
+			set_attr(n, k, k);
+		} else if (!strcmp(k, "href") || !strcmp(k, "src")) {
+			/* Resolved by the link stage; spaces are escaped. */
+			struct buf b = { 0 };
+			const char *p = v;
+			while (*p == ' ' || *p == '\t' || *p == '\n')
+				p++;
+			for (; *p; p++) {
+				if (*p == ' ')
+					buf_puts(&b, "%20");
+				else if (*p != '\n' && *p != '\t')
+					buf_putc(&b, *p);
+			}
+			while (b.len > 3 && !strcmp(b.data + b.len - 3, "%20"))
+				b.data[b.len -= 3] = '\0';
+			set_attr(n, k, b.data ? b.data : "");
+			buf_free(&b);
+		} else
+			set_attr(n, k, v);
+		free(v);
+	}
+	(void)name;
+}
+
+/* Foreign (SVG, MathML) attributes: everything but scripts, styles and
+ * references to other files. */
+static void
+foreign_attrs(struct conv *c, xmlNode *n, const GumboElement *g)
+{
+	for (unsigned i = 0; i < g->attributes.length; i++) {
+		const GumboAttribute *a = g->attributes.data[i];
+		char *v;
+
+		if (strncasecmp(a->name, "on", 2) == 0 ||
+		    strcasecmp(a->name, "style") == 0 ||
+		    strncmp(a->name, "xmlns", 5) == 0 ||
+		    a->attr_namespace == GUMBO_ATTR_NAMESPACE_XMLNS)
+			continue;
+		v = xml_clean(a->value, strlen(a->value));
+		if ((strcmp(a->name, "href") == 0 && v[0] != '#') ||
+		    (strstr(v, "url(") && !strstr(v, "url(#"))) {
+			free(v);
+			continue;
+		}
+		if (a->attr_namespace == GUMBO_ATTR_NAMESPACE_XLINK) {
+			if (c->xlink == NULL)
+				c->xlink = xmlNewNs(xmlDocGetRootElement(c->doc),
+				    BAD_CAST "http://www.w3.org/1999/xlink",
+				    BAD_CAST "xlink");
+			xmlSetNsProp(n, c->xlink, BAD_CAST a->name, BAD_CAST v);
+		} else if (a->attr_namespace == GUMBO_ATTR_NAMESPACE_XML)
+			xmlSetNsProp(n, xmlSearchNsByHref(c->doc, n,
+			    XML_XML_NAMESPACE), BAD_CAST a->name, BAD_CAST v);
+		else if (strchr(a->name, ':') == NULL)
+			set_attr(n, a->name, v);
+		free(v);
+	}
+}
+
+/* The element's name as written, lowercased (for unknown and foreign
+ * elements, whose enum gumbo does not know). */
+static char *
+original_name(const GumboElement *g)
+{
+	GumboStringPiece t = g->original_tag;
+	char *s;
+
+	if (g->tag != GUMBO_TAG_UNKNOWN || t.length == 0)
+		return xstrdup(gumbo_normalized_tagname(g->tag));
+	gumbo_tag_from_original_text(&t);
+	s = xstrndup(t.data, t.length);
+	for (char *p = s; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return s;
+}
+
+static void convert(struct conv *, const GumboNode *, xmlNode *);
+
+static void
+convert_children(struct conv *c, const GumboVector *v, xmlNode *parent)
+{
+	for (unsigned i = 0; i < v->length; i++)
+		convert(c, v->data[i], parent);
+}
+
+static void
+convert_foreign(struct conv *c, const GumboNode *gn, xmlNode *parent)
+{
+	const GumboElement *g = &gn->v.element;
+	char *name = original_name(g);
+	const char *svgname;
+	xmlNode *n;
+	xmlNs *ns;
+
+	if (g->tag_namespace == GUMBO_NAMESPACE_SVG) {
+		GumboStringPiece t = { name, strlen(name) };
+		if ((svgname = gumbo_normalize_svg_tagname(&t)) != NULL) {
+			free(name);
+			name = xstrdup(svgname);
+		}
+		if (!strcmp(name, "script") || !strcmp(name, "foreignObject") ||
+		    !strcmp(name, "style") || !strcmp(name, "image")) {
+			free(name);
+			return;
+		}
+		if (c->svg == NULL)
+			c->svg = xmlNewNs(NULL, BAD_CAST NS_SVG, NULL);
+		ns = c->svg;
+		c->e->props |= P_SVG;
+	} else {
+		if (!strcmp(name, "annotation-xml")) {
+			free(name);
+			return;
+		}
+		if (c->mathml == NULL)
+			c->mathml = xmlNewNs(NULL, BAD_CAST NS_MATHML, NULL);
+		ns = c->mathml;
+		c->e->props |= P_MATHML;
+	}
+	n = xmlNewDocNode(c->doc, NULL, BAD_CAST name, NULL);
+	xmlAddChild(parent, n);
+	if (!strcmp(name, "svg") || !strcmp(name, "math")) {
+		/* The subtree declares its own namespace. */
+		ns = xmlNewNs(n, ns->href, NULL);
+	} else {
+		xmlNs *found = xmlSearchNsByHref(c->doc, parent, ns->href);
+		if (found)
+			ns = found;
+		else
+			ns = xmlNewNs(n, ns->href, NULL);
+	}
+	xmlSetNs(n, ns);
+	foreign_attrs(c, n, g);
+	free(name);
+	c->depth++;
+	convert_children(c, &g->children, n);
+	c->depth--;
+}
+
+static void
+convert_element(struct conv *c, const GumboNode *gn, xmlNode *parent)
+{
+	const GumboElement *g = &gn->v.element;
+	const struct rule *r;
+	char *name;
+	xmlNode *n;
+
+	if (g->tag_namespace != GUMBO_NAMESPACE_HTML) {
+		if (c->depth < MAX_NEST)
+			convert_foreign(c, gn, parent);
+		return;
+	}
+	name = original_name(g);
+	if (g->tag == GUMBO_TAG_INPUT) {
+		/* Task list boxes become characters: no form controls in
+		 * a book, and a screen reader names the character. */
+		GumboAttribute *t = gumbo_get_attribute(&g->attributes, "type");
+		if (t && strcasecmp(t->value, "checkbox") == 0) {
+			int on = gumbo_get_attribute(&g->attributes,
+			    "checked") != NULL;
+			n = el_text(parent, "span", on ? "\xe2\x98\x91" :
+			    "\xe2\x98\x90");
+			set_attr(n, "class", on ? "task done" : "task");
+		}
+		free(name);
+		return;
+	}
+	r = find_rule(name);
+	if (r && r->act == DROP) {
+		free(name);
+		return;
+	}
+	if (r == NULL || r->act == UNWRAP || c->depth >= MAX_NEST) {
+		if (c->depth >= MAX_NEST && !c->flattened++) {
+			struct loc l = { c->e->path, 0, 0 };
+			diag_warn(c->d, &l, "elements nested deeper than %d "
+			    "levels are flattened", MAX_NEST);
+		}
+		convert_children(c, &g->children, parent);
+		free(name);
+		return;
+	}
+	n = xmlNewDocNode(c->doc, c->xhtml, BAD_CAST(r->act == RENAME ?
+	    r->to : r->name), NULL);
+	xmlAddChild(parent, n);
+	html_attrs(c, n, g, r);
+	free(name);
+	c->depth++;
+	convert_children(c, &g->children, n);
+	c->depth--;
+}
+
+static void
+convert(struct conv *c, const GumboNode *gn, xmlNode *parent)
+{
+	char *t;
+
+	switch (gn->type) {
+	case GUMBO_NODE_ELEMENT:
+		convert_element(c, gn, parent);
+		break;
+	case GUMBO_NODE_TEXT:
+	case GUMBO_NODE_WHITESPACE:
+	case GUMBO_NODE_CDATA:
+		t = xml_clean(gn->v.text.text, strlen(gn->v.text.text));
+		xmlAddChild(parent, xmlNewDocText(c->doc, BAD_CAST t));
+		free(t);
+		break;
+	default:  /* comments, the document, templates */
+		break;
+	}
+}
+
+/* ---- content-model repair ---- */
+
+static int
+name_in(const xmlNode *n, const char *const *names)
+{
+	if (!is_html(n))
+		return 0;
+	for (; *names; names++)
+		if (strcmp((const char *)n->name, *names) == 0)
+			return 1;
+	return 0;
+}
+
+static const char *const block_names[] = { "address", "article", "aside",
+    "blockquote", "details", "div", "dl", "figcaption", "figure", "footer",
+    "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "nav", "ol", "p",
+    "pre", "section", "table", "ul", "li", "dd", "dt", "summary", "caption",
+    "tbody", "thead", "tfoot", "tr", "td", "th", NULL };
+static const char *const phrasing_only[] = { "p", "h1", "h2", "h3", "h4",
+    "h5", "h6", "pre", "span", "em", "strong", "b", "i", "u", "s", "small",
+    "code", "kbd", "samp", "var", "sub", "sup", "mark", "abbr", "cite",
+    "dfn", "q", "bdi", "bdo", "ruby", "rt", "rp", "summary", NULL };
+static const char *const transparent[] = { "a", "ins", "del", NULL };
+
+static int
+is_block(const xmlNode *n)
+{
+	if (name_in(n, block_names))
+		return 1;
+	if (name_in(n, transparent))
+		for (xmlNode *k = n->children; k; k = k->next)
+			if (is_block(k))
+				return 1;
+	return 0;
+}
+
+static int
+blank_text(const xmlNode *n)
+{
+	if (n->type != XML_TEXT_NODE)
+		return 0;
+	for (const xmlChar *p = n->content; p && *p; p++)
+		if (!isspace(*p))
+			return 0;
+	return 1;
+}
+
+static void
+rename_node(xmlNode *n, const char *name)
+{
+	xmlNodeSetName(n, BAD_CAST name);
+}
+
+/* Wraps the children of a list that are not items into items. */
+static void
+wrap_children(xmlNode *list, const char *ok1, const char *ok2,
+    const char *wrapper)
+{
+	xmlNode *k = list->children, *next, *wrap = NULL;
+
+	for (; k; k = next) {
+		next = k->next;
+		if ((is_el(k, ok1) || (ok2 && is_el(k, ok2)))) {
+			wrap = NULL;
+			continue;
+		}
+		if (k->type != XML_ELEMENT_NODE && k->type != XML_TEXT_NODE) {
+			continue;
+		}
+		if (wrap == NULL && blank_text(k))
+			continue;
+		if (wrap == NULL) {
+			wrap = xmlNewDocNode(list->doc, list->ns,
+			    BAD_CAST wrapper, NULL);
+			xmlAddPrevSibling(k, wrap);
+		}
+		xmlUnlinkNode(k);
+		xmlAddChild(wrap, k);
+	}
+}
+
+static int
+dl_ok(xmlNode *dl)
+{
+	int state = 0;  /* 0 start, 1 in dt, 2 in dd */
+
+	for (xmlNode *k = dl->children; k; k = k->next) {
+		if (blank_text(k) || (k->type != XML_ELEMENT_NODE &&
+		    k->type != XML_TEXT_NODE))
+			continue;
+		if (is_el(k, "dt"))
+			state = 1;
+		else if (is_el(k, "dd") && state != 0)
+			state = 2;
+		else
+			return 0;
+	}
+	return state != 1;
+}
+
+static void
+repair(xmlNode *n)
+{
+	for (xmlNode *k = n->children; k; k = k->next)
+		if (k->type == XML_ELEMENT_NODE && is_html(k))
+			repair(k);
+	if (!is_html(n))
+		return;
+	if (is_el(n, "ul") || is_el(n, "ol"))
+		wrap_children(n, "li", NULL, "li");
+	else if (is_el(n, "dl") && !dl_ok(n)) {
+		rename_node(n, "div");
+		for (xmlNode *k = n->children; k; k = k->next)
+			if (is_el(k, "dt") || is_el(k, "dd"))
+				rename_node(k, "div");
+	}
+	for (xmlNode *k = n->children; k; k = k->next) {
+		if (!is_html(k))
+			continue;
+		if (is_el(k, "li") && !is_el(n, "ul") && !is_el(n, "ol"))
+			rename_node(k, "div");
+		else if ((is_el(k, "dt") || is_el(k, "dd")) && !is_el(n, "dl"))
+			rename_node(k, "div");
+		else if (is_el(k, "figcaption") && (!is_el(n, "figure") ||
+		    (xmlFirstElementChild(n) != k &&
+		    xmlLastElementChild(n) != k)))
+			rename_node(k, "div");
+		else if (is_el(k, "summary") && (!is_el(n, "details") ||
+		    xmlFirstElementChild(n) != k))
+			rename_node(k, "div");
+		else if ((is_el(k, "rt") || is_el(k, "rp")) &&
+		    !is_el(n, "ruby"))
+			rename_node(k, "span");
+	}
+	if (name_in(n, phrasing_only))
+		for (xmlNode *k = n->children; k; k = k->next)
+			if (is_block(k)) {
+				rename_node(n, "div");
+				break;
+			}
+}
+
+/* ---- the essay document ---- */
+
+static int
+heading_level(const xmlNode *n)
+{
+	if (is_html(n) && n->name[0] == 'h' && n->name[1] >= '1' &&
+	    n->name[1] <= '6' && n->name[2] == '\0')
+		return n->name[1] - '0';
+	return 0;
+}
+
+static int
+has_h1(xmlNode *n)
+{
+	for (xmlNode *k = n->children; k; k = k->next)
+		if (heading_level(k) == 1 || (k->children && has_h1(k)))
+			return 1;
+	return 0;
+}
+
+static void
+demote(xmlNode *n)
+{
+	for (xmlNode *k = n->children; k; k = k->next) {
+		int lv = heading_level(k);
+		if (lv && lv < 6) {
+			char name[3] = { 'h', (char)('1' + lv), '\0' };
+			rename_node(k, name);
+		}
+		if (k->children && !heading_level(k))
+			demote(k);
+	}
+}
+
+static char *
+trimmed(const char *s)
+{
+	const char *end = s + strlen(s);
+
+	while (isspace((unsigned char)*s))
+		s++;
+	while (end > s && isspace((unsigned char)end[-1]))
+		end--;
+	return xstrndup(s, (size_t)(end - s));
+}
+
+/* The title: front matter, else a leading "# heading", else the file
+ * name.  A leading h1 that repeats the title is dropped. */
+static void
+settle_title(struct essay *e, xmlNode *box)
+{
+	xmlNode *first = xmlFirstElementChild(box);
+	char *text = NULL;
+
+	if (first && heading_level(first) == 1) {
+		char *raw = node_text(first);
+		text = trimmed(raw);
+		free(raw);
+	}
+	if (e->title == NULL && text && *text) {
+		char *pos = get_attr(first, "data-sourcepos");
+		e->title = text;
+		e->title_line = pos ? atoi(pos) : 0;
+		text = NULL;
+		free(pos);
+		xmlUnlinkNode(first);
+		xmlFreeNode(first);
+	} else if (e->title && text && strcmp(text, e->title) == 0) {
+		xmlUnlinkNode(first);
+		xmlFreeNode(first);
+	}
+	free(text);
+	if (e->title == NULL || *e->title == '\0') {
+		char *stem = xstrdup(path_basename(e->rel)), *dot;
+		if ((dot = strrchr(stem, '.')) != NULL)
+			*dot = '\0';
+		free(e->title);
+		e->title = stem;
+	}
+	if (has_h1(box))
+		demote(box);
+}
+
+static void
+essay_header(struct book *b, struct essay *e, xmlNode *section)
+{
+	xmlNode *hd = el(section, "header"), *h, *p;
+
+	h = el_text(hd, "h1", e->title);
+	set_attr(h, "id", "essay-title");
+	if (e->subtitle)
+		set_attr(el_text(hd, "p", e->subtitle), "class", "subtitle");
+	if (e->date || e->authors.n) {
+		p = el(hd, "p");
+		set_attr(p, "class", "byline");
+		for (size_t i = 0; i < e->authors.n; i++) {
+			if (i)
+				xmlAddChild(p, xmlNewDocText(e->xml,
+				    BAD_CAST(i + 1 == e->authors.n ?
+				    " and " : ", ")));
+			xmlAddChild(p, xmlNewDocText(e->xml,
+			    BAD_CAST e->authors.v[i]));
+		}
+		if (e->date) {
+			char *human = date_human(e->date);
+			xmlNode *t;
+			if (e->authors.n)
+				xmlAddChild(p, xmlNewDocText(e->xml,
+				    BAD_CAST " \xc2\xb7 "));
+			t = el_text(p, "time", human);
+			set_attr(t, "datetime", e->date);
+			free(human);
+		}
+	}
+	if (e->summary)
+		set_attr(el_text(hd, "p", e->summary), "class", "summary");
+	(void)b;
+}
+
+int
+render_essay(struct book *b, struct essay *e, struct quire_diag *d)
+{
+	struct conv c = { 0 };
+	GumboOutput *out;
+	GumboOptions gopt = kGumboDefaultOptions;
+	xmlNode *body, *box, *section, *k, *next;
+	const char *lang = e->lang ? e->lang : b->lang;
+	char *html;
+
+	html = parse_render_html(e);
+	gopt.max_errors = 0;
+	out = gumbo_parse_with_options(&gopt, html, strlen(html));
+	e->xml = xhtml_new(lang, "", "book.css", &body);
+	c.e = e;
+	c.d = d;
+	c.doc = e->xml;
+	c.xhtml = xmlDocGetRootElement(e->xml)->ns;
+	box = xmlNewDocNode(e->xml, c.xhtml, BAD_CAST "div", NULL);
+	xmlAddChild(body, box);
+	for (unsigned i = 0; i < out->root->v.element.children.length; i++) {
+		const GumboNode *ch = out->root->v.element.children.data[i];
+		if (ch->type == GUMBO_NODE_ELEMENT &&
+		    ch->v.element.tag == GUMBO_TAG_BODY)
+			convert_children(&c, &ch->v.element.children, box);
+	}
+	gumbo_destroy_output(&gopt, out);
+	free(html);
+	if (c.svg)
+		xmlFreeNs(c.svg);
+	if (c.mathml)
+		xmlFreeNs(c.mathml);
+	repair(box);
+	settle_title(e, box);
+
+	/* Now the real title is known. */
+	{
+		xmlNode *title = xmlDocGetRootElement(e->xml)->children;
+		for (; title && !is_el(title, "head"); title = title->next)
+			;
+		for (title = title ? title->children : NULL; title &&
+		    !is_el(title, "title"); title = title->next)
+			;
+		if (title) {
+			xmlNodeSetContent(title, NULL);
+			xmlNodeAddContent(title, BAD_CAST e->title);
+		}
+	}
+	section = xmlNewDocNode(e->xml, c.xhtml, BAD_CAST "section", NULL);
+	xmlAddPrevSibling(box, section);
+	set_epub_type(section, "chapter");
+	set_attr(section, "role", "doc-chapter");
+	set_attr(section, "aria-labelledby", "essay-title");
+	set_attr(section, "class", "essay");
+	essay_header(b, e, section);
+	for (k = box->children; k; k = next) {
+		next = k->next;
+		xmlUnlinkNode(k);
+		xmlAddChild(section, k);
+	}
+	xmlUnlinkNode(box);
+	xmlFreeNode(box);
+	e->content = section;
+	return 0;
+}

@@ -1,0 +1,313 @@
+/* Text helpers: UTF-8 checks, XML-safe text, GitHub heading slugs, dates,
+ * and SHA-256 (identifiers, de-duplication of images, SHA256SUMS). */
+#include <locale.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wctype.h>
+
+#include "internal.h"
+
+/* Decodes one UTF-8 sequence; returns its length, or 0 if invalid. */
+static size_t
+utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	uint32_t c;
+	size_t len;
+
+	if (n == 0)
+		return 0;
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	} else if ((s[0] & 0xe0) == 0xc0) {
+		len = 2;
+		c = s[0] & 0x1f;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		len = 3;
+		c = s[0] & 0x0f;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		len = 4;
+		c = s[0] & 0x07;
+	} else
+		return 0;
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 2 && c < 0x80) || (len == 3 && c < 0x800) ||
+	    (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+	    (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+static void
+utf8_encode(struct buf *b, uint32_t c)
+{
+	char s[4];
+
+	if (c < 0x80) {
+		buf_putc(b, (char)c);
+		return;
+	}
+	if (c < 0x800) {
+		s[0] = (char)(0xc0 | (c >> 6));
+		s[1] = (char)(0x80 | (c & 0x3f));
+		buf_put(b, s, 2);
+	} else if (c < 0x10000) {
+		s[0] = (char)(0xe0 | (c >> 12));
+		s[1] = (char)(0x80 | ((c >> 6) & 0x3f));
+		s[2] = (char)(0x80 | (c & 0x3f));
+		buf_put(b, s, 3);
+	} else {
+		s[0] = (char)(0xf0 | (c >> 18));
+		s[1] = (char)(0x80 | ((c >> 12) & 0x3f));
+		s[2] = (char)(0x80 | ((c >> 6) & 0x3f));
+		s[3] = (char)(0x80 | (c & 0x3f));
+		buf_put(b, s, 4);
+	}
+}
+
+/* Length of the valid UTF-8 prefix of s; *bad_len gets the length of the
+ * invalid sequence that stops it (0 at the end). */
+size_t
+utf8_valid_prefix(const unsigned char *s, size_t n, int *bad_len)
+{
+	size_t i = 0, k;
+	uint32_t c;
+
+	while (i < n) {
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if ((k = utf8_decode(s + i, n - i, &c)) == 0) {
+			k = 1;
+			while (k < 4 && i + k < n && (s[i + k] & 0xc0) == 0x80)
+				k++;
+			*bad_len = (int)k;
+			return i;
+		}
+		i += k;
+	}
+	*bad_len = 0;
+	return n;
+}
+
+static int
+xml_char_ok(uint32_t c)
+{
+	return c == 0x9 || c == 0xa || c == 0xd ||
+	    (c >= 0x20 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd) ||
+	    (c >= 0x10000 && c <= 0x10ffff);
+}
+
+/* A copy of s in which every byte sequence XML cannot carry (bad UTF-8,
+ * control characters, U+FFFE...) is U+FFFD. */
+char *
+xml_clean(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	struct buf b = { 0 };
+	size_t i = 0, k;
+	uint32_t c;
+
+	buf_grow(&b, n);
+	while (i < n) {
+		if ((k = utf8_decode(u + i, n - i, &c)) == 0) {
+			utf8_encode(&b, 0xfffd);
+			i++;
+			while (i < n && (u[i] & 0xc0) == 0x80)
+				i++;
+			continue;
+		}
+		if (xml_char_ok(c))
+			buf_put(&b, u + i, k);
+		else
+			utf8_encode(&b, 0xfffd);
+		i += k;
+	}
+	return buf_take(&b);
+}
+
+static locale_t
+utf8_locale(void)
+{
+	static locale_t loc;
+
+	if (loc == (locale_t)0) {
+		loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+		if (loc == (locale_t)0)
+			loc = newlocale(LC_CTYPE_MASK, "C", (locale_t)0);
+	}
+	return loc;
+}
+
+/* GitHub's heading anchors: lowercase, letters of every script, digits,
+ * '-', '_' and spaces kept, spaces become '-', everything else dropped.
+ * The classification uses C.UTF-8 whatever the user's locale. */
+char *
+slug_github(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n = strlen(s), i = 0, k;
+	locale_t loc = utf8_locale();
+	struct buf b = { 0 };
+	uint32_t c;
+
+	while (i < n) {
+		if ((k = utf8_decode(u + i, n - i, &c)) == 0) {
+			i++;
+			continue;
+		}
+		i += k;
+		if (c == ' ')
+			buf_putc(&b, '-');
+		else if (c == '-' || c == '_')
+			buf_putc(&b, (char)c);
+		else if (c < 128) {
+			if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+				buf_putc(&b, (char)c);
+			else if (c >= 'A' && c <= 'Z')
+				buf_putc(&b, (char)(c - 'A' + 'a'));
+		} else if (iswalnum_l((wint_t)c, loc))
+			utf8_encode(&b, (uint32_t)towlower_l((wint_t)c, loc));
+		else if (c >= 0x300 && c <= 0x36f)
+			utf8_encode(&b, c);  /* combining marks stay */
+	}
+	return buf_take(&b);
+}
+
+static int
+digits(const char *s, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+int
+date_valid(const char *s)
+{
+	size_t n = strlen(s);
+	int m, d;
+
+	if (n < 4 || !digits(s, 4))
+		return 0;
+	if (n == 4)
+		return 1;
+	if (s[4] != '-' || n < 7 || !digits(s + 5, 2))
+		return 0;
+	m = (s[5] - '0') * 10 + (s[6] - '0');
+	if (m < 1 || m > 12)
+		return 0;
+	if (n == 7)
+		return 1;
+	if (n != 10 || s[7] != '-' || !digits(s + 8, 2))
+		return 0;
+	d = (s[8] - '0') * 10 + (s[9] - '0');
+	return d >= 1 && d <= 31;
+}
+
+char *
+date_human(const char *s)
+{
+	static const char *const months[] = { "January", "February", "March",
+	    "April", "May", "June", "July", "August", "September", "October",
+	    "November", "December" };
+	size_t n = strlen(s);
+
+	if (!date_valid(s) || n == 4)
+		return xstrdup(s);
+	if (n == 7)
+		return xasprintf("%s %.4s", months[atoi(s + 5) - 1], s);
+	return xasprintf("%d %s %.4s", atoi(s + 8), months[atoi(s + 5) - 1],
+	    s);
+}
+
+/* SHA-256 (FIPS 180-4). */
+static const uint32_t K[64] = {
+	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1,
+	0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,
+	0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
+	0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+	0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147,
+	0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
+	0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+	0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+	0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a,
+	0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
+	0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2
+};
+
+#define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
+
+static void
+sha256_block(uint32_t h[8], const unsigned char *p)
+{
+	uint32_t w[64], a, b, c, d, e, f, g, hh, t1, t2;
+
+	for (int i = 0; i < 16; i++)
+		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+		    (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+	for (int i = 16; i < 64; i++)
+		w[i] = w[i - 16] + (ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^
+		    (w[i - 15] >> 3)) + w[i - 7] + (ROR(w[i - 2], 17) ^
+		    ROR(w[i - 2], 19) ^ (w[i - 2] >> 10));
+	a = h[0]; b = h[1]; c = h[2]; d = h[3];
+	e = h[4]; f = h[5]; g = h[6]; hh = h[7];
+	for (int i = 0; i < 64; i++) {
+		t1 = hh + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) +
+		    ((e & f) ^ (~e & g)) + K[i] + w[i];
+		t2 = (ROR(a, 2) ^ ROR(a, 13) ^ ROR(a, 22)) +
+		    ((a & b) ^ (a & c) ^ (b & c));
+		hh = g; g = f; f = e; e = d + t1;
+		d = c; c = b; b = a; a = t1 + t2;
+	}
+	h[0] += a; h[1] += b; h[2] += c; h[3] += d;
+	h[4] += e; h[5] += f; h[6] += g; h[7] += hh;
+}
+
+void
+sha256(const void *data, size_t n, unsigned char out[32])
+{
+	uint32_t h[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+	    0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
+	const unsigned char *p = data;
+	unsigned char tail[128];
+	size_t full = n / 64 * 64, rest = n - full, tlen;
+	uint64_t bits = (uint64_t)n * 8;
+
+	for (size_t i = 0; i < full; i += 64)
+		sha256_block(h, p + i);
+	memset(tail, 0, sizeof(tail));
+	if (rest)
+		memcpy(tail, p + full, rest);
+	tail[rest] = 0x80;
+	tlen = rest + 1 + 8 <= 64 ? 64 : 128;
+	for (int i = 0; i < 8; i++)
+		tail[tlen - 1 - i] = (unsigned char)(bits >> (8 * i));
+	for (size_t i = 0; i < tlen; i += 64)
+		sha256_block(h, tail + i);
+	for (int i = 0; i < 8; i++) {
+		out[4 * i] = (unsigned char)(h[i] >> 24);
+		out[4 * i + 1] = (unsigned char)(h[i] >> 16);
+		out[4 * i + 2] = (unsigned char)(h[i] >> 8);
+		out[4 * i + 3] = (unsigned char)h[i];
+	}
+}
+
+void
+sha256_hex(const void *data, size_t n, char out[65])
+{
+	unsigned char h[32];
+
+	sha256(data, n, h);
+	for (int i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", h[i]);
+}

@@ -1,0 +1,149 @@
+/* Small helpers over libxml2 trees shared by the renderer and the writers:
+ * building elements and text safely, reading attributes, serialising. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/xmlsave.h>
+
+#include "internal.h"
+
+xmlNode *
+el(xmlNode *parent, const char *name)
+{
+	return xmlNewChild(parent, NULL, BAD_CAST name, NULL);
+}
+
+xmlNode *
+el_text(xmlNode *parent, const char *name, const char *text)
+{
+	return xmlNewTextChild(parent, NULL, BAD_CAST name, BAD_CAST text);
+}
+
+void
+set_attr(xmlNode *n, const char *name, const char *value)
+{
+	xmlSetProp(n, BAD_CAST name, BAD_CAST value);
+}
+
+char *
+get_attr(xmlNode *n, const char *name)
+{
+	xmlChar *v = xmlGetNoNsProp(n, BAD_CAST name);
+	char *s;
+
+	if (v == NULL)
+		return NULL;
+	s = xstrdup((char *)v);
+	xmlFree(v);
+	return s;
+}
+
+int
+is_html(const xmlNode *n)
+{
+	return n && n->type == XML_ELEMENT_NODE && n->ns &&
+	    strcmp((const char *)n->ns->href, NS_XHTML) == 0;
+}
+
+int
+is_el(const xmlNode *n, const char *name)
+{
+	return is_html(n) && strcmp((const char *)n->name, name) == 0;
+}
+
+char *
+node_text(xmlNode *n)
+{
+	xmlChar *t = xmlNodeGetContent(n);
+	char *s = xstrdup(t ? (char *)t : "");
+
+	xmlFree(t);
+	return s;
+}
+
+void
+set_epub_type(xmlNode *n, const char *type)
+{
+	xmlNs *ns = xmlSearchNsByHref(n->doc, n, BAD_CAST NS_EPUB);
+
+	if (ns == NULL)
+		ns = xmlNewNs(xmlDocGetRootElement(n->doc), BAD_CAST NS_EPUB,
+		    BAD_CAST "epub");
+	xmlSetNsProp(n, ns, BAD_CAST "type", BAD_CAST type);
+}
+
+/* An XHTML document with head (title, stylesheet) and an empty body. */
+xmlDoc *
+xhtml_new(const char *lang, const char *title, const char *css,
+    xmlNode **body)
+{
+	xmlDoc *doc = xmlNewDoc(BAD_CAST "1.0");
+	xmlNode *html = xmlNewDocNode(doc, NULL, BAD_CAST "html", NULL);
+	xmlNode *head, *n;
+	xmlNs *ns;
+
+	xmlDocSetRootElement(doc, html);
+	xmlCreateIntSubset(doc, BAD_CAST "html", NULL, NULL);
+	ns = xmlNewNs(html, BAD_CAST NS_XHTML, NULL);
+	xmlSetNs(html, ns);
+	xmlNewNs(html, BAD_CAST NS_EPUB, BAD_CAST "epub");
+	set_attr(html, "lang", lang);
+	xmlNodeSetLang(html, BAD_CAST lang);
+	head = el(html, "head");
+	n = el(head, "meta");
+	set_attr(n, "charset", "utf-8");
+	el_text(head, "title", title && *title ? title : "Untitled");
+	if (css) {
+		n = el(head, "link");
+		set_attr(n, "rel", "stylesheet");
+		set_attr(n, "type", "text/css");
+		set_attr(n, "href", css);
+	}
+	*body = el(html, "body");
+	return doc;
+}
+
+static int
+is_void(const char *name)
+{
+	static const char *const v[] = { "area", "base", "br", "col", "embed",
+	    "hr", "img", "input", "link", "meta", "param", "source", "track",
+	    "wbr", NULL };
+
+	for (size_t i = 0; v[i]; i++)
+		if (strcmp(name, v[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Empty non-void XHTML elements get an empty text child so that they are
+ * written <p></p>, never <p/> (which HTML parsers read as an open tag). */
+void
+xhtml_fix_empty(xmlNode *n)
+{
+	for (; n; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (n->children)
+			xhtml_fix_empty(n->children);
+		else if (is_html(n) && !is_void((const char *)n->name))
+			xmlAddChild(n, xmlNewDocText(n->doc, BAD_CAST ""));
+	}
+}
+
+char *
+xml_dump(xmlDoc *doc, size_t *len)
+{
+	xmlChar *mem = NULL;
+	int n = 0;
+	char *out;
+
+	xhtml_fix_empty(xmlDocGetRootElement(doc));
+	xmlDocDumpMemoryEnc(doc, &mem, &n, "UTF-8");
+	out = xmalloc((size_t)n + 1);
+	memcpy(out, mem, (size_t)n);
+	out[n] = '\0';
+	xmlFree(mem);
+	*len = (size_t)n;
+	return out;
+}
