@@ -112,25 +112,25 @@ quire_build(const struct quire_options *opt, struct quire_diag *d)
 	}
 	if (b.nessays)
 		link_book(&b, opt, d);
-	if (quire_diag_errors(d) == 0 && opt->out) {
+	/* The writers run in a check too (nothing is written then), so a
+	 * check finds every problem a build would. */
+	if (quire_diag_errors(d) == 0 && b.nessays) {
 		for (size_t i = 0; i < sizeof(writers) / sizeof(*writers); i++)
 			if (opt->formats & writers[i].format) {
 				if (writers[i].write(&b, &out[nout], d) < 0)
 					break;
 				nout++;
 			}
-		if (quire_diag_errors(d) == 0) {
-			checksums(out, nout, &out[nout]);
-			if (write_outputs(opt->out, out, nout + 1, d) == 0 &&
-			    opt->on_output)
-				for (size_t i = 0; i < nout; i++) {
-					char *p = path_join(opt->out,
-					    out[i].name);
-					opt->on_output(p, opt->arg);
-					free(p);
-				}
-			nout++;
-		}
+	}
+	if (quire_diag_errors(d) == 0 && opt->out && nout) {
+		checksums(out, nout, &out[nout]);
+		if (write_outputs(opt->out, out, nout + 1, d) == 0 &&
+		    opt->on_output)
+			for (size_t i = 0; i < nout; i++) {
+				char *p = path_join(opt->out, out[i].name);
+				opt->on_output(p, opt->arg);
+				free(p);
+			}
 	}
 	for (size_t i = 0; i < sizeof(out) / sizeof(*out); i++) {
 		free(out[i].name);

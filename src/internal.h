@@ -157,6 +157,7 @@ void book_free(struct book *);
 /* The stages.  Each returns 0, or -1 when it reported an error. */
 int load_book(struct book *, const struct quire_options *,
     struct quire_diag *);
+int essay_front_matter(struct essay *, struct quire_diag *);
 int parse_essay(struct essay *, struct quire_diag *);
 int render_essay(struct book *, struct essay *, struct quire_diag *);
 int link_book(struct book *, const struct quire_options *,

@@ -561,9 +561,9 @@ is_fence(const char *s, const char *end, const char *mark)
 	return 1;
 }
 
-/* Splits the front matter off and reads it. */
-static int
-load_front_matter(struct essay *e, struct quire_diag *d)
+/* Splits the front matter off e->text and reads it into e. */
+int
+essay_front_matter(struct essay *e, struct quire_diag *d)
 {
 	const char *t = e->text, *end = t + e->len, *p, *fm;
 	struct essay_fm f = { e, d };
@@ -595,6 +595,15 @@ load_front_matter(struct essay *e, struct quire_diag *d)
 	}
 	return diag_error(d, &l, "front matter is not closed: no '---' "
 	    "line after the opening one");
+}
+
+static int
+blank(const char *s)
+{
+	for (; *s; s++)
+		if (*s != ' ' && *s != '\t' && *s != '\n')
+			return 0;
+	return 1;
 }
 
 static int
@@ -813,6 +822,7 @@ load_book(struct book *b, const struct quire_options *opt,
 	b->essays = xcalloc(s.files.n, sizeof(*b->essays));
 	for (size_t i = 0; i < s.files.n; i++) {
 		struct essay *e = &b->essays[n];
+		int drop = 0;
 
 		memset(e, 0, sizeof(*e));
 		e->rel = xstrdup(s.files.v[i]);
@@ -825,9 +835,18 @@ load_book(struct book *b, const struct quire_options *opt,
 		}
 		e->text = normalise_text(d, e->path, e->text, &e->len);
 		n++;
-		if (load_front_matter(e, d) < 0)
+		if (essay_front_matter(e, d) < 0)
 			rc = -1;
-		if (e->draft && !opt->drafts) {
+		else if (blank(e->text + e->body) && !(e->draft &&
+		    !opt->drafts)) {
+			struct loc el = { e->path, e->body_line, 1 };
+			diag_warn(d, &el, "empty essay: nothing after %s; left "
+			    "out of the book", e->body ? "the front matter" :
+			    "the start");
+			e->draft = 1;
+			drop = 1;
+		}
+		if ((e->draft && !opt->drafts) || drop) {
 			n--;
 			free(e->rel);
 			free(e->path);
@@ -848,6 +867,17 @@ load_book(struct book *b, const struct quire_options *opt,
 		    "this folder");
 	qsort(b->essays, b->nessays, sizeof(*b->essays), cmp_essay);
 	assign_slugs(b);
+	for (size_t i = 0; i < b->nessays; i++)
+		for (size_t j = 0; j < i; j++)
+			if (b->essays[i].title && b->essays[j].title &&
+			    strcmp(b->essays[i].title, b->essays[j].title) == 0) {
+				struct loc tl = { b->essays[i].path,
+				    b->essays[i].title_line, 1 };
+				diag_warn(d, &tl, "same title as %s: readers "
+				    "cannot tell them apart in the contents",
+				    b->essays[j].path);
+				break;
+			}
 
 	if (b->title == NULL) {
 		const char *base = path_basename(b->root_real);

@@ -661,6 +661,15 @@ repair(xmlNode *n)
 				rename_node(n, "div");
 				break;
 			}
+	/* Paragraphs left empty by stray end tags go. */
+	for (xmlNode *k = n->children, *next; k; k = next) {
+		next = k->next;
+		if (is_el(k, "p") && (k->children == NULL ||
+		    (k->children->next == NULL && blank_text(k->children)))) {
+			xmlUnlinkNode(k);
+			xmlFreeNode(k);
+		}
+	}
 }
 
 /* ---- the essay document ---- */

@@ -1,0 +1,384 @@
+/* Unit tests of quire's stages and helpers, linked against libquire. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static int failures, checks;
+
+#define CHECK(cond) check((cond), #cond, __FILE__, __LINE__)
+#define CHECK_STR(got, want) check_str((got), (want), __FILE__, __LINE__)
+
+static void
+check(int ok, const char *what, const char *file, int line)
+{
+	checks++;
+	if (!ok) {
+		failures++;
+		fprintf(stderr, "%s:%d: FAIL: %s\n", file, line, what);
+	}
+}
+
+static void
+check_str(const char *got, const char *want, const char *file, int line)
+{
+	checks++;
+	if (got == NULL || strcmp(got, want) != 0) {
+		failures++;
+		fprintf(stderr, "%s:%d: FAIL: got \"%s\", want \"%s\"\n", file,
+		    line, got ? got : "(null)", want);
+	}
+}
+
+static void
+test_slugs(void)
+{
+	static const char *const cases[][2] = {
+		{ "Hello, World!", "hello-world" },
+		{ "The janitor: cleaning stuck claims",
+		  "the-janitor-cleaning-stuck-claims" },
+		{ "Why set_config and not SET LOCAL",
+		  "why-set_config-and-not-set-local" },
+		{ "What didn't survive", "what-didnt-survive" },
+		{ "CLAUDE.md as constitution", "claudemd-as-constitution" },
+		{ "  Two  spaces ", "--two--spaces-" },
+		{ "Café crème", "café-crème" },
+		{ "Привет мир", "привет-мир" },
+		{ "日本語の見出し", "日本語の見出し" },
+		{ "Emoji 🎉 party", "emoji--party" },
+		{ "C++ & Rust", "c--rust" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		char *s = slug_github(cases[i][0]);
+		CHECK_STR(s, cases[i][1]);
+		free(s);
+	}
+}
+
+static void
+test_paths(void)
+{
+	char *s;
+
+	s = path_resolve("a/b.md", "c.md");
+	CHECK_STR(s, "a/c.md");
+	free(s);
+	s = path_resolve("a/b.md", "../c.md");
+	CHECK_STR(s, "c.md");
+	free(s);
+	s = path_resolve("a/b.md", "./sub/../d/e.png");
+	CHECK_STR(s, "a/d/e.png");
+	free(s);
+	CHECK(path_resolve("b.md", "../../etc/passwd") == NULL);
+	CHECK(path_resolve("a/b.md", "../../x") == NULL);
+	CHECK(path_resolve("b.md", "/etc/passwd") == NULL);
+	s = url_decode("caf%C3%A9%20x.png", 17);
+	CHECK_STR(s, "café x.png");
+	free(s);
+	CHECK(url_decode("a%00b", 5) == NULL);
+	s = url_decode("100%", 4);
+	CHECK_STR(s, "100%");
+	free(s);
+	s = safe_name("My \"Quoted\" Essay", "x");
+	CHECK_STR(s, "my-quoted-essay");
+	free(s);
+	s = safe_name("日本", "essay");
+	CHECK_STR(s, "essay");
+	free(s);
+}
+
+static void
+test_text(void)
+{
+	unsigned char h[32];
+	char hex[65], *s;
+
+	sha256_hex("abc", 3, hex);
+	CHECK_STR(hex, "ba7816bf8f01cfea414140de5dae2223"
+	    "b00361a396177a9cb410ff61f20015ad");
+	sha256_hex("", 0, hex);
+	CHECK_STR(hex, "e3b0c44298fc1c149afbf4c8996fb924"
+	    "27ae41e4649b934ca495991b7852b855");
+	{
+		/* 56 bytes: the padding spills into a second block. */
+		const char *m = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+		sha256_hex(m, strlen(m), hex);
+		CHECK_STR(hex, "248d6a61d20638b8e5c026930c3e6039"
+		    "a33ce45964ff2167f6ecedd419db06c1");
+	}
+	sha256("x", 1, h);
+	CHECK(h[0] == 0x2d);
+	s = xml_clean("a\x01" "b\xff" "c", 5);
+	CHECK_STR(s, "a\xef\xbf\xbd" "b\xef\xbf\xbd" "c");
+	free(s);
+	CHECK(date_valid("2025-03-14"));
+	CHECK(date_valid("2025-03"));
+	CHECK(date_valid("2025"));
+	CHECK(!date_valid("2025-13-01"));
+	CHECK(!date_valid("yesterday"));
+	s = date_human("2025-03-04");
+	CHECK_STR(s, "4 March 2025");
+	free(s);
+	CHECK_STR(sniff_mime((const unsigned char *)"\x89PNG\r\n\x1a\n....",
+	    12), "image/png");
+	CHECK_STR(sniff_mime((const unsigned char *)"\xff\xd8\xff\xe0", 4),
+	    "image/jpeg");
+	CHECK_STR(sniff_mime((const unsigned char *)"GIF89a..", 8),
+	    "image/gif");
+	CHECK_STR(sniff_mime((const unsigned char *)
+	    "<?xml version=\"1.0\"?>\n<svg xmlns=\"x\"/>", 38), "image/svg+xml");
+	CHECK(sniff_mime((const unsigned char *)"hello", 5) == NULL);
+}
+
+static void
+test_idset(void)
+{
+	struct idset s = { 0 };
+	char name[32];
+
+	for (int i = 0; i < 1000; i++) {
+		snprintf(name, sizeof(name), "id-%d", i);
+		CHECK(idset_add(&s, name) == 1);
+	}
+	CHECK(idset_add(&s, "id-7") == 0);
+	CHECK(idset_has(&s, "id-999"));
+	CHECK(!idset_has(&s, "id-1000"));
+	CHECK(s.n == 1000);
+	idset_free(&s);
+}
+
+static struct essay
+essay_of(const char *text)
+{
+	struct essay e;
+
+	memset(&e, 0, sizeof(e));
+	e.text = xstrdup(text);
+	e.len = strlen(text);
+	e.rel = xstrdup("e.md");
+	e.path = xstrdup("dir/e.md");
+	return e;
+}
+
+static void
+essay_clear(struct essay *e)
+{
+	free(e->text);
+	free(e->rel);
+	free(e->path);
+	free(e->title);
+	free(e->subtitle);
+	free(e->summary);
+	free(e->date);
+	free(e->lang);
+	strv_free(&e->authors);
+	strv_free(&e->tags);
+}
+
+static void
+test_front_matter(void)
+{
+	struct quire_diag *d = quire_diag_new(0);
+	struct essay e;
+	char *out;
+	size_t n;
+	FILE *fp;
+
+	e = essay_of("---\ntitle: \"A & B\"\nauthors: [Ann, Bo]\n"
+	    "tags: x\norder: 3\ndraft: no\ndate: 2025-01-02\n"
+	    "unknown: {a: 1}\n---\nBody\n");
+	CHECK(essay_front_matter(&e, d) == 0);
+	CHECK_STR(e.title, "A & B");
+	CHECK(e.authors.n == 2 && strcmp(e.authors.v[1], "Bo") == 0);
+	CHECK(e.tags.n == 1);
+	CHECK(e.has_order && e.order == 3);
+	CHECK(!e.draft);
+	CHECK_STR(e.date, "2025-01-02");
+	CHECK(e.body_line == 10);
+	CHECK_STR(e.text + e.body, "Body\n");
+	CHECK(quire_diag_errors(d) == 0);
+	essay_clear(&e);
+
+	/* Wrong types are errors at the value's position. */
+	e = essay_of("---\ntitle: ok\ntitle: [1, 2]\norder: abc\n---\n");
+	CHECK(essay_front_matter(&e, d) < 0);
+	essay_clear(&e);
+	e = essay_of("---\ntitle: x\n");
+	CHECK(essay_front_matter(&e, d) < 0);
+	essay_clear(&e);
+	e = essay_of("---\na: &x [1]\nb: *x\n---\n");
+	CHECK(essay_front_matter(&e, d) < 0);
+	essay_clear(&e);
+	e = essay_of("---\ntitle: \"unclosed\n---\n");
+	CHECK(essay_front_matter(&e, d) < 0);
+	essay_clear(&e);
+	CHECK(quire_diag_errors(d) == 5);
+
+	fp = tmpfile();
+	quire_diag_flush(d, fp);
+	n = (size_t)ftell(fp);
+	rewind(fp);
+	out = xcalloc(1, n + 1);
+	CHECK(fread(out, 1, n, fp) == n);
+	fclose(fp);
+	CHECK(strstr(out, "dir/e.md:3:8: error: 'title' must be a single "
+	    "value, not a list\n") != NULL);
+	CHECK(strstr(out, "dir/e.md:4:8: error: 'order' must be a number, "
+	    "not 'abc'\n") != NULL);
+	CHECK(strstr(out, "dir/e.md:1:1: error: front matter is not closed")
+	    != NULL);
+	CHECK(strstr(out, "dir/e.md:3:4: error: YAML aliases") != NULL);
+	CHECK(strstr(out, "5 errors, 0 warnings\n") != NULL);
+	free(out);
+	quire_diag_free(d);
+}
+
+static void
+test_diag_order(void)
+{
+	struct quire_diag *d = quire_diag_new(0);
+	struct loc a = { "b.md", 9, 1 }, b = { "a.md", 12, 4 },
+	    c = { "a.md", 2, 7 };
+	char buf[512] = { 0 };
+	FILE *fp;
+
+	diag_warn(d, &a, "third");
+	diag_error(d, &b, "second");
+	diag_warn(d, &c, "first");
+	diag_set_strict(d, 1);
+	CHECK(diag_warn(d, &c, "strict") < 0);
+	fp = tmpfile();
+	quire_diag_flush(d, fp);
+	rewind(fp);
+	CHECK(fread(buf, 1, sizeof(buf) - 1, fp) > 0);
+	fclose(fp);
+	CHECK_STR(buf, "a.md:2:7: warning: first\n"
+	    "a.md:2:7: error: strict\n"
+	    "a.md:12:4: error: second\n"
+	    "b.md:9:1: warning: third\n"
+	    "2 errors, 2 warnings\n");
+	quire_diag_free(d);
+}
+
+/* One essay through parse, render and link; returns its XHTML. */
+static char *
+render(const char *md, struct quire_diag *d)
+{
+	struct quire_options opt = { 0 };
+	struct book b;
+	struct essay *e;
+	size_t len;
+	char *out;
+
+	memset(&b, 0, sizeof(b));
+	b.root = xstrdup(".");
+	b.root_real = realpath(".", NULL);
+	b.lang = xstrdup("en");
+	b.essays = xcalloc(2, sizeof(*b.essays));
+	b.nessays = 2;
+	for (int i = 0; i < 2; i++) {
+		e = &b.essays[i];
+		*e = essay_of(i == 0 ? md : "## Target here\n");
+		free(e->rel);
+		e->rel = xstrdup(i == 0 ? "e.md" : "sub/other.md");
+		e->slug = xstrdup(i == 0 ? "e" : "other");
+		e->file = xasprintf("%s.xhtml", e->slug);
+		essay_front_matter(e, d);
+		parse_essay(e, d);
+		render_essay(&b, e, d);
+		essay_free_parse(e);
+	}
+	link_book(&b, &opt, d);
+	out = xml_dump(b.essays[0].xml, &len);
+	book_free(&b);
+	return out;
+}
+
+static void
+test_render(void)
+{
+	struct quire_diag *d = quire_diag_new(0);
+	char *x;
+
+	/* Raw HTML is normalised to valid XHTML. */
+	x = render("# Title\n\nA<br>b &nbsp; <font color=red>c</font>\n\n"
+	    "<center>mid</center>\n\n<p>unclosed\n\n<details><summary>S"
+	    "</summary>body</details>\n\n<!-- a -- comment -->\n\n"
+	    "<script>alert(1)</script><img src=\"x.png\">\n\n"
+	    "<svg viewBox=\"0 0 10 10\"><circle r=\"4\" onclick=\"x()\"/></svg>\n",
+	    d);
+	CHECK(strstr(x, "<title>Title</title>") != NULL);
+	CHECK(strstr(x, "<h1 id=\"essay-title\">Title</h1>") != NULL);
+	CHECK(strstr(x, "A<br/>b \xc2\xa0 <span>c</span>") != NULL);
+	CHECK(strstr(x, "<div>mid</div>") != NULL);
+	CHECK(strstr(x, "<details><summary>S</summary>body</details>") != NULL);
+	CHECK(strstr(x, "comment") == NULL);
+	CHECK(strstr(x, "script") == NULL && strstr(x, "alert") == NULL);
+	CHECK(strstr(x, "font") == NULL && strstr(x, "center") == NULL);
+	CHECK(strstr(x, "<svg xmlns=\"http://www.w3.org/2000/svg\" "
+	    "viewBox=\"0 0 10 10\">") != NULL);
+	CHECK(strstr(x, "onclick") == NULL);
+	CHECK(strstr(x, "<p>unclosed\n</p><details>") != NULL);
+	free(x);
+
+	/* Headings: GitHub ids, repeats numbered; links of each form. */
+	x = render("---\ntitle: T\n---\n## Intro\n\n## Intro\n\n### 見出し\n\n"
+	    "[a](#intro-1) [b](sub/other.md) [c](sub/other.md#target-here) "
+	    "[d](#nope) [e](https://example.com/a b) [f](missing.md)\n", d);
+	CHECK(strstr(x, "<h2 id=\"intro\">Intro</h2>") != NULL);
+	CHECK(strstr(x, "<h2 id=\"intro-1\">Intro</h2>") != NULL);
+	CHECK(strstr(x, "<h3 id=\"見出し\">") != NULL);
+	CHECK(strstr(x, "<a href=\"#intro-1\">a</a>") != NULL);
+	CHECK(strstr(x, "<a href=\"other.xhtml\">b</a>") != NULL);
+	CHECK(strstr(x, "<a href=\"other.xhtml#target-here\">c</a>") != NULL);
+	CHECK(strstr(x, "</a> d [e]") != NULL && strstr(x, "#nope") == NULL);
+	CHECK(strstr(x, " b) f</p>") != NULL && strstr(x, "missing") == NULL);
+	free(x);
+
+	/* Footnotes: numbered notes, back link first, used twice. */
+	x = render("One[^n] two[^n] three[^m].\n\n[^n]: Note N.\n[^m]: Note M.\n",
+	    d);
+	CHECK(strstr(x, "<sup class=\"noteref\"><a href=\"#fn-1\" "
+	    "id=\"fnref-1\" epub:type=\"noteref\" role=\"doc-noteref\">1</a>"
+	    "</sup>") != NULL);
+	CHECK(strstr(x, "id=\"fnref-1-2\"") != NULL);
+	CHECK(strstr(x, "<aside id=\"fn-1\" class=\"footnote\" "
+	    "epub:type=\"footnote\" role=\"doc-footnote\">") != NULL);
+	CHECK(strstr(x, "<p><a href=\"#fnref-1\" role=\"doc-backlink\" "
+	    "class=\"backlink\">1.</a> Note N.") != NULL);
+	CHECK(strstr(x, "href=\"#fnref-1-2\"") != NULL);
+	CHECK(strstr(x, "<aside id=\"fn-2\"") != NULL);
+	CHECK(strstr(x, "data-footnote") == NULL);
+	CHECK(strstr(x, "footnote-backref") == NULL);
+	free(x);
+
+	/* Content models: a block inside an inline, text inside a list. */
+	x = render("<span><div>x</div></span>\n\n<ul>loose<li>i</li></ul>\n\n"
+	    "<li>stray</li>\n\nA <em>b <table><tr><td>c</td></tr></table></em>"
+	    "\n\n<b><p>d</p></b>\n", d);
+	CHECK(strstr(x, "<p><span></span></p><div>x</div>\n") != NULL);
+	CHECK(strstr(x, "<p></p>") == NULL);
+	CHECK(strstr(x, "<div>A <div>b <table>") != NULL);
+	CHECK(strstr(x, "<p><b></b></p><p><b>d</b></p>") != NULL);
+	CHECK(strstr(x, "<ul><li>loose</li><li>i</li></ul>") != NULL);
+	CHECK(strstr(x, "<div>stray</div>") != NULL);
+	free(x);
+	quire_diag_free(d);
+}
+
+int
+main(void)
+{
+	test_slugs();
+	test_paths();
+	test_text();
+	test_idset();
+	test_front_matter();
+	test_diag_order();
+	test_render();
+	quire_cleanup();
+	printf("%d checks, %d failures\n", checks, failures);
+	return failures != 0;
+}
