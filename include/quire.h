@@ -47,9 +47,11 @@ size_t quire_diag_flush(struct quire_diag *, FILE *fp);
 size_t quire_diag_errors(const struct quire_diag *);
 size_t quire_diag_warnings(const struct quire_diag *);
 
-/* Loads, renders and links the collection in opt->src, then writes the
- * requested formats into opt->out (nothing when out is NULL or on any
- * error).  Returns an enum quire_status. */
+/* Loads, renders and links the collection in opt->src, makes the
+ * requested formats in memory, then writes them into opt->out, each
+ * replacing the old one atomically, with SHA256SUMS.  Nothing is written
+ * when out is NULL (a check) or when any error was reported.  Returns an
+ * enum quire_status. */
 int quire_build(const struct quire_options *opt, struct quire_diag *d);
 
 /* Releases what the Markdown and XML libraries keep for the process. */

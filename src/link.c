@@ -83,6 +83,7 @@ locate(const struct essay *e, xmlNode *n, const char *needle)
 {
 	struct loc l = { e->path, 0, 0 };
 	const char *p, *end = e->text + e->len;
+	int guessed = 0;
 
 	for (; n && n->type == XML_ELEMENT_NODE; n = n->parent) {
 		xmlChar *v = xmlGetNoNsProp(n, BAD_CAST "data-sourcepos");
@@ -94,15 +95,21 @@ locate(const struct essay *e, xmlNode *n, const char *needle)
 			break;
 		}
 	}
-	if (l.line == 0 || needle == NULL || *needle == '\0')
+	if (needle == NULL || *needle == '\0')
 		return l;
-	/* The start of line l.line. */
+	/* The start of line l.line; raw HTML blocks carry no position, so
+	 * they are searched for from the start of the body. */
 	p = e->text;
-	for (int k = 1; k < l.line && p < end; k++) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		p = nl ? nl + 1 : end;
-	}
-	for (int k = 0; k < 200 && p < end; k++) {
+	if (l.line == 0) {
+		p += e->body;
+		l.line = e->body_line;
+		guessed = 1;
+	} else
+		for (int k = 1; k < l.line && p < end; k++) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			p = nl ? nl + 1 : end;
+		}
+	for (int k = 0; k < 100000 && p < end; k++) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *eol = nl ? nl : end;
 		size_t nn = strlen(needle);
@@ -115,6 +122,8 @@ locate(const struct essay *e, xmlNode *n, const char *needle)
 			}
 		p = eol + 1;
 	}
+	if (guessed)
+		l.line = l.col = 0;
 	return l;
 }
 
@@ -409,6 +418,23 @@ ids_and_headings(struct essay *e, struct quire_diag *d)
 		raw = node_text(n);
 		text = collapse_ws(raw);
 		free(raw);
+		if (*text == '\0') {
+			/* A heading of only images (a logo): their alt text
+			 * names it in the contents, else its position does. */
+			struct buf alts = { 0 };
+			for (xmlNode *k = n; k; k = next_element(k, n)) {
+				char *alt = is_el(k, "img") ? get_attr(k, "alt") :
+				    NULL;
+				if (alt && *alt)
+					buf_printf(&alts, "%s%s", alts.len ? " " :
+					    "", alt);
+				free(alt);
+			}
+			free(text);
+			text = alts.len ? buf_take(&alts) :
+			    xasprintf("Section %zu", e->nheads + 1);
+			buf_free(&alts);
+		}
 		if ((id = get_attr(n, "id")) == NULL) {
 			base = slug_github(text);
 			if (*base == '\0') {
@@ -579,6 +605,17 @@ has_scheme(const char *s)
 	return *p == ':';
 }
 
+/* A local reference, relative to the essay, or to the content root when
+ * it starts with '/' (as on the web sites READMEs are written for); NULL
+ * when it would leave the content folder. */
+static char *
+resolve_local(const struct essay *e, const char *ref)
+{
+	if (ref[0] == '/')
+		return path_resolve("", ref + strspn(ref, "/"));
+	return path_resolve(e->rel, ref);
+}
+
 static int
 inside_link(xmlNode *n)
 {
@@ -629,7 +666,7 @@ image(struct book *b, struct essay *e, xmlNode *img, struct quire_diag *d)
 	if ((q = strpbrk(src, "?#")) != NULL)
 		*q = '\0';
 	dec = url_decode(src, strlen(src));
-	path = dec && dec[0] != '/' ? path_resolve(e->rel, dec) : NULL;
+	path = dec ? resolve_local(e, dec) : NULL;
 	if (path == NULL) {
 		rc = diag_error(d, &l, "image %s is outside the content folder",
 		    src);
@@ -722,7 +759,7 @@ link(struct book *b, struct essay *e, xmlNode *a, struct quire_diag *d)
 		if (q)
 			*q = '\0';
 		dec = url_decode(href, strlen(href));
-		path = dec && dec[0] != '/' ? path_resolve(e->rel, dec) : NULL;
+		path = dec ? resolve_local(e, dec) : NULL;
 		t = path ? find_essay(b, path) : NULL;
 		if (t == NULL) {
 			rc = diag_warn(d, &l, "link target is not an essay of "

@@ -661,6 +661,18 @@ repair(xmlNode *n)
 				rename_node(n, "div");
 				break;
 			}
+	/* A header cell with nothing to read is an ordinary cell. */
+	for (xmlNode *k = n->children; k; k = k->next)
+		if (is_el(k, "th")) {
+			xmlChar *t = xmlNodeGetContent(k);
+			int empty = 1;
+			for (xmlChar *p = t; p && *p; p++)
+				if (!isspace(*p))
+					empty = 0;
+			xmlFree(t);
+			if (empty)
+				rename_node(k, "td");
+		}
 	/* Paragraphs left empty by stray end tags go. */
 	for (xmlNode *k = n->children, *next; k; k = next) {
 		next = k->next;
@@ -703,6 +715,29 @@ demote(xmlNode *n)
 		}
 		if (k->children && !heading_level(k))
 			demote(k);
+	}
+}
+
+static void
+normalise_levels(xmlNode *n, int *prev)
+{
+	for (xmlNode *k = n->children; k; k = k->next) {
+		int lv = heading_level(k);
+
+		if (lv) {
+			if (lv > *prev + 1) {
+				char name[3] = { 'h', (char)('0' + *prev + 1), 0 };
+				rename_node(k, name);
+				lv = *prev + 1;
+			}
+			*prev = lv;
+		} else if (is_el(k, "details")) {
+			/* Hidden until opened: what it holds does not set
+			 * the level for what follows it. */
+			int inner = *prev;
+			normalise_levels(k, &inner);
+		} else if (k->children)
+			normalise_levels(k, prev);
 	}
 }
 
@@ -753,6 +788,12 @@ settle_title(struct essay *e, xmlNode *box)
 	}
 	if (has_h1(box))
 		demote(box);
+	{
+		/* No level skipped on the way down (h2 then h4): screen
+		 * readers navigate by level. */
+		int prev = 1;
+		normalise_levels(box, &prev);
+	}
 }
 
 static void
