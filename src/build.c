@@ -1,7 +1,9 @@
 /* The build as a whole: runs the stages in order over the book model, then
  * the writers in the table below, and hands the results to write.c only
  * when no stage reported an error. */
+#include <pthread.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 #include <time.h>
 
@@ -26,6 +28,7 @@ essay_free(struct essay *e)
 	}
 	free(e->heads);
 	idset_free(&e->ids);
+	free(e->lines);
 	free(e->rel);
 	free(e->path);
 	free(e->slug);
@@ -74,6 +77,61 @@ book_free(struct book *b)
 	memset(b, 0, sizeof(*b));
 }
 
+/* Parse and render: cmark-gfm keeps parser state in globals (its table
+ * of special characters), so it runs one essay at a time; the HTML5 tree
+ * building and normalisation, most of the work, run on every core. */
+struct pool {
+	struct book *b;
+	struct quire_diag *d;
+	pthread_mutex_t lock, cmark;
+	size_t next;
+};
+
+static void *
+render_worker(void *arg)
+{
+	struct pool *p = arg;
+
+	for (;;) {
+		struct essay *e;
+		char *html;
+		size_t i;
+
+		pthread_mutex_lock(&p->lock);
+		i = p->next++;
+		pthread_mutex_unlock(&p->lock);
+		if (i >= p->b->nessays)
+			return NULL;
+		e = &p->b->essays[i];
+		pthread_mutex_lock(&p->cmark);
+		parse_essay(e, p->d);
+		html = parse_render_html(e);
+		essay_free_parse(e);
+		pthread_mutex_unlock(&p->cmark);
+		render_essay_html(p->b, e, html, p->d);
+		free(html);
+	}
+}
+
+static void
+render_all(struct book *b, struct quire_diag *d)
+{
+	struct pool p = { b, d, PTHREAD_MUTEX_INITIALIZER,
+	    PTHREAD_MUTEX_INITIALIZER, 0 };
+	pthread_t tid[8];
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t n = ncpu < 1 ? 1 : ncpu > 8 ? 8 : (size_t)ncpu, started = 0;
+
+	if (n > b->nessays / 4)
+		n = b->nessays / 4;  /* a few essays: not worth a thread */
+	for (size_t i = 0; i + 1 < n; i++)
+		if (pthread_create(&tid[i], NULL, render_worker, &p) == 0)
+			started++;
+	render_worker(&p);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
+}
+
 /* dist/SHA256SUMS, in the format of sha256sum -c. */
 static void
 checksums(struct out_file *f, size_t n, struct out_file *sums)
@@ -105,11 +163,9 @@ quire_build(const struct quire_options *opt, struct quire_diag *d)
 	tzset();
 	diag_set_strict(d, opt->strict);
 	load_book(&b, opt, d);
-	for (size_t i = 0; i < b.nessays; i++) {
-		parse_essay(&b.essays[i], d);
-		render_essay(&b, &b.essays[i], d);
-		essay_free_parse(&b.essays[i]);
-	}
+	xmlInitParser();
+	cmark_init();
+	render_all(&b, d);
 	if (b.nessays)
 		link_book(&b, opt, d);
 	/* The writers run in a check too (nothing is written then), so a

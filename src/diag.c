@@ -1,5 +1,6 @@
 /* Diagnostics for every stage: path:line:col: level: message, kept until
  * the end of a run, then printed sorted by file and line with a count. */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@ struct msg {
 };
 
 struct quire_diag {
+	pthread_mutex_t lock;  /* stages may report from several threads */
 	struct msg *m;
 	size_t n;
 	size_t errors, warnings;
@@ -31,6 +33,7 @@ quire_diag_new(int color)
 {
 	struct quire_diag *d = xcalloc(1, sizeof(*d));
 
+	pthread_mutex_init(&d->lock, NULL);
 	d->color = color;
 	return d;
 }
@@ -45,6 +48,7 @@ quire_diag_free(struct quire_diag *d)
 		free(d->m[i].text);
 	}
 	free(d->m);
+	pthread_mutex_destroy(&d->lock);
 	free(d);
 }
 
@@ -70,6 +74,7 @@ vdiag(struct quire_diag *d, enum level lvl, const struct loc *l,
 	va_end(aq);
 	text = xmalloc(n < 0 ? 1 : (size_t)n + 1);
 	vsnprintf(text, n < 0 ? 1 : (size_t)n + 1, fmt, ap);
+	pthread_mutex_lock(&d->lock);
 	d->m = xreallocarray(d->m, d->n + 1, sizeof(*d->m));
 	m = &d->m[d->n];
 	m->path = l && l->path ? xstrdup(l->path) : NULL;
@@ -82,6 +87,7 @@ vdiag(struct quire_diag *d, enum level lvl, const struct loc *l,
 		d->errors++;
 	else if (lvl == L_WARNING)
 		d->warnings++;
+	pthread_mutex_unlock(&d->lock);
 }
 
 int

@@ -615,7 +615,7 @@ zip_pack(const struct book *b, struct pack *p, struct out_file *out,
 			goto out;
 		}
 		zip_set_file_compression(za, (zip_uint64_t)idx, i == 0 ?
-		    ZIP_CM_STORE : ZIP_CM_DEFLATE, i == 0 ? 0 : 9);
+		    ZIP_CM_STORE : ZIP_CM_DEFLATE, 0);
 		zip_file_set_mtime(za, (zip_uint64_t)idx, b->mtime, 0);
 	}
 	if (zip_close(za) < 0) {

@@ -132,6 +132,8 @@ struct essay {
 	unsigned props;
 	size_t nimages, nimages_noalt, nnotes;
 	struct idset ids;   /* every id in the document */
+	size_t *lines;      /* offsets of line starts, made on demand */
+	size_t nlines;
 };
 
 struct book {
@@ -160,11 +162,14 @@ int load_book(struct book *, const struct quire_options *,
 int essay_front_matter(struct essay *, struct quire_diag *);
 int parse_essay(struct essay *, struct quire_diag *);
 int render_essay(struct book *, struct essay *, struct quire_diag *);
+int render_essay_html(struct book *, struct essay *, const char *html,
+    struct quire_diag *);
 int link_book(struct book *, const struct quire_options *,
     struct quire_diag *);
 void essay_free_parse(struct essay *);
 char *parse_render_html(struct essay *);
 void parse_cleanup(void);
+void cmark_init(void);
 
 /* Resource lookup shared by load (cover) and link (images). */
 struct resource *resource_add(struct book *, const char *rel,

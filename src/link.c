@@ -78,11 +78,28 @@ idset_free(struct idset *set)
 
 /* Where a node came from: the block's line, and the column of needle on
  * that line or the few after it when it can be found. */
+static void
+index_lines(struct essay *e)
+{
+	size_t cap = 64;
+
+	e->lines = xreallocarray(NULL, cap, sizeof(*e->lines));
+	e->lines[e->nlines++] = 0;
+	for (const char *p = e->text, *end = e->text + e->len;
+	    (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++) {
+		if (e->nlines == cap)
+			e->lines = xreallocarray(e->lines, cap *= 2,
+			    sizeof(*e->lines));
+		e->lines[e->nlines++] = (size_t)(p + 1 - e->text);
+	}
+}
+
 static struct loc
-locate(const struct essay *e, xmlNode *n, const char *needle)
+locate(struct essay *e, xmlNode *n, const char *needle)
 {
 	struct loc l = { e->path, 0, 0 };
 	const char *p, *end = e->text + e->len;
+	size_t nn = needle ? strlen(needle) : 0;
 	int guessed = 0;
 
 	for (; n && n->type == XML_ELEMENT_NODE; n = n->parent) {
@@ -95,32 +112,35 @@ locate(const struct essay *e, xmlNode *n, const char *needle)
 			break;
 		}
 	}
-	if (needle == NULL || *needle == '\0')
+	if (nn == 0)
 		return l;
-	/* The start of line l.line; raw HTML blocks carry no position, so
-	 * they are searched for from the start of the body. */
-	p = e->text;
+	if (e->lines == NULL)
+		index_lines(e);
+	/* Raw HTML blocks carry no position: they are searched for from
+	 * the start of the body. */
 	if (l.line == 0) {
-		p += e->body;
 		l.line = e->body_line;
 		guessed = 1;
-	} else
-		for (int k = 1; k < l.line && p < end; k++) {
-			const char *nl = memchr(p, '\n', (size_t)(end - p));
-			p = nl ? nl + 1 : end;
-		}
-	for (int k = 0; k < 100000 && p < end; k++) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *eol = nl ? nl : end;
-		size_t nn = strlen(needle);
+	}
+	if ((size_t)l.line > e->nlines)
+		return l;
+	for (size_t k = (size_t)l.line - 1; k < e->nlines; k++) {
+		p = e->text + e->lines[k];
+		const char *eol = k + 1 < e->nlines ?
+		    e->text + e->lines[k + 1] : end;
 
-		for (const char *q = p; q + nn <= eol; q++)
+		for (const char *q = p; q + nn <= eol; q++) {
+			q = memchr(q, needle[0], (size_t)(eol - q));
+			if (q == NULL || q + nn > eol)
+				break;
 			if (memcmp(q, needle, nn) == 0) {
-				l.line += k;
+				l.line = (int)k + 1;
 				l.col = (int)(q - p) + 1;
 				return l;
 			}
-		p = eol + 1;
+		}
+		if (!guessed && k + 1 - (size_t)l.line > 200)
+			break;
 	}
 	if (guessed)
 		l.line = l.col = 0;
@@ -306,25 +326,30 @@ footnotes(struct essay *e)
 			xmlAddChild(aside, n);
 		}
 		/* cmark-gfm's back links go; ours come first. */
-		for (n = aside; n; n = next) {
-			next = next_element(n, aside);
-			if (is_el(n, "a") && has_class(n, "footnote-backref")) {
-				next = n->next ? n->next : next_element(n,
-				    aside);
-				while (next && next != n &&
-				    next->parent == n)
-					next = next_element(next, aside);
-				if (n->prev && n->prev->type == XML_TEXT_NODE &&
-				    n->prev->content) {
-					size_t len = strlen(
-					    (char *)n->prev->content);
-					if (len && n->prev->content[len - 1] ==
-					    ' ')
-						n->prev->content[len - 1] = 0;
+		{
+			xmlNode **gone = NULL;
+			size_t ng = 0;
+
+			for (n = aside; n; n = next_element(n, aside))
+				if (is_el(n, "a") &&
+				    has_class(n, "footnote-backref")) {
+					gone = xreallocarray(gone, ng + 1,
+					    sizeof(*gone));
+					gone[ng++] = n;
 				}
-				xmlUnlinkNode(n);
-				xmlFreeNode(n);
+			for (size_t k = 0; k < ng; k++) {
+				xmlNode *prev = gone[k]->prev;
+				size_t len;
+
+				if (prev && prev->type == XML_TEXT_NODE &&
+				    prev->content && (len = strlen(
+				    (char *)prev->content)) > 0 &&
+				    prev->content[len - 1] == ' ')
+					prev->content[len - 1] = '\0';
+				xmlUnlinkNode(gone[k]);
+				xmlFreeNode(gone[k]);
 			}
+			free(gone);
 		}
 		for (first = aside->children; first &&
 		    first->type != XML_ELEMENT_NODE; first = first->next)

@@ -130,7 +130,17 @@ normalise_text(struct quire_diag *d, const char *path, char *text,
 	buf_grow(&b, n);
 	while (i < n) {
 		unsigned char c = (unsigned char)text[i];
+		size_t run = i;
 
+		while (run < n && (unsigned char)text[run] >= 0x20 &&
+		    (unsigned char)text[run] < 0x80)
+			run++;
+		if (run > i) {
+			buf_put(&b, text + i, run - i);
+			col += (int)(run - i);
+			i = run;
+			continue;
+		}
 		if (c == '\r') {
 			buf_putc(&b, '\n');
 			i += i + 1 < n && text[i + 1] == '\n' ? 2 : 1;

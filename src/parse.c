@@ -17,7 +17,7 @@ static const char *const extensions[] = { "table", "strikethrough",
 int
 parse_essay(struct essay *e, struct quire_diag *d)
 {
-	int opts = CMARK_OPT_FOOTNOTES | CMARK_OPT_VALIDATE_UTF8 |
+	int opts = CMARK_OPT_FOOTNOTES | CMARK_OPT_VALIDATE_UTF8 | CMARK_OPT_SMART |
 	    CMARK_OPT_SOURCEPOS;
 	cmark_parser *p;
 
@@ -63,6 +63,13 @@ essay_free_parse(struct essay *e)
 	if (e->doc)
 		cmark_node_free(e->doc);
 	e->doc = NULL;
+}
+
+/* Registers the extensions once, before any thread parses. */
+void
+cmark_init(void)
+{
+	cmark_gfm_core_extensions_ensure_registered();
 }
 
 void

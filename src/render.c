@@ -835,14 +835,24 @@ essay_header(struct book *b, struct essay *e, xmlNode *section)
 int
 render_essay(struct book *b, struct essay *e, struct quire_diag *d)
 {
+	char *html = parse_render_html(e);
+	int rc = render_essay_html(b, e, html, d);
+
+	free(html);
+	return rc;
+}
+
+/* The tree of an essay from cmark-gfm's HTML for it.  Touches nothing
+ * shared but the diagnostics (locked): essays render in parallel. */
+int
+render_essay_html(struct book *b, struct essay *e, const char *html,
+    struct quire_diag *d)
+{
 	struct conv c = { 0 };
 	GumboOutput *out;
 	GumboOptions gopt = kGumboDefaultOptions;
 	xmlNode *body, *box, *section, *k, *next;
 	const char *lang = e->lang ? e->lang : b->lang;
-	char *html;
-
-	html = parse_render_html(e);
 	gopt.max_errors = 0;
 	out = gumbo_parse_with_options(&gopt, html, strlen(html));
 	e->xml = xhtml_new(lang, "", "book.css", &body);
@@ -859,7 +869,6 @@ render_essay(struct book *b, struct essay *e, struct quire_diag *d)
 			convert_children(&c, &ch->v.element.children, box);
 	}
 	gumbo_destroy_output(&gopt, out);
-	free(html);
 	if (c.svg)
 		xmlFreeNs(c.svg);
 	if (c.mathml)

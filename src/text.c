@@ -118,6 +118,16 @@ xml_clean(const char *s, size_t n)
 
 	buf_grow(&b, n);
 	while (i < n) {
+		/* Runs of printable ASCII are copied as they are. */
+		size_t run = i;
+		while (run < n && ((u[run] >= 0x20 && u[run] < 0x7f) ||
+		    u[run] == '\n' || u[run] == '\t' || u[run] == '\r'))
+			run++;
+		if (run > i) {
+			buf_put(&b, u + i, run - i);
+			i = run;
+			continue;
+		}
 		if ((k = utf8_decode(u + i, n - i, &c)) == 0) {
 			utf8_encode(&b, 0xfffd);
 			i++;

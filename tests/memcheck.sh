@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# valgrind memcheck on a whole build: no error, nothing definitely or
+# indirectly lost.  Usage: memcheck.sh QUIRE DIR
+. "$(dirname "$0")/lib.sh"
+valgrind --error-exitcode=99 --leak-check=full \
+	--errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
+	"$1" build "$2" -o "$TMP/out" -q 2>"$TMP/vg"
+status=$?
+grep -E 'ERROR SUMMARY|definitely lost|indirectly lost|in use at exit' "$TMP/vg"
+[ $status -eq 0 ] && ok "valgrind: clean" || { cat "$TMP/vg" | head -60; fail "valgrind exit $status"; }
+finish
