@@ -33,6 +33,9 @@ struct quire_options {
 	long long epoch;
 	/* Called once for every file written, after it is in place. */
 	void (*on_output)(const char *path, void *arg);
+	/* Called as essays are rendered (done of total), from any thread
+	 * but never from two at once; may be NULL. */
+	void (*on_progress)(size_t done, size_t total, void *arg);
 	void *arg;
 };
 

@@ -83,8 +83,9 @@ book_free(struct book *b)
 struct pool {
 	struct book *b;
 	struct quire_diag *d;
+	const struct quire_options *opt;
 	pthread_mutex_t lock, cmark;
-	size_t next;
+	size_t next, done;
 };
 
 static void *
@@ -110,14 +111,21 @@ render_worker(void *arg)
 		pthread_mutex_unlock(&p->cmark);
 		render_essay_html(p->b, e, html, p->d);
 		free(html);
+		if (p->opt->on_progress) {
+			pthread_mutex_lock(&p->lock);
+			p->opt->on_progress(++p->done, p->b->nessays,
+			    p->opt->arg);
+			pthread_mutex_unlock(&p->lock);
+		}
 	}
 }
 
 static void
-render_all(struct book *b, struct quire_diag *d)
+render_all(struct book *b, const struct quire_options *opt,
+    struct quire_diag *d)
 {
-	struct pool p = { b, d, PTHREAD_MUTEX_INITIALIZER,
-	    PTHREAD_MUTEX_INITIALIZER, 0 };
+	struct pool p = { b, d, opt, PTHREAD_MUTEX_INITIALIZER,
+	    PTHREAD_MUTEX_INITIALIZER, 0, 0 };
 	pthread_t tid[8];
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t n = ncpu < 1 ? 1 : ncpu > 8 ? 8 : (size_t)ncpu, started = 0;
@@ -165,7 +173,7 @@ quire_build(const struct quire_options *opt, struct quire_diag *d)
 	load_book(&b, opt, d);
 	xmlInitParser();
 	cmark_init();
-	render_all(&b, d);
+	render_all(&b, opt, d);
 	if (b.nessays)
 		link_book(&b, opt, d);
 	/* The writers run in a check too (nothing is written then), so a

@@ -692,7 +692,7 @@ cmp_essay(const void *a, const void *b)
 /* Unique file stems: case-insensitively unique, because readers and zip
  * tools on some systems fold case. */
 static void
-assign_slugs(struct book *b)
+assign_slugs(struct book *b, struct quire_diag *d)
 {
 	for (size_t i = 0; i < b->nessays; i++) {
 		struct essay *e = &b->essays[i];
@@ -710,6 +710,13 @@ assign_slugs(struct book *b)
 			for (j = 0; j < i; j++)
 				if (strcasecmp(b->essays[j].slug, cand) == 0)
 					break;
+			if (j < i && k == 1) {
+				struct loc sl = { e->path, 0, 0 };
+				diag_warn(d, &sl, "its name in the book, %s, is "
+				    "taken by %s (names differ only in case or "
+				    "punctuation); it becomes %s-2", cand,
+				    b->essays[j].path, cand);
+			}
 			if (j == i && strcmp(cand, "nav") != 0 &&
 			    strcmp(cand, "cover") != 0 &&
 			    strcmp(cand, "title") != 0) {
@@ -876,7 +883,7 @@ load_book(struct book *b, const struct quire_options *opt,
 		rc = diag_error(d, &rl, "no essays (*.md files) found in "
 		    "this folder");
 	qsort(b->essays, b->nessays, sizeof(*b->essays), cmp_essay);
-	assign_slugs(b);
+	assign_slugs(b, d);
 	for (size_t i = 0; i < b->nessays; i++)
 		for (size_t j = 0; j < i; j++)
 			if (b->essays[i].title && b->essays[j].title &&

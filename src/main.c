@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "quire.h"
@@ -29,11 +30,41 @@ static const char usage_text[] =
     "SOURCE_DATE_EPOCH, when set, is the time recorded in the outputs.\n"
     "Exit status: 0 success, 1 errors in the content, 2 usage, 3 system.\n";
 
+struct ui {
+	int quiet, tty, shown;
+	struct timespec start;
+};
+
 static void
 print_output(const char *path, void *arg)
 {
-	if (!*(int *)arg)
+	struct ui *ui = arg;
+
+	if (ui->shown) {
+		fputs("\r\033[K", stderr);
+		ui->shown = 0;
+	}
+	if (!ui->quiet)
 		printf("%s\n", path);
+}
+
+/* A progress line on a terminal, once a build has taken a second. */
+static void
+progress(size_t done, size_t total, void *arg)
+{
+	struct ui *ui = arg;
+	struct timespec now;
+
+	if (ui->quiet || !ui->tty)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!ui->shown && now.tv_sec - ui->start.tv_sec < 1)
+		return;
+	fprintf(stderr, "\rquire: rendered %zu of %zu essays", done, total);
+	ui->shown = 1;
+	if (done == total)
+		fputs("\r\033[K", stderr);
+	ui->shown = done != total;
 }
 
 static int
@@ -60,6 +91,7 @@ main(int argc, char *argv[])
 	struct quire_options opt = { 0 };
 	struct quire_diag *d;
 	const char *cmd, *sde;
+	struct ui ui = { 0 };
 	int c, quiet = 0, check, status;
 
 	opt.src = "content";
@@ -133,8 +165,12 @@ main(int argc, char *argv[])
 			    "of seconds");
 		opt.has_epoch = 1;
 	}
+	ui.quiet = quiet;
+	ui.tty = isatty(2);
+	clock_gettime(CLOCK_MONOTONIC, &ui.start);
 	opt.on_output = print_output;
-	opt.arg = &quiet;
+	opt.on_progress = progress;
+	opt.arg = &ui;
 	d = quire_diag_new(isatty(2) && getenv("NO_COLOR") == NULL);
 	status = quire_build(&opt, d);
 	quire_diag_flush(d, stderr);

@@ -38,6 +38,8 @@ def main():
     ap.add_argument("--images", type=int)
     ap.add_argument("--notes", type=int)
     ap.add_argument("--toc-min", type=int, default=0)
+    ap.add_argument("--media", action="append", default=[],
+                    help="PATH=TYPE: the manifest gives PATH this type")
     a = ap.parse_args()
     z = zipfile.ZipFile(a.epub)
     infos = z.infolist()
@@ -169,6 +171,13 @@ def main():
         fail("%d images packed, expected %d" % (images, a.images))
     if a.notes is not None and notes != a.notes:
         fail("%d footnotes, expected %d" % (notes, a.notes))
+    for m in a.media:
+        path, want = m.split("=", 1)
+        got = manifest.get(posixpath.join(opf_dir, path))
+        if got is None or got.get("media-type") != want:
+            fail("%s: media type %s, expected %s" % (
+                path, got.get("media-type") if got is not None else "absent",
+                want))
     if toc < a.toc_min:
         fail("table of contents has %d entries, expected at least %d"
              % (toc, a.toc_min))
