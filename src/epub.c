@@ -466,6 +466,17 @@ opf_doc(const struct book *b, const char *cover_href, const char *cover_mime)
 		xmlNewTextChild(md, dc, BAD_CAST "rights", BAD_CAST b->rights);
 	if (b->date)
 		xmlNewTextChild(md, dc, BAD_CAST "date", BAD_CAST b->date);
+	{
+		/* The essays' tags, each once, in order of appearance. */
+		struct idset seen = { 0 };
+		for (size_t i = 0; i < b->nessays; i++)
+			for (size_t k = 0; k < b->essays[i].tags.n; k++)
+				if (*b->essays[i].tags.v[k] &&
+				    idset_add(&seen, b->essays[i].tags.v[k]))
+					xmlNewTextChild(md, dc, BAD_CAST "subject",
+					    BAD_CAST b->essays[i].tags.v[k]);
+		idset_free(&seen);
+	}
 	s = iso_time(b->mtime);
 	meta(md, "dcterms:modified", s);
 	free(s);

@@ -9,6 +9,7 @@
 
 #include "internal.h"
 
+#define MARK "quire:articles"
 #define CSP "default-src 'none'; img-src data:; font-src data:; " \
     "style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 
@@ -269,13 +270,14 @@ html_write(struct book *b, struct out_file *out, struct quire_diag *d)
 {
 	struct arch a = { b, NULL, NULL };
 	xmlNode *html, *head, *body, *main, *n;
-	xmlChar *mem = NULL;
-	int size = 0;
-	char *s;
+	xmlOutputBuffer *ob, *skel;
+	const xmlChar *mem;
+	char *s, *mark;
 
 	(void)d;
 	a.uris = xcalloc(b->nres, sizeof(*a.uris));
 	a.doc = htmlNewDocNoDtD(NULL, NULL);
+	a.doc->encoding = xmlStrdup(BAD_CAST "UTF-8");
 	xmlCreateIntSubset(a.doc, BAD_CAST "html", NULL, NULL);
 	html = xmlNewDocNode(a.doc, NULL, BAD_CAST "html", NULL);
 	xmlDocSetRootElement(a.doc, html);
@@ -303,11 +305,26 @@ html_write(struct book *b, struct out_file *out, struct quire_diag *d)
 	title_page(&a, body);
 	toc(&a, body);
 	main = hel(body, "main");
+	/* The articles are written one at a time where the marker stands, so
+	 * that the book is never held twice as a tree. */
+	xmlAddChild(main, xmlNewDocComment(a.doc, BAD_CAST MARK));
+	n = hel(body, "footer");
+	s = xasprintf("Bound by quire %s.", QUIRE_VERSION);
+	hel_text(n, "p", s);
+	free(s);
+	skel = xmlAllocOutputBuffer(NULL);
+	htmlDocContentDumpFormatOutput(skel, a.doc, "UTF-8", 0);
+	mem = xmlOutputBufferGetContent(skel);
+	mark = strstr((char *)mem, "<!--" MARK "-->");
+	ob = xmlAllocOutputBuffer(NULL);
+	xmlOutputBufferWrite(ob, (int)(mark - (char *)mem), (char *)mem);
 	for (size_t i = 0; i < b->nessays; i++) {
 		const struct essay *e = &b->essays[i];
-		xmlNode *art = hel(main, "article"), *k, *copy;
+		xmlNode *art = xmlNewDocNode(a.doc, NULL, BAD_CAST "article",
+		    NULL), *k;
 		const char *lang = e->lang ? e->lang : b->lang;
 
+		xmlAddChild(main, art);
 		set_attr(art, "id", e->slug);
 		set_attr(art, "class", "essay");
 		s = xasprintf("%s--essay-title", e->slug);
@@ -315,24 +332,23 @@ html_write(struct book *b, struct out_file *out, struct quire_diag *d)
 		free(s);
 		if (strcmp(lang, b->lang) != 0)
 			set_attr(art, "lang", lang);
-		for (k = e->content->children; k; k = k->next) {
-			copy = xmlDocCopyNode(k, a.doc, 1);
-			xmlAddChild(art, copy);
-		}
+		for (k = e->content->children; k; k = k->next)
+			xmlAddChild(art, xmlDocCopyNode(k, a.doc, 1));
 		adapt(&a, e, art->children);
 		drop_ns_defs(art->children);
+		htmlNodeDumpFormatOutput(ob, a.doc, art, "UTF-8", 0);
+		xmlUnlinkNode(art);
+		xmlFreeNode(art);
 	}
-	n = hel(body, "footer");
-	s = xasprintf("Bound by quire %s.", QUIRE_VERSION);
-	hel_text(n, "p", s);
-	free(s);
-	htmlDocDumpMemoryFormat(a.doc, &mem, &size, 0);
+	mark += strlen("<!--" MARK "-->");
+	xmlOutputBufferWrite(ob, (int)strlen(mark), mark);
+	xmlOutputBufferClose(skel);
 	out->name = xasprintf("%s.html", b->slug);
-	out->data = xmalloc((size_t)size + 1);
-	memcpy(out->data, mem, (size_t)size);
-	out->data[size] = '\0';
-	out->len = (size_t)size;
-	xmlFree(mem);
+	out->len = xmlOutputBufferGetSize(ob);
+	out->data = xmalloc(out->len + 1);
+	memcpy(out->data, xmlOutputBufferGetContent(ob), out->len);
+	out->data[out->len] = '\0';
+	xmlOutputBufferClose(ob);
 	for (size_t i = 0; i < b->nres; i++)
 		free(a.uris[i]);
 	free(a.uris);
