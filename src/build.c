@@ -176,6 +176,13 @@ quire_build(const struct quire_options *opt, struct quire_diag *d)
 	render_all(&b, opt, d);
 	if (b.nessays)
 		link_book(&b, opt, d);
+	/* Diagnostics are over: the sources are not needed by the writers. */
+	for (size_t i = 0; i < b.nessays; i++) {
+		free(b.essays[i].text);
+		free(b.essays[i].lines);
+		b.essays[i].text = NULL;
+		b.essays[i].lines = NULL;
+	}
 	/* The writers run in a check too (nothing is written then), so a
 	 * check finds every problem a build would. */
 	if (quire_diag_errors(d) == 0 && b.nessays) {
