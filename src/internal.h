@@ -151,6 +151,7 @@ struct book {
 	size_t nres;
 	struct idset warned;  /* remote URLs already reported */
 	struct resource *cover_res;  /* NULL: generated cover */
+	int cover_line, cover_col;   /* where collection.yaml names it */
 	size_t nimages, nimages_noalt;
 };
 

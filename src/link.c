@@ -94,8 +94,46 @@ index_lines(struct essay *e)
 	}
 }
 
+/* Columns count characters, not bytes. */
+static int
+char_col(const struct essay *e, int line, int bytecol)
+{
+	const char *p = e->text + e->lines[line - 1];
+	int col = 1;
+
+	for (int i = 0; i < bytecol - 1 && p[i] && p[i] != '\n'; i++)
+		if (((unsigned char)p[i] & 0xc0) != 0x80)
+			col++;
+	return col;
+}
+
+static struct loc locate_bytes(struct essay *, xmlNode *, const char *);
+
 static struct loc
 locate(struct essay *e, xmlNode *n, const char *needle)
+{
+	struct loc l = locate_bytes(e, n, needle);
+	char *dec;
+
+	/* The source may say "a b.md" where the tree says "a%20b.md". */
+	if (l.line > 0 && l.col <= 1 && needle && strchr(needle, '%') &&
+	    (dec = url_decode(needle, strlen(needle))) != NULL) {
+		struct loc l2 = locate_bytes(e, n, dec);
+		if (l2.line > 0)
+			l = l2;
+		free(dec);
+	}
+	if (l.line > 0 && l.col > 1) {
+		if (e->lines == NULL)
+			index_lines(e);
+		if ((size_t)l.line <= e->nlines)
+			l.col = char_col(e, l.line, l.col);
+	}
+	return l;
+}
+
+static struct loc
+locate_bytes(struct essay *e, xmlNode *n, const char *needle)
 {
 	struct loc l = { e->path, 0, 0 };
 	const char *p, *end = e->text + e->len;

@@ -238,14 +238,20 @@ yaml_map(struct quire_diag *d, const char *path, int first_line,
 	struct fm_value v = { 0 };
 	struct loc l = { path, 0, 0 };
 
-	/* state 0: before the mapping; 1: want key; 2: want value;
-	 * 3: inside a list value; 4: skipping a nested value. */
+	/* state 0: before the mapping; 1: want a key; 2: want its value;
+	 * 3: inside a list or mapping value, depth levels down;
+	 * 4: after the mapping. */
 	yaml_parser_initialize(&p);
 	yaml_parser_set_input_string(&p, (const unsigned char *)src, len);
 	while (!done) {
 		if (!yaml_parser_parse(&p, &e)) {
-			l.line = first_line + (int)p.problem_mark.line;
-			l.col = (int)p.problem_mark.column + 1;
+			/* At the end of the input, where the unfinished
+			 * construct began says more than where it ended. */
+			yaml_mark_t m = p.context && p.problem &&
+			    strstr(p.problem, "end of stream") ?
+			    p.context_mark : p.problem_mark;
+			l.line = first_line + (int)m.line;
+			l.col = (int)m.column + 1;
 			rc = diag_error(d, &l, "YAML: %s%s%s",
 			    p.problem ? p.problem : "syntax error",
 			    p.context ? " " : "", p.context ? p.context : "");
@@ -257,63 +263,40 @@ yaml_map(struct quire_diag *d, const char *path, int first_line,
 		case YAML_STREAM_END_EVENT:
 			done = 1;
 			break;
-		case YAML_STREAM_START_EVENT:
-		case YAML_DOCUMENT_START_EVENT:
-		case YAML_DOCUMENT_END_EVENT:
-			break;
 		case YAML_ALIAS_EVENT:
 			rc = diag_error(d, &l, "YAML aliases (*%s) are not "
 			    "supported", (char *)e.data.alias.anchor);
 			done = 1;
 			break;
 		case YAML_MAPPING_START_EVENT:
-			if (state == 0)
-				state = 1;
-			else if (state == 2 || state == 3 || state == 4) {
-				if (state != 4) {
-					v.kind = V_OTHER;
-					v.line = l.line;
-					v.col = l.col;
-					state = 4;
-				}
-				depth++;
-			} else {
-				rc = diag_error(d, &l, "a key must be a plain "
-				    "value");
-				done = 1;
-			}
-			break;
 		case YAML_SEQUENCE_START_EVENT:
-			if (state == 2) {
-				v.kind = V_LIST;
+			if (state == 0 && e.type == YAML_MAPPING_START_EVENT)
+				state = 1;
+			else if (state == 2) {
+				v.kind = e.type == YAML_SEQUENCE_START_EVENT ?
+				    V_LIST : V_OTHER;
 				v.line = l.line;
 				v.col = l.col;
+				depth = 1;
 				state = 3;
-			} else if (state == 3 || state == 4) {
-				if (state == 3)
-					v.kind = V_OTHER;
-				state = 4;
+			} else if (state == 3) {
+				v.kind = V_OTHER;  /* nested: not a plain list */
 				depth++;
 			} else {
-				rc = diag_error(d, &l, state == 0 ?
-				    "expected a mapping of keys to values" :
-				    "a key must be a plain value");
+				rc = diag_error(d, &l, state == 1 ? "a key must "
+				    "be a plain value" : "expected a mapping of "
+				    "keys to values");
 				done = 1;
 			}
 			break;
 		case YAML_MAPPING_END_EVENT:
 		case YAML_SEQUENCE_END_EVENT:
-			if (state == 4 && --depth > 0)
-				break;
-			if (state == 1 && e.type == YAML_MAPPING_END_EVENT) {
-				state = 5;
+			if (state == 1) {
+				state = 4;
 				break;
 			}
-			if (state == 4 && v.kind == V_LIST) {
-				state = 3;
+			if (state != 3 || --depth > 0)
 				break;
-			}
-			/* The end of a list or nested value: hand it over. */
 			{
 				struct loc vl = { path, v.line, v.col };
 				if (fn(arg, key, &v, &vl) < 0)
@@ -324,7 +307,6 @@ yaml_map(struct quire_diag *d, const char *path, int first_line,
 			strv_free(&v.list);
 			memset(&v, 0, sizeof(v));
 			state = 1;
-			depth = 0;
 			break;
 		case YAML_SCALAR_EVENT:
 			if (state == 0) {
@@ -334,7 +316,7 @@ yaml_map(struct quire_diag *d, const char *path, int first_line,
 					    "single value");
 					done = 1;
 				}
-				state = 5;
+				state = 4;
 			} else if (state == 1) {
 				key = xstrdup((char *)e.data.scalar.value);
 				state = 2;
@@ -357,7 +339,7 @@ yaml_map(struct quire_diag *d, const char *path, int first_line,
 				free(key);
 				key = NULL;
 				state = 1;
-			} else if (state == 3)
+			} else if (state == 3 && depth == 1 && v.kind == V_LIST)
 				strv_push(&v.list,
 				    xstrdup((char *)e.data.scalar.value));
 			break;
@@ -539,8 +521,11 @@ collection_key(void *arg, const char *key, struct fm_value *v,
 		return want_string(f->d, key, v, l, &b->rights);
 	if (strcmp(key, "version") == 0)
 		return want_string(f->d, key, v, l, &b->version);
-	if (strcmp(key, "cover") == 0)
+	if (strcmp(key, "cover") == 0) {
+		b->cover_line = l->line;
+		b->cover_col = l->col;
 		return want_string(f->d, key, v, l, &b->cover);
+	}
 	if (strcmp(key, "date") == 0) {
 		if (want_string(f->d, key, v, l, &b->date) < 0)
 			return -1;
@@ -924,12 +909,17 @@ load_book(struct book *b, const struct quire_options *opt,
 	else
 		b->mtime = s.newest;
 	if (b->cover) {
-		struct loc cl = { NULL, 0, 0 };
 		char *cp = path_join(b->root, "collection.yaml");
-		cl.path = cp;
-		b->cover_res = resource_add(b, b->cover, &cl, d);
-		if (b->cover_res == NULL)
-			rc = -1;
+		struct loc cl = { cp, b->cover_line, b->cover_col };
+		char *rel = b->cover[0] == '/' ? NULL :
+		    path_resolve("collection.yaml", b->cover);
+
+		if (rel == NULL)
+			rc = diag_error(d, &cl, "cover %s is outside the content "
+			    "folder", b->cover);
+		else
+			b->cover_res = resource_add(b, rel, &cl, d);
+		free(rel);
 		free(cp);
 	}
 	return rc;

@@ -166,6 +166,7 @@ struct conv {
 	xmlDoc *doc;
 	xmlNs *xhtml, *svg, *mathml, *xlink;
 	int depth, flattened;
+	int line;           /* of the last block seen, for messages */
 };
 
 static int
@@ -247,6 +248,7 @@ html_attrs(struct conv *c, xmlNode *n, const GumboElement *g,
 			continue;
 		if (strcmp(k, "data-sourcepos") == 0) {
 			set_sourcepos(c, n, a->value);
+			c->line = atoi(a->value) + c->e->body_line - 1;
 			continue;
 		}
 		if (!(strcmp(k, "id") == 0 || strcmp(k, "class") == 0 ||
@@ -482,7 +484,7 @@ convert_element(struct conv *c, const GumboNode *gn, xmlNode *parent)
 	}
 	if (r == NULL || r->act == UNWRAP || c->depth >= MAX_NEST) {
 		if (c->depth >= MAX_NEST && !c->flattened++) {
-			struct loc l = { c->e->path, 0, 0 };
+			struct loc l = { c->e->path, c->line, 1 };
 			diag_warn(c->d, &l, "elements nested deeper than %d "
 			    "levels are flattened", MAX_NEST);
 		}
