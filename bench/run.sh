@@ -1,0 +1,322 @@
+#!/usr/bin/env bash
+# bench/run.sh — quire against pandoc and against the "floor" (cmark-gfm + zip).
+#
+# Run from the repository root:   QUIRE=build/quire bash bench/run.sh
+#
+# Builds the corpora under bench/work/ (gitignored), times every tool on every
+# corpus, prints a Markdown table and writes it, with a header describing the
+# machine and the tool versions, to bench/RESULTS.md. See bench/README.md.
+#
+# Environment:
+#   QUIRE           quire binary (default build/quire); quire rows are skipped,
+#                   with a note, when it is not executable
+#   BENCH_CORPORA   corpora to run (default "sub100 real x1000 x10000")
+#   BENCH_PANDOC=0  skip pandoc entirely (it takes minutes)
+#   BENCH_REPS      repetitions for runs under 10 s, best kept (default 3)
+#   BENCH_RESULTS   where to write the results (default bench/RESULTS.md)
+#   QUIRE_NPM_CACHE, QUIRE_NPM_OFFLINE: passed on to tests/realworld/fetch.sh
+set -euo pipefail
+export LC_ALL=C
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+QUIRE=${QUIRE:-build/quire}
+corpora=${BENCH_CORPORA:-sub100 real x1000 x10000}
+reps=${BENCH_REPS:-3}
+want_pandoc=${BENCH_PANDOC:-1}
+results=${BENCH_RESULTS:-bench/RESULTS.md}
+work=bench/work
+REAL_COUNT=513      # the "real" corpus: the first 513 packages that fetch
+FETCH_COUNT=520     # how many of tests/realworld/packages.txt to fetch
+SUB_COUNT=100       # pandoc's subset
+CMARK_ARGS=(-e table -e strikethrough -e autolink -e tagfilter -e tasklist --footnotes)
+
+say() { echo "bench: $*" >&2; }
+die() { echo "bench: error: $*" >&2; exit 1; }
+
+# ---- tools -----------------------------------------------------------------
+missing=() pkgs=()
+command -v pandoc    >/dev/null || { missing+=(pandoc);        pkgs+=(pandoc); }
+command -v cmark-gfm >/dev/null || { missing+=(cmark-gfm);     pkgs+=(cmark-gfm); }
+command -v zip       >/dev/null || { missing+=(zip);           pkgs+=(zip); }
+[ -x /usr/bin/time ]            || { missing+=(/usr/bin/time); pkgs+=(time); }
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "bench: missing tool(s): ${missing[*]}" >&2
+    echo "bench: install them with:  apt-get install -y ${pkgs[*]}" >&2
+    exit 1
+fi
+for t in awk sort date; do command -v "$t" >/dev/null || die "$t is required"; done
+# Older cmark-gfm (Debian 12's 0.29.0.gfm.6) has no --footnotes flag; footnotes
+# are an extension there, which does the same thing.
+if ! cmark-gfm --footnotes < /dev/null > /dev/null 2>&1; then
+    CMARK_ARGS=(-e table -e strikethrough -e autolink -e tagfilter -e tasklist -e footnotes)
+fi
+
+have_quire=0
+if [ -x "$QUIRE" ] && [ -f "$QUIRE" ]; then
+    have_quire=1
+    QUIRE=$(cd "$(dirname "$QUIRE")" && pwd)/$(basename "$QUIRE")
+else
+    say "NOTE: \$QUIRE=$QUIRE is not an executable file: quire rows are SKIPPED (build it, or set QUIRE)"
+fi
+
+# pandoc's EPUB writer downloads every remote image (README badges...). This
+# machine must send no traffic outside the package registries, and the failed
+# fetches would be part of the timing anyway, so pandoc runs in an empty
+# network namespace (unshare -n): fetches fail at once, as they would offline.
+run_pandoc=0
+if [ "$want_pandoc" = 1 ]; then
+    if unshare -n true 2>/dev/null; then
+        run_pandoc=1
+    else
+        say "NOTE: 'unshare -n' is not permitted here (needs root); pandoc rows are SKIPPED so that"
+        say "      pandoc does not try to download the READMEs' remote images"
+    fi
+else
+    say "NOTE: BENCH_PANDOC=0: pandoc rows skipped"
+fi
+
+mkdir -p "$work"
+work=$(cd "$work" && pwd)
+
+# ---- corpora -----------------------------------------------------------------
+# real: the first $REAL_COUNT packages of the list (in list order) that fetched.
+say "fetching the real-world corpus ($FETCH_COUNT packages; cached after the first run)..."
+tests/realworld/fetch.sh "$work/fetched" "$FETCH_COUNT" >&2 || die "tests/realworld/fetch.sh failed"
+
+mapfile -t listed < <(sed -e 's/#.*//' -e 's/[[:space:]]//g' tests/realworld/packages.txt | grep -v '^$' | head -n "$FETCH_COUNT")
+real_files=()
+for spec in "${listed[@]}"; do
+    name=${spec%@*}; f="${name//\//__}.md"
+    [ -f "$work/fetched/$f" ] && real_files+=("$f")
+    [ "${#real_files[@]}" -ge "$REAL_COUNT" ] && break
+done
+[ "${#real_files[@]}" -eq "$REAL_COUNT" ] ||
+    say "WARNING: only ${#real_files[@]} READMEs fetched; the real corpus has ${#real_files[@]} files, not $REAL_COUNT"
+
+# Copy files with bash builtins only (10,000 cp processes would take ~30 s).
+# contents[i] holds real_files[i], read whole (READMEs hold no NUL bytes).
+contents=()
+for f in "${real_files[@]}"; do
+    mapfile -d '' -n 1 chunk < "$work/fetched/$f" || true
+    contents+=("${chunk[0]-}")
+done
+
+fresh_dir() { rm -rf "$1"; mkdir -p "$1"; }
+
+build_corpus() {  # name
+    local c=$1 dir="$work/corpus/$1" i n f num
+    fresh_dir "$dir"
+    case $c in
+        real)
+            for i in "${!real_files[@]}"; do printf '%s' "${contents[$i]}" > "$dir/${real_files[$i]}"; done ;;
+        sub100)
+            n=$SUB_COUNT; [ "$n" -le "${#real_files[@]}" ] || n=${#real_files[@]}
+            for ((i = 0; i < n; i++)); do printf '%s' "${contents[$i]}" > "$dir/${real_files[$i]}"; done ;;
+        x[0-9]*)
+            n=${c#x}
+            for ((i = 0; i < n; i++)); do
+                f=$(( i % ${#real_files[@]} ))
+                printf -v num '%05d' $((i + 1))
+                printf '%s' "${contents[$f]}" > "$dir/$num-${real_files[$f]}"
+            done ;;
+        *) die "unknown corpus '$c' (known: sub100 real xN)";;
+    esac
+    # The floor's cmark-gfm input: every file, in name order, one blank line between.
+    ( cd "$dir" && find . -maxdepth 1 -name '*.md' -printf '%f\n' | sort |
+      awk '{ if (NR > 1) print ""; while ((getline line < $0) > 0) print line; close($0) }' ) > "$work/corpus/$c.concat.md"
+}
+
+for c in $corpora; do
+    say "building corpus $c..."
+    build_corpus "$c"
+done
+
+# ---- measuring ---------------------------------------------------------------
+# measure LABEL CLEAN_PATH REPS CMD...
+#   Runs CMD under /usr/bin/time -v (CLEAN_PATH removed before each run) up to
+#   REPS times, stopping after the first run if it took 10 s or more. Sets
+#   M_WALL (best wall seconds), M_RSS (largest "Maximum resident set size",
+#   KiB) and M_OK (0 if any run failed). The wall clock is read with
+#   nanosecond resolution around the run (time -v itself only gives 10 ms);
+#   its overhead is about a millisecond.
+logs="$work/logs"; mkdir -p "$logs"
+measure() {
+    local label=$1 clean=$2 n=$3; shift 3
+    local i t0 t1 w rss tf="$logs/$label.time" log="$logs/$label.log"
+    M_WALL="" M_RSS=0 M_OK=1
+    for ((i = 1; i <= n; i++)); do
+        rm -rf "$clean"
+        t0=$(date +%s%N)
+        if ! /usr/bin/time -v -o "$tf" "$@" > "$log" 2>&1; then
+            M_OK=0
+            say "FAILED: $label (exit status in $tf, output in $log):"
+            tail -n 5 "$log" | sed 's/^/    /' >&2
+        fi
+        t1=$(date +%s%N)
+        w=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
+        rss=$(awk '/Maximum resident set size/ { print $NF }' "$tf")
+        [ -n "$rss" ] || rss=0
+        [ "$rss" -gt "$M_RSS" ] && M_RSS=$rss
+        if [ -z "$M_WALL" ] || awk -v a="$w" -v b="$M_WALL" 'BEGIN { exit !(a < b) }'; then M_WALL=$w; fi
+        [ "$M_OK" = 1 ] || break
+        awk -v a="$w" 'BEGIN { exit !(a >= 10) }' && break
+    done
+    return 0
+}
+
+rows=()     # corpus|files|MB|tool|wall|rss KiB|vs pandoc|vs floor|note
+notes=()
+fmt_mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+
+for c in $corpora; do
+    dir="$work/corpus/$c"
+    out="$work/out/$c"; mkdir -p "$out"
+    files=$(find "$dir" -maxdepth 1 -name '*.md' | wc -l)
+    bytes=$(find "$dir" -maxdepth 1 -name '*.md' -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')
+    mb=$(awk -v b="$bytes" 'BEGIN { printf "%.2f", b / 1e6 }')
+    mapfile -t names < <(find "$dir" -maxdepth 1 -name '*.md' -printf '%f\n' | sort)
+    say "corpus $c: $files files, $mb MB"
+
+    # floor = cmark-gfm over the concatenated input + zip of the input folder.
+    measure "$c-cmark" "$out/floor.html" "$reps" \
+        sh -c 'exec cmark-gfm "$@" > "$0"' "$out/floor.html" "${CMARK_ARGS[@]}" "$work/corpus/$c.concat.md"
+    cm_wall=$M_WALL cm_rss=$M_RSS cm_ok=$M_OK
+    measure "$c-zip" "$out/floor.zip" "$reps" \
+        sh -c 'cd "$1" && exec zip -X -r -q "$0" "$2"' "$out/floor.zip" "$work/corpus" "$c"
+    zp_wall=$M_WALL zp_rss=$M_RSS zp_ok=$M_OK
+    floor=$(awk -v a="$cm_wall" -v b="$zp_wall" 'BEGIN { printf "%.3f", a + b }')
+    floor_rss=$(( cm_rss > zp_rss ? cm_rss : zp_rss ))
+    floor_ok=$(( cm_ok && zp_ok ))
+
+    # quire
+    q_rows=()
+    if [ "$have_quire" = 1 ]; then
+        for fmt in epub html all; do
+            measure "$c-quire-$fmt" "$out/quire-$fmt" "$reps" \
+                "$QUIRE" build "$dir" -o "$out/quire-$fmt" -f "$fmt" -q
+            q_rows+=("quire -f $fmt|$M_WALL|$M_RSS|$M_OK")
+        done
+    fi
+
+    # pandoc: once, and only where it finishes in minutes
+    p_wall=""
+    case $c in
+        real|sub100)
+            if [ "$run_pandoc" = 1 ]; then
+                say "pandoc on $c ($files files; this takes a while)..."
+                measure "$c-pandoc" "$out/pandoc.epub" 1 \
+                    sh -c 'cd "$1" && shift && exec unshare -n pandoc -f gfm -o "$0" "$@"' "$out/pandoc.epub" "$dir" "${names[@]}"
+                if [ "$M_OK" = 1 ]; then p_wall=$M_WALL; fi
+                p_row="pandoc -f gfm (EPUB)|$M_WALL|$M_RSS|$M_OK"
+            fi ;;
+        *) notes+=("pandoc was not run on $c: it would take far too long (it runs on sub100 and real only)") ;;
+    esac
+
+    ratio_p() { [ -n "$p_wall" ] && awk -v p="$p_wall" -v t="$1" 'BEGIN { if (t > 0) printf "%.1fx", p / t; else print "-" }' || echo "-"; }
+    ratio_f() { awk -v f="$floor" -v t="$1" 'BEGIN { if (f > 0) printf "%.2fx", t / f; else print "-" }'; }
+    add_row() {  # tool wall rss ok
+        local st=""; [ "$4" = 1 ] || st=" (FAILED)"
+        rows+=("$c|$files|$mb|$1$st|$2|$(fmt_mib "$3")|$(ratio_p "$2")|$(ratio_f "$2")")
+    }
+    for r in "${q_rows[@]}"; do IFS='|' read -r t w k ok <<< "$r"; add_row "$t" "$w" "$k" "$ok"; done
+    [ -n "${p_row:-}" ] && { IFS='|' read -r t w k ok <<< "$p_row"; add_row "$t" "$w" "$k" "$ok"; }
+    p_row=""
+    add_row "floor: cmark-gfm" "$cm_wall" "$cm_rss" "$cm_ok"
+    add_row "floor: zip -X -r" "$zp_wall" "$zp_rss" "$zp_ok"
+    add_row "floor (sum)" "$floor" "$floor_rss" "$floor_ok"
+done
+
+# ---- report ------------------------------------------------------------------
+table() {
+    echo "| corpus | files | MB | tool | wall s | peak RSS MiB | vs pandoc | vs floor |"
+    echo "|---|---:|---:|---|---:|---:|---:|---:|"
+    local r
+    for r in "${rows[@]}"; do IFS='|' read -r c f m t w k rp rf <<< "$r"; echo "| $c | $f | $m | $t | $w | $k | $rp | $rf |"; done
+}
+
+# Checks against the targets (bench/README.md), when quire ran.
+val() {  # corpus tool field(5=wall,6=rss)
+    local r
+    for r in "${rows[@]}"; do IFS='|' read -r c f m t w k rp rf <<< "$r"
+        if [ "$c" = "$1" ] && [ "$t" = "$2" ]; then [ "$3" = 5 ] && echo "$w" || echo "$k"; return; fi
+    done
+}
+checks() {
+    [ "$have_quire" = 1 ] || { echo "- quire was not run (\$QUIRE=$QUIRE is not executable): no target checked."; return; }
+    local pe qe qa fl r1 r10 line
+    chk() { awk -v a="$2" -v b="$4" -v op="$3" 'BEGIN { if (a == "" || b == "") { print "n/a"; exit }
+            ok = (op == ">=") ? (a + 0 >= b + 0) : (a + 0 <= b + 0); print (ok ? "PASS" : "FAIL") }'; }
+    pe=$(val real "pandoc -f gfm (EPUB)" 5); qe=$(val real "quire -f epub" 5)
+    qa=$(val real "quire -f all" 5); fl=$(val real "floor (sum)" 5)
+    if [ -n "$pe" ] && [ -n "$qe" ]; then
+        r1=$(awk -v p="$pe" -v q="$qe" 'BEGIN { printf "%.1f", p / q }')
+        echo "- real, EPUB >= 200x faster than pandoc: ${r1}x — $(chk x "$r1" ">=" 200)"
+    else echo "- real, EPUB >= 200x faster than pandoc: n/a (pandoc or quire missing on real)"; fi
+    if [ -n "$qa" ] && [ -n "$fl" ]; then
+        r1=$(awk -v a="$qa" -v f="$fl" 'BEGIN { printf "%.2f", a / f }')
+        echo "- real, EPUB+HTML (-f all) within 1.5x of the floor: ${r1}x — $(chk x "$r1" "<=" 1.5)"
+        r1=$(val real "quire -f all" 6)
+        echo "- real, peak RSS <= 64 MiB: ${r1} MiB — $(chk x "$r1" "<=" 64)"
+    fi
+    qa=$(val x10000 "quire -f all" 5); fl=$(val x10000 "floor (sum)" 5)
+    if [ -n "$qa" ] && [ -n "$fl" ]; then
+        r1=$(awk -v a="$qa" -v f="$fl" 'BEGIN { printf "%.2f", a / f }')
+        echo "- x10000, EPUB+HTML within 1.5x of the floor: ${r1}x — $(chk x "$r1" "<=" 1.5)"
+        r1=$(val x10000 "quire -f all" 6)
+        echo "- x10000, peak RSS <= 256 MiB: ${r1} MiB — $(chk x "$r1" "<=" 256)"
+    fi
+    r1=$(val x1000 "quire -f all" 5); r10=$(val x10000 "quire -f all" 5)
+    if [ -n "$r1" ] && [ -n "$r10" ]; then
+        line=$(awk -v a="$r1" -v b="$r10" 'BEGIN { printf "%.1f", b / a }')
+        local f1 f10; f1=$(val x1000 "floor (sum)" 5); f10=$(val x10000 "floor (sum)" 5)
+        echo "- linear growth x1000 -> x10000 (10x the input): quire -f all took ${line}x as long (floor: $(awk -v a="$f1" -v b="$f10" 'BEGIN { printf "%.1f", b / a }')x); peak RSS $(val x1000 "quire -f all" 6) -> $(val x10000 "quire -f all" 6) MiB — $(chk x "$line" "<=" 12)"
+    fi
+}
+
+cpu=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+[ -n "$cpu" ] || cpu=unknown
+qv="(not run: \$QUIRE=$QUIRE is not executable)"
+[ "$have_quire" = 1 ] && qv=$("$QUIRE" --version 2>&1 | head -n 1)
+
+{
+    echo "# quire benchmark results"
+    echo
+    echo "- date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+    echo "- uname -a: \`$(uname -a)\`"
+    echo "- CPU: $cpu; cores: $(nproc); memory: $(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
+    echo "- quire: $qv"
+    echo "- pandoc: $(pandoc --version | head -n 1)"
+    echo "- cmark-gfm: $(cmark-gfm --version | head -n 1)"
+    echo "- zip: $(zip -v | sed -n 2p | sed 's/^ *//')"
+    echo
+    echo "Wall clock: best of $reps runs for anything under 10 s, one run otherwise; pandoc runs once."
+    echo "Peak RSS: largest \"Maximum resident set size\" from \`/usr/bin/time -v\` over those runs."
+    echo "MB = 10^6 bytes of Markdown input. vs pandoc = pandoc's wall time / this row's (higher is faster);"
+    echo "vs floor = this row's wall time / the floor's (1.00x = the floor; lower is better)."
+    echo "Floor = \`cmark-gfm ${CMARK_ARGS[*]}\` over all files concatenated into one, plus \`zip -X -r -q\` of the"
+    echo "input folder; its RSS is the larger of the two. pandoc = \`pandoc -f gfm -o out.epub FILES...\`, run in an"
+    echo "empty network namespace so that its fetches of remote images fail at once instead of going out."
+    echo
+    table
+    echo
+    if [ "${#notes[@]}" -gt 0 ] || [ "$have_quire" = 0 ] || [ "$run_pandoc" = 0 ]; then
+        echo "Notes:"
+        echo
+        [ "$have_quire" = 1 ] || echo "- quire rows skipped: \$QUIRE=$QUIRE is not an executable file."
+        [ "$run_pandoc" = 1 ] || echo "- pandoc rows skipped (BENCH_PANDOC=0, or 'unshare -n' not permitted)."
+        for n in "${notes[@]}"; do echo "- $n"; done
+        echo
+    fi
+    echo "Targets:"
+    echo
+    checks
+} > "$results.tmp"
+mv "$results.tmp" "$results"
+
+echo
+table
+echo
+sed -n '/^\(Notes\|Targets\):/,$p' "$results"
+say "results written to $results (logs of every run in $logs)"
