@@ -16,7 +16,7 @@ static const struct quire_writer writers[] = {
 	{ "html", QUIRE_HTML, ".html", html_write },
 };
 
-static void
+void
 essay_free(struct essay *e)
 {
 	essay_free_parse(e);
@@ -41,6 +41,7 @@ essay_free(struct essay *e)
 	strv_free(&e->authors);
 	strv_free(&e->tags);
 	free(e->text);
+	memset(e, 0, sizeof(*e));
 }
 
 void

@@ -209,43 +209,14 @@ cover_page(const struct book *b, const char *img)
 static xmlDoc *
 title_page(const struct book *b)
 {
-	xmlNode *body, *sec, *n;
+	xmlNode *body, *sec;
 	xmlDoc *doc = xhtml_new(b->lang, b->title, "book.css", &body);
-	char *s;
 
 	sec = el(body, "section");
 	set_epub_type(sec, "titlepage");
 	set_attr(sec, "class", "titlepage");
 	set_attr(sec, "aria-labelledby", "book-title");
-	n = el_text(sec, "h1", b->title);
-	set_attr(n, "id", "book-title");
-	if (b->subtitle)
-		set_attr(el_text(sec, "p", b->subtitle), "class", "subtitle");
-	for (size_t i = 0; i < b->authors.n; i++)
-		set_attr(el_text(sec, "p", b->authors.v[i]), "class", "author");
-	if (b->description)
-		set_attr(el_text(sec, "p", b->description), "class",
-		    "description");
-	n = el(sec, "p");
-	set_attr(n, "class", "edition");
-	if (b->version) {
-		s = xasprintf("Version %s", b->version);
-		xmlAddChild(n, xmlNewDocText(doc, BAD_CAST s));
-		free(s);
-	}
-	if (b->date) {
-		char *h = date_human(b->date);
-		xmlNode *t;
-		if (b->version)
-			xmlAddChild(n, xmlNewDocText(doc, BAD_CAST " \xc2\xb7 "));
-		t = el_text(n, "time", h);
-		set_attr(t, "datetime", b->date);
-		free(h);
-	}
-	if (b->publisher)
-		set_attr(el_text(sec, "p", b->publisher), "class", "publisher");
-	if (b->rights)
-		set_attr(el_text(sec, "p", b->rights), "class", "rights");
+	set_attr(titlepage(sec, b), "id", "book-title");
 	return doc;
 }
 

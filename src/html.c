@@ -156,22 +156,10 @@ drop_ns_defs(xmlNode *n)
 	}
 }
 
-static xmlNode *
-hel(xmlNode *parent, const char *name)
-{
-	return xmlNewChild(parent, NULL, BAD_CAST name, NULL);
-}
-
-static xmlNode *
-hel_text(xmlNode *parent, const char *name, const char *text)
-{
-	return xmlNewTextChild(parent, NULL, BAD_CAST name, BAD_CAST text);
-}
-
 static void
 hmeta(xmlNode *head, const char *k, const char *kv, const char *content)
 {
-	xmlNode *m = hel(head, "meta");
+	xmlNode *m = el(head, "meta");
 
 	set_attr(m, k, kv);
 	set_attr(m, "content", content);
@@ -181,20 +169,20 @@ static void
 toc(struct arch *a, xmlNode *body)
 {
 	const struct book *b = a->b;
-	xmlNode *nav = hel(body, "nav"), *ol;
+	xmlNode *nav = el(body, "nav"), *ol;
 
 	set_attr(nav, "id", "contents");
 	set_attr(nav, "aria-labelledby", "contents-title");
-	set_attr(hel_text(nav, "h2", "Contents"), "id", "contents-title");
-	ol = hel(nav, "ol");
+	set_attr(el_text(nav, "h2", "Contents"), "id", "contents-title");
+	ol = el(nav, "ol");
 	for (size_t i = 0; i < b->nessays; i++) {
 		const struct essay *e = &b->essays[i];
-		xmlNode *li = hel(ol, "li"), *sub = NULL, *last = NULL;
+		xmlNode *li = el(ol, "li"), *sub = NULL, *last = NULL;
 		xmlNode *subsub = NULL;
 		int l1 = 7, l2 = 7;
 		char *s = xasprintf("#%s", e->slug);
 
-		set_attr(hel_text(li, "a", e->title), "href", s);
+		set_attr(el_text(li, "a", e->title), "href", s);
 		free(s);
 		for (size_t k = 0; k < e->nheads; k++) {
 			int lv = e->heads[k].level;
@@ -212,16 +200,16 @@ toc(struct arch *a, xmlNode *body)
 				continue;
 			if (h->level == l1) {
 				if (sub == NULL)
-					sub = hel(li, "ol");
-				item = last = hel(sub, "li");
+					sub = el(li, "ol");
+				item = last = el(sub, "li");
 				subsub = NULL;
 			} else {
 				if (subsub == NULL)
-					subsub = hel(last, "ol");
-				item = hel(subsub, "li");
+					subsub = el(last, "ol");
+				item = el(subsub, "li");
 			}
 			s = xasprintf("#%s--%s", e->slug, h->id);
-			set_attr(hel_text(item, "a", h->text), "href", s);
+			set_attr(el_text(item, "a", h->text), "href", s);
 			free(s);
 		}
 	}
@@ -230,39 +218,11 @@ toc(struct arch *a, xmlNode *body)
 static void
 title_page(struct arch *a, xmlNode *body)
 {
-	const struct book *b = a->b;
-	xmlNode *hd = hel(body, "header"), *p;
-	char *s;
+	xmlNode *hd = el(body, "header");
 
 	set_attr(hd, "class", "titlepage");
 	set_attr(hd, "id", "title-page");
-	hel_text(hd, "h1", b->title);
-	if (b->subtitle)
-		set_attr(hel_text(hd, "p", b->subtitle), "class", "subtitle");
-	for (size_t i = 0; i < b->authors.n; i++)
-		set_attr(hel_text(hd, "p", b->authors.v[i]), "class", "author");
-	if (b->description)
-		set_attr(hel_text(hd, "p", b->description), "class",
-		    "description");
-	p = hel(hd, "p");
-	set_attr(p, "class", "edition");
-	if (b->version) {
-		s = xasprintf("Version %s", b->version);
-		xmlAddChild(p, xmlNewDocText(a->doc, BAD_CAST s));
-		free(s);
-	}
-	if (b->date) {
-		char *h = date_human(b->date);
-		xmlNode *t;
-		if (b->version)
-			xmlAddChild(p, xmlNewDocText(a->doc,
-			    BAD_CAST " \xc2\xb7 "));
-		t = hel_text(p, "time", h);
-		set_attr(t, "datetime", b->date);
-		free(h);
-	}
-	if (b->rights)
-		set_attr(hel_text(hd, "p", b->rights), "class", "rights");
+	titlepage(hd, a->b);
 }
 
 int
@@ -282,11 +242,11 @@ html_write(struct book *b, struct out_file *out, struct quire_diag *d)
 	html = xmlNewDocNode(a.doc, NULL, BAD_CAST "html", NULL);
 	xmlDocSetRootElement(a.doc, html);
 	set_attr(html, "lang", b->lang);
-	head = hel(html, "head");
-	set_attr(hel(head, "meta"), "charset", "utf-8");
+	head = el(html, "head");
+	set_attr(el(head, "meta"), "charset", "utf-8");
 	hmeta(head, "http-equiv", "Content-Security-Policy", CSP);
 	hmeta(head, "name", "viewport", "width=device-width, initial-scale=1");
-	hel_text(head, "title", b->title);
+	el_text(head, "title", b->title);
 	if (b->description)
 		hmeta(head, "name", "description", b->description);
 	for (size_t i = 0; i < b->authors.n; i++)
@@ -297,20 +257,20 @@ html_write(struct book *b, struct out_file *out, struct quire_diag *d)
 	if (b->version)
 		hmeta(head, "name", "version", b->version);
 	hmeta(head, "name", "color-scheme", "light dark");
-	n = hel(head, "style");
+	n = el(head, "style");
 	s = xstrndup((const char *)asset_archive_css, asset_archive_css_len);
 	xmlAddChild(n, xmlNewDocText(a.doc, BAD_CAST s));
 	free(s);
-	body = hel(html, "body");
+	body = el(html, "body");
 	title_page(&a, body);
 	toc(&a, body);
-	main = hel(body, "main");
+	main = el(body, "main");
 	/* The articles are written one at a time where the marker stands, so
 	 * that the book is never held twice as a tree. */
 	xmlAddChild(main, xmlNewDocComment(a.doc, BAD_CAST MARK));
-	n = hel(body, "footer");
+	n = el(body, "footer");
 	s = xasprintf("Bound by quire %s.", QUIRE_VERSION);
-	hel_text(n, "p", s);
+	el_text(n, "p", s);
 	free(s);
 	skel = xmlAllocOutputBuffer(NULL);
 	htmlDocContentDumpFormatOutput(skel, a.doc, "UTF-8", 0);

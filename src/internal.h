@@ -156,6 +156,7 @@ struct book {
 };
 
 void book_free(struct book *);
+void essay_free(struct essay *);
 
 /* The stages.  Each returns 0, or -1 when it reported an error. */
 int load_book(struct book *, const struct quire_options *,
@@ -194,6 +195,11 @@ int is_el(const xmlNode *, const char *name);
 int is_html(const xmlNode *);
 char *node_text(xmlNode *);               /* malloc'd text content */
 void set_epub_type(xmlNode *, const char *);
+int heading_level(const xmlNode *);        /* 1-6 for h1-h6, else 0 */
+void add_text(xmlNode *, const char *);
+void add_date(xmlNode *, const char *date, const char *sep);
+struct book;
+xmlNode *titlepage(xmlNode *, const struct book *);
 xmlDoc *xhtml_new(const char *lang, const char *title, const char *css,
     xmlNode **body);
 /* Serialises an XML document; fixes empty non-void elements first. */

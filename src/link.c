@@ -242,14 +242,6 @@ replace_with_text(xmlNode *n, const char *text, const char *cls)
 	xmlFreeNode(n);
 }
 
-static int
-heading_level(const xmlNode *n)
-{
-	if (is_html(n) && n->name[0] == 'h' && n->name[1] >= '1' &&
-	    n->name[1] <= '6' && n->name[2] == '\0')
-		return n->name[1] - '0';
-	return 0;
-}
 
 static char *
 collapse_ws(const char *s)

@@ -850,16 +850,7 @@ load_book(struct book *b, const struct quire_options *opt,
 		}
 		if ((e->draft && !opt->drafts) || drop) {
 			n--;
-			free(e->rel);
-			free(e->path);
-			free(e->text);
-			free(e->title);
-			free(e->subtitle);
-			free(e->summary);
-			free(e->date);
-			free(e->lang);
-			strv_free(&e->authors);
-			strv_free(&e->tags);
+			essay_free(e);
 		}
 	}
 	b->nessays = n;

@@ -688,14 +688,6 @@ repair(xmlNode *n)
 
 /* ---- the essay document ---- */
 
-static int
-heading_level(const xmlNode *n)
-{
-	if (is_html(n) && n->name[0] == 'h' && n->name[1] >= '1' &&
-	    n->name[1] <= '6' && n->name[2] == '\0')
-		return n->name[1] - '0';
-	return 0;
-}
 
 static int
 has_h1(xmlNode *n)
@@ -812,22 +804,12 @@ essay_header(struct book *b, struct essay *e, xmlNode *section)
 		set_attr(p, "class", "byline");
 		for (size_t i = 0; i < e->authors.n; i++) {
 			if (i)
-				xmlAddChild(p, xmlNewDocText(e->xml,
-				    BAD_CAST(i + 1 == e->authors.n ?
-				    " and " : ", ")));
-			xmlAddChild(p, xmlNewDocText(e->xml,
-			    BAD_CAST e->authors.v[i]));
+				add_text(p, i + 1 == e->authors.n ? " and " :
+				    ", ");
+			add_text(p, e->authors.v[i]);
 		}
-		if (e->date) {
-			char *human = date_human(e->date);
-			xmlNode *t;
-			if (e->authors.n)
-				xmlAddChild(p, xmlNewDocText(e->xml,
-				    BAD_CAST " \xc2\xb7 "));
-			t = el_text(p, "time", human);
-			set_attr(t, "datetime", e->date);
-			free(human);
-		}
+		if (e->date)
+			add_date(p, e->date, " \xc2\xb7 ");
 	}
 	if (e->summary)
 		set_attr(el_text(hd, "p", e->summary), "class", "summary");

@@ -147,3 +147,63 @@ xml_dump(xmlDoc *doc, size_t *len)
 	*len = (size_t)n;
 	return out;
 }
+
+int
+heading_level(const xmlNode *n)
+{
+	if (is_html(n) && n->name[0] == 'h' && n->name[1] >= '1' &&
+	    n->name[1] <= '6' && n->name[2] == '\0')
+		return n->name[1] - '0';
+	return 0;
+}
+
+void
+add_text(xmlNode *parent, const char *text)
+{
+	xmlAddChild(parent, xmlNewDocText(parent->doc, BAD_CAST text));
+}
+
+/* <time datetime="2025-03-04">4 March 2025</time>, after sep when the
+ * element already holds something. */
+void
+add_date(xmlNode *parent, const char *date, const char *sep)
+{
+	char *human = date_human(date);
+
+	if (parent->children && sep)
+		add_text(parent, sep);
+	set_attr(el_text(parent, "time", human), "datetime", date);
+	free(human);
+}
+
+/* The title page's content, for both writers: title, subtitle, authors,
+ * description, version and date, publisher, rights.  Returns the h1. */
+xmlNode *
+titlepage(xmlNode *sec, const struct book *b)
+{
+	xmlNode *h1 = el_text(sec, "h1", b->title), *p;
+
+	if (b->subtitle)
+		set_attr(el_text(sec, "p", b->subtitle), "class", "subtitle");
+	for (size_t i = 0; i < b->authors.n; i++)
+		set_attr(el_text(sec, "p", b->authors.v[i]), "class", "author");
+	if (b->description)
+		set_attr(el_text(sec, "p", b->description), "class",
+		    "description");
+	if (b->version || b->date) {
+		p = el(sec, "p");
+		set_attr(p, "class", "edition");
+		if (b->version) {
+			char *v = xasprintf("Version %s", b->version);
+			add_text(p, v);
+			free(v);
+		}
+		if (b->date)
+			add_date(p, b->date, " \xc2\xb7 ");
+	}
+	if (b->publisher)
+		set_attr(el_text(sec, "p", b->publisher), "class", "publisher");
+	if (b->rights)
+		set_attr(el_text(sec, "p", b->rights), "class", "rights");
+	return h1;
+}

@@ -165,16 +165,7 @@ essay_of(const char *text)
 static void
 essay_clear(struct essay *e)
 {
-	free(e->text);
-	free(e->rel);
-	free(e->path);
-	free(e->title);
-	free(e->subtitle);
-	free(e->summary);
-	free(e->date);
-	free(e->lang);
-	strv_free(&e->authors);
-	strv_free(&e->tags);
+	essay_free(e);
 }
 
 static void
