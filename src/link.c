@@ -265,16 +265,24 @@ collapse_ws(const char *s)
 /* ---- footnotes ---- */
 
 struct note {
-	char *old;          /* cmark-gfm's id: fn-LABEL */
+	char *old;          /* cmark-gfm's id: fn-LABEL, percent-decoded */
 	xmlNode *li;
 	struct strv refs;   /* the new ids of its references */
+	size_t index;
 };
+
+static int
+cmp_note(const void *a, const void *b)
+{
+	return strcmp(((const struct note *)a)->old,
+	    ((const struct note *)b)->old);
+}
 
 static void
 footnotes(struct essay *e)
 {
 	xmlNode *sec = NULL, *ol = NULL, *n, *next;
-	struct note *notes = NULL;
+	struct note *notes = NULL, *byid;
 	size_t nn = 0;
 	char *s;
 
@@ -292,10 +300,19 @@ footnotes(struct essay *e)
 		notes = xreallocarray(notes, nn + 1, sizeof(*notes));
 		memset(&notes[nn], 0, sizeof(*notes));
 		s = get_attr(n, "id");
-		notes[nn].old = s ? s : xstrdup("");
+		notes[nn].old = s ? url_decode(s, strlen(s)) : NULL;
+		if (notes[nn].old == NULL)
+			notes[nn].old = xstrdup("");
+		free(s);
 		notes[nn].li = n;
+		notes[nn].index = nn;
 		nn++;
 	}
+	/* Looked up by id, for tens of thousands of notes. */
+	byid = xreallocarray(NULL, nn, sizeof(*byid));
+	if (nn)
+		memcpy(byid, notes, nn * sizeof(*byid));
+	qsort(byid, nn, sizeof(*byid), cmp_note);
 	/* The references, in the body. */
 	for (n = e->content; n; n = next_element(n, e->content)) {
 		char *href, *dec;
@@ -306,13 +323,12 @@ footnotes(struct essay *e)
 		if ((href = get_attr(n, "href")) == NULL)
 			continue;
 		dec = url_decode(href + 1, strlen(href + 1));
-		for (i = 0; dec && i < nn; i++) {
-			char *od = url_decode(notes[i].old,
-			    strlen(notes[i].old));
-			int same = od && strcmp(od, dec) == 0;
-			free(od);
-			if (same)
-				break;
+		{
+			struct note key = { dec, NULL, { 0 }, 0 }, *hit = NULL;
+			if (dec)
+				hit = bsearch(&key, byid, nn, sizeof(*byid),
+				    cmp_note);
+			i = hit ? hit->index : nn;
 		}
 		free(dec);
 		free(href);
@@ -438,6 +454,7 @@ footnotes(struct essay *e)
 		strv_free(&notes[i].refs);
 	}
 	free(notes);
+	free(byid);
 }
 
 /* ---- ids and headings ---- */
