@@ -556,6 +556,85 @@ is_fence(const char *s, const char *end, const char *mark)
 	return 1;
 }
 
+#define MAX_MARKERS 100   /* block containers opened by one line */
+#define MAX_INDENT 400    /* columns of indentation kept */
+
+/* Length of the container markers at the start of a line (block quote
+ * '>', list bullets and numbers, indentation) and how many there are. */
+static size_t
+line_markers(const char *p, const char *eol, size_t *count, size_t *cut)
+{
+	const char *q = p;
+	size_t n = 0;
+
+	*cut = 0;
+	for (;;) {
+		const char *r = q;
+
+		while (r < eol && (*r == ' ' || *r == '\t'))
+			r++;
+		if ((size_t)(r - p) > MAX_INDENT && !*cut)
+			*cut = (size_t)(q - p);
+		if (r < eol && *r == '>')
+			r++;
+		else if (r + 1 < eol && strchr("-*+", *r) &&
+		    (r[1] == ' ' || r[1] == '\t'))
+			r++;
+		else {
+			const char *d = r;
+			while (d < eol && d - r < 9 && *d >= '0' && *d <= '9')
+				d++;
+			if (d == r || d + 1 >= eol || (*d != '.' && *d != ')') ||
+			    (d[1] != ' ' && d[1] != '\t'))
+				return (size_t)(q - p);
+			r = d + 1;
+		}
+		if (++n == MAX_MARKERS + 1 && !*cut)
+			*cut = (size_t)(q - p);
+		q = r;
+		*count = n;
+	}
+}
+
+/* cmark-gfm and any HTML5 tree builder spend time in the square of the
+ * nesting depth: markers past a hundred levels on a line are dropped, with
+ * a warning, so that no input can make a build hang. */
+static void
+cap_nesting(struct essay *e, struct quire_diag *d)
+{
+	struct buf out = { 0 };
+	const char *p = e->text + e->body, *end = e->text + e->len;
+	int line = e->body_line, warned = 0;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *eol = nl ? nl : end;
+		size_t count = 0, cut, len = line_markers(p, eol, &count, &cut);
+
+		if (cut) {
+			if (!warned++) {
+				struct loc l = { e->path, line, (int)cut + 1 };
+				diag_warn(d, &l, "nested deeper than %d levels "
+				    "or %d columns: the deeper markers are "
+				    "ignored", MAX_MARKERS, MAX_INDENT);
+			}
+			if (out.data == NULL)
+				buf_put(&out, e->text, (size_t)(p - e->text));
+			buf_put(&out, p, cut);
+			p += len;
+		}
+		if (out.data)
+			buf_put(&out, p, (size_t)(eol - p) + (nl != NULL));
+		p = eol + (nl != NULL);
+		line++;
+	}
+	if (out.data) {
+		free(e->text);
+		e->len = out.len;
+		e->text = buf_take(&out);
+	}
+}
+
 /* Splits the front matter off e->text and reads it into e. */
 int
 essay_front_matter(struct essay *e, struct quire_diag *d)
@@ -839,8 +918,8 @@ load_book(struct book *b, const struct quire_options *opt,
 		n++;
 		if (essay_front_matter(e, d) < 0)
 			rc = -1;
-		else if (blank(e->text + e->body) && !(e->draft &&
-		    !opt->drafts)) {
+		else if (cap_nesting(e, d), blank(e->text + e->body) &&
+		    !(e->draft && !opt->drafts)) {
 			struct loc el = { e->path, e->body_line, 1 };
 			diag_warn(d, &el, "empty essay: nothing after %s; left "
 			    "out of the book", e->body ? "the front matter" :
