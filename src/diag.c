@@ -75,7 +75,7 @@ vdiag(struct quire_diag *d, enum level lvl, const struct loc *l,
 	text = xmalloc(n < 0 ? 1 : (size_t)n + 1);
 	vsnprintf(text, n < 0 ? 1 : (size_t)n + 1, fmt, ap);
 	pthread_mutex_lock(&d->lock);
-	d->m = xreallocarray(d->m, d->n + 1, sizeof(*d->m));
+	GROW(d->m, d->n);
 	m = &d->m[d->n];
 	m->path = l && l->path ? xstrdup(l->path) : NULL;
 	m->line = l ? l->line : 0;
@@ -158,7 +158,8 @@ quire_diag_flush(struct quire_diag *d, FILE *fp)
 	const char *bold = d->color ? "\033[1m" : "";
 	const char *reset = d->color ? "\033[0m" : "";
 
-	qsort(d->m, d->n, sizeof(*d->m), cmp_msg);
+	if (d->n)
+		qsort(d->m, d->n, sizeof(*d->m), cmp_msg);
 	for (size_t i = 0; i < d->n; i++) {
 		const struct msg *m = &d->m[i];
 

@@ -28,7 +28,7 @@ struct pack {
 static void
 add(struct pack *p, const char *name, char *data, size_t len, int owned)
 {
-	p->e = xreallocarray(p->e, p->n + 1, sizeof(*p->e));
+	GROW(p->e, p->n);
 	p->e[p->n].name = xstrdup(name);
 	p->e[p->n].data = data;
 	p->e[p->n].len = len;

@@ -19,6 +19,12 @@ void *xreallocarray(void *, size_t, size_t);
 char *xstrdup(const char *);
 char *xstrndup(const char *, size_t);
 char *xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
+/* Makes room for element n of array p, doubling when n is a power of two
+ * (the capacity is n rounded up to one), so appends cost O(1). */
+#define GROW(p, n) do { \
+	if (((n) & ((n) - 1)) == 0) \
+		(p) = xreallocarray((p), (n) ? (n) * 2 : 1, sizeof(*(p))); \
+} while (0)
 
 struct buf {
 	char *data;
@@ -134,6 +140,9 @@ struct essay {
 	struct idset ids;   /* every id in the document */
 	size_t *lines;      /* offsets of line starts, made on demand */
 	size_t nlines;
+	int hint_block;     /* where the last link of a block was found */
+	size_t hint_line, hint_off;
+	int col_line, col_byte, col_char;  /* the last column worked out */
 };
 
 struct book {

@@ -96,14 +96,22 @@ index_lines(struct essay *e)
 
 /* Columns count characters, not bytes. */
 static int
-char_col(const struct essay *e, int line, int bytecol)
+char_col(struct essay *e, int line, int bytecol)
 {
 	const char *p = e->text + e->lines[line - 1];
-	int col = 1;
+	int col = 1, i = 0;
 
-	for (int i = 0; i < bytecol - 1 && p[i] && p[i] != '\n'; i++)
+	/* From the last column worked out on this line, if it is before. */
+	if (e->col_line == line && e->col_byte <= bytecol) {
+		i = e->col_byte - 1;
+		col = e->col_char;
+	}
+	for (; i < bytecol - 1 && p[i] && p[i] != '\n'; i++)
 		if (((unsigned char)p[i] & 0xc0) != 0x80)
 			col++;
+	e->col_line = line;
+	e->col_byte = bytecol;
+	e->col_char = col;
 	return col;
 }
 
@@ -162,23 +170,40 @@ locate_bytes(struct essay *e, xmlNode *n, const char *needle)
 	}
 	if ((size_t)l.line > e->nlines)
 		return l;
-	for (size_t k = (size_t)l.line - 1; k < e->nlines; k++) {
-		p = e->text + e->lines[k];
-		const char *eol = k + 1 < e->nlines ?
-		    e->text + e->lines[k + 1] : end;
+	/* Links and images come in source order: the search for the next
+	 * one in the same block starts where the last one was found, so a
+	 * megabyte-long paragraph of links is read once, not once a link. */
+	for (int pass = 0; pass < 2; pass++) {
+		size_t first = (size_t)l.line - 1;
+		const char *from = NULL;
 
-		for (const char *q = p; q + nn <= eol; q++) {
-			q = memchr(q, needle[0], (size_t)(eol - q));
-			if (q == NULL || q + nn > eol)
-				break;
-			if (memcmp(q, needle, nn) == 0) {
-				l.line = (int)k + 1;
-				l.col = (int)(q - p) + 1;
-				return l;
+		if (pass == 0 && e->hint_block == l.line && !guessed) {
+			first = e->hint_line;
+			from = e->text + e->hint_off;
+		} else if (pass == 0)
+			pass = 1;
+		for (size_t k = first; k < e->nlines; k++) {
+			const char *eol = k + 1 < e->nlines ?
+			    e->text + e->lines[k + 1] : end;
+
+			p = e->text + e->lines[k];
+			for (const char *q = from && k == first ? from : p;
+			    q + nn <= eol; q++) {
+				q = memchr(q, needle[0], (size_t)(eol - q));
+				if (q == NULL || q + nn > eol)
+					break;
+				if (memcmp(q, needle, nn) == 0) {
+					e->hint_block = l.line;
+					e->hint_line = k;
+					e->hint_off = (size_t)(q + nn - e->text);
+					l.line = (int)k + 1;
+					l.col = (int)(q - p) + 1;
+					return l;
+				}
 			}
+			if (!guessed && k + 1 - (size_t)l.line > 200)
+				break;
 		}
-		if (!guessed && k + 1 - (size_t)l.line > 200)
-			break;
 	}
 	if (guessed)
 		l.line = l.col = 0;
@@ -297,7 +322,7 @@ footnotes(struct essay *e)
 	for (n = ol ? ol->children : NULL; n; n = n->next) {
 		if (!is_el(n, "li"))
 			continue;
-		notes = xreallocarray(notes, nn + 1, sizeof(*notes));
+		GROW(notes, nn);
 		memset(&notes[nn], 0, sizeof(*notes));
 		s = get_attr(n, "id");
 		notes[nn].old = s ? url_decode(s, strlen(s)) : NULL;
@@ -379,8 +404,7 @@ footnotes(struct essay *e)
 			for (n = aside; n; n = next_element(n, aside))
 				if (is_el(n, "a") &&
 				    has_class(n, "footnote-backref")) {
-					gone = xreallocarray(gone, ng + 1,
-					    sizeof(*gone));
+					GROW(gone, ng);
 					gone[ng++] = n;
 				}
 			for (size_t k = 0; k < ng; k++) {
@@ -521,8 +545,7 @@ ids_and_headings(struct essay *e, struct quire_diag *d)
 			free(base);
 			set_attr(n, "id", id);
 		}
-		e->heads = xreallocarray(e->heads, e->nheads + 1,
-		    sizeof(*e->heads));
+		GROW(e->heads, e->nheads);
 		e->heads[e->nheads].level = lv;
 		e->heads[e->nheads].id = id;
 		e->heads[e->nheads].text = text;
@@ -626,7 +649,7 @@ resource_add(struct book *b, const char *rel, const struct loc *l,
 	sha256(data, len, hash);
 	r = xcalloc(1, sizeof(*r));
 	r->src = xstrdup(rel);
-	b->res = xreallocarray(b->res, b->nres + 1, sizeof(*b->res));
+	GROW(b->res, b->nres);
 	b->res[b->nres++] = r;
 	for (size_t i = 0; i + 1 < b->nres; i++)
 		if (!b->res[i]->same && memcmp(b->res[i]->hash, hash, 32) == 0) {
@@ -702,13 +725,14 @@ image(struct book *b, struct essay *e, xmlNode *img, struct quire_diag *d)
 {
 	char *src = get_attr(img, "src"), *alt = get_attr(img, "alt");
 	char *path, *dec, *q;
-	struct loc l = locate(e, img, src);
+	struct loc l = { NULL, 0, 0 };  /* found only for a diagnostic */
+#define AT() (l.path ? &l : (l = locate(e, img, src), &l))
 	struct resource *r;
 	int rc = 0;
 
 	e->nimages++;
 	if (alt == NULL || *alt == '\0') {
-		diag_warn(d, &l, "image %s has no alt text", src ? src : "");
+		diag_warn(d, AT(), "image %s has no alt text", src ? src : "");
 		free(alt);
 		alt = xstrdup("");
 		e->nimages_noalt++;
@@ -719,7 +743,7 @@ image(struct book *b, struct essay *e, xmlNode *img, struct quire_diag *d)
 	}
 	if (strncmp(src, "//", 2) == 0 || has_scheme(src)) {
 		if (idset_add(&b->warned, src))
-			diag_warn(d, &l, "remote image not fetched: %s", src);
+			diag_warn(d, AT(), "remote image not fetched: %s", src);
 		if (inside_link(img) || strncasecmp(src, "http", 4) != 0)
 			replace_with_text(img, *alt ? alt : "image",
 			    "image-remote");
@@ -740,10 +764,10 @@ image(struct book *b, struct essay *e, xmlNode *img, struct quire_diag *d)
 	dec = url_decode(src, strlen(src));
 	path = dec ? resolve_local(e, dec) : NULL;
 	if (path == NULL) {
-		rc = diag_error(d, &l, "image %s is outside the content folder",
+		rc = diag_error(d, AT(), "image %s is outside the content folder",
 		    src);
 		replace_with_text(img, alt, "image-missing");
-	} else if ((r = resource_add(b, path, &l, d)) == NULL) {
+	} else if ((r = resource_add(b, path, AT(), d)) == NULL) {
 		replace_with_text(img, alt, "image-missing");
 	} else {
 		set_attr(img, "src", r->name);
@@ -755,6 +779,7 @@ out:
 	free(src);
 	free(alt);
 	return rc;
+#undef AT
 }
 
 /* ---- links ---- */
@@ -788,7 +813,9 @@ static int
 link(struct book *b, struct essay *e, xmlNode *a, struct quire_diag *d)
 {
 	char *href = get_attr(a, "href"), *frag, *dec = NULL, *path = NULL;
-	struct loc l = locate(e, a, href);
+	char *orig = href ? xstrdup(href) : NULL;
+	struct loc l = { NULL, 0, 0 };  /* found only for a diagnostic */
+#define AT() (l.path ? &l : (l = locate(e, a, orig), &l))
 	struct essay *t = e;
 	int rc = 0;
 
@@ -807,7 +834,7 @@ link(struct book *b, struct essay *e, xmlNode *a, struct quire_diag *d)
 			if (strncasecmp(href, ok[i], strlen(ok[i])) == 0)
 				break;
 		if (ok[i] == NULL) {
-			rc = diag_warn(d, &l, "link with unsupported scheme "
+			rc = diag_warn(d, AT(), "link with unsupported scheme "
 			    "removed: %.40s", href);
 			unwrap(a);
 		} else {
@@ -834,7 +861,7 @@ link(struct book *b, struct essay *e, xmlNode *a, struct quire_diag *d)
 		path = dec ? resolve_local(e, dec) : NULL;
 		t = path ? find_essay(b, path) : NULL;
 		if (t == NULL) {
-			rc = diag_warn(d, &l, "link target is not an essay of "
+			rc = diag_warn(d, AT(), "link target is not an essay of "
 			    "this book: %s", dec ? dec : href);
 			unwrap(a);
 			goto out;
@@ -844,10 +871,10 @@ link(struct book *b, struct essay *e, xmlNode *a, struct quire_diag *d)
 		char *id = url_decode(frag, strlen(frag));
 		if (id == NULL || !idset_has(&t->ids, id)) {
 			if (t == e)
-				rc = diag_warn(d, &l, "link to a missing "
+				rc = diag_warn(d, AT(), "link to a missing "
 				    "section: #%s", frag);
 			else
-				rc = diag_warn(d, &l, "link to a missing "
+				rc = diag_warn(d, AT(), "link to a missing "
 				    "section: %s#%s", t->rel, frag);
 			free(id);
 			if (t == e) {
@@ -871,7 +898,9 @@ out:
 	free(dec);
 	free(path);
 	free(href);
+	free(orig);
 	return rc;
+#undef AT
 }
 
 /* Removes the attributes that only served the stages. */
@@ -914,8 +943,7 @@ link_book(struct book *b, const struct quire_options *opt,
 		for (n = e->content; n; n = next_element(n, e->content))
 			if ((is_el(n, "a") && xmlHasProp(n, BAD_CAST "href") &&
 			    !xmlHasProp(n, BAD_CAST "role")) || is_el(n, "img")) {
-				todo = xreallocarray(todo, nt + 1,
-				    sizeof(*todo));
+				GROW(todo, nt);
 				todo[nt++] = n;
 			}
 		for (size_t k = 0; k < nt; k++)

@@ -711,7 +711,8 @@ scan_dir(struct scan *s, const char *rel, int depth)
 		if (de->d_name[0] != '.')
 			strv_push(&names, xstrdup(de->d_name));
 	closedir(dp);
-	qsort(names.v, names.n, sizeof(*names.v), cmp_str);
+	if (names.n)
+		qsort(names.v, names.n, sizeof(*names.v), cmp_str);
 	for (size_t i = 0; i < names.n; i++) {
 		char *r = path_join(rel, names.v[i]);
 		char *full = path_join(s->book->root, r);

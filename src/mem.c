@@ -165,7 +165,7 @@ buf_free(struct buf *b)
 void
 strv_push(struct strv *v, char *s)
 {
-	v->v = xreallocarray(v->v, v->n + 1, sizeof(*v->v));
+	GROW(v->v, v->n);
 	v->v[v->n++] = s;
 }
 
