@@ -52,6 +52,12 @@ mount -t tmpfs -o size=400k tmpfs "$TMP/small" || exit 77
 echo \$? >"$TMP/full-status"
 (cd "$TMP/small/dist" && find . -type f | sort | xargs sha256sum) >"$TMP/full-after"
 find "$TMP/small/dist" -name '.*.tmp-*' >"$TMP/full-temps"
+# The same folder made read-only: an unwritable output folder that holds
+# an earlier build.
+mount -o remount,ro "$TMP/small" || exit 11
+"$Q" build "$SRC" -o "$TMP/small/dist" -q 2>"$TMP/ro-err"
+echo \$? >"$TMP/ro-status"
+(cd "$TMP/small/dist" && find . -type f | sort | xargs sha256sum) >"$TMP/ro-after"
 umount "$TMP/small"
 EOS
 if [ "$(id -u)" -eq 0 ] && unshare -m true 2>/dev/null; then
@@ -61,7 +67,7 @@ else
 fi
 status=$?
 if [ $status -eq 77 ] || [ $status -eq 1 ]; then
-	echo "skip: full file system (cannot mount a tmpfs here)"
+	echo "skip: full file system and read-only folder (cannot mount a tmpfs here)"
 elif [ $status -ne 0 ]; then
 	fail "full file system: setup failed ($status)"
 else
@@ -74,6 +80,13 @@ else
 		fail "full file system: outputs changed"
 	[ ! -s "$TMP/full-temps" ] && ok "full file system: no temporary file" ||
 		fail "full file system: left $(cat "$TMP/full-temps")"
+	[ "$(cat "$TMP/ro-status")" = 3 ] && ok "read-only output folder: exit 3" ||
+		fail "read-only output folder: exit $(cat "$TMP/ro-status")"
+	grep -q 'Read-only file system' "$TMP/ro-err" &&
+		ok "read-only output folder: says why" || fail "$(cat "$TMP/ro-err")"
+	cmp -s "$TMP/full-after" "$TMP/ro-after" &&
+		ok "read-only output folder: earlier outputs unchanged" ||
+		fail "read-only output folder: outputs changed"
 fi
 
 # Signals at random moments of a larger build.
