@@ -50,6 +50,7 @@ book_free(struct book *b)
 	for (size_t i = 0; i < b->nessays; i++)
 		essay_free(&b->essays[i]);
 	free(b->essays);
+	free(b->byrel);
 	for (size_t i = 0; i < b->nres; i++) {
 		struct resource *r = b->res[i];
 		free(r->src);

@@ -17,6 +17,7 @@ struct arch {
 	struct book *b;
 	xmlDoc *doc;
 	char **uris;        /* data: URI per resource, made once */
+	struct essay **byfile;  /* essays sorted by file name */
 };
 
 static char *
@@ -58,14 +59,25 @@ data_uri(struct arch *a, const char *name)
 	return NULL;
 }
 
-static const struct essay *
-essay_by_file(const struct book *b, const char *file, size_t n)
+static int
+cmp_essay_file(const void *a, const void *b)
 {
-	for (size_t i = 0; i < b->nessays; i++)
-		if (strlen(b->essays[i].file) == n &&
-		    strncmp(b->essays[i].file, file, n) == 0)
-			return &b->essays[i];
-	return NULL;
+	return strcmp((*(const struct essay *const *)a)->file,
+	    (*(const struct essay *const *)b)->file);
+}
+
+/* The essay whose file is the n bytes at file, through a sorted index. */
+static const struct essay *
+essay_by_file(const struct arch *a, const char *file, size_t n)
+{
+	struct essay key, *kp = &key, **hit;
+	char *f = xstrndup(file, n);
+
+	key.file = f;
+	hit = bsearch(&kp, a->byfile, a->b->nessays, sizeof(*a->byfile),
+	    cmp_essay_file);
+	free(f);
+	return hit ? *hit : NULL;
 }
 
 /* The archive's id for an essay's id: one scheme, <slug>--<id>. */
@@ -113,7 +125,7 @@ adapt(struct arch *a, const struct essay *e, xmlNode *n)
 			if (v[0] == '#')
 				s = xasprintf("#%s--%s", e->slug, v + 1);
 			else if (strchr(v, ':') == NULL && (t = essay_by_file(
-			    a->b, v, hash ? (size_t)(hash - v) : strlen(v))))
+			    a, v, hash ? (size_t)(hash - v) : strlen(v))))
 				s = hash ? xasprintf("#%s--%s", t->slug,
 				    hash + 1) : xasprintf("#%s", t->slug);
 			if (s) {
@@ -228,7 +240,7 @@ title_page(struct arch *a, xmlNode *body)
 int
 html_write(struct book *b, struct out_file *out, struct quire_diag *d)
 {
-	struct arch a = { b, NULL, NULL };
+	struct arch a = { b, NULL, NULL, NULL };
 	xmlNode *html, *head, *body, *main, *n;
 	xmlOutputBuffer *ob, *skel;
 	const xmlChar *mem;
@@ -236,6 +248,10 @@ html_write(struct book *b, struct out_file *out, struct quire_diag *d)
 
 	(void)d;
 	a.uris = xcalloc(b->nres, sizeof(*a.uris));
+	a.byfile = xreallocarray(NULL, b->nessays, sizeof(*a.byfile));
+	for (size_t i = 0; i < b->nessays; i++)
+		a.byfile[i] = &b->essays[i];
+	qsort(a.byfile, b->nessays, sizeof(*a.byfile), cmp_essay_file);
 	a.doc = htmlNewDocNoDtD(NULL, NULL);
 	a.doc->encoding = xmlStrdup(BAD_CAST "UTF-8");
 	xmlCreateIntSubset(a.doc, BAD_CAST "html", NULL, NULL);
@@ -312,6 +328,7 @@ html_write(struct book *b, struct out_file *out, struct quire_diag *d)
 	for (size_t i = 0; i < b->nres; i++)
 		free(a.uris[i]);
 	free(a.uris);
+	free(a.byfile);
 	xmlFreeDoc(a.doc);
 	return 0;
 }

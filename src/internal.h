@@ -156,6 +156,7 @@ struct book {
 	time_t mtime;       /* the build's one timestamp */
 	struct essay *essays;
 	size_t nessays;
+	struct essay **byrel;  /* essays sorted by path, for link lookups */
 	struct resource **res;
 	size_t nres;
 	struct idset warned;  /* remote URLs already reported */

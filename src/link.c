@@ -784,13 +784,23 @@ out:
 
 /* ---- links ---- */
 
+static int
+cmp_essay_rel(const void *a, const void *b)
+{
+	return strcmp((*(struct essay *const *)a)->rel,
+	    (*(struct essay *const *)b)->rel);
+}
+
+/* The essay at rel, through the index sorted by path (link_book). */
 static struct essay *
 find_essay(struct book *b, const char *rel)
 {
-	for (size_t i = 0; i < b->nessays; i++)
-		if (strcmp(b->essays[i].rel, rel) == 0)
-			return &b->essays[i];
-	return NULL;
+	struct essay key, *kp = &key, **hit;
+
+	key.rel = (char *)rel;
+	hit = bsearch(&kp, b->byrel, b->nessays, sizeof(*b->byrel),
+	    cmp_essay_rel);
+	return hit ? *hit : NULL;
 }
 
 /* Escapes what may not stand in an href as written. */
@@ -929,6 +939,11 @@ link_book(struct book *b, const struct quire_options *opt,
 	int rc = 0;
 
 	(void)opt;
+	free(b->byrel);
+	b->byrel = xreallocarray(NULL, b->nessays, sizeof(*b->byrel));
+	for (size_t i = 0; i < b->nessays; i++)
+		b->byrel[i] = &b->essays[i];
+	qsort(b->byrel, b->nessays, sizeof(*b->byrel), cmp_essay_rel);
 	for (size_t i = 0; i < b->nessays; i++) {
 		footnotes(&b->essays[i]);
 		ids_and_headings(&b->essays[i], d);

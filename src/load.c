@@ -759,6 +759,13 @@ cmp_essay(const void *a, const void *b)
 static void
 assign_slugs(struct book *b, struct quire_diag *d)
 {
+	struct idset taken = { 0 };
+
+	/* safe_name() lowercases, so names unique here are unique on file
+	 * systems and in zip tools that fold case. */
+	idset_add(&taken, "nav");
+	idset_add(&taken, "cover");
+	idset_add(&taken, "title");
 	for (size_t i = 0; i < b->nessays; i++) {
 		struct essay *e = &b->essays[i];
 		char *stem = xstrdup(e->rel), *dot = strrchr(stem, '.');
@@ -770,30 +777,26 @@ assign_slugs(struct book *b, struct quire_diag *d)
 		for (int k = 1;; k++) {
 			char *cand = k == 1 ? xstrdup(base) :
 			    xasprintf("%s-%d", base, k);
-			size_t j;
 
-			for (j = 0; j < i; j++)
-				if (strcasecmp(b->essays[j].slug, cand) == 0)
-					break;
-			if (j < i && k == 1) {
-				struct loc sl = { e->path, 0, 0 };
-				diag_warn(d, &sl, "its name in the book, %s, is "
-				    "taken by %s (names differ only in case or "
-				    "punctuation); it becomes %s-2", cand,
-				    b->essays[j].path, cand);
-			}
-			if (j == i && strcmp(cand, "nav") != 0 &&
-			    strcmp(cand, "cover") != 0 &&
-			    strcmp(cand, "title") != 0) {
+			if (idset_add(&taken, cand)) {
 				e->slug = cand;
 				break;
 			}
+			for (size_t j = 0; k == 1 && j < i; j++)
+				if (strcmp(b->essays[j].slug, cand) == 0) {
+					struct loc sl = { e->path, 0, 0 };
+					diag_warn(d, &sl, "its name in the book, "
+					    "%s, is taken by %s (names differ "
+					    "only in case or punctuation)", cand,
+					    b->essays[j].path);
+				}
 			free(cand);
 		}
 		e->file = xasprintf("%s.xhtml", e->slug);
 		free(base);
 		free(stem);
 	}
+	idset_free(&taken);
 }
 
 static time_t
@@ -884,6 +887,7 @@ load_book(struct book *b, const struct quire_options *opt,
     struct quire_diag *d)
 {
 	struct scan s = { b, opt, d, { 0 }, 0 };
+	struct idset titles = { 0 };
 	struct loc rl = { opt->src, 0, 0 };
 	struct stat st;
 	size_t n = 0;
@@ -940,17 +944,23 @@ load_book(struct book *b, const struct quire_options *opt,
 		    "this folder");
 	qsort(b->essays, b->nessays, sizeof(*b->essays), cmp_essay);
 	assign_slugs(b, d);
-	for (size_t i = 0; i < b->nessays; i++)
+	/* Titles seen twice: told once each, against the first holder. */
+	for (size_t i = 0; i < b->nessays; i++) {
+		struct essay *e = &b->essays[i];
+
+		if (e->title == NULL || idset_add(&titles, e->title))
+			continue;
 		for (size_t j = 0; j < i; j++)
-			if (b->essays[i].title && b->essays[j].title &&
-			    strcmp(b->essays[i].title, b->essays[j].title) == 0) {
-				struct loc tl = { b->essays[i].path,
-				    b->essays[i].title_line, 1 };
+			if (b->essays[j].title &&
+			    strcmp(e->title, b->essays[j].title) == 0) {
+				struct loc tl = { e->path, e->title_line, 1 };
 				diag_warn(d, &tl, "same title as %s: readers "
 				    "cannot tell them apart in the contents",
 				    b->essays[j].path);
 				break;
 			}
+	}
+	idset_free(&titles);
 
 	if (b->title == NULL) {
 		const char *base = path_basename(b->root_real);
