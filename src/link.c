@@ -414,8 +414,14 @@ footnotes(struct essay *e)
 				if (prev && prev->type == XML_TEXT_NODE &&
 				    prev->content && (len = strlen(
 				    (char *)prev->content)) > 0 &&
-				    prev->content[len - 1] == ' ')
-					prev->content[len - 1] = '\0';
+				    prev->content[len - 1] == ' ') {
+					/* Through libxml2, not in its buffer. */
+					char *t = xstrndup((char *)prev->content,
+					    len - 1);
+					xmlNodeSetContent(prev, NULL);
+					xmlNodeAddContent(prev, BAD_CAST t);
+					free(t);
+				}
 				xmlUnlinkNode(gone[k]);
 				xmlFreeNode(gone[k]);
 			}

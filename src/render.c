@@ -237,8 +237,6 @@ static void
 html_attrs(struct conv *c, xmlNode *n, const GumboElement *g,
     const struct rule *r)
 {
-	const char *name = (const char *)n->name;
-
 	for (unsigned i = 0; i < g->attributes.length; i++) {
 		const GumboAttribute *a = g->attributes.data[i];
 		const char *k = a->name;
@@ -331,7 +329,6 @@ html_attrs(struct conv *c, xmlNode *n, const GumboElement *g,
 			set_attr(n, k, v);
 		free(v);
 	}
-	(void)name;
 }
 
 /* Foreign (SVG, MathML) attributes: everything but scripts, styles and
