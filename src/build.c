@@ -12,9 +12,10 @@
 #include "internal.h"
 
 static const struct quire_writer writers[] = {
-	{ "epub", QUIRE_EPUB, ".epub", epub_write },
-	{ "html", QUIRE_HTML, ".html", html_write },
+	{ "epub", QUIRE_EPUB, ".epub", epub_essay, epub_write },
+	{ "html", QUIRE_HTML, ".html", html_essay, html_write },
 };
+#define NWRITERS (sizeof(writers) / sizeof(*writers))
 
 void
 essay_free(struct essay *e)
@@ -28,6 +29,12 @@ essay_free(struct essay *e)
 	}
 	free(e->heads);
 	idset_free(&e->ids);
+	later_free(e->xlinks, e->nxlinks);
+	later_free(e->remote, e->nremote);
+	idset_free(&e->xbad);
+	idset_free(&e->seen);
+	free(e->epub.data);
+	free(e->html);
 	free(e->lines);
 	free(e->rel);
 	free(e->path);
@@ -51,8 +58,10 @@ book_free(struct book *b)
 		essay_free(&b->essays[i]);
 	free(b->essays);
 	free(b->byrel);
+	free(b->byfile);
 	for (size_t i = 0; i < b->nres; i++) {
 		struct resource *r = b->res[i];
+		free(r->uri);
 		free(r->src);
 		free(r->name);
 		free(r->id);
@@ -76,12 +85,15 @@ book_free(struct book *b)
 	strv_free(&b->authors);
 	free(b->slug);
 	free(b->uuid);
+	pthread_mutex_destroy(&b->lock);
 	memset(b, 0, sizeof(*b));
 }
 
-/* Parse and render: cmark-gfm keeps parser state in globals (its table
- * of special characters), so it runs one essay at a time; the HTML5 tree
- * building and normalisation, most of the work, run on every core. */
+/* Every essay goes through the stages and the writers' essay hooks on
+ * one thread, then its tree and source are freed: the book is never held
+ * as trees.  cmark-gfm keeps parser state in globals (its table of
+ * special characters), so parsing takes a lock; the rest, most of the
+ * work, runs on every core. */
 struct pool {
 	struct book *b;
 	struct quire_diag *d;
@@ -90,14 +102,43 @@ struct pool {
 	size_t next, done;
 };
 
+static void
+essay_run(struct book *b, struct essay *e, unsigned formats,
+    pthread_mutex_t *cmark, struct quire_diag *d)
+{
+	char *html;
+
+	pthread_mutex_lock(cmark);
+	parse_essay(e, d);
+	html = parse_render_html(e);
+	essay_free_parse(e);
+	pthread_mutex_unlock(cmark);
+	render_essay_html(b, e, html, d);
+	free(html);
+	link_essay(b, e, d);
+	for (size_t i = 0; i < NWRITERS; i++)
+		if (formats & writers[i].format)
+			writers[i].essay(b, e, d);
+	xmlFreeDoc(e->xml);
+	e->xml = NULL;
+	e->content = NULL;
+	free(e->lines);
+	e->lines = NULL;
+	e->nlines = 0;
+	/* Kept only while a link into another essay is to be judged: a
+	 * second rendering may be needed (link_check). */
+	if (e->nxlinks == 0) {
+		free(e->text);
+		e->text = NULL;
+	}
+}
+
 static void *
 render_worker(void *arg)
 {
 	struct pool *p = arg;
 
 	for (;;) {
-		struct essay *e;
-		char *html;
 		size_t i;
 
 		pthread_mutex_lock(&p->lock);
@@ -105,14 +146,8 @@ render_worker(void *arg)
 		pthread_mutex_unlock(&p->lock);
 		if (i >= p->b->nessays)
 			return NULL;
-		e = &p->b->essays[i];
-		pthread_mutex_lock(&p->cmark);
-		parse_essay(e, p->d);
-		html = parse_render_html(e);
-		essay_free_parse(e);
-		pthread_mutex_unlock(&p->cmark);
-		render_essay_html(p->b, e, html, p->d);
-		free(html);
+		essay_run(p->b, &p->b->essays[i], p->opt->formats, &p->cmark,
+		    p->d);
 		if (p->opt->on_progress) {
 			pthread_mutex_lock(&p->lock);
 			p->opt->on_progress(++p->done, p->b->nessays,
@@ -122,8 +157,53 @@ render_worker(void *arg)
 	}
 }
 
+/* The essay again, quietly (everything was reported the first time),
+ * now that the sections missing from its links are known. */
 static void
-render_all(struct book *b, const struct quire_options *opt,
+essay_redo(struct book *b, struct essay *e, unsigned formats,
+    pthread_mutex_t *cmark)
+{
+	struct quire_diag *quiet = quire_diag_new(0);
+
+	for (size_t i = 0; i < e->nheads; i++) {
+		free(e->heads[i].id);
+		free(e->heads[i].text);
+	}
+	free(e->heads);
+	e->heads = NULL;
+	e->nheads = 0;
+	idset_free(&e->ids);
+	free(e->epub.data);
+	memset(&e->epub, 0, sizeof(e->epub));
+	free(e->html);
+	e->html = NULL;
+	e->nimages = e->nimages_noalt = 0;
+	e->hint_block = 0;
+	e->hint_line = e->hint_off = 0;
+	e->col_line = e->col_byte = e->col_char = 0;
+	essay_run(b, e, formats, cmark, quiet);
+	later_free(e->xlinks, e->nxlinks);
+	later_free(e->remote, e->nremote);
+	e->xlinks = e->remote = NULL;
+	e->nxlinks = e->nremote = 0;
+	quire_diag_free(quiet);
+}
+
+/* Images in the order of their names, which come from their bytes: the
+ * order essays met them in depends on threads. */
+static int
+cmp_res(const void *a, const void *b)
+{
+	const struct resource *x = *(struct resource *const *)a;
+	const struct resource *y = *(struct resource *const *)b;
+
+	if ((x->same == NULL) != (y->same == NULL))
+		return x->same ? 1 : -1;
+	return strcmp(x->same ? x->src : x->name, y->same ? y->src : y->name);
+}
+
+int
+render_book(struct book *b, const struct quire_options *opt,
     struct quire_diag *d)
 {
 	struct pool p = { b, d, opt, PTHREAD_MUTEX_INITIALIZER,
@@ -132,6 +212,7 @@ render_all(struct book *b, const struct quire_options *opt,
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t n = ncpu < 1 ? 1 : ncpu > 8 ? 8 : (size_t)ncpu, started = 0;
 
+	link_prepare(b);
 	if (n > b->nessays / 4)
 		n = b->nessays / 4;  /* a few essays: not worth a thread */
 	for (size_t i = 0; i + 1 < n; i++)
@@ -140,6 +221,18 @@ render_all(struct book *b, const struct quire_options *opt,
 	render_worker(&p);
 	for (size_t i = 0; i < started; i++)
 		pthread_join(tid[i], NULL);
+	if (link_check(b, d) > 0)
+		for (size_t i = 0; i < b->nessays; i++)
+			if (b->essays[i].xbad.n)
+				essay_redo(b, &b->essays[i], opt->formats,
+				    &p.cmark);
+	for (size_t i = 0; i < b->nessays; i++) {
+		free(b->essays[i].text);
+		b->essays[i].text = NULL;
+	}
+	if (b->nres > 1)
+		qsort(b->res, b->nres, sizeof(*b->res), cmp_res);
+	return quire_diag_errors(d) ? -1 : 0;
 }
 
 /* dist/SHA256SUMS, in the format of sha256sum -c. */
@@ -147,22 +240,29 @@ static void
 checksums(struct out_file *f, size_t n, struct out_file *sums)
 {
 	struct buf b = { 0 };
+	unsigned char h[32];
 	char hex[65];
 
 	for (size_t i = 0; i < n; i++) {
-		sha256_hex(f[i].data, f[i].len, hex);
+		struct sha256 c;
+
+		sha256_init(&c);
+		for (size_t k = 0; k < f[i].nparts; k++)
+			sha256_update(&c, f[i].parts[k].data, f[i].parts[k].len);
+		sha256_final(&c, h);
+		for (int k = 0; k < 32; k++)
+			snprintf(hex + 2 * k, 3, "%02x", h[k]);
 		buf_printf(&b, "%s  %s\n", hex, f[i].name);
 	}
 	sums->name = xstrdup("SHA256SUMS");
-	sums->len = b.len;
-	sums->data = buf_take(&b);
+	out_add(sums, b.data, b.len);
 }
 
 int
 quire_build(const struct quire_options *opt, struct quire_diag *d)
 {
 	struct book b = { 0 };
-	struct out_file out[sizeof(writers) / sizeof(*writers) + 1];
+	struct out_file out[NWRITERS + 1];
 	size_t nout = 0;
 	int status;
 
@@ -172,23 +272,16 @@ quire_build(const struct quire_options *opt, struct quire_diag *d)
 	setenv("TZ", "UTC", 1);
 	tzset();
 	diag_set_strict(d, opt->strict);
+	pthread_mutex_init(&b.lock, NULL);
 	load_book(&b, opt, d);
 	xmlInitParser();
 	cmark_init();
-	render_all(&b, opt, d);
 	if (b.nessays)
-		link_book(&b, opt, d);
-	/* Diagnostics are over: the sources are not needed by the writers. */
-	for (size_t i = 0; i < b.nessays; i++) {
-		free(b.essays[i].text);
-		free(b.essays[i].lines);
-		b.essays[i].text = NULL;
-		b.essays[i].lines = NULL;
-	}
+		render_book(&b, opt, d);
 	/* The writers run in a check too (nothing is written then), so a
 	 * check finds every problem a build would. */
 	if (quire_diag_errors(d) == 0 && b.nessays) {
-		for (size_t i = 0; i < sizeof(writers) / sizeof(*writers); i++)
+		for (size_t i = 0; i < NWRITERS; i++)
 			if (opt->formats & writers[i].format) {
 				if (writers[i].write(&b, &out[nout], d) < 0)
 					break;
@@ -205,10 +298,8 @@ quire_build(const struct quire_options *opt, struct quire_diag *d)
 				free(p);
 			}
 	}
-	for (size_t i = 0; i < sizeof(out) / sizeof(*out); i++) {
-		free(out[i].name);
-		free(out[i].data);
-	}
+	for (size_t i = 0; i < sizeof(out) / sizeof(*out); i++)
+		out_free(&out[i]);
 	book_free(&b);
 	status = diag_status(d);
 	return status;

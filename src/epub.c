@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include <zip.h>
+#include <zlib.h>
 
 #include "internal.h"
 
@@ -18,6 +19,7 @@ struct entry {
 	char *data;
 	size_t len;
 	int owned;
+	const struct packed *z;  /* deflated already: data is unused */
 };
 
 struct pack {
@@ -33,6 +35,7 @@ add(struct pack *p, const char *name, char *data, size_t len, int owned)
 	p->e[p->n].data = data;
 	p->e[p->n].len = len;
 	p->e[p->n].owned = owned;
+	p->e[p->n].z = NULL;
 	p->n++;
 }
 
@@ -561,6 +564,107 @@ static const char container_xml[] =
 
 /* ---- zip ---- */
 
+/* Deflate level: zlib's and zip's default.  libzip's own default is 9,
+ * twice the time for about one per cent of size on XHTML. */
+#define LEVEL 6
+
+/* The essay's XHTML file, deflated on the thread that rendered it; the
+ * zip takes the bytes as they are (see packed_source). */
+int
+epub_essay(struct book *b, struct essay *e, struct quire_diag *d)
+{
+	z_stream zs;
+	size_t len, left, bound;
+	unsigned char *x = (unsigned char *)xml_dump(e->xml, &len), *in = x;
+	int zr;
+
+	(void)b;
+	(void)d;
+	memset(&zs, 0, sizeof(zs));
+	if (deflateInit2(&zs, LEVEL, Z_DEFLATED, -15, 8,
+	    Z_DEFAULT_STRATEGY) != Z_OK)
+		abort();  /* only on a bad argument or no memory */
+	bound = deflateBound(&zs, (uLong)len);
+	e->epub.data = xmalloc(bound);
+	zs.next_out = e->epub.data;
+	zs.avail_out = (uInt)bound;
+	e->epub.crc = crc32(0L, Z_NULL, 0);
+	left = len;
+	do {
+		uInt n = left > (1u << 30) ? 1u << 30 : (uInt)left;
+		zs.next_in = in;
+		zs.avail_in = n;
+		e->epub.crc = crc32(e->epub.crc, in, n);
+		in += n;
+		left -= n;
+		zr = deflate(&zs, left ? Z_NO_FLUSH : Z_FINISH);
+	} while (left && zr == Z_OK);
+	if (zr != Z_STREAM_END)
+		abort();  /* the output is sized by deflateBound() */
+	e->epub.zlen = zs.total_out;
+	e->epub.len = len;
+	e->epub.data = xrealloc(e->epub.data, e->epub.zlen ? e->epub.zlen : 1);
+	deflateEnd(&zs);
+	free(x);
+	return 0;
+}
+
+/* A libzip source over deflated bytes: its stat tells the method, sizes
+ * and CRC, so zip_close() copies the bytes instead of compressing. */
+struct zsrc {
+	const struct packed *z;
+	zip_uint64_t off;
+	time_t mtime;
+	zip_error_t err;
+};
+
+static zip_int64_t
+packed_source(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
+{
+	struct zsrc *s = ud;
+	zip_stat_t *st;
+	zip_uint64_t n;
+
+	switch (cmd) {
+	case ZIP_SOURCE_OPEN:
+		s->off = 0;
+		return 0;
+	case ZIP_SOURCE_READ:
+		n = s->z->zlen - s->off;
+		if (n > len)
+			n = len;
+		memcpy(data, s->z->data + s->off, n);
+		s->off += n;
+		return (zip_int64_t)n;
+	case ZIP_SOURCE_CLOSE:
+		return 0;
+	case ZIP_SOURCE_STAT:
+		st = data;
+		zip_stat_init(st);
+		st->valid = ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE |
+		    ZIP_STAT_COMP_METHOD | ZIP_STAT_CRC | ZIP_STAT_MTIME;
+		st->size = s->z->len;
+		st->comp_size = s->z->zlen;
+		st->comp_method = ZIP_CM_DEFLATE;
+		st->crc = (zip_uint32_t)s->z->crc;
+		st->mtime = s->mtime;
+		return sizeof(*st);
+	case ZIP_SOURCE_ERROR:
+		return zip_error_to_data(&s->err, data, len);
+	case ZIP_SOURCE_FREE:
+		zip_error_fini(&s->err);
+		free(s);
+		return 0;
+	case ZIP_SOURCE_SUPPORTS:
+		return zip_source_make_command_bitmap(ZIP_SOURCE_OPEN,
+		    ZIP_SOURCE_READ, ZIP_SOURCE_CLOSE, ZIP_SOURCE_STAT,
+		    ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE, -1);
+	default:
+		zip_error_set(&s->err, ZIP_ER_OPNOTSUPP, 0);
+		return -1;
+	}
+}
+
 static int
 zip_pack(const struct book *b, struct pack *p, struct out_file *out,
     struct quire_diag *d)
@@ -584,10 +688,21 @@ zip_pack(const struct book *b, struct pack *p, struct out_file *out,
 	}
 	zip_source_keep(src);
 	for (size_t i = 0; i < p->n; i++) {
-		zip_source_t *s = zip_source_buffer(za, p->e[i].data,
-		    p->e[i].len, 0);
+		zip_source_t *s;
 		zip_int64_t idx;
 
+		if (p->e[i].z) {
+			struct zsrc *zs = xcalloc(1, sizeof(*zs));
+			zs->z = p->e[i].z;
+			zs->mtime = b->mtime;
+			zip_error_init(&zs->err);
+			if ((s = zip_source_function(za, packed_source,
+			    zs)) == NULL) {
+				zip_error_fini(&zs->err);
+				free(zs);
+			}
+		} else
+			s = zip_source_buffer(za, p->e[i].data, p->e[i].len, 0);
 		if (s == NULL || (idx = zip_file_add(za, p->e[i].name, s,
 		    ZIP_FL_ENC_UTF_8)) < 0) {
 			if (s)
@@ -596,8 +711,9 @@ zip_pack(const struct book *b, struct pack *p, struct out_file *out,
 			zip_discard(za);
 			goto out;
 		}
-		zip_set_file_compression(za, (zip_uint64_t)idx, i == 0 ?
-		    ZIP_CM_STORE : ZIP_CM_DEFLATE, 0);
+		if (p->e[i].z == NULL)
+			zip_set_file_compression(za, (zip_uint64_t)idx, i == 0 ?
+			    ZIP_CM_STORE : ZIP_CM_DEFLATE, i == 0 ? 0 : LEVEL);
 		zip_file_set_mtime(za, (zip_uint64_t)idx, b->mtime, 0);
 	}
 	if (zip_close(za) < 0) {
@@ -617,8 +733,7 @@ zip_pack(const struct book *b, struct pack *p, struct out_file *out,
 		goto out;
 	}
 	zip_source_close(src);
-	out->data = data;
-	out->len = st.size;
+	out_add(out, data, st.size);
 	rc = 0;
 out:
 	zip_source_free(src);
@@ -667,7 +782,8 @@ epub_write(struct book *b, struct out_file *out, struct quire_diag *d)
 	for (size_t i = 0; i < b->nessays; i++) {
 		struct essay *e = &b->essays[i];
 		char *name = xasprintf("EPUB/%s", e->file);
-		add_doc(&p, name, e->xml);
+		add(&p, name, NULL, 0, 0);
+		p.e[p.n - 1].z = &e->epub;
 		free(name);
 	}
 	for (size_t i = 0; i < b->nres; i++) {

@@ -13,68 +13,15 @@
 #define CSP "default-src 'none'; img-src data:; font-src data:; " \
     "style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 
-struct arch {
-	struct book *b;
-	xmlDoc *doc;
-	char **uris;        /* data: URI per resource, made once */
-	struct essay **byfile;  /* essays sorted by file name */
-};
-
-static char *
-base64(const unsigned char *p, size_t n)
-{
-	static const char t[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	char *out = xmalloc((n + 2) / 3 * 4 + 1), *o = out;
-
-	for (size_t i = 0; i < n; i += 3) {
-		unsigned v = (unsigned)p[i] << 16;
-		if (i + 1 < n)
-			v |= (unsigned)p[i + 1] << 8;
-		if (i + 2 < n)
-			v |= p[i + 2];
-		*o++ = t[v >> 18 & 63];
-		*o++ = t[v >> 12 & 63];
-		*o++ = i + 1 < n ? t[v >> 6 & 63] : '=';
-		*o++ = i + 2 < n ? t[v & 63] : '=';
-	}
-	*o = '\0';
-	return out;
-}
-
-static const char *
-data_uri(struct arch *a, const char *name)
-{
-	for (size_t i = 0; i < a->b->nres; i++) {
-		struct resource *r = a->b->res[i];
-		if (r->same || strcmp(r->name, name) != 0)
-			continue;
-		if (a->uris[i] == NULL) {
-			char *b64 = base64(r->data, r->len);
-			a->uris[i] = xasprintf("data:%s;base64,%s", r->mime, b64);
-			free(b64);
-		}
-		return a->uris[i];
-	}
-	return NULL;
-}
-
-static int
-cmp_essay_file(const void *a, const void *b)
-{
-	return strcmp((*(const struct essay *const *)a)->file,
-	    (*(const struct essay *const *)b)->file);
-}
-
 /* The essay whose file is the n bytes at file, through a sorted index. */
 static const struct essay *
-essay_by_file(const struct arch *a, const char *file, size_t n)
+essay_by_file(const struct book *b, const char *file, size_t n)
 {
 	struct essay key, *kp = &key, **hit;
 	char *f = xstrndup(file, n);
 
 	key.file = f;
-	hit = bsearch(&kp, a->byfile, a->b->nessays, sizeof(*a->byfile),
+	hit = bsearch(&kp, b->byfile, b->nessays, sizeof(*b->byfile),
 	    cmp_essay_file);
 	free(f);
 	return hit ? *hit : NULL;
@@ -91,7 +38,7 @@ scoped(const struct essay *e, const char *id)
  * links to other essays become in-page links, images become data: URIs,
  * EPUB-only attributes and namespaces go. */
 static void
-adapt(struct arch *a, const struct essay *e, xmlNode *n)
+adapt(struct book *b, const struct essay *e, xmlNode *n)
 {
 	for (; n; n = n->next) {
 		xmlAttr *at, *nexta;
@@ -125,7 +72,7 @@ adapt(struct arch *a, const struct essay *e, xmlNode *n)
 			if (v[0] == '#')
 				s = xasprintf("#%s--%s", e->slug, v + 1);
 			else if (strchr(v, ':') == NULL && (t = essay_by_file(
-			    a, v, hash ? (size_t)(hash - v) : strlen(v))))
+			    b, v, hash ? (size_t)(hash - v) : strlen(v))))
 				s = hash ? xasprintf("#%s--%s", t->slug,
 				    hash + 1) : xasprintf("#%s", t->slug);
 			if (s) {
@@ -136,12 +83,12 @@ adapt(struct arch *a, const struct essay *e, xmlNode *n)
 		}
 		if (n->ns == NULL && strcmp((char *)n->name, "img") == 0 &&
 		    (v = get_attr(n, "src")) != NULL) {
-			const char *uri = data_uri(a, v);
+			const char *uri = resource_uri(b, v);
 			if (uri)
 				set_attr(n, "src", uri);
 			free(v);
 		}
-		adapt(a, e, n->children);
+		adapt(b, e, n->children);
 	}
 }
 
@@ -178,9 +125,8 @@ hmeta(xmlNode *head, const char *k, const char *kv, const char *content)
 }
 
 static void
-toc(struct arch *a, xmlNode *body)
+toc(const struct book *b, xmlNode *body)
 {
-	const struct book *b = a->b;
 	xmlNode *nav = el(body, "nav"), *ol;
 
 	set_attr(nav, "id", "contents");
@@ -228,35 +174,74 @@ toc(struct arch *a, xmlNode *body)
 }
 
 static void
-title_page(struct arch *a, xmlNode *body)
+title_page(const struct book *b, xmlNode *body)
 {
 	xmlNode *hd = el(body, "header");
 
 	set_attr(hd, "class", "titlepage");
 	set_attr(hd, "id", "title-page");
-	titlepage(hd, a->b);
+	titlepage(hd, b);
 }
 
+/* An essay's <article>, serialised on the thread that rendered it: its
+ * nodes move out of the EPUB document (already written) into the article
+ * and are rewritten in place. */
+int
+html_essay(struct book *b, struct essay *e, struct quire_diag *d)
+{
+	xmlNode *art = xmlNewDocNode(e->xml, NULL, BAD_CAST "article", NULL);
+	xmlNode *k, *next;
+	xmlOutputBuffer *ob;
+	const char *lang = e->lang ? e->lang : b->lang;
+	char *s;
+
+	(void)d;
+	set_attr(art, "id", e->slug);
+	set_attr(art, "class", "essay");
+	s = xasprintf("%s--essay-title", e->slug);
+	set_attr(art, "aria-labelledby", s);
+	free(s);
+	if (strcmp(lang, b->lang) != 0)
+		set_attr(art, "lang", lang);
+	for (k = e->content->children; k; k = next) {
+		next = k->next;
+		xmlUnlinkNode(k);
+		xmlAddChild(art, k);
+	}
+	xmlAddChild(e->content, art);
+	adapt(b, e, art->children);
+	drop_ns_defs(art->children);
+	/* Serialised by HTML rules: the document is now an HTML one (it is
+	 * freed right after). */
+	e->xml->type = XML_HTML_DOCUMENT_NODE;
+	ob = xmlAllocOutputBuffer(NULL);
+	htmlNodeDumpFormatOutput(ob, e->xml, art, "UTF-8", 0);
+	e->html_len = xmlOutputBufferGetSize(ob);
+	e->html = xmalloc(e->html_len + 1);
+	memcpy(e->html, xmlOutputBufferGetContent(ob), e->html_len);
+	e->html[e->html_len] = '\0';
+	xmlOutputBufferClose(ob);
+	return 0;
+}
+
+/* The archive: its head, title page and contents, the articles made by
+ * html_essay() in book order, and the footer, as the parts of one file
+ * that write_outputs() streams out. */
 int
 html_write(struct book *b, struct out_file *out, struct quire_diag *d)
 {
-	struct arch a = { b, NULL, NULL, NULL };
+	xmlDoc *doc;
 	xmlNode *html, *head, *body, *main, *n;
-	xmlOutputBuffer *ob, *skel;
-	const xmlChar *mem;
-	char *s, *mark;
+	xmlOutputBuffer *skel;
+	const char *mem, *mark;
+	char *s;
 
 	(void)d;
-	a.uris = xcalloc(b->nres, sizeof(*a.uris));
-	a.byfile = xreallocarray(NULL, b->nessays, sizeof(*a.byfile));
-	for (size_t i = 0; i < b->nessays; i++)
-		a.byfile[i] = &b->essays[i];
-	qsort(a.byfile, b->nessays, sizeof(*a.byfile), cmp_essay_file);
-	a.doc = htmlNewDocNoDtD(NULL, NULL);
-	a.doc->encoding = xmlStrdup(BAD_CAST "UTF-8");
-	xmlCreateIntSubset(a.doc, BAD_CAST "html", NULL, NULL);
-	html = xmlNewDocNode(a.doc, NULL, BAD_CAST "html", NULL);
-	xmlDocSetRootElement(a.doc, html);
+	doc = htmlNewDocNoDtD(NULL, NULL);
+	doc->encoding = xmlStrdup(BAD_CAST "UTF-8");
+	xmlCreateIntSubset(doc, BAD_CAST "html", NULL, NULL);
+	html = xmlNewDocNode(doc, NULL, BAD_CAST "html", NULL);
+	xmlDocSetRootElement(doc, html);
 	set_attr(html, "lang", b->lang);
 	head = el(html, "head");
 	set_attr(el(head, "meta"), "charset", "utf-8");
@@ -275,60 +260,33 @@ html_write(struct book *b, struct out_file *out, struct quire_diag *d)
 	hmeta(head, "name", "color-scheme", "light dark");
 	n = el(head, "style");
 	s = xstrndup((const char *)asset_archive_css, asset_archive_css_len);
-	xmlAddChild(n, xmlNewDocText(a.doc, BAD_CAST s));
+	xmlAddChild(n, xmlNewDocText(doc, BAD_CAST s));
 	free(s);
 	body = el(html, "body");
-	title_page(&a, body);
-	toc(&a, body);
+	title_page(b, body);
+	toc(b, body);
 	main = el(body, "main");
-	/* The articles are written one at a time where the marker stands, so
-	 * that the book is never held twice as a tree. */
-	xmlAddChild(main, xmlNewDocComment(a.doc, BAD_CAST MARK));
+	/* The articles go where the marker stands. */
+	xmlAddChild(main, xmlNewDocComment(doc, BAD_CAST MARK));
 	n = el(body, "footer");
 	s = xasprintf("Bound by quire %s.", QUIRE_VERSION);
 	el_text(n, "p", s);
 	free(s);
 	skel = xmlAllocOutputBuffer(NULL);
-	htmlDocContentDumpFormatOutput(skel, a.doc, "UTF-8", 0);
-	mem = xmlOutputBufferGetContent(skel);
-	mark = strstr((char *)mem, "<!--" MARK "-->");
-	ob = xmlAllocOutputBuffer(NULL);
-	xmlOutputBufferWrite(ob, (int)(mark - (char *)mem), (char *)mem);
+	htmlDocContentDumpFormatOutput(skel, doc, "UTF-8", 0);
+	mem = (const char *)xmlOutputBufferGetContent(skel);
+	mark = strstr(mem, "<!--" MARK "-->");
+	out->name = xasprintf("%s.html", b->slug);
+	out_add(out, xstrndup(mem, (size_t)(mark - mem)),
+	    (size_t)(mark - mem));
 	for (size_t i = 0; i < b->nessays; i++) {
-		const struct essay *e = &b->essays[i];
-		xmlNode *art = xmlNewDocNode(a.doc, NULL, BAD_CAST "article",
-		    NULL), *k;
-		const char *lang = e->lang ? e->lang : b->lang;
-
-		xmlAddChild(main, art);
-		set_attr(art, "id", e->slug);
-		set_attr(art, "class", "essay");
-		s = xasprintf("%s--essay-title", e->slug);
-		set_attr(art, "aria-labelledby", s);
-		free(s);
-		if (strcmp(lang, b->lang) != 0)
-			set_attr(art, "lang", lang);
-		for (k = e->content->children; k; k = k->next)
-			xmlAddChild(art, xmlDocCopyNode(k, a.doc, 1));
-		adapt(&a, e, art->children);
-		drop_ns_defs(art->children);
-		htmlNodeDumpFormatOutput(ob, a.doc, art, "UTF-8", 0);
-		xmlUnlinkNode(art);
-		xmlFreeNode(art);
+		struct essay *e = &b->essays[i];
+		out_add(out, e->html, e->html_len);
+		e->html = NULL;
 	}
 	mark += strlen("<!--" MARK "-->");
-	xmlOutputBufferWrite(ob, (int)strlen(mark), mark);
+	out_add(out, xstrdup(mark), strlen(mark));
 	xmlOutputBufferClose(skel);
-	out->name = xasprintf("%s.html", b->slug);
-	out->len = xmlOutputBufferGetSize(ob);
-	out->data = xmalloc(out->len + 1);
-	memcpy(out->data, xmlOutputBufferGetContent(ob), out->len);
-	out->data[out->len] = '\0';
-	xmlOutputBufferClose(ob);
-	for (size_t i = 0; i < b->nres; i++)
-		free(a.uris[i]);
-	free(a.uris);
-	free(a.byfile);
-	xmlFreeDoc(a.doc);
+	xmlFreeDoc(doc);
 	return 0;
 }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
+#include <pthread.h>
 
 #include <libxml/tree.h>
 
@@ -81,8 +82,17 @@ char *xml_clean(const char *, size_t);
 char *slug_github(const char *);
 int date_valid(const char *);  /* YYYY, YYYY-MM or YYYY-MM-DD */
 char *date_human(const char *);
+struct sha256 {
+	uint32_t h[8];
+	uint64_t n;
+	unsigned char tail[64];
+};
+void sha256_init(struct sha256 *);
+void sha256_update(struct sha256 *, const void *, size_t);
+void sha256_final(struct sha256 *, unsigned char out[32]);
 void sha256(const void *, size_t, unsigned char out[32]);
 void sha256_hex(const void *, size_t, char out[65]);
+char *base64(const unsigned char *, size_t);
 
 /* A local image, packed once whatever the number of references. */
 struct resource {
@@ -94,6 +104,7 @@ struct resource {
 	size_t len;
 	unsigned char hash[32];
 	struct resource *same;  /* an alias of this one (same bytes) */
+	char *uri;          /* its data: URI, made once for the archive */
 };
 
 /* A set of strings (ids, URLs already warned about). */
@@ -114,6 +125,24 @@ struct heading {
 enum essay_props {
 	P_SVG = 1 << 0,     /* inline <svg> */
 	P_MATHML = 1 << 1
+};
+
+/* Something found while rendering an essay that can only be judged once
+ * every essay is rendered: a link into another essay's section, or a
+ * remote image that is reported once for the whole book. */
+struct later {
+	char *text;         /* the section id, or the URL */
+	char *orig;         /* the reference as written */
+	char *href;         /* the href written for it */
+	struct essay *target;
+	int line, col;
+};
+
+/* An essay's XHTML, deflated, for the EPUB. */
+struct packed {
+	unsigned char *data;
+	size_t zlen, len;
+	unsigned long crc;
 };
 
 struct essay {
@@ -143,6 +172,15 @@ struct essay {
 	int hint_block;     /* where the last link of a block was found */
 	size_t hint_line, hint_off;
 	int col_line, col_byte, col_char;  /* the last column worked out */
+	struct later *xlinks, *remote;  /* judged by link_check() */
+	size_t nxlinks, nremote;
+	struct idset xbad;  /* hrefs into sections found missing */
+	struct idset seen;  /* remote URLs met in this essay */
+	/* What the writers take from it, made as soon as it is rendered so
+	 * that its tree can go at once: */
+	struct packed epub;
+	char *html;         /* its <article> in the archive */
+	size_t html_len;
 };
 
 struct book {
@@ -160,6 +198,8 @@ struct book {
 	struct resource **res;
 	size_t nres;
 	struct idset warned;  /* remote URLs already reported */
+	pthread_mutex_t lock;  /* res, while essays render in parallel */
+	struct essay **byfile; /* essays sorted by file name */
 	struct resource *cover_res;  /* NULL: generated cover */
 	int cover_line, cover_col;   /* where collection.yaml names it */
 	size_t nimages, nimages_noalt;
@@ -176,9 +216,17 @@ int parse_essay(struct essay *, struct quire_diag *);
 int render_essay(struct book *, struct essay *, struct quire_diag *);
 int render_essay_html(struct book *, struct essay *, const char *html,
     struct quire_diag *);
-int link_book(struct book *, const struct quire_options *,
-    struct quire_diag *);
+void link_prepare(struct book *);
+/* Orders essays by file name (book.byfile). */
+int cmp_essay_file(const void *, const void *);
+int link_essay(struct book *, struct essay *, struct quire_diag *);
+size_t link_check(struct book *, struct quire_diag *);
+void later_free(struct later *, size_t);
 void essay_free_parse(struct essay *);
+/* Every essay through parse, render, link and the writers' essay hooks
+ * for opt->formats, in parallel; then the links between essays. */
+int render_book(struct book *, const struct quire_options *,
+    struct quire_diag *);
 char *parse_render_html(struct essay *);
 void parse_cleanup(void);
 void cmark_init(void);
@@ -191,6 +239,7 @@ struct resource *resource_add(struct book *, const char *rel,
 int read_inside(const struct book *, const char *rel, const struct loc *,
     struct quire_diag *, char **data, size_t *len, time_t *mtime);
 const char *sniff_mime(const unsigned char *, size_t);
+const char *resource_uri(struct book *, const char *name);
 
 /* xml.c: small helpers over libxml2 trees. */
 #define NS_XHTML "http://www.w3.org/1999/xhtml"
@@ -217,19 +266,33 @@ char *xml_dump(xmlDoc *, size_t *len);
 void xhtml_fix_empty(xmlNode *);
 
 /* A back end of the book model. */
-struct out_file {
-	char *name;         /* file name inside the output folder */
+struct part {
 	char *data;
 	size_t len;
 };
+struct out_file {
+	char *name;         /* file name inside the output folder */
+	struct part *parts; /* its bytes, in order, owned */
+	size_t nparts;
+};
+void out_add(struct out_file *, char *data, size_t len);
+void out_free(struct out_file *);
 struct quire_writer {
 	const char *name;
 	unsigned format;
 	const char *ext;
+	/* On the thread that rendered the essay, in table order: what the
+	 * writer needs of it, before its tree is freed. */
+	int (*essay)(struct book *, struct essay *, struct quire_diag *);
+	/* Once every essay is done: the file. */
 	int (*write)(struct book *, struct out_file *, struct quire_diag *);
 };
 int epub_write(struct book *, struct out_file *, struct quire_diag *);
 int html_write(struct book *, struct out_file *, struct quire_diag *);
+/* The EPUB's XHTML file, deflated; then the archive's article, which
+ * takes the tree apart. */
+int epub_essay(struct book *, struct essay *, struct quire_diag *);
+int html_essay(struct book *, struct essay *, struct quire_diag *);
 
 /* write.c: atomic replacement of outputs. */
 int write_outputs(const char *dir, struct out_file *, size_t,

@@ -619,15 +619,18 @@ svg_ok(const unsigned char *p, size_t n)
 }
 
 /* The resource for the image at rel (relative to the root), packed once
- * per content; NULL after a diagnostic (or, when missing, a warning). */
-struct resource *
-resource_add(struct book *b, const char *rel, const struct loc *l,
+ * per content; NULL after a diagnostic (or, when missing, a warning).
+ * Its name and id come from its bytes, so they do not depend on which
+ * essay, on which thread, met it first. */
+static struct resource *
+resource_add_locked(struct book *b, const char *rel, const struct loc *l,
     struct quire_diag *d)
 {
 	struct resource *r;
 	unsigned char hash[32];
+	char hex[65];
 	const char *mime;
-	char *data, *stem, *base, *dot;
+	char *data;
 	size_t len;
 	int rc;
 
@@ -667,30 +670,46 @@ resource_add(struct book *b, const char *rel, const struct loc *l,
 	r->data = (unsigned char *)data;
 	r->len = len;
 	memcpy(r->hash, hash, 32);
-	stem = xstrdup(path_basename(rel));
-	if ((dot = strrchr(stem, '.')) != NULL)
-		*dot = '\0';
-	base = safe_name(stem, "image");
-	free(stem);
-	for (int k = 1;; k++) {
-		char *name = k == 1 ? xasprintf("images/%s%s", base,
-		    mime_ext(mime)) : xasprintf("images/%s-%d%s", base, k,
-		    mime_ext(mime));
-		size_t i;
-
-		for (i = 0; i + 1 < b->nres; i++)
-			if (b->res[i]->name && strcmp(b->res[i]->name,
-			    name) == 0)
-				break;
-		if (i + 1 >= b->nres) {
-			r->name = name;
-			break;
-		}
-		free(name);
-	}
-	free(base);
-	r->id = xasprintf("img-%zu", b->nres);
+	for (int i = 0; i < 8; i++)
+		snprintf(hex + 2 * i, 3, "%02x", hash[i]);
+	r->name = xasprintf("images/%s%s", hex, mime_ext(mime));
+	r->id = xasprintf("img-%s", hex);
 	return r;
+}
+
+struct resource *
+resource_add(struct book *b, const char *rel, const struct loc *l,
+    struct quire_diag *d)
+{
+	struct resource *r;
+
+	pthread_mutex_lock(&b->lock);
+	r = resource_add_locked(b, rel, l, d);
+	pthread_mutex_unlock(&b->lock);
+	return r;
+}
+
+/* The data: URI of the image packed as name, made once; NULL if none. */
+const char *
+resource_uri(struct book *b, const char *name)
+{
+	const char *uri = NULL;
+
+	pthread_mutex_lock(&b->lock);
+	for (size_t i = 0; i < b->nres; i++) {
+		struct resource *r = b->res[i];
+		if (r->same || strcmp(r->name, name) != 0)
+			continue;
+		if (r->uri == NULL) {
+			char *b64 = base64(r->data, r->len);
+			r->uri = xasprintf("data:%s;base64,%s", r->mime, b64);
+			free(b64);
+		}
+		uri = r->uri;
+		break;
+	}
+	pthread_mutex_unlock(&b->lock);
+	return uri;
 }
 
 static int
@@ -715,6 +734,33 @@ resolve_local(const struct essay *e, const char *ref)
 	if (ref[0] == '/')
 		return path_resolve("", ref + strspn(ref, "/"));
 	return path_resolve(e->rel, ref);
+}
+
+static void
+later_add(struct later **v, size_t *n, const char *text, const char *orig,
+    const char *href, struct essay *target, const struct loc *l)
+{
+	struct later *x;
+
+	GROW(*v, *n);
+	x = &(*v)[(*n)++];
+	x->text = xstrdup(text);
+	x->orig = orig ? xstrdup(orig) : NULL;
+	x->href = href ? xstrdup(href) : NULL;
+	x->target = target;
+	x->line = l->line;
+	x->col = l->col;
+}
+
+void
+later_free(struct later *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].text);
+		free(v[i].orig);
+		free(v[i].href);
+	}
+	free(v);
 }
 
 static int
@@ -748,8 +794,9 @@ image(struct book *b, struct essay *e, xmlNode *img, struct quire_diag *d)
 		goto out;
 	}
 	if (strncmp(src, "//", 2) == 0 || has_scheme(src)) {
-		if (idset_add(&b->warned, src))
-			diag_warn(d, AT(), "remote image not fetched: %s", src);
+		if (idset_add(&e->seen, src))
+			later_add(&e->remote, &e->nremote, src, NULL, NULL,
+			    NULL, AT());
 		if (inside_link(img) || strncasecmp(src, "http", 4) != 0)
 			replace_with_text(img, *alt ? alt : "image",
 			    "image-remote");
@@ -797,7 +844,14 @@ cmp_essay_rel(const void *a, const void *b)
 	    (*(struct essay *const *)b)->rel);
 }
 
-/* The essay at rel, through the index sorted by path (link_book). */
+int
+cmp_essay_file(const void *a, const void *b)
+{
+	return strcmp((*(struct essay *const *)a)->file,
+	    (*(struct essay *const *)b)->file);
+}
+
+/* The essay at rel, through the index sorted by path (link_prepare). */
 static struct essay *
 find_essay(struct book *b, const char *rel)
 {
@@ -885,6 +939,24 @@ link(struct book *b, struct essay *e, xmlNode *a, struct quire_diag *d)
 	}
 	if (frag && *frag) {
 		char *id = url_decode(frag, strlen(frag));
+		if (t != e && id) {
+			/* Other essays may not be rendered yet: link_check()
+			 * judges it, and a second rendering drops a missing
+			 * section from the href. */
+			char *s = xasprintf("%s#%s", t->file, id);
+			char *esc = href_escape(s);
+			if (idset_has(&e->xbad, esc))
+				set_attr(a, "href", t->file);
+			else {
+				set_attr(a, "href", esc);
+				later_add(&e->xlinks, &e->nxlinks, id, frag, esc,
+				    t, AT());
+			}
+			free(esc);
+			free(s);
+			free(id);
+			goto out;
+		}
 		if (id == NULL || !idset_has(&t->ids, id)) {
 			if (t == e)
 				rc = diag_warn(d, AT(), "link to a missing "
@@ -938,43 +1010,90 @@ strip_internal(xmlNode *n)
 	}
 }
 
-int
-link_book(struct book *b, const struct quire_options *opt,
-    struct quire_diag *d)
+/* The indexes links are resolved through; before any essay renders. */
+void
+link_prepare(struct book *b)
 {
-	int rc = 0;
-
-	(void)opt;
 	free(b->byrel);
 	b->byrel = xreallocarray(NULL, b->nessays, sizeof(*b->byrel));
 	for (size_t i = 0; i < b->nessays; i++)
 		b->byrel[i] = &b->essays[i];
 	qsort(b->byrel, b->nessays, sizeof(*b->byrel), cmp_essay_rel);
-	for (size_t i = 0; i < b->nessays; i++) {
-		footnotes(&b->essays[i]);
-		ids_and_headings(&b->essays[i], d);
-	}
+	free(b->byfile);
+	b->byfile = xreallocarray(NULL, b->nessays, sizeof(*b->byfile));
+	for (size_t i = 0; i < b->nessays; i++)
+		b->byfile[i] = &b->essays[i];
+	qsort(b->byfile, b->nessays, sizeof(*b->byfile), cmp_essay_file);
+}
+
+/* One essay, on the thread that rendered it: notes, ids, headings,
+ * links and images. */
+int
+link_essay(struct book *b, struct essay *e, struct quire_diag *d)
+{
+	xmlNode **todo = NULL, *n;
+	size_t nt = 0;
+	int rc = 0;
+
+	footnotes(e);
+	ids_and_headings(e, d);
+	/* Collected first: resolving may unwrap or replace nodes, never
+	 * free another one on the list. */
+	for (n = e->content; n; n = next_element(n, e->content))
+		if ((is_el(n, "a") && xmlHasProp(n, BAD_CAST "href") &&
+		    !xmlHasProp(n, BAD_CAST "role")) || is_el(n, "img")) {
+			GROW(todo, nt);
+			todo[nt++] = n;
+		}
+	for (size_t k = 0; k < nt; k++)
+		if ((is_el(todo[k], "a") ? link(b, e, todo[k], d) :
+		    image(b, e, todo[k], d)) < 0)
+			rc = -1;
+	free(todo);
+	strip_internal(e->content);
+	idset_free(&e->seen);
+	return rc;
+}
+
+/* Once every essay is rendered, in book order: remote images are told
+ * once for the book, and links into other essays' sections are checked.
+ * Returns how many essays must be rendered again without some sections
+ * in their links. */
+size_t
+link_check(struct book *b, struct quire_diag *d)
+{
+	size_t redo = 0;
+
+	b->nimages = b->nimages_noalt = 0;
 	for (size_t i = 0; i < b->nessays; i++) {
 		struct essay *e = &b->essays[i];
-		xmlNode **todo = NULL, *n;
-		size_t nt = 0;
+		int bad = 0;
 
-		/* Collected first: resolving may unwrap or replace nodes,
-		 * never free another one on the list. */
-		for (n = e->content; n; n = next_element(n, e->content))
-			if ((is_el(n, "a") && xmlHasProp(n, BAD_CAST "href") &&
-			    !xmlHasProp(n, BAD_CAST "role")) || is_el(n, "img")) {
-				GROW(todo, nt);
-				todo[nt++] = n;
-			}
-		for (size_t k = 0; k < nt; k++)
-			if ((is_el(todo[k], "a") ? link(b, e, todo[k], d) :
-			    image(b, e, todo[k], d)) < 0)
-				rc = -1;
-		free(todo);
-		strip_internal(e->content);
 		b->nimages += e->nimages;
 		b->nimages_noalt += e->nimages_noalt;
+		for (size_t k = 0; k < e->nremote; k++) {
+			struct loc l = { e->path, e->remote[k].line,
+			    e->remote[k].col };
+			if (idset_add(&b->warned, e->remote[k].text))
+				diag_warn(d, &l, "remote image not fetched: %s",
+				    e->remote[k].text);
+		}
+		for (size_t k = 0; k < e->nxlinks; k++) {
+			struct later *x = &e->xlinks[k];
+			struct loc l = { e->path, x->line, x->col };
+
+			if (idset_has(&x->target->ids, x->text))
+				continue;
+			diag_warn(d, &l, "link to a missing section: %s#%s",
+			    x->target->rel, x->orig);
+			idset_add(&e->xbad, x->href);
+			bad = 1;
+		}
+		later_free(e->remote, e->nremote);
+		later_free(e->xlinks, e->nxlinks);
+		e->remote = e->xlinks = NULL;
+		e->nremote = e->nxlinks = 0;
+		redo += bad;
 	}
-	return rc;
+	return redo;
 }

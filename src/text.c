@@ -284,32 +284,67 @@ sha256_block(uint32_t h[8], const unsigned char *p)
 }
 
 void
-sha256(const void *data, size_t n, unsigned char out[32])
+sha256_init(struct sha256 *c)
 {
-	uint32_t h[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-	    0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
-	const unsigned char *p = data;
-	unsigned char tail[128];
-	size_t full = n / 64 * 64, rest = n - full, tlen;
-	uint64_t bits = (uint64_t)n * 8;
+	static const uint32_t h0[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372,
+	    0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
 
-	for (size_t i = 0; i < full; i += 64)
-		sha256_block(h, p + i);
-	memset(tail, 0, sizeof(tail));
-	if (rest)
-		memcpy(tail, p + full, rest);
-	tail[rest] = 0x80;
+	memcpy(c->h, h0, sizeof(h0));
+	c->n = 0;
+}
+
+void
+sha256_update(struct sha256 *c, const void *data, size_t n)
+{
+	const unsigned char *p = data;
+	size_t have = (size_t)(c->n % 64);
+
+	c->n += n;
+	if (have) {
+		size_t take = 64 - have < n ? 64 - have : n;
+		memcpy(c->tail + have, p, take);
+		p += take;
+		n -= take;
+		if (have + take < 64)
+			return;
+		sha256_block(c->h, c->tail);
+	}
+	for (; n >= 64; p += 64, n -= 64)
+		sha256_block(c->h, p);
+	memcpy(c->tail, p, n);
+}
+
+void
+sha256_final(struct sha256 *c, unsigned char out[32])
+{
+	unsigned char pad[128];
+	size_t rest = (size_t)(c->n % 64), tlen;
+	uint64_t bits = c->n * 8;
+
+	memset(pad, 0, sizeof(pad));
+	memcpy(pad, c->tail, rest);
+	pad[rest] = 0x80;
 	tlen = rest + 1 + 8 <= 64 ? 64 : 128;
 	for (int i = 0; i < 8; i++)
-		tail[tlen - 1 - i] = (unsigned char)(bits >> (8 * i));
+		pad[tlen - 1 - i] = (unsigned char)(bits >> (8 * i));
 	for (size_t i = 0; i < tlen; i += 64)
-		sha256_block(h, tail + i);
+		sha256_block(c->h, pad + i);
 	for (int i = 0; i < 8; i++) {
-		out[4 * i] = (unsigned char)(h[i] >> 24);
-		out[4 * i + 1] = (unsigned char)(h[i] >> 16);
-		out[4 * i + 2] = (unsigned char)(h[i] >> 8);
-		out[4 * i + 3] = (unsigned char)h[i];
+		out[4 * i] = (unsigned char)(c->h[i] >> 24);
+		out[4 * i + 1] = (unsigned char)(c->h[i] >> 16);
+		out[4 * i + 2] = (unsigned char)(c->h[i] >> 8);
+		out[4 * i + 3] = (unsigned char)c->h[i];
 	}
+}
+
+void
+sha256(const void *data, size_t n, unsigned char out[32])
+{
+	struct sha256 c;
+
+	sha256_init(&c);
+	sha256_update(&c, data, n);
+	sha256_final(&c, out);
 }
 
 void
@@ -320,4 +355,26 @@ sha256_hex(const void *data, size_t n, char out[65])
 	sha256(data, n, h);
 	for (int i = 0; i < 32; i++)
 		snprintf(out + 2 * i, 3, "%02x", h[i]);
+}
+
+char *
+base64(const unsigned char *p, size_t n)
+{
+	static const char t[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	char *out = xmalloc((n + 2) / 3 * 4 + 1), *o = out;
+
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned)p[i] << 16;
+		if (i + 1 < n)
+			v |= (unsigned)p[i + 1] << 8;
+		if (i + 2 < n)
+			v |= p[i + 2];
+		*o++ = t[v >> 18 & 63];
+		*o++ = t[v >> 12 & 63];
+		*o++ = i + 1 < n ? t[v >> 6 & 63] : '=';
+		*o++ = i + 2 < n ? t[v & 63] : '=';
+	}
+	*o = '\0';
+	return out;
 }

@@ -72,6 +72,25 @@ cleanup(void)
 	ntmp = 0;
 }
 
+void
+out_add(struct out_file *f, char *data, size_t len)
+{
+	GROW(f->parts, f->nparts);
+	f->parts[f->nparts].data = data;
+	f->parts[f->nparts].len = len;
+	f->nparts++;
+}
+
+void
+out_free(struct out_file *f)
+{
+	for (size_t i = 0; i < f->nparts; i++)
+		free(f->parts[i].data);
+	free(f->parts);
+	free(f->name);
+	memset(f, 0, sizeof(*f));
+}
+
 int
 write_outputs(const char *dir, struct out_file *f, size_t n,
     struct quire_diag *d)
@@ -106,8 +125,19 @@ write_outputs(const char *dir, struct out_file *f, size_t n,
 			goto fail;
 		}
 		ntmp = (sig_atomic_t)(i + 1);
-		if (write_all(fd, f[i].data, f[i].len) == -1 ||
-		    fsync(fd) == -1 || fchmod(fd, 0644) == -1) {
+		for (size_t k = 0; k < f[i].nparts && fd != -1; k++)
+			if (write_all(fd, f[i].parts[k].data,
+			    f[i].parts[k].len) == -1) {
+				diag_syserr(d, &fl, "cannot write: %s",
+				    strerror(errno));
+				close(fd);
+				fd = -1;
+			}
+		if (fd == -1) {
+			free(final);
+			goto fail;
+		}
+		if (fsync(fd) == -1 || fchmod(fd, 0644) == -1) {
 			diag_syserr(d, &fl, "cannot write: %s",
 			    strerror(errno));
 			close(fd);

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <zlib.h>
+
 #include "internal.h"
 
 static int failures, checks;
@@ -107,6 +109,25 @@ test_text(void)
 		sha256_hex(m, strlen(m), hex);
 		CHECK_STR(hex, "248d6a61d20638b8e5c026930c3e6039"
 		    "a33ce45964ff2167f6ecedd419db06c1");
+	}
+	/* Fed in pieces of every size, the same digest as at once. */
+	{
+		char m[300];
+		unsigned char one[32], parts[32];
+
+		for (size_t i = 0; i < sizeof(m); i++)
+			m[i] = (char)('a' + i % 26);
+		sha256(m, sizeof(m), one);
+		for (size_t step = 1; step <= 130; step += 3) {
+			struct sha256 c;
+
+			sha256_init(&c);
+			for (size_t off = 0; off < sizeof(m); off += step)
+				sha256_update(&c, m + off, off + step <
+				    sizeof(m) ? step : sizeof(m) - off);
+			sha256_final(&c, parts);
+			CHECK(memcmp(one, parts, 32) == 0);
+		}
 	}
 	sha256("x", 1, h);
 	CHECK(h[0] == 0x2d);
@@ -253,17 +274,41 @@ test_diag_order(void)
 	quire_diag_free(d);
 }
 
-/* One essay through parse, render and link; returns its XHTML. */
+/* The XHTML an essay's EPUB hook deflated. */
+static char *
+inflated(const struct packed *z)
+{
+	char *out = xmalloc(z->len + 1);
+	z_stream zs;
+
+	memset(&zs, 0, sizeof(zs));
+	CHECK(inflateInit2(&zs, -15) == Z_OK);
+	zs.next_in = z->data;
+	zs.avail_in = (uInt)z->zlen;
+	zs.next_out = (unsigned char *)out;
+	zs.avail_out = (uInt)z->len;
+	CHECK(inflate(&zs, Z_FINISH) == Z_STREAM_END);
+	CHECK(zs.total_out == z->len);
+	CHECK(crc32(crc32(0L, Z_NULL, 0), (unsigned char *)out,
+	    (uInt)z->len) == z->crc);
+	inflateEnd(&zs);
+	out[z->len] = '\0';
+	return out;
+}
+
+/* One essay (and a second one to link to) through the whole per-essay
+ * pipeline of a build; returns the first one's XHTML as packed. */
 static char *
 render(const char *md, struct quire_diag *d)
 {
 	struct quire_options opt = { 0 };
 	struct book b;
 	struct essay *e;
-	size_t len;
 	char *out;
 
+	opt.formats = QUIRE_EPUB;
 	memset(&b, 0, sizeof(b));
+	pthread_mutex_init(&b.lock, NULL);
 	b.root = xstrdup(".");
 	b.root_real = realpath(".", NULL);
 	b.lang = xstrdup("en");
@@ -277,12 +322,10 @@ render(const char *md, struct quire_diag *d)
 		e->slug = xstrdup(i == 0 ? "e" : "other");
 		e->file = xasprintf("%s.xhtml", e->slug);
 		essay_front_matter(e, d);
-		parse_essay(e, d);
-		render_essay(&b, e, d);
-		essay_free_parse(e);
 	}
-	link_book(&b, &opt, d);
-	out = xml_dump(b.essays[0].xml, &len);
+	cmark_init();
+	render_book(&b, &opt, d);
+	out = inflated(&b.essays[0].epub);
 	book_free(&b);
 	return out;
 }
@@ -327,6 +370,24 @@ test_render(void)
 	CHECK(strstr(x, "</a> d [e]") != NULL && strstr(x, "#nope") == NULL);
 	CHECK(strstr(x, " b) f</p>") != NULL && strstr(x, "missing") == NULL);
 	free(x);
+
+	/* A link into a section another essay lacks is judged once every
+	 * essay is rendered; the essay is then written again without the
+	 * section in that href, and told once. */
+	{
+		struct quire_diag *d2 = quire_diag_new(0);
+		x = render("[g](sub/other.md#nope) [h](sub/other.md#target-here) "
+		    "[i](sub/other.md#nope)\n", d2);
+		CHECK(strstr(x, "<a href=\"other.xhtml\">g</a>") != NULL);
+		CHECK(strstr(x, "<a href=\"other.xhtml#target-here\">h</a>") !=
+		    NULL);
+		CHECK(strstr(x, "<a href=\"other.xhtml\">i</a>") != NULL);
+		CHECK(strstr(x, "#nope") == NULL);
+		CHECK(quire_diag_warnings(d2) == 2);
+		CHECK(quire_diag_errors(d2) == 0);
+		free(x);
+		quire_diag_free(d2);
+	}
 
 	/* Footnotes: numbered notes, back link first, used twice. */
 	x = render("One[^n] two[^n] three[^m].\n\n[^n]: Note N.\n[^m]: Note M.\n",
