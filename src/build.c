@@ -34,7 +34,7 @@ essay_free(struct essay *e)
 	idset_free(&e->xbad);
 	idset_free(&e->seen);
 	free(e->epub.data);
-	free(e->html);
+	free(e->html.data);
 	free(e->lines);
 	free(e->rel);
 	free(e->path);
@@ -175,8 +175,8 @@ essay_redo(struct book *b, struct essay *e, unsigned formats,
 	idset_free(&e->ids);
 	free(e->epub.data);
 	memset(&e->epub, 0, sizeof(e->epub));
-	free(e->html);
-	e->html = NULL;
+	free(e->html.data);
+	memset(&e->html, 0, sizeof(e->html));
 	e->nimages = e->nimages_noalt = 0;
 	e->hint_block = 0;
 	e->hint_line = e->hint_off = 0;
@@ -226,43 +226,22 @@ render_book(struct book *b, const struct quire_options *opt,
 			if (b->essays[i].xbad.n)
 				essay_redo(b, &b->essays[i], opt->formats,
 				    &p.cmark);
+	/* The writers need neither the sources nor the sets of ids. */
 	for (size_t i = 0; i < b->nessays; i++) {
 		free(b->essays[i].text);
 		b->essays[i].text = NULL;
+		idset_free(&b->essays[i].ids);
 	}
 	if (b->nres > 1)
 		qsort(b->res, b->nres, sizeof(*b->res), cmp_res);
 	return quire_diag_errors(d) ? -1 : 0;
 }
 
-/* dist/SHA256SUMS, in the format of sha256sum -c. */
-static void
-checksums(struct out_file *f, size_t n, struct out_file *sums)
-{
-	struct buf b = { 0 };
-	unsigned char h[32];
-	char hex[65];
-
-	for (size_t i = 0; i < n; i++) {
-		struct sha256 c;
-
-		sha256_init(&c);
-		for (size_t k = 0; k < f[i].nparts; k++)
-			sha256_update(&c, f[i].parts[k].data, f[i].parts[k].len);
-		sha256_final(&c, h);
-		for (int k = 0; k < 32; k++)
-			snprintf(hex + 2 * k, 3, "%02x", h[k]);
-		buf_printf(&b, "%s  %s\n", hex, f[i].name);
-	}
-	sums->name = xstrdup("SHA256SUMS");
-	out_add(sums, b.data, b.len);
-}
-
 int
 quire_build(const struct quire_options *opt, struct quire_diag *d)
 {
 	struct book b = { 0 };
-	struct out_file out[NWRITERS + 1];
+	struct out_file out[NWRITERS];
 	size_t nout = 0;
 	int status;
 
@@ -289,8 +268,7 @@ quire_build(const struct quire_options *opt, struct quire_diag *d)
 			}
 	}
 	if (quire_diag_errors(d) == 0 && opt->out && nout) {
-		checksums(out, nout, &out[nout]);
-		if (write_outputs(opt->out, out, nout + 1, d) == 0 &&
+		if (write_outputs(opt->out, out, nout, "SHA256SUMS", d) == 0 &&
 		    opt->on_output)
 			for (size_t i = 0; i < nout; i++) {
 				char *p = path_join(opt->out, out[i].name);

@@ -6,7 +6,6 @@
 #include <time.h>
 
 #include <zip.h>
-#include <zlib.h>
 
 #include "internal.h"
 
@@ -19,7 +18,7 @@ struct entry {
 	char *data;
 	size_t len;
 	int owned;
-	const struct packed *z;  /* deflated already: data is unused */
+	struct packed *z;   /* deflated already: data is unused */
 };
 
 struct pack {
@@ -251,8 +250,41 @@ nav_item(xmlNode *ol, const char *href, const char *text)
 	return li;
 }
 
+/* An essay's entry in the nav, with its sections. */
+static xmlNode *
+nav_essay(void *arg, size_t i, xmlNode *ol)
+{
+	const struct essay *e = &((const struct book *)arg)->essays[i];
+	xmlNode *li = nav_item(ol, e->file, e->title), *sub = NULL;
+	xmlNode *last = NULL, *subsub = NULL;
+	int l1, l2;
+
+	toc_levels(e, &l1, &l2);
+	for (size_t k = 0; k < e->nheads; k++) {
+		const struct heading *h = &e->heads[k];
+		char *href;
+
+		if (h->level != l1 && !(h->level == l2 && last))
+			continue;
+		href = xasprintf("%s#%s", e->file, h->id);
+		if (h->level == l1) {
+			if (sub == NULL)
+				sub = el(li, "ol");
+			last = nav_item(sub, href, h->text);
+			subsub = NULL;
+		} else {
+			if (subsub == NULL)
+				subsub = el(last, "ol");
+			nav_item(subsub, href, h->text);
+		}
+		free(href);
+	}
+	return li;
+}
+
+/* The nav document, with a marker where nav_essay()'s entries go. */
 static xmlDoc *
-nav_doc(const struct book *b)
+nav_doc(const struct book *b, xmlNode **marker)
 {
 	xmlNode *body, *nav, *ol, *n;
 	xmlDoc *doc = xhtml_new(b->lang, "Contents", "book.css", &body);
@@ -267,30 +299,7 @@ nav_doc(const struct book *b)
 	ol = el(nav, "ol");
 	set_attr(ol, "class", "toc");
 	nav_item(ol, "title.xhtml", "Title page");
-	for (size_t i = 0; i < b->nessays; i++) {
-		const struct essay *e = &b->essays[i];
-		xmlNode *li = nav_item(ol, e->file, e->title), *sub = NULL;
-		xmlNode *last = NULL, *subsub = NULL;
-		int l1, l2;
-
-		toc_levels(e, &l1, &l2);
-		for (size_t k = 0; k < e->nheads; k++) {
-			const struct heading *h = &e->heads[k];
-			char *href = xasprintf("%s#%s", e->file, h->id);
-
-			if (h->level == l1) {
-				if (sub == NULL)
-					sub = el(li, "ol");
-				last = nav_item(sub, href, h->text);
-				subsub = NULL;
-			} else if (h->level == l2 && last) {
-				if (subsub == NULL)
-					subsub = el(last, "ol");
-				nav_item(subsub, href, h->text);
-			}
-			free(href);
-		}
-	}
+	*marker = xml_marker(ol);
 	/* Landmarks, for reading systems' "go to" menus. */
 	nav = el(body, "nav");
 	set_epub_type(nav, "landmarks");
@@ -327,8 +336,41 @@ ncx_point(xmlNode *parent, int *order, const char *label, const char *src)
 	return np;
 }
 
+struct ncx_walk {
+	const struct book *b;
+	int order;
+};
+
+/* An essay's navPoint, with its sections. */
+static xmlNode *
+ncx_essay(void *arg, size_t i, xmlNode *map)
+{
+	struct ncx_walk *w = arg;
+	const struct essay *e = &w->b->essays[i];
+	xmlNode *np = ncx_point(map, &w->order, e->title, e->file);
+	xmlNode *last = NULL;
+	int l1, l2;
+
+	toc_levels(e, &l1, &l2);
+	for (size_t k = 0; k < e->nheads; k++) {
+		const struct heading *h = &e->heads[k];
+		char *src;
+
+		if (h->level != l1 && !(h->level == l2 && last))
+			continue;
+		src = xasprintf("%s#%s", e->file, h->id);
+		if (h->level == l1)
+			last = ncx_point(np, &w->order, h->text, src);
+		else
+			ncx_point(last, &w->order, h->text, src);
+		free(src);
+	}
+	return np;
+}
+
+/* The NCX, with a marker where ncx_essay()'s navPoints go. */
 static xmlDoc *
-ncx_doc(const struct book *b)
+ncx_doc(const struct book *b, xmlNode **marker, int *orderp)
 {
 	xmlNode *ncx, *head, *map, *n;
 	xmlDoc *doc = xml_new("ncx", NS_NCX, &ncx);
@@ -361,23 +403,8 @@ ncx_doc(const struct book *b)
 	map = el(ncx, "navMap");
 	ncx_point(map, &order, "Title page", "title.xhtml");
 	ncx_point(map, &order, "Contents", "nav.xhtml");
-	for (size_t i = 0; i < b->nessays; i++) {
-		const struct essay *e = &b->essays[i];
-		xmlNode *np = ncx_point(map, &order, e->title, e->file);
-		xmlNode *last = NULL;
-		int l1, l2;
-
-		toc_levels(e, &l1, &l2);
-		for (size_t k = 0; k < e->nheads; k++) {
-			const struct heading *h = &e->heads[k];
-			char *src = xasprintf("%s#%s", e->file, h->id);
-			if (h->level == l1)
-				last = ncx_point(np, &order, h->text, src);
-			else if (h->level == l2 && last)
-				ncx_point(last, &order, h->text, src);
-			free(src);
-		}
-	}
+	*marker = xml_marker(map);
+	*orderp = order;
 	return doc;
 }
 
@@ -573,38 +600,12 @@ static const char container_xml[] =
 int
 epub_essay(struct book *b, struct essay *e, struct quire_diag *d)
 {
-	z_stream zs;
-	size_t len, left, bound;
-	unsigned char *x = (unsigned char *)xml_dump(e->xml, &len), *in = x;
-	int zr;
+	size_t len;
+	char *x = xml_dump(e->xml, &len);
 
 	(void)b;
 	(void)d;
-	memset(&zs, 0, sizeof(zs));
-	if (deflateInit2(&zs, LEVEL, Z_DEFLATED, -15, 8,
-	    Z_DEFAULT_STRATEGY) != Z_OK)
-		abort();  /* only on a bad argument or no memory */
-	bound = deflateBound(&zs, (uLong)len);
-	e->epub.data = xmalloc(bound);
-	zs.next_out = e->epub.data;
-	zs.avail_out = (uInt)bound;
-	e->epub.crc = crc32(0L, Z_NULL, 0);
-	left = len;
-	do {
-		uInt n = left > (1u << 30) ? 1u << 30 : (uInt)left;
-		zs.next_in = in;
-		zs.avail_in = n;
-		e->epub.crc = crc32(e->epub.crc, in, n);
-		in += n;
-		left -= n;
-		zr = deflate(&zs, left ? Z_NO_FLUSH : Z_FINISH);
-	} while (left && zr == Z_OK);
-	if (zr != Z_STREAM_END)
-		abort();  /* the output is sized by deflateBound() */
-	e->epub.zlen = zs.total_out;
-	e->epub.len = len;
-	e->epub.data = xrealloc(e->epub.data, e->epub.zlen ? e->epub.zlen : 1);
-	deflateEnd(&zs);
+	deflate_raw(x, len, LEVEL, &e->epub);
 	free(x);
 	return 0;
 }
@@ -721,6 +722,12 @@ zip_pack(const struct book *b, struct pack *p, struct out_file *out,
 		zip_discard(za);
 		goto out;
 	}
+	/* Copied into the archive: the essays' deflated files can go. */
+	for (size_t i = 0; i < p->n; i++)
+		if (p->e[i].z) {
+			free(p->e[i].z->data);
+			p->e[i].z->data = NULL;
+		}
 	if (zip_source_stat(src, &st) < 0 || zip_source_open(src) < 0) {
 		diag_syserr(d, &l, "zip: cannot read the archive back");
 		goto out;
@@ -746,6 +753,8 @@ epub_write(struct book *b, struct out_file *out, struct quire_diag *d)
 {
 	struct pack p = { 0 };
 	const char *cover_href = "cover.svg", *cover_mime = "image/svg+xml";
+	struct ncx_walk walk = { b, 1 };
+	xmlNode *marker;
 	xmlDoc *doc;
 	size_t len;
 	char *s;
@@ -761,11 +770,13 @@ epub_write(struct book *b, struct out_file *out, struct quire_diag *d)
 	doc = opf_doc(b, cover_href, cover_mime);
 	add_doc(&p, "EPUB/package.opf", doc);
 	xmlFreeDoc(doc);
-	doc = nav_doc(b);
-	add_doc(&p, "EPUB/nav.xhtml", doc);
+	doc = nav_doc(b, &marker);
+	s = xml_dump_items(doc, marker, b->nessays, nav_essay, b, &len);
+	add(&p, "EPUB/nav.xhtml", s, len, 1);
 	xmlFreeDoc(doc);
-	doc = ncx_doc(b);
-	add_doc(&p, "EPUB/toc.ncx", doc);
+	doc = ncx_doc(b, &marker, &walk.order);
+	s = xml_dump_items(doc, marker, b->nessays, ncx_essay, &walk, &len);
+	add(&p, "EPUB/toc.ncx", s, len, 1);
 	xmlFreeDoc(doc);
 	add(&p, "EPUB/book.css", (char *)asset_book_css, asset_book_css_len,
 	    0);

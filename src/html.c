@@ -124,8 +124,10 @@ hmeta(xmlNode *head, const char *k, const char *kv, const char *content)
 	set_attr(m, "content", content);
 }
 
-static void
-toc(const struct book *b, xmlNode *body)
+/* The contents: an entry per essay, made by toc_essay() while the file
+ * is written (so never one tree for the whole book). */
+static xmlNode *
+toc(xmlNode *body)
 {
 	xmlNode *nav = el(body, "nav"), *ol;
 
@@ -133,44 +135,50 @@ toc(const struct book *b, xmlNode *body)
 	set_attr(nav, "aria-labelledby", "contents-title");
 	set_attr(el_text(nav, "h2", "Contents"), "id", "contents-title");
 	ol = el(nav, "ol");
-	for (size_t i = 0; i < b->nessays; i++) {
-		const struct essay *e = &b->essays[i];
-		xmlNode *li = el(ol, "li"), *sub = NULL, *last = NULL;
-		xmlNode *subsub = NULL;
-		int l1 = 7, l2 = 7;
-		char *s = xasprintf("#%s", e->slug);
+	xml_marker(ol);
+	return ol;
+}
 
-		set_attr(el_text(li, "a", e->title), "href", s);
-		free(s);
-		for (size_t k = 0; k < e->nheads; k++) {
-			int lv = e->heads[k].level;
-			if (lv < l1) {
-				l2 = l1;
-				l1 = lv;
-			} else if (lv > l1 && lv < l2)
-				l2 = lv;
-		}
-		for (size_t k = 0; k < e->nheads; k++) {
-			const struct heading *h = &e->heads[k];
-			xmlNode *item;
+static xmlNode *
+toc_essay(const struct book *b, size_t i, xmlNode *ol)
+{
+	const struct essay *e = &b->essays[i];
+	xmlNode *li = el(ol, "li"), *sub = NULL, *last = NULL;
+	xmlNode *subsub = NULL;
+	int l1 = 7, l2 = 7;
+	char *s = xasprintf("#%s", e->slug);
 
-			if (h->level != l1 && !(h->level == l2 && last))
-				continue;
-			if (h->level == l1) {
-				if (sub == NULL)
-					sub = el(li, "ol");
-				item = last = el(sub, "li");
-				subsub = NULL;
-			} else {
-				if (subsub == NULL)
-					subsub = el(last, "ol");
-				item = el(subsub, "li");
-			}
-			s = xasprintf("#%s--%s", e->slug, h->id);
-			set_attr(el_text(item, "a", h->text), "href", s);
-			free(s);
-		}
+	set_attr(el_text(li, "a", e->title), "href", s);
+	free(s);
+	for (size_t k = 0; k < e->nheads; k++) {
+		int lv = e->heads[k].level;
+		if (lv < l1) {
+			l2 = l1;
+			l1 = lv;
+		} else if (lv > l1 && lv < l2)
+			l2 = lv;
 	}
+	for (size_t k = 0; k < e->nheads; k++) {
+		const struct heading *h = &e->heads[k];
+		xmlNode *item;
+
+		if (h->level != l1 && !(h->level == l2 && last))
+			continue;
+		if (h->level == l1) {
+			if (sub == NULL)
+				sub = el(li, "ol");
+			item = last = el(sub, "li");
+			subsub = NULL;
+		} else {
+			if (subsub == NULL)
+				subsub = el(last, "ol");
+			item = el(subsub, "li");
+		}
+		s = xasprintf("#%s--%s", e->slug, h->id);
+		set_attr(el_text(item, "a", h->text), "href", s);
+		free(s);
+	}
+	return li;
 }
 
 static void
@@ -216,10 +224,10 @@ html_essay(struct book *b, struct essay *e, struct quire_diag *d)
 	e->xml->type = XML_HTML_DOCUMENT_NODE;
 	ob = xmlAllocOutputBuffer(NULL);
 	htmlNodeDumpFormatOutput(ob, e->xml, art, "UTF-8", 0);
-	e->html_len = xmlOutputBufferGetSize(ob);
-	e->html = xmalloc(e->html_len + 1);
-	memcpy(e->html, xmlOutputBufferGetContent(ob), e->html_len);
-	e->html[e->html_len] = '\0';
+	/* Kept deflated (fast level) until the file is written: the
+	 * archive is the largest thing a build holds. */
+	deflate_raw(xmlOutputBufferGetContent(ob), xmlOutputBufferGetSize(ob),
+	    1, &e->html);
 	xmlOutputBufferClose(ob);
 	return 0;
 }
@@ -232,8 +240,10 @@ html_write(struct book *b, struct out_file *out, struct quire_diag *d)
 {
 	xmlDoc *doc;
 	xmlNode *html, *head, *body, *main, *n;
-	xmlOutputBuffer *skel;
-	const char *mem, *mark;
+	xmlOutputBuffer *skel, *items;
+	const char *mem, *mark, *toc_mark;
+	xmlNode *ol;
+	size_t len;
 	char *s;
 
 	(void)d;
@@ -264,7 +274,7 @@ html_write(struct book *b, struct out_file *out, struct quire_diag *d)
 	free(s);
 	body = el(html, "body");
 	title_page(b, body);
-	toc(b, body);
+	ol = toc(body);
 	main = el(body, "main");
 	/* The articles go where the marker stands. */
 	xmlAddChild(main, xmlNewDocComment(doc, BAD_CAST MARK));
@@ -275,14 +285,28 @@ html_write(struct book *b, struct out_file *out, struct quire_diag *d)
 	skel = xmlAllocOutputBuffer(NULL);
 	htmlDocContentDumpFormatOutput(skel, doc, "UTF-8", 0);
 	mem = (const char *)xmlOutputBufferGetContent(skel);
+	toc_mark = strstr(mem, "<!--" XML_MARKER "-->");
 	mark = strstr(mem, "<!--" MARK "-->");
 	out->name = xasprintf("%s.html", b->slug);
-	out_add(out, xstrndup(mem, (size_t)(mark - mem)),
-	    (size_t)(mark - mem));
+	out_add(out, xstrndup(mem, (size_t)(toc_mark - mem)),
+	    (size_t)(toc_mark - mem));
+	items = xmlAllocOutputBuffer(NULL);
+	for (size_t i = 0; i < b->nessays; i++) {
+		xmlNode *li = toc_essay(b, i, ol);
+		htmlNodeDumpFormatOutput(items, doc, li, "UTF-8", 0);
+		xmlUnlinkNode(li);
+		xmlFreeNode(li);
+	}
+	len = xmlOutputBufferGetSize(items);
+	out_add(out, xstrndup((const char *)xmlOutputBufferGetContent(items),
+	    len), len);
+	xmlOutputBufferClose(items);
+	toc_mark += strlen("<!--" XML_MARKER "-->");
+	out_add(out, xstrndup(toc_mark, (size_t)(mark - toc_mark)),
+	    (size_t)(mark - toc_mark));
 	for (size_t i = 0; i < b->nessays; i++) {
 		struct essay *e = &b->essays[i];
-		out_add(out, e->html, e->html_len);
-		e->html = NULL;
+		out_add_packed(out, &e->html);
 	}
 	mark += strlen("<!--" MARK "-->");
 	out_add(out, xstrdup(mark), strlen(mark));

@@ -93,6 +93,15 @@ void sha256_final(struct sha256 *, unsigned char out[32]);
 void sha256(const void *, size_t, unsigned char out[32]);
 void sha256_hex(const void *, size_t, char out[65]);
 char *base64(const unsigned char *, size_t);
+/* Raw deflate, as in zip entries. */
+struct packed {
+	unsigned char *data;
+	size_t zlen, len;   /* deflated and plain sizes */
+	unsigned long crc;  /* CRC-32 of the plain bytes */
+};
+void deflate_raw(const void *, size_t, int level, struct packed *);
+int inflate_raw(const struct packed *, int (*)(void *, const char *, size_t),
+    void *);
 
 /* A local image, packed once whatever the number of references. */
 struct resource {
@@ -138,13 +147,6 @@ struct later {
 	int line, col;
 };
 
-/* An essay's XHTML, deflated, for the EPUB. */
-struct packed {
-	unsigned char *data;
-	size_t zlen, len;
-	unsigned long crc;
-};
-
 struct essay {
 	char *rel;          /* path relative to the content root */
 	char *path;         /* path as shown in diagnostics */
@@ -179,8 +181,7 @@ struct essay {
 	/* What the writers take from it, made as soon as it is rendered so
 	 * that its tree can go at once: */
 	struct packed epub;
-	char *html;         /* its <article> in the archive */
-	size_t html_len;
+	struct packed html; /* its <article> in the archive */
 };
 
 struct book {
@@ -264,11 +265,16 @@ xmlDoc *xhtml_new(const char *lang, const char *title, const char *css,
 /* Serialises an XML document; fixes empty non-void elements first. */
 char *xml_dump(xmlDoc *, size_t *len);
 void xhtml_fix_empty(xmlNode *);
+#define XML_MARKER "quire:items"
+xmlNode *xml_marker(xmlNode *parent);
+char *xml_dump_items(xmlDoc *, xmlNode *marker, size_t n,
+    xmlNode *(*item)(void *, size_t, xmlNode *), void *arg, size_t *len);
 
 /* A back end of the book model. */
 struct part {
 	char *data;
 	size_t len;
+	struct packed z;    /* when data is NULL: the bytes, deflated */
 };
 struct out_file {
 	char *name;         /* file name inside the output folder */
@@ -276,6 +282,7 @@ struct out_file {
 	size_t nparts;
 };
 void out_add(struct out_file *, char *data, size_t len);
+void out_add_packed(struct out_file *, struct packed *);
 void out_free(struct out_file *);
 struct quire_writer {
 	const char *name;
@@ -295,8 +302,10 @@ int epub_essay(struct book *, struct essay *, struct quire_diag *);
 int html_essay(struct book *, struct essay *, struct quire_diag *);
 
 /* write.c: atomic replacement of outputs. */
+/* Writes the n files, then, when sums is not NULL, a file of that name
+ * with their SHA-256 digests, in the format of sha256sum -c. */
 int write_outputs(const char *dir, struct out_file *, size_t,
-    struct quire_diag *);
+    const char *sums, struct quire_diag *);
 
 /* assets.c (generated): the default stylesheets. */
 extern const unsigned char asset_book_css[];

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <wctype.h>
 
+#include <zlib.h>
+
 #include "internal.h"
 
 /* Decodes one UTF-8 sequence; returns its length, or 0 if invalid. */
@@ -377,4 +379,65 @@ base64(const unsigned char *p, size_t n)
 	}
 	*o = '\0';
 	return out;
+}
+
+/* Raw deflate (as in zip entries) of n bytes at p, with their CRC-32. */
+void
+deflate_raw(const void *p, size_t n, int level, struct packed *z)
+{
+	const unsigned char *in = p;
+	z_stream zs;
+	size_t left = n, bound;
+	int zr;
+
+	memset(&zs, 0, sizeof(zs));
+	if (deflateInit2(&zs, level, Z_DEFLATED, -15, 8,
+	    Z_DEFAULT_STRATEGY) != Z_OK)
+		abort();  /* only on a bad argument or no memory */
+	bound = deflateBound(&zs, (uLong)n);
+	z->data = xmalloc(bound);
+	zs.next_out = z->data;
+	zs.avail_out = (uInt)bound;
+	z->crc = crc32(0L, Z_NULL, 0);
+	do {
+		uInt k = left > (1u << 30) ? 1u << 30 : (uInt)left;
+		zs.next_in = (unsigned char *)in;
+		zs.avail_in = k;
+		z->crc = crc32(z->crc, in, k);
+		in += k;
+		left -= k;
+		zr = deflate(&zs, left ? Z_NO_FLUSH : Z_FINISH);
+	} while (left && zr == Z_OK);
+	if (zr != Z_STREAM_END)
+		abort();  /* the output is sized by deflateBound() */
+	z->zlen = zs.total_out;
+	z->len = n;
+	z->data = xrealloc(z->data, z->zlen ? z->zlen : 1);
+	deflateEnd(&zs);
+}
+
+/* Inflates z piece by piece into out(arg, bytes, n); -1 if out fails. */
+int
+inflate_raw(const struct packed *z, int (*out)(void *, const char *, size_t),
+    void *arg)
+{
+	unsigned char win[1 << 16];
+	z_stream zs;
+	int zr = Z_OK, rc = 0;
+
+	memset(&zs, 0, sizeof(zs));
+	if (inflateInit2(&zs, -15) != Z_OK)
+		abort();
+	zs.next_in = z->data;
+	zs.avail_in = (uInt)z->zlen;
+	while (zr != Z_STREAM_END && rc == 0) {
+		zs.next_out = win;
+		zs.avail_out = sizeof(win);
+		zr = inflate(&zs, Z_NO_FLUSH);
+		if (zr != Z_OK && zr != Z_STREAM_END)
+			abort();  /* our own deflate_raw() output */
+		rc = out(arg, (char *)win, sizeof(win) - zs.avail_out);
+	}
+	inflateEnd(&zs);
+	return rc;
 }

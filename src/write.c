@@ -76,31 +76,81 @@ void
 out_add(struct out_file *f, char *data, size_t len)
 {
 	GROW(f->parts, f->nparts);
+	memset(&f->parts[f->nparts], 0, sizeof(*f->parts));
 	f->parts[f->nparts].data = data;
 	f->parts[f->nparts].len = len;
 	f->nparts++;
 }
 
+/* Takes z over (it is left empty). */
+void
+out_add_packed(struct out_file *f, struct packed *z)
+{
+	GROW(f->parts, f->nparts);
+	memset(&f->parts[f->nparts], 0, sizeof(*f->parts));
+	f->parts[f->nparts].z = *z;
+	f->parts[f->nparts].len = z->len;
+	f->nparts++;
+	memset(z, 0, sizeof(*z));
+}
+
 void
 out_free(struct out_file *f)
 {
-	for (size_t i = 0; i < f->nparts; i++)
+	for (size_t i = 0; i < f->nparts; i++) {
 		free(f->parts[i].data);
+		free(f->parts[i].z.data);
+	}
 	free(f->parts);
 	free(f->name);
 	memset(f, 0, sizeof(*f));
 }
 
+/* One file's bytes on their way out, hashed as they go. */
+struct sink {
+	int fd;
+	struct sha256 sha;
+};
+
+static int
+sink_put(void *arg, const char *p, size_t n)
+{
+	struct sink *k = arg;
+
+	sha256_update(&k->sha, p, n);
+	return write_all(k->fd, p, n);
+}
+
+static int
+write_file(int fd, const struct out_file *f, unsigned char digest[32])
+{
+	struct sink k;
+
+	k.fd = fd;
+	sha256_init(&k.sha);
+	for (size_t i = 0; i < f->nparts; i++) {
+		const struct part *pt = &f->parts[i];
+		if ((pt->data ? sink_put(&k, pt->data, pt->len) :
+		    inflate_raw(&pt->z, sink_put, &k)) == -1)
+			return -1;
+	}
+	sha256_final(&k.sha, digest);
+	return 0;
+}
+
 int
 write_outputs(const char *dir, struct out_file *f, size_t n,
-    struct quire_diag *d)
+    const char *sums, struct quire_diag *d)
 {
 	struct sigaction sa, old[3];
 	const int sigs[3] = { SIGINT, SIGTERM, SIGHUP };
 	struct loc l = { dir, 0, 0 };
+	struct out_file sumf = { 0 };
+	struct buf sb = { 0 };
+	size_t all = n + (sums != NULL);
 	int rc = -1, fd;
 
-	if (n > MAX_OUT)
+	if (all > MAX_OUT)
 		return diag_syserr(d, &l, "too many outputs");
 	if (mkdirs(dir) == -1)
 		return diag_syserr(d, &l, "cannot create the output folder: "
@@ -111,13 +161,22 @@ write_outputs(const char *dir, struct out_file *f, size_t n,
 	for (int i = 0; i < 3; i++)
 		sigaction(sigs[i], &sa, &old[i]);
 	ntmp = 0;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < all; i++) {
 		struct loc fl = { NULL, 0, 0 };
-		char *final = path_join(dir, f[i].name);
+		const struct out_file *of = i < n ? &f[i] : &sumf;
+		unsigned char digest[32];
+		char *final;
 
+		if (i == n) {
+			/* The digests of the files just written. */
+			sumf.name = xstrdup(sums);
+			out_add(&sumf, sb.data, sb.len);
+			sb.data = NULL;
+		}
+		final = path_join(dir, of->name);
 		fl.path = final;
 		snprintf(tmp_paths[i], sizeof(tmp_paths[i]),
-		    "%s/.%s.tmp-XXXXXX", dir, f[i].name);
+		    "%s/.%s.tmp-XXXXXX", dir, of->name);
 		if ((fd = mkstemp(tmp_paths[i])) == -1) {
 			diag_syserr(d, &fl, "cannot write: %s",
 			    strerror(errno));
@@ -125,19 +184,8 @@ write_outputs(const char *dir, struct out_file *f, size_t n,
 			goto fail;
 		}
 		ntmp = (sig_atomic_t)(i + 1);
-		for (size_t k = 0; k < f[i].nparts && fd != -1; k++)
-			if (write_all(fd, f[i].parts[k].data,
-			    f[i].parts[k].len) == -1) {
-				diag_syserr(d, &fl, "cannot write: %s",
-				    strerror(errno));
-				close(fd);
-				fd = -1;
-			}
-		if (fd == -1) {
-			free(final);
-			goto fail;
-		}
-		if (fsync(fd) == -1 || fchmod(fd, 0644) == -1) {
+		if (write_file(fd, of, digest) == -1 ||
+		    fsync(fd) == -1 || fchmod(fd, 0644) == -1) {
 			diag_syserr(d, &fl, "cannot write: %s",
 			    strerror(errno));
 			close(fd);
@@ -151,9 +199,15 @@ write_outputs(const char *dir, struct out_file *f, size_t n,
 			goto fail;
 		}
 		free(final);
+		if (i < n) {
+			for (int k = 0; k < 32; k++)
+				buf_printf(&sb, "%02x", digest[k]);
+			buf_printf(&sb, "  %s\n", of->name);
+		}
 	}
-	for (size_t i = 0; i < n; i++) {
-		char *final = path_join(dir, f[i].name);
+	for (size_t i = 0; i < all; i++) {
+		const struct out_file *of = i < n ? &f[i] : &sumf;
+		char *final = path_join(dir, of->name);
 		if (rename(tmp_paths[i], final) == -1) {
 			struct loc fl = { final, 0, 0 };
 			diag_syserr(d, &fl, "cannot replace: %s",
@@ -174,5 +228,7 @@ fail:
 	cleanup();
 	for (int i = 0; i < 3; i++)
 		sigaction(sigs[i], &old[i], NULL);
+	out_free(&sumf);
+	buf_free(&sb);
 	return rc;
 }

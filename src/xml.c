@@ -148,6 +148,59 @@ xml_dump(xmlDoc *doc, size_t *len)
 	return out;
 }
 
+/* Like xml_dump(), for a document whose comment marker (made by
+ * xml_marker()) stands where n items go: item(arg, i, parent) makes each
+ * under the marker's parent; it is written and freed before the next,
+ * so a table of contents of thousands of essays is never one tree. */
+char *
+xml_dump_items(xmlDoc *doc, xmlNode *marker, size_t n,
+    xmlNode *(*item)(void *, size_t, xmlNode *), void *arg, size_t *len)
+{
+	xmlNode *parent = marker->parent;
+	xmlOutputBuffer *ob = xmlAllocOutputBuffer(NULL);
+	size_t slen, rest;
+	char *skel = xml_dump(doc, &slen), *at, *out;
+	const xmlChar *enc;
+
+	at = strstr(skel, "<!--" XML_MARKER "-->");
+	xmlUnlinkNode(marker);
+	xmlFreeNode(marker);
+	xmlOutputBufferWrite(ob, (int)(at - skel), skel);
+	/* As xmlDocDumpMemoryEnc() does while it writes: attribute values
+	 * stay UTF-8 rather than become character references. */
+	enc = doc->encoding;
+	doc->encoding = BAD_CAST "UTF-8";
+	for (size_t i = 0; i < n; i++) {
+		xmlNode *it = item(arg, i, parent);
+
+		if (it == NULL)
+			continue;
+		xhtml_fix_empty(it);
+		xmlNodeDumpOutput(ob, doc, it, 0, 0, "UTF-8");
+		xmlUnlinkNode(it);
+		xmlFreeNode(it);
+	}
+	doc->encoding = enc;
+	at += strlen("<!--" XML_MARKER "-->");
+	rest = slen - (size_t)(at - skel);
+	xmlOutputBufferWrite(ob, (int)rest, at);
+	xmlOutputBufferFlush(ob);
+	*len = xmlOutputBufferGetSize(ob);
+	out = xmalloc(*len + 1);
+	memcpy(out, xmlOutputBufferGetContent(ob), *len);
+	out[*len] = '\0';
+	xmlOutputBufferClose(ob);
+	free(skel);
+	return out;
+}
+
+xmlNode *
+xml_marker(xmlNode *parent)
+{
+	return xmlAddChild(parent, xmlNewDocComment(parent->doc,
+	    BAD_CAST XML_MARKER));
+}
+
 int
 heading_level(const xmlNode *n)
 {

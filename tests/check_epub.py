@@ -39,7 +39,9 @@ def main():
     ap.add_argument("--notes", type=int)
     ap.add_argument("--toc-min", type=int, default=0)
     ap.add_argument("--media", action="append", default=[],
-                    help="PATH=TYPE: the manifest gives PATH this type")
+                    help="FILE=TYPE: the image packed from the source FILE "
+                    "(found by its bytes) is declared TYPE, once, under a "
+                    "name with that type's extension")
     a = ap.parse_args()
     z = zipfile.ZipFile(a.epub)
     infos = z.infolist()
@@ -171,13 +173,21 @@ def main():
         fail("%d images packed, expected %d" % (images, a.images))
     if a.notes is not None and notes != a.notes:
         fail("%d footnotes, expected %d" % (notes, a.notes))
+    exts = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif",
+            "image/svg+xml": ".svg"}
     for m in a.media:
-        path, want = m.split("=", 1)
-        got = manifest.get(posixpath.join(opf_dir, path))
-        if got is None or got.get("media-type") != want:
-            fail("%s: media type %s, expected %s" % (
-                path, got.get("media-type") if got is not None else "absent",
-                want))
+        src, want = m.split("=", 1)
+        with open(src, "rb") as f:
+            data = f.read()
+        hits = [(p, it) for p, it in manifest.items()
+                if p in z.namelist() and z.read(p) == data]
+        if len(hits) != 1:
+            fail("%s: packed %d times, expected once" % (src, len(hits)))
+            continue
+        path, item = hits[0]
+        if item.get("media-type") != want or not path.endswith(exts[want]):
+            fail("%s: packed as %s, %s; expected %s" % (
+                src, path, item.get("media-type"), want))
     if toc < a.toc_min:
         fail("table of contents has %d entries, expected at least %d"
              % (toc, a.toc_min))
