@@ -34,7 +34,11 @@ essay_free(struct essay *e)
 	idset_free(&e->xbad);
 	idset_free(&e->seen);
 	free(e->epub.data);
-	free(e->html.data);
+	if (e->html) {
+		free(e->html->data);
+		free(e->html->z.data);
+		free(e->html);
+	}
 	free(e->lines);
 	free(e->rel);
 	free(e->path);
@@ -175,8 +179,12 @@ essay_redo(struct book *b, struct essay *e, unsigned formats,
 	idset_free(&e->ids);
 	free(e->epub.data);
 	memset(&e->epub, 0, sizeof(e->epub));
-	free(e->html.data);
-	memset(&e->html, 0, sizeof(e->html));
+	if (e->html) {
+		free(e->html->data);
+		free(e->html->z.data);
+		free(e->html);
+		e->html = NULL;
+	}
 	e->nimages = e->nimages_noalt = 0;
 	e->hint_block = 0;
 	e->hint_line = e->hint_off = 0;
@@ -202,6 +210,9 @@ cmp_res(const void *a, const void *b)
 	return strcmp(x->same ? x->src : x->name, y->same ? y->src : y->name);
 }
 
+/* Sources beyond this size make a book big (struct book.squeeze). */
+#define SQUEEZE ((size_t)16 << 20)
+
 int
 render_book(struct book *b, const struct quire_options *opt,
     struct quire_diag *d)
@@ -211,8 +222,12 @@ render_book(struct book *b, const struct quire_options *opt,
 	pthread_t tid[8];
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t n = ncpu < 1 ? 1 : ncpu > 8 ? 8 : (size_t)ncpu, started = 0;
+	size_t total = 0;
 
 	link_prepare(b);
+	for (size_t i = 0; i < b->nessays; i++)
+		total += b->essays[i].len;
+	b->squeeze = total > SQUEEZE;
 	if (n > b->nessays / 4)
 		n = b->nessays / 4;  /* a few essays: not worth a thread */
 	for (size_t i = 0; i + 1 < n; i++)

@@ -224,10 +224,17 @@ html_essay(struct book *b, struct essay *e, struct quire_diag *d)
 	e->xml->type = XML_HTML_DOCUMENT_NODE;
 	ob = xmlAllocOutputBuffer(NULL);
 	htmlNodeDumpFormatOutput(ob, e->xml, art, "UTF-8", 0);
-	/* Kept deflated (fast level) until the file is written: the
-	 * archive is the largest thing a build holds. */
-	deflate_raw(xmlOutputBufferGetContent(ob), xmlOutputBufferGetSize(ob),
-	    1, &e->html);
+	e->html = xcalloc(1, sizeof(*e->html));
+	if (b->squeeze)
+		/* Kept deflated (fast level) until the file is written: in a
+		 * big book the archive is the largest thing a build holds. */
+		deflate_raw(xmlOutputBufferGetContent(ob),
+		    xmlOutputBufferGetSize(ob), 1, &e->html->z);
+	else {
+		e->html->len = xmlOutputBufferGetSize(ob);
+		e->html->data = xstrndup((const char *)
+		    xmlOutputBufferGetContent(ob), e->html->len);
+	}
 	xmlOutputBufferClose(ob);
 	return 0;
 }
@@ -306,7 +313,8 @@ html_write(struct book *b, struct out_file *out, struct quire_diag *d)
 	    (size_t)(mark - toc_mark));
 	for (size_t i = 0; i < b->nessays; i++) {
 		struct essay *e = &b->essays[i];
-		out_add_packed(out, &e->html);
+		out_add_part(out, e->html);
+		e->html = NULL;
 	}
 	mark += strlen("<!--" MARK "-->");
 	out_add(out, xstrdup(mark), strlen(mark));

@@ -86,7 +86,10 @@ struct sha256 {
 	uint32_t h[8];
 	uint64_t n;
 	unsigned char tail[64];
+	int portable;       /* never the processor's SHA instructions */
 };
+void sha256_blocks(uint32_t h[8], const unsigned char *, size_t n,
+    int portable);
 void sha256_init(struct sha256 *);
 void sha256_update(struct sha256 *, const void *, size_t);
 void sha256_final(struct sha256 *, unsigned char out[32]);
@@ -136,6 +139,8 @@ enum essay_props {
 	P_MATHML = 1 << 1
 };
 
+struct part;
+
 /* Something found while rendering an essay that can only be judged once
  * every essay is rendered: a link into another essay's section, or a
  * remote image that is reported once for the whole book. */
@@ -162,6 +167,7 @@ struct essay {
 	size_t body;        /* offset of the Markdown after front matter */
 	int body_line;      /* line number of that offset */
 	void *doc;          /* cmark_node *, owned (parse.c) */
+	int plain;          /* no raw HTML: its HTML is read as XML */
 	xmlDoc *xml;        /* the XHTML document, owned */
 	xmlNode *content;   /* the essay's <section> in xml */
 	struct heading *heads;
@@ -181,7 +187,7 @@ struct essay {
 	/* What the writers take from it, made as soon as it is rendered so
 	 * that its tree can go at once: */
 	struct packed epub;
-	struct packed html; /* its <article> in the archive */
+	struct part *html;  /* its <article> in the archive */
 };
 
 struct book {
@@ -201,6 +207,7 @@ struct book {
 	struct idset warned;  /* remote URLs already reported */
 	pthread_mutex_t lock;  /* res, while essays render in parallel */
 	struct essay **byfile; /* essays sorted by file name */
+	int squeeze;        /* a big book: archive articles kept deflated */
 	struct resource *cover_res;  /* NULL: generated cover */
 	int cover_line, cover_col;   /* where collection.yaml names it */
 	size_t nimages, nimages_noalt;
@@ -282,7 +289,7 @@ struct out_file {
 	size_t nparts;
 };
 void out_add(struct out_file *, char *data, size_t len);
-void out_add_packed(struct out_file *, struct packed *);
+void out_add_part(struct out_file *, struct part *);
 void out_free(struct out_file *);
 struct quire_writer {
 	const char *name;

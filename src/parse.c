@@ -14,6 +14,39 @@ void cmark_release_plugins(void);
 static const char *const extensions[] = { "table", "strikethrough",
     "autolink", "tasklist" };
 
+/* Whether cmark-gfm's HTML for the document is well-formed XML (but for
+ * its valueless footnote attributes) that an HTML5 tree builder would
+ * take as it stands: no raw HTML, and no link inside a link (which the
+ * tree builder splits). */
+static int
+plain(cmark_node *doc)
+{
+	cmark_iter *it = cmark_iter_new(doc);
+	cmark_event_type ev;
+	int links = 0, ok = 1;
+
+	while (ok && (ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		cmark_node *n = cmark_iter_get_node(it);
+
+		switch (cmark_node_get_type(n)) {
+		case CMARK_NODE_HTML_BLOCK:
+		case CMARK_NODE_HTML_INLINE:
+			ok = 0;
+			break;
+		case CMARK_NODE_LINK:
+			if (ev == CMARK_EVENT_ENTER && links++)
+				ok = 0;
+			else if (ev == CMARK_EVENT_EXIT)
+				links--;
+			break;
+		default:
+			break;
+		}
+	}
+	cmark_iter_free(it);
+	return ok;
+}
+
 int
 parse_essay(struct essay *e, struct quire_diag *d)
 {
@@ -33,6 +66,7 @@ parse_essay(struct essay *e, struct quire_diag *d)
 	cmark_parser_feed(p, e->text + e->body, e->len - e->body);
 	e->doc = cmark_parser_finish(p);
 	cmark_parser_free(p);
+	e->plain = plain(e->doc);
 	return 0;
 }
 

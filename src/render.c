@@ -3,10 +3,12 @@
  * namespace, an allow-list of elements and attributes, obsolete markup
  * mapped, content models repaired, so any input gives valid EPUB 3. */
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <gumbo.h>
+#include <libxml/parser.h>
 
 #include "internal.h"
 
@@ -232,22 +234,18 @@ set_sourcepos(struct conv *c, xmlNode *n, const char *v)
 	set_attr(n, "data-sourcepos", pos);
 }
 
-/* Copies the allowed attributes of an HTML element. */
+/* Copies an attribute of an HTML element if it is allowed. */
 static void
-html_attrs(struct conv *c, xmlNode *n, const GumboElement *g,
-    const struct rule *r)
+html_attr(struct conv *c, xmlNode *n, const struct rule *r, const char *k,
+    const char *value)
 {
-	for (unsigned i = 0; i < g->attributes.length; i++) {
-		const GumboAttribute *a = g->attributes.data[i];
-		const char *k = a->name;
-		char *v;
+	char *v;
 
-		if (a->attr_namespace != GUMBO_ATTR_NAMESPACE_NONE)
-			continue;
+	{
 		if (strcmp(k, "data-sourcepos") == 0) {
-			set_sourcepos(c, n, a->value);
-			c->line = atoi(a->value) + c->e->body_line - 1;
-			continue;
+			set_sourcepos(c, n, value);
+			c->line = atoi(value) + c->e->body_line - 1;
+			return;
 		}
 		if (!(strcmp(k, "id") == 0 || strcmp(k, "class") == 0 ||
 		    strcmp(k, "title") == 0 || strcmp(k, "lang") == 0 ||
@@ -257,8 +255,8 @@ html_attrs(struct conv *c, xmlNode *n, const GumboElement *g,
 		    strcmp(k, "data-footnotes") == 0 ||
 		    strcmp(k, "data-footnote-backref") == 0 ||
 		    (r && in_list(r->attrs, k))))
-			continue;
-		v = xml_clean(a->value, strlen(a->value));
+			return;
+		v = xml_clean(value, strlen(value));
 		if (strcmp(k, "id") == 0 || strcmp(k, "name") == 0) {
 			for (char *p = v; *p; p++)
 				if (isspace((unsigned char)*p))
@@ -328,6 +326,19 @@ html_attrs(struct conv *c, xmlNode *n, const GumboElement *g,
 		} else
 			set_attr(n, k, v);
 		free(v);
+	}
+}
+
+/* Copies the allowed attributes of an HTML element. */
+static void
+html_attrs(struct conv *c, xmlNode *n, const GumboElement *g,
+    const struct rule *r)
+{
+	for (unsigned i = 0; i < g->attributes.length; i++) {
+		const GumboAttribute *a = g->attributes.data[i];
+
+		if (a->attr_namespace == GUMBO_ATTR_NAMESPACE_NONE)
+			html_attr(c, n, r, a->name, a->value);
 	}
 }
 
@@ -446,6 +457,45 @@ convert_foreign(struct conv *c, const GumboNode *gn, xmlNode *parent)
 	c->depth--;
 }
 
+/* Task list boxes become characters: no form controls in a book, and a
+ * screen reader names the character. */
+static void
+task_box(struct conv *c, xmlNode *parent, const char *type, int checked)
+{
+	xmlNode *n;
+
+	(void)c;
+	if (type == NULL || strcasecmp(type, "checkbox") != 0)
+		return;
+	n = el_text(parent, "span", checked ? "\xe2\x98\x91" :
+	    "\xe2\x98\x90");
+	set_attr(n, "class", checked ? "task done" : "task");
+}
+
+/* The XHTML element for an HTML one under rule r, added to parent; NULL
+ * when it is dropped (r->act == DROP) or unwrapped (its children go to
+ * parent), which past MAX_NEST levels every element is. */
+static xmlNode *
+element_for(struct conv *c, const struct rule *r, xmlNode *parent)
+{
+	xmlNode *n;
+
+	if (r && r->act == DROP)
+		return NULL;
+	if (r == NULL || r->act == UNWRAP || c->depth >= MAX_NEST) {
+		if (c->depth >= MAX_NEST && !c->flattened++) {
+			struct loc l = { c->e->path, c->line, 1 };
+			diag_warn(c->d, &l, "elements nested deeper than %d "
+			    "levels are flattened", MAX_NEST);
+		}
+		return NULL;
+	}
+	n = xmlNewDocNode(c->doc, c->xhtml, BAD_CAST(r->act == RENAME ?
+	    r->to : r->name), NULL);
+	xmlAddChild(parent, n);
+	return n;
+}
+
 static void
 convert_element(struct conv *c, const GumboNode *gn, xmlNode *parent)
 {
@@ -461,39 +511,20 @@ convert_element(struct conv *c, const GumboNode *gn, xmlNode *parent)
 	}
 	name = original_name(g);
 	if (g->tag == GUMBO_TAG_INPUT) {
-		/* Task list boxes become characters: no form controls in
-		 * a book, and a screen reader names the character. */
 		GumboAttribute *t = gumbo_get_attribute(&g->attributes, "type");
-		if (t && strcasecmp(t->value, "checkbox") == 0) {
-			int on = gumbo_get_attribute(&g->attributes,
-			    "checked") != NULL;
-			n = el_text(parent, "span", on ? "\xe2\x98\x91" :
-			    "\xe2\x98\x90");
-			set_attr(n, "class", on ? "task done" : "task");
-		}
+		task_box(c, parent, t ? t->value : NULL,
+		    gumbo_get_attribute(&g->attributes, "checked") != NULL);
 		free(name);
 		return;
 	}
 	r = find_rule(name);
-	if (r && r->act == DROP) {
-		free(name);
-		return;
-	}
-	if (r == NULL || r->act == UNWRAP || c->depth >= MAX_NEST) {
-		if (c->depth >= MAX_NEST && !c->flattened++) {
-			struct loc l = { c->e->path, c->line, 1 };
-			diag_warn(c->d, &l, "elements nested deeper than %d "
-			    "levels are flattened", MAX_NEST);
-		}
-		convert_children(c, &g->children, parent);
-		free(name);
-		return;
-	}
-	n = xmlNewDocNode(c->doc, c->xhtml, BAD_CAST(r->act == RENAME ?
-	    r->to : r->name), NULL);
-	xmlAddChild(parent, n);
-	html_attrs(c, n, g, r);
 	free(name);
+	if ((n = element_for(c, r, parent)) == NULL) {
+		if (r == NULL || r->act != DROP)
+			convert_children(c, &g->children, parent);
+		return;
+	}
+	html_attrs(c, n, g, r);
 	c->depth++;
 	convert_children(c, &g->children, n);
 	c->depth--;
@@ -823,6 +854,153 @@ render_essay(struct book *b, struct essay *e, struct quire_diag *d)
 	return rc;
 }
 
+/* Gumbo's memory, one arena per document: the tree builder makes and
+ * drops many small blocks (tokens, attribute copies, growing buffers),
+ * which malloc makes slow on every core at once.  Nothing is freed until
+ * the whole document goes; growth copies cost at most twice the data. */
+#define ARENA_CHUNK (256 * 1024)
+
+struct arena {
+	struct chunk {
+		struct chunk *next;
+		size_t used, size;
+		max_align_t data[];
+	} *head;
+	size_t total;
+};
+
+static void *
+arena_alloc(void *arg, size_t n)
+{
+	struct arena *a = arg;
+	struct chunk *c = a->head;
+
+	n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) *
+	    sizeof(max_align_t);
+	if (c == NULL || c->size - c->used < n) {
+		size_t size = n > ARENA_CHUNK / 4 ? n : ARENA_CHUNK;
+		struct chunk *fresh = xmalloc(sizeof(*fresh) + size);
+
+		fresh->used = 0;
+		fresh->size = size;
+		if (size == n && c) {
+			/* A large block: kept behind the current chunk. */
+			fresh->next = c->next;
+			c->next = fresh;
+			fresh->used = n;
+			a->total += n;
+			return fresh->data;
+		}
+		fresh->next = c;
+		a->head = c = fresh;
+	}
+	c->used += n;
+	a->total += n;
+	return (char *)c->data + c->used - n;
+}
+
+static void
+arena_free(void *arg, void *p)
+{
+	(void)arg;
+	(void)p;
+}
+
+static void
+arena_release(struct arena *a)
+{
+	struct chunk *c, *next;
+
+	for (c = a->head; c; c = next) {
+		next = c->next;
+		free(c);
+	}
+	a->head = NULL;
+}
+
+/* ---- the XML way in ---- */
+
+/* cmark-gfm's HTML for a plain essay (parse.c) is well-formed XML but
+ * for its valueless footnote attributes, which get an empty value; the
+ * HTML5 tree builder would build the very same tree from it, slower.
+ * NULL if libxml2 does not take it (the tree builder then does). */
+static xmlDoc *
+read_as_xml(const char *html)
+{
+	static const char attr[] = " data-footnote";
+	struct buf b = { 0 };
+	const char *p = html, *q;
+	xmlDoc *doc;
+
+	buf_puts(&b, "<body>");
+	while ((q = strstr(p, attr)) != NULL) {
+		q += sizeof(attr) - 1;
+		while (*q == '-' || (*q >= 'a' && *q <= 'z'))
+			q++;
+		buf_put(&b, p, (size_t)(q - p));
+		if (*q != '=')
+			buf_puts(&b, "=\"\"");
+		p = q;
+	}
+	buf_puts(&b, p);
+	buf_puts(&b, "</body>");
+	doc = b.len > INT32_MAX ? NULL : xmlReadMemory(b.data, (int)b.len,
+	    NULL, "UTF-8", XML_PARSE_NONET | XML_PARSE_NOERROR |
+	    XML_PARSE_NOWARNING | XML_PARSE_NODICT | XML_PARSE_HUGE);
+	buf_free(&b);
+	return doc;
+}
+
+static void xconvert_children(struct conv *, const xmlNode *, xmlNode *);
+
+/* convert(), for a node libxml2 read: HTML elements and text only. */
+static void
+xconvert(struct conv *c, const xmlNode *x, xmlNode *parent)
+{
+	const struct rule *r;
+	xmlNode *n;
+	char *t;
+
+	if (x->type == XML_TEXT_NODE) {
+		t = xml_clean((const char *)x->content,
+		    strlen((const char *)x->content));
+		xmlAddChild(parent, xmlNewDocText(c->doc, BAD_CAST t));
+		free(t);
+		return;
+	}
+	if (x->type != XML_ELEMENT_NODE)
+		return;
+	if (strcmp((const char *)x->name, "input") == 0) {
+		xmlChar *type = xmlGetProp(x, BAD_CAST "type");
+		task_box(c, parent, (const char *)type,
+		    xmlHasProp(x, BAD_CAST "checked") != NULL);
+		xmlFree(type);
+		return;
+	}
+	r = find_rule((const char *)x->name);
+	if ((n = element_for(c, r, parent)) == NULL) {
+		if (r == NULL || r->act != DROP)
+			xconvert_children(c, x, parent);
+		return;
+	}
+	for (const xmlAttr *a = x->properties; a; a = a->next) {
+		xmlChar *v = xmlNodeGetContent((const xmlNode *)a);
+		html_attr(c, n, r, (const char *)a->name,
+		    v ? (const char *)v : "");
+		xmlFree(v);
+	}
+	c->depth++;
+	xconvert_children(c, x, n);
+	c->depth--;
+}
+
+static void
+xconvert_children(struct conv *c, const xmlNode *x, xmlNode *parent)
+{
+	for (x = x->children; x; x = x->next)
+		xconvert(c, x, parent);
+}
+
 /* The tree of an essay from cmark-gfm's HTML for it.  Touches nothing
  * shared but the diagnostics (locked): essays render in parallel. */
 int
@@ -830,12 +1008,16 @@ render_essay_html(struct book *b, struct essay *e, const char *html,
     struct quire_diag *d)
 {
 	struct conv c = { 0 };
+	struct arena arena = { NULL, 0 };
 	GumboOutput *out;
+	xmlDoc *x;
 	GumboOptions gopt = kGumboDefaultOptions;
 	xmlNode *body, *box, *section, *k, *next;
 	const char *lang = e->lang ? e->lang : b->lang;
 	gopt.max_errors = 0;
-	out = gumbo_parse_with_options(&gopt, html, strlen(html));
+	gopt.allocator = arena_alloc;
+	gopt.deallocator = arena_free;
+	gopt.userdata = &arena;
 	e->xml = xhtml_new(lang, "", "book.css", &body);
 	c.e = e;
 	c.d = d;
@@ -843,13 +1025,22 @@ render_essay_html(struct book *b, struct essay *e, const char *html,
 	c.xhtml = xmlDocGetRootElement(e->xml)->ns;
 	box = xmlNewDocNode(e->xml, c.xhtml, BAD_CAST "div", NULL);
 	xmlAddChild(body, box);
-	for (unsigned i = 0; i < out->root->v.element.children.length; i++) {
-		const GumboNode *ch = out->root->v.element.children.data[i];
-		if (ch->type == GUMBO_NODE_ELEMENT &&
-		    ch->v.element.tag == GUMBO_TAG_BODY)
-			convert_children(&c, &ch->v.element.children, box);
+	if (e->plain && (x = read_as_xml(html)) != NULL) {
+		xconvert_children(&c, xmlDocGetRootElement(x), box);
+		xmlFreeDoc(x);
+	} else {
+		out = gumbo_parse_with_options(&gopt, html, strlen(html));
+		for (unsigned i = 0; i < out->root->v.element.children.length;
+		    i++) {
+			const GumboNode *ch =
+			    out->root->v.element.children.data[i];
+			if (ch->type == GUMBO_NODE_ELEMENT &&
+			    ch->v.element.tag == GUMBO_TAG_BODY)
+				convert_children(&c, &ch->v.element.children,
+				    box);
+		}
+		arena_release(&arena);  /* the whole output, no walk */
 	}
-	gumbo_destroy_output(&gopt, out);
 	if (c.svg)
 		xmlFreeNs(c.svg);
 	if (c.mathml)

@@ -285,6 +285,84 @@ sha256_block(uint32_t h[8], const unsigned char *p)
 	h[4] += e; h[5] += f; h[6] += g; h[7] += hh;
 }
 
+/* The same rounds with the x86 SHA extensions, where the processor has
+ * them: about five times faster, and the digests of big books are taken
+ * on one core while nothing else runs. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+
+__attribute__((target("sha,sse4.1")))
+static void
+sha256_blocks_ni(uint32_t h[8], const unsigned char *p, size_t n)
+{
+	const __m128i swap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL,
+	    0x0405060700010203ULL);
+	__m128i s0, s1, t, abef, cdgh, w[4], m;
+
+	t = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&h[0]), 0xB1);
+	s1 = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&h[4]), 0x1B);
+	s0 = _mm_alignr_epi8(t, s1, 8);          /* ABEF */
+	s1 = _mm_blend_epi16(s1, t, 0xF0);       /* CDGH */
+	for (; n > 0; n--, p += 64) {
+		abef = s0;
+		cdgh = s1;
+		for (int i = 0; i < 16; i++) {
+			if (i < 4)
+				w[i] = _mm_shuffle_epi8(_mm_loadu_si128(
+				    (const __m128i *)(p + 16 * i)), swap);
+			else
+				w[i & 3] = _mm_sha256msg2_epu32(_mm_add_epi32(
+				    _mm_sha256msg1_epu32(w[i & 3],
+				    w[(i + 1) & 3]), _mm_alignr_epi8(
+				    w[(i + 3) & 3], w[(i + 2) & 3], 4)),
+				    w[(i + 3) & 3]);
+			m = _mm_add_epi32(w[i & 3],
+			    _mm_loadu_si128((const __m128i *)&K[4 * i]));
+			s1 = _mm_sha256rnds2_epu32(s1, s0, m);
+			s0 = _mm_sha256rnds2_epu32(s0, s1,
+			    _mm_shuffle_epi32(m, 0x0E));
+		}
+		s0 = _mm_add_epi32(s0, abef);
+		s1 = _mm_add_epi32(s1, cdgh);
+	}
+	t = _mm_shuffle_epi32(s0, 0x1B);          /* FEBA */
+	s1 = _mm_shuffle_epi32(s1, 0xB1);         /* DCHG */
+	s0 = _mm_blend_epi16(t, s1, 0xF0);        /* DCBA */
+	s1 = _mm_alignr_epi8(s1, t, 8);           /* HGFE */
+	_mm_storeu_si128((__m128i *)&h[0], s0);
+	_mm_storeu_si128((__m128i *)&h[4], s1);
+}
+
+static int
+have_sha_ni(void)
+{
+	static int have = -1;
+
+	if (have < 0) {
+		__builtin_cpu_init();
+		have = __builtin_cpu_supports("sha") &&
+		    __builtin_cpu_supports("sse4.1");
+	}
+	return have;
+}
+#endif
+
+/* n whole blocks; portable unless forced (tests compare the two). */
+void
+sha256_blocks(uint32_t h[8], const unsigned char *p, size_t n, int portable)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+	if (!portable && have_sha_ni()) {
+		sha256_blocks_ni(h, p, n);
+		return;
+	}
+#else
+	(void)portable;
+#endif
+	for (; n > 0; n--, p += 64)
+		sha256_block(h, p);
+}
+
 void
 sha256_init(struct sha256 *c)
 {
@@ -293,6 +371,7 @@ sha256_init(struct sha256 *c)
 
 	memcpy(c->h, h0, sizeof(h0));
 	c->n = 0;
+	c->portable = 0;
 }
 
 void
@@ -309,11 +388,11 @@ sha256_update(struct sha256 *c, const void *data, size_t n)
 		n -= take;
 		if (have + take < 64)
 			return;
-		sha256_block(c->h, c->tail);
+		sha256_blocks(c->h, c->tail, 1, c->portable);
 	}
-	for (; n >= 64; p += 64, n -= 64)
-		sha256_block(c->h, p);
-	memcpy(c->tail, p, n);
+	sha256_blocks(c->h, p, n / 64, c->portable);
+	p += n / 64 * 64;
+	memcpy(c->tail, p, n % 64);
 }
 
 void
@@ -329,8 +408,7 @@ sha256_final(struct sha256 *c, unsigned char out[32])
 	tlen = rest + 1 + 8 <= 64 ? 64 : 128;
 	for (int i = 0; i < 8; i++)
 		pad[tlen - 1 - i] = (unsigned char)(bits >> (8 * i));
-	for (size_t i = 0; i < tlen; i += 64)
-		sha256_block(c->h, pad + i);
+	sha256_blocks(c->h, pad, tlen / 64, c->portable);
 	for (int i = 0; i < 8; i++) {
 		out[4 * i] = (unsigned char)(c->h[i] >> 24);
 		out[4 * i + 1] = (unsigned char)(c->h[i] >> 16);

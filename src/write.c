@@ -82,16 +82,13 @@ out_add(struct out_file *f, char *data, size_t len)
 	f->nparts++;
 }
 
-/* Takes z over (it is left empty). */
+/* Takes the part over (it is freed). */
 void
-out_add_packed(struct out_file *f, struct packed *z)
+out_add_part(struct out_file *f, struct part *pt)
 {
 	GROW(f->parts, f->nparts);
-	memset(&f->parts[f->nparts], 0, sizeof(*f->parts));
-	f->parts[f->nparts].z = *z;
-	f->parts[f->nparts].len = z->len;
-	f->nparts++;
-	memset(z, 0, sizeof(*z));
+	f->parts[f->nparts++] = *pt;
+	free(pt);
 }
 
 void
