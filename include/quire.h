@@ -29,6 +29,7 @@ struct quire_options {
 	int drafts;             /* include essays with draft: true */
 	int strict;             /* warnings count as errors */
 	const char *release;    /* overrides collection.yaml's version */
+	int jobs;               /* threads rendering essays; 0: one per core */
 	int has_epoch;          /* epoch below is set (SOURCE_DATE_EPOCH) */
 	long long epoch;
 	/* Called once for every file written, after it is in place. */

@@ -219,17 +219,19 @@ render_book(struct book *b, const struct quire_options *opt,
 {
 	struct pool p = { b, d, opt, PTHREAD_MUTEX_INITIALIZER,
 	    PTHREAD_MUTEX_INITIALIZER, 0, 0 };
-	pthread_t tid[8];
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t n = ncpu < 1 ? 1 : ncpu > 8 ? 8 : (size_t)ncpu, started = 0;
+	pthread_t tid[64];
+	long ncpu = opt->jobs > 0 ? opt->jobs : sysconf(_SC_NPROCESSORS_ONLN);
+	size_t n = ncpu < 1 ? 1 : ncpu > 64 ? 64 : (size_t)ncpu, started = 0;
 	size_t total = 0;
 
 	link_prepare(b);
 	for (size_t i = 0; i < b->nessays; i++)
 		total += b->essays[i].len;
 	b->squeeze = total > SQUEEZE;
-	if (n > b->nessays / 4)
+	if (opt->jobs == 0 && n > b->nessays / 4)
 		n = b->nessays / 4;  /* a few essays: not worth a thread */
+	if (n > b->nessays)
+		n = b->nessays;
 	for (size_t i = 0; i + 1 < n; i++)
 		if (pthread_create(&tid[i], NULL, render_worker, &p) == 0)
 			started++;

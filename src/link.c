@@ -215,11 +215,12 @@ locate_bytes(struct essay *e, xmlNode *n, const char *needle)
 static int
 has_class(xmlNode *n, const char *cls)
 {
-	char *v = get_attr(n, "class");
+	char *v = get_attr(n, "class"), *save = NULL;
 	int found = 0;
 
 	if (v) {
-		for (char *t = strtok(v, " "); t; t = strtok(NULL, " "))
+		for (char *t = strtok_r(v, " ", &save); t;
+		    t = strtok_r(NULL, " ", &save))
 			if (strcmp(t, cls) == 0)
 				found = 1;
 		free(v);

@@ -23,6 +23,8 @@ static const char usage_text[] =
     "      --release VER    version for the output names and metadata\n"
     "      --drafts         include essays marked draft: true\n"
     "      --strict         treat warnings as errors\n"
+    "  -j, --jobs N         render N essays at a time (default: one per\n"
+    "                       core; the output is the same for any N)\n"
     "  -q, --quiet          print only diagnostics\n"
     "  -h, --help           show this help\n"
     "  -V, --version        show the version\n"
@@ -83,6 +85,7 @@ main(int argc, char *argv[])
 		{ "release", required_argument, NULL, 'R' },
 		{ "drafts", no_argument, NULL, 'D' },
 		{ "strict", no_argument, NULL, 'S' },
+		{ "jobs", required_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -113,7 +116,7 @@ main(int argc, char *argv[])
 		return usage_error("unknown command (build or check)");
 	check = strcmp(cmd, "check") == 0;
 	optind = 2;
-	while ((c = getopt_long(argc, argv, "o:f:qhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:f:j:qhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			opt.out = optarg;
@@ -137,6 +140,14 @@ main(int argc, char *argv[])
 		case 'S':
 			opt.strict = 1;
 			break;
+		case 'j': {
+			char *end;
+			long j = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || j < 1 || j > 64)
+				return usage_error("-j takes a number from 1 to 64");
+			opt.jobs = (int)j;
+			break;
+		}
 		case 'q':
 			quiet = 1;
 			break;

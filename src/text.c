@@ -5,6 +5,7 @@
 #include <string.h>
 #include <wctype.h>
 
+#include <pthread.h>
 #include <zlib.h>
 
 #include "internal.h"
@@ -146,17 +147,23 @@ xml_clean(const char *s, size_t n)
 	return buf_take(&b);
 }
 
+static locale_t utf8_loc;
+static pthread_once_t utf8_once = PTHREAD_ONCE_INIT;
+
+static void
+utf8_locale_init(void)
+{
+	utf8_loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	if (utf8_loc == (locale_t)0)
+		utf8_loc = newlocale(LC_CTYPE_MASK, "C", (locale_t)0);
+}
+
+/* Made once, whichever thread asks first (essays render in parallel). */
 static locale_t
 utf8_locale(void)
 {
-	static locale_t loc;
-
-	if (loc == (locale_t)0) {
-		loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
-		if (loc == (locale_t)0)
-			loc = newlocale(LC_CTYPE_MASK, "C", (locale_t)0);
-	}
-	return loc;
+	pthread_once(&utf8_once, utf8_locale_init);
+	return utf8_loc;
 }
 
 /* GitHub's heading anchors: lowercase, letters of every script, digits,
@@ -333,17 +340,22 @@ sha256_blocks_ni(uint32_t h[8], const unsigned char *p, size_t n)
 	_mm_storeu_si128((__m128i *)&h[4], s1);
 }
 
+static int sha_ni;
+static pthread_once_t sha_ni_once = PTHREAD_ONCE_INIT;
+
+static void
+sha_ni_init(void)
+{
+	__builtin_cpu_init();
+	sha_ni = __builtin_cpu_supports("sha") &&
+	    __builtin_cpu_supports("sse4.1");
+}
+
 static int
 have_sha_ni(void)
 {
-	static int have = -1;
-
-	if (have < 0) {
-		__builtin_cpu_init();
-		have = __builtin_cpu_supports("sha") &&
-		    __builtin_cpu_supports("sse4.1");
-	}
-	return have;
+	pthread_once(&sha_ni_once, sha_ni_init);
+	return sha_ni;
 }
 #endif
 
