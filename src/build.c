@@ -254,6 +254,54 @@ render_book(struct book *b, const struct quire_options *opt,
 	return quire_diag_errors(d) ? -1 : 0;
 }
 
+/* The writers of the wanted formats, each on its own thread: they only
+ * read the book (and take the parts made for them).  Returns how many
+ * files they made, in table order; 0 after an error. */
+struct job {
+	const struct quire_writer *w;
+	struct book *b;
+	struct out_file *out;
+	struct quire_diag *d;
+	int rc;
+};
+
+static void *
+write_job(void *arg)
+{
+	struct job *j = arg;
+
+	j->rc = j->w->write(j->b, j->out, j->d);
+	return NULL;
+}
+
+static size_t
+write_all_formats(struct book *b, unsigned formats, struct out_file *out,
+    struct quire_diag *d)
+{
+	struct job jobs[NWRITERS];
+	pthread_t tid[NWRITERS];
+	int started[NWRITERS] = { 0 };
+	size_t n = 0, ok = 0;
+
+	for (size_t i = 0; i < NWRITERS; i++)
+		if (formats & writers[i].format) {
+			jobs[n] = (struct job){ &writers[i], b, &out[n], d, 0 };
+			n++;
+		}
+	for (size_t i = 1; i < n; i++)
+		started[i] = pthread_create(&tid[i], NULL, write_job,
+		    &jobs[i]) == 0;
+	for (size_t i = 0; i < n; i++)
+		if (i == 0 || !started[i])
+			write_job(&jobs[i]);
+	for (size_t i = 1; i < n; i++)
+		if (started[i])
+			pthread_join(tid[i], NULL);
+	for (size_t i = 0; i < n; i++)
+		ok += jobs[i].rc == 0;
+	return ok == n ? n : 0;
+}
+
 int
 quire_build(const struct quire_options *opt, struct quire_diag *d)
 {
@@ -276,14 +324,8 @@ quire_build(const struct quire_options *opt, struct quire_diag *d)
 		render_book(&b, opt, d);
 	/* The writers run in a check too (nothing is written then), so a
 	 * check finds every problem a build would. */
-	if (quire_diag_errors(d) == 0 && b.nessays) {
-		for (size_t i = 0; i < NWRITERS; i++)
-			if (opt->formats & writers[i].format) {
-				if (writers[i].write(&b, &out[nout], d) < 0)
-					break;
-				nout++;
-			}
-	}
+	if (quire_diag_errors(d) == 0 && b.nessays)
+		nout = write_all_formats(&b, opt->formats, out, d);
 	if (quire_diag_errors(d) == 0 && opt->out && nout) {
 		if (write_outputs(opt->out, out, nout, "SHA256SUMS", d) == 0 &&
 		    opt->on_output)

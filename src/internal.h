@@ -161,6 +161,7 @@ struct essay {
 	struct strv authors, tags;
 	double order;
 	int has_order, draft;
+	int empty;          /* nothing after the front matter: left out */
 	int title_line;     /* where the title came from, for messages */
 	char *text;         /* the whole file, UTF-8, LF line ends */
 	size_t len;

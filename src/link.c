@@ -1001,11 +1001,22 @@ strip_internal(xmlNode *n)
 	    NULL };
 
 	for (; n; n = n->next) {
+		xmlAttr *a, *next;
+
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
-		for (size_t i = 0; names[i]; i++)
-			xmlUnsetProp(n, BAD_CAST names[i]);
-		if (has_class(n, "footnote-ref"))
+		/* One pass over the attributes (most elements have none). */
+		for (a = n->properties; a; a = next) {
+			next = a->next;
+			if (a->ns)
+				continue;
+			for (size_t i = 0; names[i]; i++)
+				if (strcmp((const char *)a->name, names[i]) == 0) {
+					xmlRemoveProp(a);
+					break;
+				}
+		}
+		if (n->properties && has_class(n, "footnote-ref"))
 			xmlUnsetProp(n, BAD_CAST "class");
 		strip_internal(n->children);
 	}

@@ -5,6 +5,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -882,6 +883,97 @@ load_collection(struct scan *s)
 	return 0;
 }
 
+/* Every essay file read and its front matter taken, on every core: the
+ * essays are independent, and a book of thousands waits on this alone.
+ * An essay left out (unreadable) keeps a NULL rel; one to be left out
+ * of the book (a draft, or empty) is marked draft. */
+struct reader {
+	struct scan *s;
+	pthread_mutex_t lock;
+	size_t next;
+	int rc;
+};
+
+static void
+read_essay(struct scan *s, struct essay *e, const char *rel, time_t *newest,
+    int *rc)
+{
+	struct quire_diag *d = s->d;
+	time_t mt = 0;
+
+	e->rel = xstrdup(rel);
+	e->path = path_join(s->book->root, e->rel);
+	if (read_inside(s->book, e->rel, NULL, d, &e->text, &e->len,
+	    &mt) != 0) {
+		*rc = -1;
+		free(e->rel);
+		free(e->path);
+		memset(e, 0, sizeof(*e));
+		return;
+	}
+	if (mt > *newest)
+		*newest = mt;
+	e->text = normalise_text(d, e->path, e->text, &e->len);
+	if (essay_front_matter(e, d) < 0)
+		*rc = -1;
+	else if (cap_nesting(e, d), blank(e->text + e->body) &&
+	    !(e->draft && !s->opt->drafts)) {
+		struct loc el = { e->path, e->body_line, 1 };
+		diag_warn(d, &el, "empty essay: nothing after %s; left out of "
+		    "the book", e->body ? "the front matter" : "the start");
+		e->draft = 1;
+		e->empty = 1;
+	}
+}
+
+static void *
+read_worker(void *arg)
+{
+	struct reader *r = arg;
+	time_t newest = 0;
+	int rc = 0;
+
+	for (;;) {
+		size_t i;
+
+		pthread_mutex_lock(&r->lock);
+		i = r->next++;
+		pthread_mutex_unlock(&r->lock);
+		if (i >= r->s->files.n)
+			break;
+		read_essay(r->s, &r->s->book->essays[i], r->s->files.v[i],
+		    &newest, &rc);
+	}
+	pthread_mutex_lock(&r->lock);
+	if (newest > r->s->newest)
+		r->s->newest = newest;
+	if (rc < 0)
+		r->rc = -1;
+	pthread_mutex_unlock(&r->lock);
+	return NULL;
+}
+
+static int
+read_essays(struct scan *s)
+{
+	struct reader r = { s, PTHREAD_MUTEX_INITIALIZER, 0, 0 };
+	pthread_t tid[64];
+	long ncpu = s->opt->jobs > 0 ? s->opt->jobs :
+	    sysconf(_SC_NPROCESSORS_ONLN);
+	size_t n = ncpu < 1 ? 1 : ncpu > 64 ? 64 : (size_t)ncpu, started = 0;
+
+	if (s->opt->jobs == 0 && n > s->files.n / 16)
+		n = s->files.n / 16;  /* a few files: not worth a thread */
+	for (size_t i = 0; i + 1 < n; i++)
+		if (pthread_create(&tid[i], NULL, read_worker, &r) == 0)
+			started++;
+	read_worker(&r);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
+	pthread_mutex_destroy(&r.lock);
+	return r.rc;
+}
+
 int
 load_book(struct book *b, const struct quire_options *opt,
     struct quire_diag *d)
@@ -906,36 +998,23 @@ load_book(struct book *b, const struct quire_options *opt,
 	if (scan_dir(&s, "", 0) < 0)
 		rc = -1;
 	b->essays = xcalloc(s.files.n, sizeof(*b->essays));
+	if (read_essays(&s) < 0)
+		rc = -1;
+	/* Kept in scan order, without the essays left out. */
 	for (size_t i = 0; i < s.files.n; i++) {
-		struct essay *e = &b->essays[n];
-		int drop = 0;
+		struct essay *e = &b->essays[i];
 
-		memset(e, 0, sizeof(*e));
-		e->rel = xstrdup(s.files.v[i]);
-		e->path = path_join(b->root, e->rel);
-		if (scan_read(&s, e->rel, &e->text, &e->len) != 0) {
-			rc = -1;
-			free(e->rel);
-			free(e->path);
+		if (e->rel == NULL)
+			continue;
+		if ((e->draft && !opt->drafts) || e->empty) {
+			essay_free(e);
 			continue;
 		}
-		e->text = normalise_text(d, e->path, e->text, &e->len);
+		if (n != i) {
+			b->essays[n] = *e;
+			memset(e, 0, sizeof(*e));
+		}
 		n++;
-		if (essay_front_matter(e, d) < 0)
-			rc = -1;
-		else if (cap_nesting(e, d), blank(e->text + e->body) &&
-		    !(e->draft && !opt->drafts)) {
-			struct loc el = { e->path, e->body_line, 1 };
-			diag_warn(d, &el, "empty essay: nothing after %s; left "
-			    "out of the book", e->body ? "the front matter" :
-			    "the start");
-			e->draft = 1;
-			drop = 1;
-		}
-		if ((e->draft && !opt->drafts) || drop) {
-			n--;
-			essay_free(e);
-		}
 	}
 	b->nessays = n;
 	strv_free(&s.files);

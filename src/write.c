@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,6 +136,27 @@ write_file(int fd, const struct out_file *f, unsigned char digest[32])
 	return 0;
 }
 
+/* One output into its temporary file, on its own thread. */
+struct fill {
+	const struct out_file *f;
+	int fd;
+	int err;            /* errno of the failure, 0 if none */
+	unsigned char digest[32];
+};
+
+static void *
+fill_file(void *arg)
+{
+	struct fill *k = arg;
+
+	if (write_file(k->fd, k->f, k->digest) == -1 || fsync(k->fd) == -1 ||
+	    fchmod(k->fd, 0644) == -1)
+		k->err = errno ? errno : EIO;
+	if (close(k->fd) == -1 && k->err == 0)
+		k->err = errno;
+	return NULL;
+}
+
 int
 write_outputs(const char *dir, struct out_file *f, size_t n,
     const char *sums, struct quire_diag *d)
@@ -143,9 +165,13 @@ write_outputs(const char *dir, struct out_file *f, size_t n,
 	const int sigs[3] = { SIGINT, SIGTERM, SIGHUP };
 	struct loc l = { dir, 0, 0 };
 	struct out_file sumf = { 0 };
+	struct fill fills[MAX_OUT];
+	pthread_t tid[MAX_OUT];
+	int started[MAX_OUT] = { 0 };
 	struct buf sb = { 0 };
 	size_t all = n + (sums != NULL);
-	int rc = -1, fd;
+	int failed = 0;
+	int rc = -1;
 
 	if (all > MAX_OUT)
 		return diag_syserr(d, &l, "too many outputs");
@@ -158,53 +184,62 @@ write_outputs(const char *dir, struct out_file *f, size_t n,
 	for (int i = 0; i < 3; i++)
 		sigaction(sigs[i], &sa, &old[i]);
 	ntmp = 0;
+	memset(fills, 0, sizeof(fills));
+	/* The temporary files, made here (the signal handler knows them
+	 * all), filled on a thread each, the digests file last. */
 	for (size_t i = 0; i < all; i++) {
-		struct loc fl = { NULL, 0, 0 };
-		const struct out_file *of = i < n ? &f[i] : &sumf;
-		unsigned char digest[32];
-		char *final;
+		const char *name = i < n ? f[i].name : sums;
 
-		if (i == n) {
-			/* The digests of the files just written. */
-			sumf.name = xstrdup(sums);
-			out_add(&sumf, sb.data, sb.len);
-			sb.data = NULL;
-		}
-		final = path_join(dir, of->name);
-		fl.path = final;
 		snprintf(tmp_paths[i], sizeof(tmp_paths[i]),
-		    "%s/.%s.tmp-XXXXXX", dir, of->name);
-		if ((fd = mkstemp(tmp_paths[i])) == -1) {
+		    "%s/.%s.tmp-XXXXXX", dir, name);
+		if ((fills[i].fd = mkstemp(tmp_paths[i])) == -1) {
+			char *final = path_join(dir, name);
+			struct loc fl = { final, 0, 0 };
 			diag_syserr(d, &fl, "cannot write: %s",
 			    strerror(errno));
 			free(final);
+			for (size_t k = 0; k < i; k++)
+				close(fills[k].fd);
 			goto fail;
 		}
 		ntmp = (sig_atomic_t)(i + 1);
-		if (write_file(fd, of, digest) == -1 ||
-		    fsync(fd) == -1 || fchmod(fd, 0644) == -1) {
-			diag_syserr(d, &fl, "cannot write: %s",
-			    strerror(errno));
-			close(fd);
-			free(final);
-			goto fail;
-		}
-		if (close(fd) == -1) {
-			diag_syserr(d, &fl, "cannot write: %s",
-			    strerror(errno));
-			free(final);
-			goto fail;
-		}
-		free(final);
-		if (i < n) {
-			for (int k = 0; k < 32; k++)
-				buf_printf(&sb, "%02x", digest[k]);
-			buf_printf(&sb, "  %s\n", of->name);
-		}
 	}
+	for (size_t i = 0; i < n; i++) {
+		fills[i].f = &f[i];
+		started[i] = i > 0 && pthread_create(&tid[i], NULL, fill_file,
+		    &fills[i]) == 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!started[i])
+			fill_file(&fills[i]);
+	for (size_t i = 0; i < n; i++)
+		if (started[i])
+			pthread_join(tid[i], NULL);
+	if (sums) {
+		for (size_t i = 0; i < n; i++) {
+			for (int k = 0; k < 32; k++)
+				buf_printf(&sb, "%02x", fills[i].digest[k]);
+			buf_printf(&sb, "  %s\n", f[i].name);
+		}
+		sumf.name = xstrdup(sums);
+		out_add(&sumf, sb.data, sb.len);
+		sb.data = NULL;
+		fills[n].f = &sumf;
+		fill_file(&fills[n]);
+	}
+	for (size_t i = 0; i < all; i++)
+		if (fills[i].err) {
+			char *final = path_join(dir, fills[i].f->name);
+			struct loc fl = { final, 0, 0 };
+			diag_syserr(d, &fl, "cannot write: %s",
+			    strerror(fills[i].err));
+			free(final);
+			failed = 1;
+		}
+	if (failed)
+		goto fail;
 	for (size_t i = 0; i < all; i++) {
-		const struct out_file *of = i < n ? &f[i] : &sumf;
-		char *final = path_join(dir, of->name);
+		char *final = path_join(dir, fills[i].f->name);
 		if (rename(tmp_paths[i], final) == -1) {
 			struct loc fl = { final, 0, 0 };
 			diag_syserr(d, &fl, "cannot replace: %s",
@@ -216,9 +251,12 @@ write_outputs(const char *dir, struct out_file *f, size_t n,
 		free(final);
 	}
 	ntmp = 0;
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY)) != -1) {
-		fsync(fd);
-		close(fd);
+	{
+		int fd = open(dir, O_RDONLY | O_DIRECTORY);
+		if (fd != -1) {
+			fsync(fd);
+			close(fd);
+		}
 	}
 	rc = 0;
 fail:

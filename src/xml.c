@@ -48,7 +48,9 @@ is_html(const xmlNode *n)
 int
 is_el(const xmlNode *n, const char *name)
 {
-	return is_html(n) && strcmp((const char *)n->name, name) == 0;
+	/* The name first: it differs far more often than the namespace. */
+	return n && n->type == XML_ELEMENT_NODE && n->name[0] == name[0] &&
+	    strcmp((const char *)n->name, name) == 0 && is_html(n);
 }
 
 char *
@@ -204,8 +206,9 @@ xml_marker(xmlNode *parent)
 int
 heading_level(const xmlNode *n)
 {
-	if (is_html(n) && n->name[0] == 'h' && n->name[1] >= '1' &&
-	    n->name[1] <= '6' && n->name[2] == '\0')
+	if (n && n->type == XML_ELEMENT_NODE && n->name[0] == 'h' &&
+	    n->name[1] >= '1' && n->name[1] <= '6' && n->name[2] == '\0' &&
+	    is_html(n))
 		return n->name[1] - '0';
 	return 0;
 }
