@@ -110,15 +110,18 @@ static void
 essay_run(struct book *b, struct essay *e, unsigned formats,
     pthread_mutex_t *cmark, struct quire_diag *d)
 {
-	char *html;
+	struct segment *segs;
+	size_t nsegs;
 
 	pthread_mutex_lock(cmark);
 	parse_essay(e, d);
-	html = parse_render_html(e);
+	nsegs = parse_segments(e, &segs);
 	essay_free_parse(e);
 	pthread_mutex_unlock(cmark);
-	render_essay_html(b, e, html, d);
-	free(html);
+	render_essay_html(b, e, segs, nsegs, d);
+	for (size_t i = 0; i < nsegs; i++)
+		free(segs[i].html);
+	free(segs);
 	link_essay(b, e, d);
 	for (size_t i = 0; i < NWRITERS; i++)
 		if (formats & writers[i].format)
@@ -346,5 +349,6 @@ void
 quire_cleanup(void)
 {
 	parse_cleanup();
+	deflate_cleanup();
 	xmlCleanupParser();
 }

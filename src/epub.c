@@ -18,8 +18,14 @@ struct entry {
 	char *data;
 	size_t len;
 	int owned;
-	struct packed *z;   /* deflated already: data is unused */
+	struct packed *z;   /* an essay's, deflated already: data unused */
+	struct packed own;  /* or this entry's, deflated when added */
 };
+
+/* Deflate level 6, zip's default (libdeflate's packs as tight as zlib's,
+ * in half the time).  libzip's own default, 9, takes twice as long for
+ * about one per cent of size on XHTML. */
+#define LEVEL 6
 
 struct pack {
 	struct entry *e;
@@ -35,6 +41,15 @@ add(struct pack *p, const char *name, char *data, size_t len, int owned)
 	p->e[p->n].len = len;
 	p->e[p->n].owned = owned;
 	p->e[p->n].z = NULL;
+	memset(&p->e[p->n].own, 0, sizeof(p->e[p->n].own));
+	if (p->n > 0 && data) {
+		/* All but the mimetype, deflated here (see packed_source). */
+		deflate_raw(data, len, LEVEL, &p->e[p->n].own);
+		if (owned)
+			free(data);
+		p->e[p->n].data = NULL;
+		p->e[p->n].owned = 0;
+	}
 	p->n++;
 }
 
@@ -591,9 +606,6 @@ static const char container_xml[] =
 
 /* ---- zip ---- */
 
-/* Deflate level: zlib's and zip's default.  libzip's own default is 9,
- * twice the time for about one per cent of size on XHTML. */
-#define LEVEL 6
 
 /* The essay's XHTML file, deflated on the thread that rendered it; the
  * zip takes the bytes as they are (see packed_source). */
@@ -692,9 +704,12 @@ zip_pack(const struct book *b, struct pack *p, struct out_file *out,
 		zip_source_t *s;
 		zip_int64_t idx;
 
-		if (p->e[i].z) {
+		struct packed *z = p->e[i].z ? p->e[i].z :
+		    p->e[i].own.data ? &p->e[i].own : NULL;
+
+		if (z) {
 			struct zsrc *zs = xcalloc(1, sizeof(*zs));
-			zs->z = p->e[i].z;
+			zs->z = z;
 			zs->mtime = b->mtime;
 			zip_error_init(&zs->err);
 			if ((s = zip_source_function(za, packed_source,
@@ -712,9 +727,9 @@ zip_pack(const struct book *b, struct pack *p, struct out_file *out,
 			zip_discard(za);
 			goto out;
 		}
-		if (p->e[i].z == NULL)
-			zip_set_file_compression(za, (zip_uint64_t)idx, i == 0 ?
-			    ZIP_CM_STORE : ZIP_CM_DEFLATE, i == 0 ? 0 : LEVEL);
+		if (z == NULL)
+			zip_set_file_compression(za, (zip_uint64_t)idx,
+			    ZIP_CM_STORE, 0);
 		zip_file_set_mtime(za, (zip_uint64_t)idx, b->mtime, 0);
 	}
 	if (zip_close(za) < 0) {
@@ -811,6 +826,7 @@ epub_write(struct book *b, struct out_file *out, struct quire_diag *d)
 		free(p.e[i].name);
 		if (p.e[i].owned)
 			free(p.e[i].data);
+		free(p.e[i].own.data);
 	}
 	free(p.e);
 	return rc;

@@ -103,6 +103,7 @@ struct packed {
 	unsigned long crc;  /* CRC-32 of the plain bytes */
 };
 void deflate_raw(const void *, size_t, int level, struct packed *);
+void deflate_cleanup(void);
 int inflate_raw(const struct packed *, int (*)(void *, const char *, size_t),
     void *);
 
@@ -222,9 +223,9 @@ int load_book(struct book *, const struct quire_options *,
     struct quire_diag *);
 int essay_front_matter(struct essay *, struct quire_diag *);
 int parse_essay(struct essay *, struct quire_diag *);
-int render_essay(struct book *, struct essay *, struct quire_diag *);
-int render_essay_html(struct book *, struct essay *, const char *html,
-    struct quire_diag *);
+struct segment;
+int render_essay_html(struct book *, struct essay *,
+    const struct segment *, size_t, struct quire_diag *);
 void link_prepare(struct book *);
 /* Orders essays by file name (book.byfile). */
 int cmp_essay_file(const void *, const void *);
@@ -237,6 +238,13 @@ void essay_free_parse(struct essay *);
 int render_book(struct book *, const struct quire_options *,
     struct quire_diag *);
 char *parse_render_html(struct essay *);
+/* A run of an essay's top-level blocks as HTML; raw: it holds raw HTML
+ * (the HTML5 tree builder reads it), else it is read as XML. */
+struct segment {
+	char *html;
+	int raw;
+};
+size_t parse_segments(struct essay *, struct segment **);
 void parse_cleanup(void);
 void cmark_init(void);
 

@@ -70,12 +70,12 @@ parse_essay(struct essay *e, struct quire_diag *d)
 	return 0;
 }
 
-/* The HTML of the essay, for the HTML5 tree builder; caller frees. */
-char *
-parse_render_html(struct essay *e)
+static int html_opts = CMARK_OPT_UNSAFE | CMARK_OPT_FOOTNOTES |
+    CMARK_OPT_SOURCEPOS | CMARK_OPT_TABLE_PREFER_STYLE_ATTRIBUTES;
+
+static char *
+render_node(cmark_node *n)
 {
-	int opts = CMARK_OPT_UNSAFE | CMARK_OPT_FOOTNOTES |
-	    CMARK_OPT_SOURCEPOS | CMARK_OPT_TABLE_PREFER_STYLE_ATTRIBUTES;
 	cmark_llist *exts = NULL;
 	cmark_mem *mem = cmark_get_default_mem_allocator();
 	char *html;
@@ -86,9 +86,259 @@ parse_render_html(struct essay *e)
 		if (x)
 			exts = cmark_llist_append(mem, exts, x);
 	}
-	html = cmark_render_html(e->doc, opts, exts);
+	html = cmark_render_html(n, html_opts, exts);
 	cmark_llist_free(mem, exts);
 	return html;
+}
+
+/* The HTML of the essay, for the HTML5 tree builder; caller frees. */
+char *
+parse_render_html(struct essay *e)
+{
+	return render_node(e->doc);
+}
+
+/* ---- segments ----
+ *
+ * Most raw HTML in Markdown is a few self-contained lines (a centred
+ * logo, badges, a <details> box) in an essay that is otherwise plain.
+ * The essay's top-level blocks are rendered one by one and grouped into
+ * segments: runs of plain blocks, read as XML (render.c), and the spans
+ * around raw HTML, which go through the HTML5 tree builder.  A span ends
+ * at the first block boundary where the raw HTML seen so far has closed
+ * every element it opened, strictly in order, with nothing that changes
+ * the tree builder's state beyond that (raw text, foreign content, a
+ * link in a link, a stray end tag...): then the builder is back where a
+ * whole-document parse would be, in body with nothing open, and reading
+ * the span alone gives the same tree.  Anything the scan does not
+ * understand makes the span run to the end of the essay. */
+
+#define SCAN_DEPTH 64
+
+struct scan {
+	char open[SCAN_DEPTH][16];  /* raw elements open, innermost last */
+	int depth;
+	int dirty;                  /* the span runs to the end */
+};
+
+static int
+name_is(const char *name, const char *const *set)
+{
+	for (; *set; set++)
+		if (strcmp(name, *set) == 0)
+			return 1;
+	return 0;
+}
+
+/* Scans one raw HTML literal; in_link: it stands inside a Markdown link. */
+static void
+scan_literal(struct scan *sc, const char *p, int in_link)
+{
+	static const char *const voids[] = { "area", "base", "basefont",
+	    "bgsound", "br", "col", "embed", "frame", "hr", "image", "img",
+	    "input", "keygen", "link", "meta", "param", "source", "track",
+	    "wbr", NULL };
+	static const char *const neutral[] = { "html", "head", "body",
+	    "frameset", NULL };
+	static const char *const risky[] = { "plaintext", "svg", "math",
+	    NULL };
+
+	while (!sc->dirty && (p = strchr(p, '<')) != NULL) {
+		char name[16];
+		size_t n = 0;
+		int end = 0;
+
+		if (strncmp(p, "<!--", 4) == 0) {
+			const char *c = strstr(p + 4, "-->");
+			if (c == NULL)
+				sc->dirty = 1;
+			else
+				p = c + 3;
+			continue;
+		}
+		if (p[1] == '!' || p[1] == '?') {
+			const char *c = strchr(p, '>');
+			if (c == NULL)
+				sc->dirty = 1;
+			else
+				p = c + 1;
+			continue;
+		}
+		p++;
+		if (*p == '/') {
+			end = 1;
+			p++;
+		}
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+			continue;  /* text, as the tokenizer reads it */
+		while (*p && !strchr(" \t\n\f\r/>", *p)) {
+			if (n + 1 >= sizeof(name)) {
+				sc->dirty = 1;
+				return;
+			}
+			name[n++] = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+			p++;
+		}
+		name[n] = '\0';
+		/* The attributes, read as the tokenizer reads them: a quote
+		 * opens a value only right after '='. */
+		while (*p && *p != '>') {
+			if (strchr(" \t\n\f\r/", *p)) {
+				p++;
+				continue;
+			}
+			p++;  /* an attribute name's first character may be '=' */
+			while (*p && !strchr(" \t\n\f\r/>=", *p))
+				p++;
+			while (*p && strchr(" \t\n\f\r", *p))
+				p++;
+			if (*p != '=')
+				continue;
+			p++;
+			while (*p && strchr(" \t\n\f\r", *p))
+				p++;
+			if (*p == '"' || *p == '\'') {
+				const char *c = strchr(p + 1, *p);
+				if (c == NULL)
+					break;
+				p = c + 1;
+			} else
+				while (*p && !strchr(" \t\n\f\r>", *p))
+					p++;
+		}
+		if (*p != '>') {
+			sc->dirty = 1;  /* a tag left open: the tokenizer reads on */
+			return;
+		}
+		p++;
+		if (name_is(name, neutral) || name_is(name, voids))
+			continue;
+		if (name_is(name, risky) || (in_link && strcmp(name, "a") == 0)) {
+			sc->dirty = 1;
+			return;
+		}
+		if (end) {
+			if (sc->depth == 0 ||
+			    strcmp(sc->open[sc->depth - 1], name) != 0)
+				sc->dirty = 1;
+			else
+				sc->depth--;
+		} else {
+			/* "/>" closes nothing on an HTML element. */
+			if (sc->depth == SCAN_DEPTH)
+				sc->dirty = 1;
+			else
+				memcpy(sc->open[sc->depth++], name, n + 1);
+		}
+	}
+}
+
+/* Whether the block holds raw HTML (or a link in a link), scanning it. */
+static int
+block_raw(cmark_node *block, struct scan *sc)
+{
+	cmark_iter *it = cmark_iter_new(block);
+	cmark_event_type ev;
+	int links = 0, raw = 0;
+
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		cmark_node *n = cmark_iter_get_node(it);
+		cmark_node_type t = cmark_node_get_type(n);
+
+		if (t == CMARK_NODE_LINK || t == CMARK_NODE_IMAGE) {
+			if (ev == CMARK_EVENT_ENTER) {
+				if (t == CMARK_NODE_LINK && links)
+					raw = 1;  /* the builder splits it */
+				links++;
+			} else
+				links--;
+		} else if (t == CMARK_NODE_HTML_BLOCK ||
+		    t == CMARK_NODE_HTML_INLINE) {
+			const char *lit = cmark_node_get_literal(n);
+			raw = 1;
+			scan_literal(sc, lit ? lit : "", links > 0);
+		}
+	}
+	cmark_iter_free(it);
+	return raw;
+}
+
+static void
+seg_add(struct segment **v, size_t *n, struct buf *b, int raw)
+{
+	if (b->len == 0)
+		return;
+	GROW(*v, *n);
+	(*v)[*n].html = buf_take(b);
+	(*v)[*n].raw = raw;
+	(*n)++;
+}
+
+/* The essay's HTML as segments (see above); caller frees them. */
+size_t
+parse_segments(struct essay *e, struct segment **out)
+{
+	struct segment *v = NULL;
+	struct buf b = { 0 };
+	struct scan sc;
+	cmark_node *n, *next, *notes = NULL;
+	size_t nv = 0;
+	int raw = 0, span = 0;
+
+	*out = NULL;
+	if (e->plain) {
+		v = xmalloc(sizeof(*v));
+		v->html = render_node(e->doc);
+		v->raw = 0;
+		*out = v;
+		return 1;
+	}
+	memset(&sc, 0, sizeof(sc));
+	for (n = cmark_node_first_child(e->doc); n; n = next) {
+		int r;
+		char *h;
+
+		next = cmark_node_next(n);
+		if (cmark_node_get_type(n) == CMARK_NODE_FOOTNOTE_DEFINITION) {
+			/* The notes, last: rendered together, in their own
+			 * document, for cmark-gfm's section around them. */
+			if (notes == NULL)
+				notes = cmark_node_new(CMARK_NODE_DOCUMENT);
+			r = block_raw(n, &sc);
+			span |= r;
+			cmark_node_unlink(n);
+			cmark_node_append_child(notes, n);
+			continue;
+		}
+		r = block_raw(n, &sc) || span;
+		if (r != raw) {
+			seg_add(&v, &nv, &b, raw);
+			raw = r;
+		}
+		h = render_node(n);
+		buf_puts(&b, h);
+		free(h);
+		span = r && (sc.dirty || sc.depth > 0);
+	}
+	if (notes) {
+		char *h = render_node(notes);
+
+		if (span != raw) {
+			seg_add(&v, &nv, &b, raw);
+			raw = span;
+		}
+		buf_puts(&b, h);
+		free(h);
+		/* Back where they were: the document stays whole. */
+		while ((n = cmark_node_first_child(notes)) != NULL) {
+			cmark_node_unlink(n);
+			cmark_node_append_child(e->doc, n);
+		}
+		cmark_node_free(notes);
+	}
+	seg_add(&v, &nv, &b, raw);
+	*out = v;
+	return nv;
 }
 
 void

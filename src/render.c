@@ -844,16 +844,6 @@ essay_header(struct book *b, struct essay *e, xmlNode *section)
 	(void)b;
 }
 
-int
-render_essay(struct book *b, struct essay *e, struct quire_diag *d)
-{
-	char *html = parse_render_html(e);
-	int rc = render_essay_html(b, e, html, d);
-
-	free(html);
-	return rc;
-}
-
 /* Gumbo's memory, one arena per document: the tree builder makes and
  * drops many small blocks (tokens, attribute copies, growing buffers),
  * which malloc makes slow on every core at once.  Nothing is freed until
@@ -1004,13 +994,14 @@ xconvert_children(struct conv *c, const xmlNode *x, xmlNode *parent)
 /* The tree of an essay from cmark-gfm's HTML for it.  Touches nothing
  * shared but the diagnostics (locked): essays render in parallel. */
 int
-render_essay_html(struct book *b, struct essay *e, const char *html,
-    struct quire_diag *d)
+render_essay_html(struct book *b, struct essay *e,
+    const struct segment *segs, size_t nsegs, struct quire_diag *d)
 {
 	struct conv c = { 0 };
 	struct arena arena = { NULL, 0 };
 	GumboOutput *out;
 	xmlDoc *x;
+	char *in;
 	GumboOptions gopt = kGumboDefaultOptions;
 	xmlNode *body, *box, *section, *k, *next;
 	const char *lang = e->lang ? e->lang : b->lang;
@@ -1025,21 +1016,30 @@ render_essay_html(struct book *b, struct essay *e, const char *html,
 	c.xhtml = xmlDocGetRootElement(e->xml)->ns;
 	box = xmlNewDocNode(e->xml, c.xhtml, BAD_CAST "div", NULL);
 	xmlAddChild(body, box);
-	if (e->plain && (x = read_as_xml(html)) != NULL) {
-		xconvert_children(&c, xmlDocGetRootElement(x), box);
-		xmlFreeDoc(x);
-	} else {
-		out = gumbo_parse_with_options(&gopt, html, strlen(html));
-		for (unsigned i = 0; i < out->root->v.element.children.length;
-		    i++) {
+	for (size_t i = 0; i < nsegs; i++) {
+		const char *html = segs[i].html;
+
+		if (!segs[i].raw && (x = read_as_xml(html)) != NULL) {
+			xconvert_children(&c, xmlDocGetRootElement(x), box);
+			xmlFreeDoc(x);
+			continue;
+		}
+		/* After the first segment, the tree builder starts where a
+		 * whole-document parse would stand: in body. */
+		in = i > 0 ? xasprintf("<body>%s", html) : NULL;
+		out = gumbo_parse_with_options(&gopt, in ? in : html,
+		    strlen(in ? in : html));
+		for (unsigned j = 0; j < out->root->v.element.children.length;
+		    j++) {
 			const GumboNode *ch =
-			    out->root->v.element.children.data[i];
+			    out->root->v.element.children.data[j];
 			if (ch->type == GUMBO_NODE_ELEMENT &&
 			    ch->v.element.tag == GUMBO_TAG_BODY)
 				convert_children(&c, &ch->v.element.children,
 				    box);
 		}
 		arena_release(&arena);  /* the whole output, no walk */
+		free(in);  /* after: gumbo's nodes point into it */
 	}
 	if (c.svg)
 		xmlFreeNs(c.svg);

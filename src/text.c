@@ -6,7 +6,7 @@
 #include <wctype.h>
 
 #include <pthread.h>
-#include <zlib.h>
+#include <libdeflate.h>
 
 #include "internal.h"
 
@@ -471,63 +471,91 @@ base64(const unsigned char *p, size_t n)
 	return out;
 }
 
-/* Raw deflate (as in zip entries) of n bytes at p, with their CRC-32. */
+/* Compressors, kept for reuse (one costs a few hundred kilobytes to set
+ * up): taken and given back by the threads that deflate essays. */
+static struct cached {
+	struct libdeflate_compressor *c;
+	int level;
+} cache[2 * 64];
+static size_t ncache;
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static struct libdeflate_compressor *
+compressor_take(int level)
+{
+	struct libdeflate_compressor *c = NULL;
+
+	pthread_mutex_lock(&cache_lock);
+	for (size_t i = ncache; i-- > 0;)
+		if (cache[i].level == level) {
+			c = cache[i].c;
+			cache[i] = cache[--ncache];
+			break;
+		}
+	pthread_mutex_unlock(&cache_lock);
+	if (c == NULL && (c = libdeflate_alloc_compressor(level)) == NULL)
+		abort();  /* out of memory */
+	return c;
+}
+
+static void
+compressor_give(struct libdeflate_compressor *c, int level)
+{
+	pthread_mutex_lock(&cache_lock);
+	if (ncache < sizeof(cache) / sizeof(*cache)) {
+		cache[ncache].c = c;
+		cache[ncache++].level = level;
+		c = NULL;
+	}
+	pthread_mutex_unlock(&cache_lock);
+	if (c)
+		libdeflate_free_compressor(c);
+}
+
+void
+deflate_cleanup(void)
+{
+	pthread_mutex_lock(&cache_lock);
+	while (ncache > 0)
+		libdeflate_free_compressor(cache[--ncache].c);
+	pthread_mutex_unlock(&cache_lock);
+}
+
+/* Raw deflate (as in zip entries) of n bytes at p, with their CRC-32:
+ * libdeflate, about twice as fast as zlib for the same size. */
 void
 deflate_raw(const void *p, size_t n, int level, struct packed *z)
 {
-	const unsigned char *in = p;
-	z_stream zs;
-	size_t left = n, bound;
-	int zr;
+	struct libdeflate_compressor *c = compressor_take(level);
+	size_t bound = libdeflate_deflate_compress_bound(c, n);
 
-	memset(&zs, 0, sizeof(zs));
-	if (deflateInit2(&zs, level, Z_DEFLATED, -15, 8,
-	    Z_DEFAULT_STRATEGY) != Z_OK)
-		abort();  /* only on a bad argument or no memory */
-	bound = deflateBound(&zs, (uLong)n);
-	z->data = xmalloc(bound);
-	zs.next_out = z->data;
-	zs.avail_out = (uInt)bound;
-	z->crc = crc32(0L, Z_NULL, 0);
-	do {
-		uInt k = left > (1u << 30) ? 1u << 30 : (uInt)left;
-		zs.next_in = (unsigned char *)in;
-		zs.avail_in = k;
-		z->crc = crc32(z->crc, in, k);
-		in += k;
-		left -= k;
-		zr = deflate(&zs, left ? Z_NO_FLUSH : Z_FINISH);
-	} while (left && zr == Z_OK);
-	if (zr != Z_STREAM_END)
-		abort();  /* the output is sized by deflateBound() */
-	z->zlen = zs.total_out;
+	z->data = xmalloc(bound ? bound : 1);
+	z->zlen = libdeflate_deflate_compress(c, p, n, z->data, bound);
+	if (z->zlen == 0 && n > 0)
+		abort();  /* the output is sized by the bound */
 	z->len = n;
+	z->crc = libdeflate_crc32(0, p, n);
 	z->data = xrealloc(z->data, z->zlen ? z->zlen : 1);
-	deflateEnd(&zs);
+	compressor_give(c, level);
 }
 
-/* Inflates z piece by piece into out(arg, bytes, n); -1 if out fails. */
+/* Inflates z into out(arg, bytes, n); -1 if out fails. */
 int
 inflate_raw(const struct packed *z, int (*out)(void *, const char *, size_t),
     void *arg)
 {
-	unsigned char win[1 << 16];
-	z_stream zs;
-	int zr = Z_OK, rc = 0;
+	struct libdeflate_decompressor *dc = libdeflate_alloc_decompressor();
+	char *plain = xmalloc(z->len ? z->len : 1);
+	size_t got = 0;
+	int rc;
 
-	memset(&zs, 0, sizeof(zs));
-	if (inflateInit2(&zs, -15) != Z_OK)
+	if (dc == NULL)
 		abort();
-	zs.next_in = z->data;
-	zs.avail_in = (uInt)z->zlen;
-	while (zr != Z_STREAM_END && rc == 0) {
-		zs.next_out = win;
-		zs.avail_out = sizeof(win);
-		zr = inflate(&zs, Z_NO_FLUSH);
-		if (zr != Z_OK && zr != Z_STREAM_END)
-			abort();  /* our own deflate_raw() output */
-		rc = out(arg, (char *)win, sizeof(win) - zs.avail_out);
-	}
-	inflateEnd(&zs);
+	if (libdeflate_deflate_decompress(dc, z->data, z->zlen, plain, z->len,
+	    &got) != LIBDEFLATE_SUCCESS || got != z->len)
+		abort();  /* our own deflate_raw() output */
+	libdeflate_free_decompressor(dc);
+	rc = out(arg, plain, z->len);
+	free(plain);
 	return rc;
 }
