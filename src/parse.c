@@ -130,9 +130,21 @@ name_is(const char *name, const char *const *set)
 	return 0;
 }
 
-/* Scans one raw HTML literal; in_link: it stands inside a Markdown link. */
+/* Whether an element of that name is open in the span. */
+static int
+scan_open(const struct scan *sc, const char *name)
+{
+	for (int i = 0; i < sc->depth; i++)
+		if (strcmp(sc->open[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Scans one raw HTML literal; in_link: it stands inside a Markdown link;
+ * top: it is an HTML block of the document itself, where only what raw
+ * HTML opened is open. */
 static void
-scan_literal(struct scan *sc, const char *p, int in_link)
+scan_literal(struct scan *sc, const char *p, int in_link, int top)
 {
 	static const char *const voids[] = { "area", "base", "basefont",
 	    "bgsound", "br", "col", "embed", "frame", "hr", "image", "img",
@@ -218,11 +230,14 @@ scan_literal(struct scan *sc, const char *p, int in_link)
 			return;
 		}
 		if (end) {
-			if (sc->depth == 0 ||
-			    strcmp(sc->open[sc->depth - 1], name) != 0)
-				sc->dirty = 1;
-			else
+			if (sc->depth > 0 &&
+			    strcmp(sc->open[sc->depth - 1], name) == 0)
 				sc->depth--;
+			else if (!top || scan_open(sc, name))
+				sc->dirty = 1;
+			/* else: an end tag for nothing open, which the tree
+			 * builder ignores (or, for </p>, answers with an empty
+			 * paragraph): the state is unchanged. */
 		} else {
 			/* "/>" closes nothing on an HTML element. */
 			if (sc->depth == SCAN_DEPTH)
@@ -256,7 +271,9 @@ block_raw(cmark_node *block, struct scan *sc)
 		    t == CMARK_NODE_HTML_INLINE) {
 			const char *lit = cmark_node_get_literal(n);
 			raw = 1;
-			scan_literal(sc, lit ? lit : "", links > 0);
+			scan_literal(sc, lit ? lit : "", links > 0,
+			    t == CMARK_NODE_HTML_BLOCK && cmark_node_get_type(
+			    cmark_node_parent(n)) == CMARK_NODE_DOCUMENT);
 		}
 	}
 	cmark_iter_free(it);

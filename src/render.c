@@ -941,21 +941,20 @@ read_as_xml(const char *html)
 	return doc;
 }
 
-static void xconvert_children(struct conv *, const xmlNode *, xmlNode *);
+static void xconvert_children(struct conv *, xmlNode *, xmlNode *);
 
-/* convert(), for a node libxml2 read: HTML elements and text only. */
+/* convert(), for a node libxml2 read: HTML elements and text only.  Text
+ * moves over as it is (libxml2 took only characters XML allows, which is
+ * what xml_clean() would keep). */
 static void
-xconvert(struct conv *c, const xmlNode *x, xmlNode *parent)
+xconvert(struct conv *c, xmlNode *x, xmlNode *parent)
 {
 	const struct rule *r;
 	xmlNode *n;
-	char *t;
 
 	if (x->type == XML_TEXT_NODE) {
-		t = xml_clean((const char *)x->content,
-		    strlen((const char *)x->content));
-		xmlAddChild(parent, xmlNewDocText(c->doc, BAD_CAST t));
-		free(t);
+		xmlUnlinkNode(x);
+		xmlAddChild(parent, x);  /* may merge it into the last text */
 		return;
 	}
 	if (x->type != XML_ELEMENT_NODE)
@@ -985,10 +984,14 @@ xconvert(struct conv *c, const xmlNode *x, xmlNode *parent)
 }
 
 static void
-xconvert_children(struct conv *c, const xmlNode *x, xmlNode *parent)
+xconvert_children(struct conv *c, xmlNode *x, xmlNode *parent)
 {
-	for (x = x->children; x; x = x->next)
+	xmlNode *next;
+
+	for (x = x->children; x; x = next) {
+		next = x->next;
 		xconvert(c, x, parent);
+	}
 }
 
 /* The tree of an essay from cmark-gfm's HTML for it.  Touches nothing

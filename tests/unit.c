@@ -343,6 +343,104 @@ render(const char *md, struct quire_diag *d)
 	return out;
 }
 
+/* The essay's XHTML, its HTML read in segments (whole: as one raw
+ * segment, which the HTML5 tree builder reads at once). */
+static char *
+render_segments(const char *md, int whole, size_t *nsegs)
+{
+	struct quire_diag *d = quire_diag_new(0);
+	struct book b;
+	struct essay *e;
+	struct segment *segs, one;
+	size_t n, len;
+	char *out;
+
+	memset(&b, 0, sizeof(b));
+	pthread_mutex_init(&b.lock, NULL);
+	b.root = xstrdup(".");
+	b.root_real = realpath(".", NULL);
+	b.lang = xstrdup("en");
+	b.essays = xcalloc(1, sizeof(*b.essays));
+	b.nessays = 1;
+	e = &b.essays[0];
+	*e = essay_of(md);
+	e->slug = xstrdup("e");
+	e->file = xstrdup("e.xhtml");
+	essay_front_matter(e, d);
+	cmark_init();
+	parse_essay(e, d);
+	n = parse_segments(e, &segs);
+	if (whole) {
+		one.html = parse_render_html(e);
+		one.raw = 1;
+		render_essay_html(&b, e, &one, 1, d);
+		free(one.html);
+	} else
+		render_essay_html(&b, e, segs, n, d);
+	*nsegs = n;
+	for (size_t i = 0; i < n; i++)
+		free(segs[i].html);
+	free(segs);
+	essay_free_parse(e);
+	out = xml_dump(e->xml, &len);
+	book_free(&b);
+	quire_diag_free(d);
+	return out;
+}
+
+/* Raw HTML read in segments gives the tree a whole-document parse
+ * gives, however the raw HTML is written; and plain runs do make
+ * segments of their own. */
+static void
+test_segments(void)
+{
+	static const struct {
+		const char *md;
+		size_t min_segs;
+	} cases[] = {
+		{ "<p align=\"center\"><img src=\"x.png\" alt=\"x\"></p>\n\n"
+		  "# Title\n\nPlain *text*.\n\n## More\n\nEnd.\n", 2 },
+		{ "Intro.\n\n<details>\n<summary>Open</summary>\n\n"
+		  "Inside **markdown**.\n\n</details>\n\nAfter.\n", 3 },
+		{ "A.\n\n<p>stray <a href=\"#x\">link</a>)</a></p>\n\nB.\n", 3 },
+		{ "A.\n\n</p>\n\nB *b*.\n\n</div>\n\nC.\n", 2 },
+		{ "A.\n\n<div>\n\nopen, never closed\n\nC.\n", 2 },
+		{ "A.\n\n<b>bold\n\nB.\n\nC.\n", 2 },
+		{ "A.\n\n<b><i>x</b></i>\n\nB.\n", 2 },
+		{ "A <b>inline</b> and <br> and </p> stray.\n\nB.\n", 1 },
+		{ "A [link <a href=\"y\">in</a> it](x).\n\nB.\n", 1 },
+		{ "A.\n\n<table><tr><td>\n\n*cell*\n\n</td></tr></table>\n\n"
+		  "B.\n", 3 },
+		{ "A.\n\n<h1>one</h2>\n\nB.\n\n</h1>\n\nC.\n", 2 },
+		{ "A.\n\n<script>x</script>\n\n<style>p{}</style>\n\nB.\n", 2 },
+		{ "A.\n\n<!-- a comment\n\nstill -->\n\nB.\n", 2 },
+		{ "A.\n\n<!-- unclosed\n\nB.\n", 2 },
+		{ "A.\n\n<svg viewBox=\"0 0 1 1\"><circle r=\"1\"/></svg>\n\n"
+		  "B.\n", 2 },
+		{ "A.\n\n<ul><li>one<li>two</ul>\n\nB.\n", 2 },
+		{ "A.\n\n<title>T</title>\n\n<plaintext>rest\n\nB.\n", 2 },
+		{ "A.\n\n<p title='it>s'>q</p>\n\nB.\n\n<x a=b'>y</x>\n\nC.\n",
+		  3 },
+		{ "A[^1].\n\n<kbd>K</kbd>\n\n[^1]: Note <b>b</b>.\n", 2 },
+		{ "- item <span>x\n- item two</span>\n\nB.\n", 1 },
+		{ "> <div>quoted\n\nB.\n\n</div>\n\nC.\n", 1 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		size_t n, n1;
+		char *a = render_segments(cases[i].md, 0, &n);
+		char *b = render_segments(cases[i].md, 1, &n1);
+
+		if (strcmp(a, b) != 0)
+			printf("segments differ for case %zu:\n%s\n--\n%s\n", i,
+			    a, b);
+		CHECK(strcmp(a, b) == 0);
+		CHECK(n >= cases[i].min_segs);
+		free(a);
+		free(b);
+	}
+}
+
 static void
 test_render(void)
 {
@@ -443,6 +541,7 @@ main(void)
 	test_front_matter();
 	test_diag_order();
 	test_render();
+	test_segments();
 	quire_cleanup();
 	printf("%d checks, %d failures\n", checks, failures);
 	return failures != 0;
