@@ -1,6 +1,7 @@
 /* EPUB 3 writer: package document, nav and NCX tables of contents, cover
  * and title page, all built as libxml2 trees, zipped by libzip in memory
  * with the mimetype entry first and stored. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -51,6 +52,15 @@ add(struct pack *p, const char *name, char *data, size_t len, int owned)
 		p->e[p->n].owned = 0;
 	}
 	p->n++;
+}
+
+/* An entry deflated already; takes z over. */
+static void
+add_packed(struct pack *p, const char *name, struct packed *z)
+{
+	add(p, name, NULL, 0, 0);
+	p->e[p->n - 1].own = *z;
+	memset(z, 0, sizeof(*z));
 }
 
 static void
@@ -763,12 +773,36 @@ out:
 	return rc;
 }
 
+struct ncx_job {
+	const struct book *b;
+	struct packed z;
+};
+
+static void *
+ncx_job(void *arg)
+{
+	struct ncx_job *j = arg;
+	struct ncx_walk walk = { j->b, 1 };
+	xmlNode *marker;
+	xmlDoc *doc = ncx_doc(j->b, &marker, &walk.order);
+	size_t len;
+	char *s = xml_dump_items(doc, marker, j->b->nessays, ncx_essay, &walk,
+	    &len);
+
+	xmlFreeDoc(doc);
+	deflate_raw(s, len, LEVEL, &j->z);
+	free(s);
+	return NULL;
+}
+
 int
 epub_write(struct book *b, struct out_file *out, struct quire_diag *d)
 {
 	struct pack p = { 0 };
 	const char *cover_href = "cover.svg", *cover_mime = "image/svg+xml";
-	struct ncx_walk walk = { b, 1 };
+	struct ncx_job ncx = { b, { NULL, 0, 0, 0 } };
+	pthread_t tid;
+	int started;
 	xmlNode *marker;
 	xmlDoc *doc;
 	size_t len;
@@ -785,14 +819,18 @@ epub_write(struct book *b, struct out_file *out, struct quire_diag *d)
 	doc = opf_doc(b, cover_href, cover_mime);
 	add_doc(&p, "EPUB/package.opf", doc);
 	xmlFreeDoc(doc);
+	/* The NCX on a thread of its own, the nav here: for thousands of
+	 * essays they are the biggest files after the essays. */
+	started = pthread_create(&tid, NULL, ncx_job, &ncx) == 0;
 	doc = nav_doc(b, &marker);
 	s = xml_dump_items(doc, marker, b->nessays, nav_essay, b, &len);
 	add(&p, "EPUB/nav.xhtml", s, len, 1);
 	xmlFreeDoc(doc);
-	doc = ncx_doc(b, &marker, &walk.order);
-	s = xml_dump_items(doc, marker, b->nessays, ncx_essay, &walk, &len);
-	add(&p, "EPUB/toc.ncx", s, len, 1);
-	xmlFreeDoc(doc);
+	if (started)
+		pthread_join(tid, NULL);
+	else
+		ncx_job(&ncx);
+	add_packed(&p, "EPUB/toc.ncx", &ncx.z);
 	add(&p, "EPUB/book.css", (char *)asset_book_css, asset_book_css_len,
 	    0);
 	if (b->cover_res == NULL) {
