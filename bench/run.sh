@@ -12,7 +12,8 @@
 #                   with a note, when it is not executable
 #   BENCH_CORPORA   corpora to run (default "sub100 real x1000 x10000")
 #   BENCH_PANDOC=0  skip pandoc entirely (it takes minutes)
-#   BENCH_REPS      repetitions for runs under 10 s, best kept (default 3)
+#   BENCH_REPS      rounds of runs, best kept (default 5)
+#   BENCH_LONG_REPS rounds where a run takes 10 s or more (default 2)
 #   BENCH_RESULTS   where to write the results (default bench/RESULTS.md)
 #   QUIRE_NPM_CACHE, QUIRE_NPM_OFFLINE: passed on to tests/realworld/fetch.sh
 set -euo pipefail
@@ -23,7 +24,8 @@ cd "$root"
 
 QUIRE=${QUIRE:-build/quire}
 corpora=${BENCH_CORPORA:-sub100 real x1000 x10000}
-reps=${BENCH_REPS:-3}
+reps=${BENCH_REPS:-5}
+long_reps=${BENCH_LONG_REPS:-2}
 want_pandoc=${BENCH_PANDOC:-1}
 results=${BENCH_RESULTS:-bench/RESULTS.md}
 work=bench/work
@@ -170,62 +172,93 @@ rows=()     # corpus|files|MB|tool|wall|rss KiB|vs pandoc|vs floor|note
 notes=()
 fmt_mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
+# Every quire and floor run first, corpus by corpus; pandoc last. pandoc
+# keeps both cores busy for minutes, and a virtual machine's processor can
+# run slower for a while after that: the fast runs must not follow it.
+declare -A C_FILES C_MB C_FLOOR C_FLOOR_RSS C_FLOOR_OK C_CM C_ZP C_Q C_P
 for c in $corpora; do
     dir="$work/corpus/$c"
     out="$work/out/$c"; mkdir -p "$out"
     files=$(find "$dir" -maxdepth 1 -name '*.md' | wc -l)
     bytes=$(find "$dir" -maxdepth 1 -name '*.md' -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')
     mb=$(awk -v b="$bytes" 'BEGIN { printf "%.2f", b / 1e6 }')
-    mapfile -t names < <(find "$dir" -maxdepth 1 -name '*.md' -printf '%f\n' | sort)
+    C_FILES[$c]=$files C_MB[$c]=$mb
     say "corpus $c: $files files, $mb MB"
 
-    # floor = cmark-gfm over the concatenated input + zip of the input folder.
-    measure "$c-cmark" "$out/floor.html" "$reps" \
-        sh -c 'exec cmark-gfm "$@" > "$0"' "$out/floor.html" "${CMARK_ARGS[@]}" "$work/corpus/$c.concat.md"
-    cm_wall=$M_WALL cm_rss=$M_RSS cm_ok=$M_OK
-    measure "$c-zip" "$out/floor.zip" "$reps" \
-        sh -c 'cd "$1" && exec zip -X -r -q "$0" "$2"' "$out/floor.zip" "$work/corpus" "$c"
-    zp_wall=$M_WALL zp_rss=$M_RSS zp_ok=$M_OK
-    floor=$(awk -v a="$cm_wall" -v b="$zp_wall" 'BEGIN { printf "%.3f", a + b }')
-    floor_rss=$(( cm_rss > zp_rss ? cm_rss : zp_rss ))
-    floor_ok=$(( cm_ok && zp_ok ))
-
-    # quire
-    q_rows=()
-    if [ "$have_quire" = 1 ]; then
-        for fmt in epub html all; do
-            measure "$c-quire-$fmt" "$out/quire-$fmt" "$reps" \
-                "$QUIRE" build "$dir" -o "$out/quire-$fmt" -f "$fmt" -q
-            q_rows+=("quire -f $fmt|$M_WALL|$M_RSS|$M_OK")
+    # The floor (cmark-gfm over the concatenated input, zip of the input
+    # folder) and quire, one run of each in turn, repeated: a slow spell of
+    # the machine then falls on every tool alike, and the best run of each
+    # is kept. Where a run takes 10 s or more, long_reps rounds only.
+    tools=(cmark zip)
+    [ "$have_quire" = 1 ] && tools+=(quire-epub quire-html quire-all)
+    declare -A T_WALL=() T_RSS=() T_OK=()
+    slow=0
+    for ((rep = 1; rep <= reps; rep++)); do
+        for t in "${tools[@]}"; do
+            case $t in
+                cmark) measure "$c-cmark" "$out/floor.html" 1 \
+                    sh -c 'exec cmark-gfm "$@" > "$0"' "$out/floor.html" "${CMARK_ARGS[@]}" "$work/corpus/$c.concat.md" ;;
+                zip) measure "$c-zip" "$out/floor.zip" 1 \
+                    sh -c 'cd "$1" && exec zip -X -r -q "$0" "$2"' "$out/floor.zip" "$work/corpus" "$c" ;;
+                quire-*) measure "$c-$t" "$out/$t" 1 \
+                    "$QUIRE" build "$dir" -o "$out/$t" -f "${t#quire-}" -q ;;
+            esac
+            if [ -z "${T_WALL[$t]:-}" ] || awk -v a="$M_WALL" -v b="${T_WALL[$t]}" 'BEGIN { exit !(a < b) }'; then
+                T_WALL[$t]=$M_WALL
+            fi
+            [ "$M_RSS" -gt "${T_RSS[$t]:-0}" ] && T_RSS[$t]=$M_RSS
+            [ "$M_OK" = 1 ] && [ "${T_OK[$t]:-1}" = 1 ] && T_OK[$t]=1 || T_OK[$t]=0
+            awk -v a="$M_WALL" 'BEGIN { exit !(a >= 10) }' && slow=1
         done
-    fi
+        [ "$rep" -ge "$long_reps" ] && [ "$slow" = 1 ] && break
+    done
+    C_CM[$c]="${T_WALL[cmark]}|${T_RSS[cmark]}|${T_OK[cmark]}"
+    C_ZP[$c]="${T_WALL[zip]}|${T_RSS[zip]}|${T_OK[zip]}"
+    C_FLOOR[$c]=$(awk -v a="${T_WALL[cmark]}" -v b="${T_WALL[zip]}" 'BEGIN { printf "%.3f", a + b }')
+    C_FLOOR_RSS[$c]=$(( T_RSS[cmark] > T_RSS[zip] ? T_RSS[cmark] : T_RSS[zip] ))
+    C_FLOOR_OK[$c]=$(( T_OK[cmark] && T_OK[zip] ))
+    C_Q[$c]=""
+    for t in "${tools[@]}"; do
+        case $t in quire-*) C_Q[$c]+="quire -f ${t#quire-}|${T_WALL[$t]}|${T_RSS[$t]}|${T_OK[$t]};" ;; esac
+    done
+done
 
-    # pandoc: once, and only where it finishes in minutes
-    p_wall=""
+# pandoc: once, and only where it finishes in minutes
+for c in $corpora; do
+    C_P[$c]=""
     case $c in
         real|sub100)
             if [ "$run_pandoc" = 1 ]; then
-                say "pandoc on $c ($files files; this takes a while)..."
+                dir="$work/corpus/$c" out="$work/out/$c"
+                mapfile -t names < <(find "$dir" -maxdepth 1 -name '*.md' -printf '%f\n' | sort)
+                say "pandoc on $c (${C_FILES[$c]} files; this takes a while)..."
                 measure "$c-pandoc" "$out/pandoc.epub" 1 \
                     sh -c 'cd "$1" && shift && exec unshare -n pandoc -f gfm -o "$0" "$@"' "$out/pandoc.epub" "$dir" "${names[@]}"
-                if [ "$M_OK" = 1 ]; then p_wall=$M_WALL; fi
-                p_row="pandoc -f gfm (EPUB)|$M_WALL|$M_RSS|$M_OK"
+                C_P[$c]="pandoc -f gfm (EPUB)|$M_WALL|$M_RSS|$M_OK"
             fi ;;
         *) notes+=("pandoc was not run on $c: it would take far too long (it runs on sub100 and real only)") ;;
     esac
+done
 
+for c in $corpora; do
+    files=${C_FILES[$c]} mb=${C_MB[$c]} floor=${C_FLOOR[$c]}
+    p_wall=""
+    if [ -n "${C_P[$c]}" ]; then
+        IFS='|' read -r t w k ok <<< "${C_P[$c]}"
+        [ "$ok" = 1 ] && p_wall=$w
+    fi
     ratio_p() { [ -n "$p_wall" ] && awk -v p="$p_wall" -v t="$1" 'BEGIN { if (t > 0) printf "%.1fx", p / t; else print "-" }' || echo "-"; }
     ratio_f() { awk -v f="$floor" -v t="$1" 'BEGIN { if (f > 0) printf "%.2fx", t / f; else print "-" }'; }
     add_row() {  # tool wall rss ok
         local st=""; [ "$4" = 1 ] || st=" (FAILED)"
         rows+=("$c|$files|$mb|$1$st|$2|$(fmt_mib "$3")|$(ratio_p "$2")|$(ratio_f "$2")")
     }
-    for r in "${q_rows[@]}"; do IFS='|' read -r t w k ok <<< "$r"; add_row "$t" "$w" "$k" "$ok"; done
-    [ -n "${p_row:-}" ] && { IFS='|' read -r t w k ok <<< "$p_row"; add_row "$t" "$w" "$k" "$ok"; }
-    p_row=""
-    add_row "floor: cmark-gfm" "$cm_wall" "$cm_rss" "$cm_ok"
-    add_row "floor: zip -X -r" "$zp_wall" "$zp_rss" "$zp_ok"
-    add_row "floor (sum)" "$floor" "$floor_rss" "$floor_ok"
+    IFS=';' read -r -a q_rows <<< "${C_Q[$c]}"
+    for r in "${q_rows[@]}"; do [ -n "$r" ] || continue; IFS='|' read -r t w k ok <<< "$r"; add_row "$t" "$w" "$k" "$ok"; done
+    [ -n "${C_P[$c]}" ] && { IFS='|' read -r t w k ok <<< "${C_P[$c]}"; add_row "$t" "$w" "$k" "$ok"; }
+    IFS='|' read -r w k ok <<< "${C_CM[$c]}"; add_row "floor: cmark-gfm" "$w" "$k" "$ok"
+    IFS='|' read -r w k ok <<< "${C_ZP[$c]}"; add_row "floor: zip -X -r" "$w" "$k" "$ok"
+    add_row "floor (sum)" "$floor" "${C_FLOOR_RSS[$c]}" "${C_FLOOR_OK[$c]}"
 done
 
 # ---- report ------------------------------------------------------------------
@@ -291,7 +324,7 @@ qv="(not run: \$QUIRE=$QUIRE is not executable)"
     echo "- cmark-gfm: $(cmark-gfm --version | head -n 1)"
     echo "- zip: $(zip -v | sed -n 2p | sed 's/^ *//')"
     echo
-    echo "Wall clock: best of $reps runs for anything under 10 s, one run otherwise; pandoc runs once."
+    echo "Wall clock: best of $reps rounds (of $long_reps where a run takes 10 s or more); in each round every tool runs once, in turn; pandoc runs once, after all the others."
     echo "Peak RSS: largest \"Maximum resident set size\" from \`/usr/bin/time -v\` over those runs."
     echo "MB = 10^6 bytes of Markdown input. vs pandoc = pandoc's wall time / this row's (higher is faster);"
     echo "vs floor = this row's wall time / the floor's (1.00x = the floor; lower is better)."
