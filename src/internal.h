@@ -96,6 +96,8 @@ void sha256_final(struct sha256 *, unsigned char out[32]);
 void sha256(const void *, size_t, unsigned char out[32]);
 void sha256_hex(const void *, size_t, char out[65]);
 char *base64(const unsigned char *, size_t);
+const char *find_bytes(const char *p, const char *end, const char *needle,
+    size_t n);
 /* Raw deflate, as in zip entries. */
 struct packed {
 	unsigned char *data;

@@ -155,13 +155,15 @@ scan_literal(struct scan *sc, const char *p, int in_link, int top)
 	static const char *const risky[] = { "plaintext", "svg", "math",
 	    NULL };
 
+	const char *end = p + strlen(p);
+
 	while (!sc->dirty && (p = strchr(p, '<')) != NULL) {
 		char name[16];
 		size_t n = 0;
-		int end = 0;
+		int close = 0;
 
 		if (strncmp(p, "<!--", 4) == 0) {
-			const char *c = strstr(p + 4, "-->");
+			const char *c = find_bytes(p + 4, end, "-->", 3);
 			if (c == NULL)
 				sc->dirty = 1;
 			else
@@ -178,7 +180,7 @@ scan_literal(struct scan *sc, const char *p, int in_link, int top)
 		}
 		p++;
 		if (*p == '/') {
-			end = 1;
+			close = 1;
 			p++;
 		}
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
@@ -229,7 +231,7 @@ scan_literal(struct scan *sc, const char *p, int in_link, int top)
 			sc->dirty = 1;
 			return;
 		}
-		if (end) {
+		if (close) {
 			if (sc->depth > 0 &&
 			    strcmp(sc->open[sc->depth - 1], name) == 0)
 				sc->depth--;

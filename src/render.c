@@ -919,11 +919,11 @@ read_as_xml(const char *html)
 {
 	static const char attr[] = " data-footnote";
 	struct buf b = { 0 };
-	const char *p = html, *q;
+	const char *p = html, *q, *end = html + strlen(html);
 	xmlDoc *doc;
 
 	buf_puts(&b, "<body>");
-	while ((q = strstr(p, attr)) != NULL) {
+	while ((q = find_bytes(p, end, attr, sizeof(attr) - 1)) != NULL) {
 		q += sizeof(attr) - 1;
 		while (*q == '-' || (*q >= 'a' && *q <= 'z'))
 			q++;

@@ -296,6 +296,7 @@ sha256_block(uint32_t h[8], const unsigned char *p)
  * them: about five times faster, and the digests of big books are taken
  * on one core while nothing else runs. */
 #if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
 #include <immintrin.h>
 
 __attribute__((target("sha,sse4.1")))
@@ -346,9 +347,12 @@ static pthread_once_t sha_ni_once = PTHREAD_ONCE_INIT;
 static void
 sha_ni_init(void)
 {
-	__builtin_cpu_init();
-	sha_ni = __builtin_cpu_supports("sha") &&
-	    __builtin_cpu_supports("sse4.1");
+	unsigned a, b, c, d;
+
+	/* CPUID: SSSE3 and SSE4.1 in leaf 1, SHA in leaf 7. */
+	sha_ni = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_SSSE3) &&
+	    (c & bit_SSE4_1) && __get_cpuid_count(7, 0, &a, &b, &c, &d) &&
+	    (b & (1u << 29));
 }
 
 static int
@@ -558,4 +562,18 @@ inflate_raw(const struct packed *z, int (*out)(void *, const char *, size_t),
 	rc = out(arg, plain, z->len);
 	free(plain);
 	return rc;
+}
+
+/* The first n-byte needle in [p, end), or NULL.  Unlike strstr() in a
+ * loop, it never looks past the match (AddressSanitizer's strstr()
+ * measures the whole haystack on every call: quadratic in a loop). */
+const char *
+find_bytes(const char *p, const char *end, const char *needle, size_t n)
+{
+	while (p < end && (p = memchr(p, needle[0], (size_t)(end - p))) != NULL) {
+		if ((size_t)(end - p) >= n && memcmp(p, needle, n) == 0)
+			return p;
+		p++;
+	}
+	return NULL;
 }

@@ -123,6 +123,14 @@ test_text(void)
 		sha256_blocks(b, m, sizeof(m) / 64, 1);
 		CHECK(memcmp(a, b, sizeof(a)) == 0);
 	}
+	{
+		const char *hay = "a data-foo data-footnote-ref>";
+		const char *end = hay + strlen(hay);
+		CHECK(find_bytes(hay, end, "data-footnote", 13) == hay + 11);
+		CHECK(find_bytes(hay, end, "data-footnotes", 14) == NULL);
+		CHECK(find_bytes(hay, hay + 20, "data-footnote", 13) == NULL);
+		CHECK(find_bytes(hay, end, ">", 1) == end - 1);
+	}
 	/* Fed in pieces of every size, the same digest as at once. */
 	{
 		char m[300];
