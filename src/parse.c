@@ -14,61 +14,6 @@ void cmark_release_plugins(void);
 static const char *const extensions[] = { "table", "strikethrough",
     "autolink", "tasklist" };
 
-/* Whether cmark-gfm's HTML for the document is well-formed XML (but for
- * its valueless footnote attributes) that an HTML5 tree builder would
- * take as it stands: no raw HTML, and no link inside a link (which the
- * tree builder splits). */
-static int
-plain(cmark_node *doc)
-{
-	cmark_iter *it = cmark_iter_new(doc);
-	cmark_event_type ev;
-	int links = 0, ok = 1;
-
-	while (ok && (ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
-		cmark_node *n = cmark_iter_get_node(it);
-
-		switch (cmark_node_get_type(n)) {
-		case CMARK_NODE_HTML_BLOCK:
-		case CMARK_NODE_HTML_INLINE:
-			ok = 0;
-			break;
-		case CMARK_NODE_LINK:
-			if (ev == CMARK_EVENT_ENTER && links++)
-				ok = 0;
-			else if (ev == CMARK_EVENT_EXIT)
-				links--;
-			break;
-		default:
-			break;
-		}
-	}
-	cmark_iter_free(it);
-	return ok;
-}
-
-int
-parse_essay(struct essay *e, struct quire_diag *d)
-{
-	int opts = CMARK_OPT_FOOTNOTES | CMARK_OPT_VALIDATE_UTF8 | CMARK_OPT_SMART |
-	    CMARK_OPT_SOURCEPOS;
-	cmark_parser *p;
-
-	(void)d;
-	cmark_gfm_core_extensions_ensure_registered();
-	p = cmark_parser_new(opts);
-	for (size_t i = 0; i < sizeof(extensions) / sizeof(*extensions); i++) {
-		cmark_syntax_extension *x =
-		    cmark_find_syntax_extension(extensions[i]);
-		if (x)
-			cmark_parser_attach_syntax_extension(p, x);
-	}
-	cmark_parser_feed(p, e->text + e->body, e->len - e->body);
-	e->doc = cmark_parser_finish(p);
-	cmark_parser_free(p);
-	e->plain = plain(e->doc);
-	return 0;
-}
 
 static int html_opts = CMARK_OPT_UNSAFE | CMARK_OPT_FOOTNOTES |
     CMARK_OPT_SOURCEPOS | CMARK_OPT_TABLE_PREFER_STYLE_ATTRIBUTES;
@@ -153,7 +98,7 @@ scan_literal(struct scan *sc, const char *p, int in_link, int top)
 	static const char *const neutral[] = { "html", "head", "body",
 	    "frameset", NULL };
 	static const char *const risky[] = { "plaintext", "svg", "math",
-	    NULL };
+	    "script", NULL };
 
 	const char *end = p + strlen(p);
 
@@ -179,9 +124,28 @@ scan_literal(struct scan *sc, const char *p, int in_link, int top)
 			continue;
 		}
 		p++;
+		if (*p == '\0' || (*p == '/' && p[1] == '\0')) {
+			/* What follows the literal decides: no telling. */
+			sc->dirty = 1;
+			return;
+		}
 		if (*p == '/') {
 			close = 1;
 			p++;
+			if (*p == '>') {
+				p++;  /* "</>": no token at all */
+				continue;
+			}
+			if (*p && !((*p >= 'a' && *p <= 'z') ||
+			    (*p >= 'A' && *p <= 'Z'))) {
+				/* A bogus comment, up to the next '>'. */
+				const char *c = strchr(p, '>');
+				if (c == NULL)
+					sc->dirty = 1;
+				else
+					p = c + 1;
+				continue;
+			}
 		}
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
 			continue;  /* text, as the tokenizer reads it */
@@ -269,6 +233,8 @@ block_raw(cmark_node *block, struct scan *sc)
 				links++;
 			} else
 				links--;
+		} else if (t == CMARK_NODE_FOOTNOTE_REFERENCE && links) {
+			raw = 1;  /* a note's link inside a link: split too */
 		} else if (t == CMARK_NODE_HTML_BLOCK ||
 		    t == CMARK_NODE_HTML_INLINE) {
 			const char *lit = cmark_node_get_literal(n);
@@ -280,6 +246,37 @@ block_raw(cmark_node *block, struct scan *sc)
 	}
 	cmark_iter_free(it);
 	return raw;
+}
+
+int
+parse_essay(struct essay *e, struct quire_diag *d)
+{
+	int opts = CMARK_OPT_FOOTNOTES | CMARK_OPT_VALIDATE_UTF8 | CMARK_OPT_SMART |
+	    CMARK_OPT_SOURCEPOS;
+	cmark_parser *p;
+
+	(void)d;
+	cmark_gfm_core_extensions_ensure_registered();
+	p = cmark_parser_new(opts);
+	for (size_t i = 0; i < sizeof(extensions) / sizeof(*extensions); i++) {
+		cmark_syntax_extension *x =
+		    cmark_find_syntax_extension(extensions[i]);
+		if (x)
+			cmark_parser_attach_syntax_extension(p, x);
+	}
+	cmark_parser_feed(p, e->text + e->body, e->len - e->body);
+	e->doc = cmark_parser_finish(p);
+	cmark_parser_free(p);
+	{
+		/* No raw HTML and no link in a link (which the HTML5 tree
+		 * builder splits): cmark-gfm's HTML for the document is then
+		 * well-formed XML but for its valueless footnote attributes. */
+		struct scan sc;
+
+		memset(&sc, 0, sizeof(sc));
+		e->plain = !block_raw(e->doc, &sc);
+	}
+	return 0;
 }
 
 static void

@@ -910,29 +910,81 @@ arena_release(struct arena *a)
 
 /* ---- the XML way in ---- */
 
-/* cmark-gfm's HTML for a plain essay (parse.c) is well-formed XML but
- * for its valueless footnote attributes, which get an empty value; the
- * HTML5 tree builder would build the very same tree from it, slower.
- * NULL if libxml2 does not take it (the tree builder then does). */
+/* Code points the HTML5 tokenizer replaces with U+FFFD (controls,
+ * noncharacters) but XML keeps. */
+static int
+html5_replaces(uint32_t c)
+{
+	return (c >= 0x7f && c <= 0x9f) || (c >= 0xfdd0 && c <= 0xfdef) ||
+	    (c & 0xfffe) == 0xfffe;
+}
+
+/* cmark-gfm's HTML for a plain run (parse.c) is well-formed XML but for
+ * its valueless footnote attributes, which get an empty value; the HTML5
+ * tree builder would build the very same tree from it, slower.  Two more
+ * differences are taken care of: XML turns a newline or tab in an
+ * attribute value into a space (they are written as references), and
+ * the tokenizer replaces control characters and noncharacters (then the
+ * tree builder reads the run).  NULL if libxml2 does not take it (the
+ * tree builder then does). */
 static xmlDoc *
 read_as_xml(const char *html)
 {
 	static const char attr[] = " data-footnote";
+	const size_t alen = sizeof(attr) - 1;
 	struct buf b = { 0 };
-	const char *p = html, *q, *end = html + strlen(html);
+	const char *p = html, *end = html + strlen(html);
 	xmlDoc *doc;
+	int in_tag = 0;
 
+	buf_grow(&b, (size_t)(end - p) + 64);
 	buf_puts(&b, "<body>");
-	while ((q = find_bytes(p, end, attr, sizeof(attr) - 1)) != NULL) {
-		q += sizeof(attr) - 1;
-		while (*q == '-' || (*q >= 'a' && *q <= 'z'))
-			q++;
-		buf_put(&b, p, (size_t)(q - p));
-		if (*q != '=')
-			buf_puts(&b, "=\"\"");
-		p = q;
+	while (p < end) {
+		const char *run = p;
+		unsigned char c;
+
+		/* A run of bytes copied as they are. */
+		while (p < end && (c = (unsigned char)*p) < 0x7f && c != '<' &&
+		    c != '>' && !(in_tag && (c == '\n' || c == '\t' ||
+		    c == ' ')))
+			p++;
+		buf_put(&b, run, (size_t)(p - run));
+		if (p == end)
+			break;
+		c = (unsigned char)*p;
+		if (c >= 0x7f) {
+			uint32_t cp;
+			size_t k = utf8_decode((const unsigned char *)p,
+			    (size_t)(end - p), &cp);
+
+			if (k == 0 || html5_replaces(cp)) {
+				buf_free(&b);
+				return NULL;
+			}
+			buf_put(&b, p, k);
+			p += k;
+		} else if (c == '<' || c == '>') {
+			in_tag = c == '<';
+			buf_putc(&b, (char)c);
+			p++;
+		} else if (c != ' ') {
+			buf_puts(&b, c == '\n' ? "&#10;" : "&#9;");
+			p++;
+		} else if ((size_t)(end - p) > alen &&
+		    memcmp(p, attr, alen) == 0) {
+			const char *q = p + alen;
+
+			while (*q == '-' || (*q >= 'a' && *q <= 'z'))
+				q++;
+			buf_put(&b, p, (size_t)(q - p));
+			if (*q != '=')
+				buf_puts(&b, "=\"\"");
+			p = q;
+		} else {
+			buf_putc(&b, ' ');
+			p++;
+		}
 	}
-	buf_puts(&b, p);
 	buf_puts(&b, "</body>");
 	doc = b.len > INT32_MAX ? NULL : xmlReadMemory(b.data, (int)b.len,
 	    NULL, "UTF-8", XML_PARSE_NONET | XML_PARSE_NOERROR |

@@ -11,7 +11,7 @@
 #include "internal.h"
 
 /* Decodes one UTF-8 sequence; returns its length, or 0 if invalid. */
-static size_t
+size_t
 utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 {
 	uint32_t c;
