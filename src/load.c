@@ -61,7 +61,10 @@ read_inside(const struct book *bk, const char *rel, const struct loc *where,
 		    "content folder", full);
 		goto out;
 	}
-	if ((fd = open(real, O_RDONLY)) == -1 || fstat(fd, &st) == -1) {
+	/* O_NONBLOCK: a FIFO would block open() until someone writes to it;
+	 * it is refused below like any other file that is not regular. */
+	if ((fd = open(real, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &st) == -1) {
 		diag_error(d, l, "cannot read %s: %s", full, strerror(errno));
 		goto out;
 	}
