@@ -26,47 +26,77 @@ static const char usage_text[] =
     "  -j, --jobs N         render N essays at a time (default: one per\n"
     "                       core; the output is the same for any N)\n"
     "  -q, --quiet          print only diagnostics\n"
+    "      --progress       show essays rendered so far from the start,\n"
+    "                       even when stderr is not a terminal (by\n"
+    "                       default: on a terminal, after a second)\n"
     "  -h, --help           show this help\n"
     "  -V, --version        show the version\n"
     "\n"
     "SOURCE_DATE_EPOCH, when set, is the time recorded in the outputs.\n"
     "Exit status: 0 success, 1 errors in the content, 2 usage, 3 system.\n";
 
+/* The progress line: shown on a terminal once a build has taken a second
+ * (at once with --progress), redrawn at most ten times a second. */
+#define PROGRESS_DELAY_MS 1000
+#define PROGRESS_EVERY_MS 100
+
 struct ui {
-	int quiet, tty, shown;
-	struct timespec start;
+	int quiet;
+	int progress;       /* 1: the line may be shown; 2: at once */
+	int tty;            /* stderr is a terminal: \r redraws in place */
+	int shown;          /* a line is on screen, to be cleared */
+	long long start, last;  /* ms */
 };
+
+static long long
+now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static void
+progress_clear(struct ui *ui)
+{
+	if (ui->shown && ui->tty)
+		fputs("\r\033[K", stderr);
+	ui->shown = 0;
+}
 
 static void
 print_output(const char *path, void *arg)
 {
 	struct ui *ui = arg;
 
-	if (ui->shown) {
-		fputs("\r\033[K", stderr);
-		ui->shown = 0;
-	}
+	progress_clear(ui);
 	if (!ui->quiet)
 		printf("%s\n", path);
 }
 
-/* A progress line on a terminal, once a build has taken a second. */
+/* Essays done of total.  On a terminal the line is redrawn in place and
+ * cleared at the end; elsewhere (--progress into a log) each update is a
+ * line of its own. */
 static void
 progress(size_t done, size_t total, void *arg)
 {
 	struct ui *ui = arg;
-	struct timespec now;
+	long long t;
 
-	if (ui->quiet || !ui->tty)
+	if (!ui->progress)
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (!ui->shown && now.tv_sec - ui->start.tv_sec < 1)
+	t = now_ms();
+	if (ui->progress == 1 && t - ui->start < PROGRESS_DELAY_MS)
 		return;
-	fprintf(stderr, "\rquire: rendered %zu of %zu essays", done, total);
+	if (done != total && ui->shown && t - ui->last < PROGRESS_EVERY_MS)
+		return;
+	ui->last = t;
+	fprintf(stderr, "%squire: rendered %zu of %zu essays%s",
+	    ui->tty ? "\r" : "", done, total, ui->tty ? "" : "\n");
 	ui->shown = 1;
 	if (done == total)
-		fputs("\r\033[K", stderr);
-	ui->shown = done != total;
+		progress_clear(ui);
 }
 
 static int
@@ -87,6 +117,7 @@ main(int argc, char *argv[])
 		{ "strict", no_argument, NULL, 'S' },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "progress", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -95,7 +126,7 @@ main(int argc, char *argv[])
 	struct quire_diag *d;
 	const char *cmd, *sde;
 	struct ui ui = { 0 };
-	int c, quiet = 0, check, status;
+	int c, quiet = 0, force_progress = 0, check, status;
 
 	opt.src = "content";
 	opt.out = "dist";
@@ -151,6 +182,9 @@ main(int argc, char *argv[])
 		case 'q':
 			quiet = 1;
 			break;
+		case 'P':
+			force_progress = 1;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return 0;
@@ -178,7 +212,9 @@ main(int argc, char *argv[])
 	}
 	ui.quiet = quiet;
 	ui.tty = isatty(2);
-	clock_gettime(CLOCK_MONOTONIC, &ui.start);
+	/* As git: --progress wins over -q and a pipe. */
+	ui.progress = force_progress ? 2 : ui.tty && !quiet;
+	ui.start = now_ms();
 	opt.on_output = print_output;
 	opt.on_progress = progress;
 	opt.arg = &ui;
