@@ -15,7 +15,6 @@
 #   BENCH_REPS      rounds of runs, best kept (default 5)
 #   BENCH_LONG_REPS rounds where a run takes 10 s or more (default 2)
 #   BENCH_RESULTS   where to write the results (default bench/RESULTS.md)
-#   QUIRE_NPM_CACHE, QUIRE_NPM_OFFLINE: passed on to tests/realworld/fetch.sh
 set -euo pipefail
 export LC_ALL=C
 
@@ -29,8 +28,8 @@ long_reps=${BENCH_LONG_REPS:-2}
 want_pandoc=${BENCH_PANDOC:-1}
 results=${BENCH_RESULTS:-bench/RESULTS.md}
 work=bench/work
-REAL_COUNT=513      # the "real" corpus: the first 513 packages that fetch
-FETCH_COUNT=520     # how many of tests/realworld/packages.txt to fetch
+REAL_COUNT=513      # the "real" corpus: the first 513 packages with a README
+FETCH_COUNT=520     # how many of tests/realworld/packages.txt to install
 SUB_COUNT=100       # pandoc's subset
 CMARK_ARGS=(-e table -e strikethrough -e autolink -e tagfilter -e tasklist --footnotes)
 
@@ -83,27 +82,49 @@ mkdir -p "$work"
 work=$(cd "$work" && pwd)
 
 # ---- corpora -----------------------------------------------------------------
-# real: the first $REAL_COUNT packages of the list (in list order) that fetched.
-say "fetching the real-world corpus ($FETCH_COUNT packages; cached after the first run)..."
-tests/realworld/fetch.sh "$work/fetched" "$FETCH_COUNT" >&2 || die "tests/realworld/fetch.sh failed"
-
+# real: the READMEs of the first $REAL_COUNT packages of the fixed list
+# tests/realworld/packages.txt (name@exact-version), installed with
+# `npm install --ignore-scripts` into $work/npm. The installation is kept and
+# redone only when the list changes; npm's own cache serves a reinstall.
 mapfile -t listed < <(sed -e 's/#.*//' -e 's/[[:space:]]//g' tests/realworld/packages.txt | grep -v '^$' | head -n "$FETCH_COUNT")
-real_files=()
+npmdir="$work/npm"
+if [ "$(cat "$npmdir/installed.txt" 2>/dev/null)" != "$(printf '%s\n' "${listed[@]}")" ]; then
+    command -v npm >/dev/null && command -v node >/dev/null || die "npm and node are required to install the corpus packages"
+    say "installing ${#listed[@]} npm packages with --ignore-scripts (about a minute, once)..."
+    rm -rf "$npmdir"; mkdir -p "$npmdir"
+    echo '{ "name": "quire-bench-corpus", "private": true }' > "$npmdir/package.json"
+    # --legacy-peer-deps: 520 unrelated packages have peer dependencies that
+    # conflict; only the listed packages' own READMEs are read.
+    ( cd "$npmdir" && npm install --ignore-scripts --no-save --no-audit --no-fund \
+        --legacy-peer-deps --loglevel=error "${listed[@]}" ) >&2 || die "npm install failed"
+    printf '%s\n' "${listed[@]}" > "$npmdir/installed.txt"
+fi
+
+# The README at each listed package's root (README.md or readme.markdown, any
+# case), from the version asked for; the first $REAL_COUNT that have one.
+declare -A installed=()
+while read -r name ver; do installed[$name]=$ver; done < <(cd "$npmdir" && node -e '
+    for (const n of process.argv.slice(1)) {
+        let v = "-";
+        try { v = require("./node_modules/" + n + "/package.json").version; } catch (e) {}
+        console.log(n + " " + v);
+    }' "${listed[@]%@*}")
+real_files=() contents=()
 for spec in "${listed[@]}"; do
-    name=${spec%@*}; f="${name//\//__}.md"
-    [ -f "$work/fetched/$f" ] && real_files+=("$f")
+    name=${spec%@*} ver=${spec##*@} pkg="$npmdir/node_modules/${spec%@*}"
+    got=${installed[$name]:--}
+    [ "$got" = "$ver" ] || { say "WARNING: $name: installed version $got, not $ver: left out"; continue; }
+    readme=$(find "$pkg" -maxdepth 1 -type f -iregex '.*/readme\.\(md\|markdown\)' | sort | head -n 1)
+    [ -n "$readme" ] && [ -s "$readme" ] || { say "$name: no README.md at the package root: left out"; continue; }
+    # Read whole with bash builtins (READMEs hold no NUL bytes): 10,000
+    # copies made with cp processes would take ~30 s.
+    mapfile -d '' -n 1 chunk < "$readme" || true
+    real_files+=("${name//\//__}.md")
+    contents+=("${chunk[0]-}")
     [ "${#real_files[@]}" -ge "$REAL_COUNT" ] && break
 done
 [ "${#real_files[@]}" -eq "$REAL_COUNT" ] ||
-    say "WARNING: only ${#real_files[@]} READMEs fetched; the real corpus has ${#real_files[@]} files, not $REAL_COUNT"
-
-# Copy files with bash builtins only (10,000 cp processes would take ~30 s).
-# contents[i] holds real_files[i], read whole (READMEs hold no NUL bytes).
-contents=()
-for f in "${real_files[@]}"; do
-    mapfile -d '' -n 1 chunk < "$work/fetched/$f" || true
-    contents+=("${chunk[0]-}")
-done
+    say "WARNING: only ${#real_files[@]} READMEs found; the real corpus has ${#real_files[@]} files, not $REAL_COUNT"
 
 fresh_dir() { rm -rf "$1"; mkdir -p "$1"; }
 
