@@ -104,6 +104,7 @@ struct pool {
 	const struct quire_options *opt;
 	pthread_mutex_t lock, cmark;
 	size_t next, done;
+	struct essay **order;  /* the longest first */
 };
 
 static void
@@ -113,11 +114,14 @@ essay_run(struct book *b, struct essay *e, unsigned formats,
 	struct segment *segs;
 	size_t nsegs;
 
+	/* Only cmark-gfm's parse touches its global table; rendering the
+	 * document's blocks to HTML and freeing it read and write this
+	 * essay's nodes alone. */
 	pthread_mutex_lock(cmark);
 	parse_essay(e, d);
+	pthread_mutex_unlock(cmark);
 	nsegs = parse_segments(e, &segs);
 	essay_free_parse(e);
-	pthread_mutex_unlock(cmark);
 	render_essay_html(b, e, segs, nsegs, d);
 	for (size_t i = 0; i < nsegs; i++)
 		free(segs[i].html);
@@ -153,7 +157,7 @@ render_worker(void *arg)
 		pthread_mutex_unlock(&p->lock);
 		if (i >= p->b->nessays)
 			return NULL;
-		essay_run(p->b, &p->b->essays[i], p->opt->formats, &p->cmark,
+		essay_run(p->b, p->order[i], p->opt->formats, &p->cmark,
 		    p->d);
 		if (p->opt->on_progress) {
 			pthread_mutex_lock(&p->lock);
@@ -200,6 +204,20 @@ essay_redo(struct book *b, struct essay *e, unsigned formats,
 	quire_diag_free(quiet);
 }
 
+/* Longest essays first, so that no thread is left with a long one
+ * while the others are idle at the end.  The order of the work changes
+ * nothing in the outputs. */
+static int
+cmp_longest(const void *a, const void *b)
+{
+	const struct essay *x = *(struct essay *const *)a;
+	const struct essay *y = *(struct essay *const *)b;
+
+	if (x->len != y->len)
+		return x->len < y->len ? 1 : -1;
+	return x < y ? -1 : x > y;
+}
+
 /* Images in the order of their names, which come from their bytes: the
  * order essays met them in depends on threads. */
 static int
@@ -221,7 +239,7 @@ render_book(struct book *b, const struct quire_options *opt,
     struct quire_diag *d)
 {
 	struct pool p = { b, d, opt, PTHREAD_MUTEX_INITIALIZER,
-	    PTHREAD_MUTEX_INITIALIZER, 0, 0 };
+	    PTHREAD_MUTEX_INITIALIZER, 0, 0, NULL };
 	pthread_t tid[64];
 	long ncpu = opt->jobs > 0 ? opt->jobs : sysconf(_SC_NPROCESSORS_ONLN);
 	size_t n = ncpu < 1 ? 1 : ncpu > 64 ? 64 : (size_t)ncpu, started = 0;
@@ -235,12 +253,18 @@ render_book(struct book *b, const struct quire_options *opt,
 		n = b->nessays / 4;  /* a few essays: not worth a thread */
 	if (n > b->nessays)
 		n = b->nessays;
+	p.order = xreallocarray(NULL, b->nessays, sizeof(*p.order));
+	for (size_t i = 0; i < b->nessays; i++)
+		p.order[i] = &b->essays[i];
+	if (n > 1)
+		qsort(p.order, b->nessays, sizeof(*p.order), cmp_longest);
 	for (size_t i = 0; i + 1 < n; i++)
 		if (pthread_create(&tid[i], NULL, render_worker, &p) == 0)
 			started++;
 	render_worker(&p);
 	for (size_t i = 0; i < started; i++)
 		pthread_join(tid[i], NULL);
+	free(p.order);
 	if (link_check(b, d) > 0)
 		for (size_t i = 0; i < b->nessays; i++)
 			if (b->essays[i].xbad.n)
