@@ -80,10 +80,14 @@ xhtml_new(const char *lang, const char *title, const char *css,
     xmlNode **body)
 {
 	xmlDoc *doc = xmlNewDoc(BAD_CAST "1.0");
-	xmlNode *html = xmlNewDocNode(doc, NULL, BAD_CAST "html", NULL);
-	xmlNode *head, *n;
+	xmlNode *html, *head, *n;
 	xmlNs *ns;
 
+	/* Element and attribute names interned in the document's own
+	 * dictionary, not copied for every node: an essay makes hundreds of
+	 * thousands.  Nodes never move to another document. */
+	doc->dict = xmlDictCreate();
+	html = xmlNewDocNode(doc, NULL, BAD_CAST "html", NULL);
 	xmlDocSetRootElement(doc, html);
 	xmlCreateIntSubset(doc, BAD_CAST "html", NULL, NULL);
 	ns = xmlNewNs(html, BAD_CAST NS_XHTML, NULL);
