@@ -6,6 +6,11 @@ valgrind --error-exitcode=99 --leak-check=full \
 	--errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
 	"$1" build "$2" -o "$TMP/out" -q 2>"$TMP/vg"
 status=$?
-grep -E 'ERROR SUMMARY|definitely lost|indirectly lost|in use at exit' "$TMP/vg"
+grep -E 'ERROR SUMMARY|definitely lost|indirectly lost|in use at exit|total heap usage' "$TMP/vg"
+# valgrind must see the allocations: quire may be linked with another
+# allocator (mimalloc), which it has to stand in for too.
+allocs=$(sed -n 's/.*total heap usage: \([0-9,]*\) allocs.*/\1/p' "$TMP/vg" | tr -d ,)
+[ "${allocs:-0}" -ge 1000 ] && ok "valgrind saw $allocs allocations" ||
+	fail "valgrind saw ${allocs:-no} allocations: the allocator escaped it"
 [ $status -eq 0 ] && ok "valgrind: clean" || { cat "$TMP/vg" | head -60; fail "valgrind exit $status"; }
 finish
