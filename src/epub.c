@@ -635,7 +635,8 @@ epub_essay(struct book *b, struct essay *e, struct quire_diag *d)
 /* A libzip source over deflated bytes: its stat tells the method, sizes
  * and CRC, so zip_close() copies the bytes instead of compressing. */
 struct zsrc {
-	const struct packed *z;
+	struct packed *z;
+	int release;        /* free the bytes once they are copied */
 	zip_uint64_t off;
 	time_t mtime;
 	zip_error_t err;
@@ -650,6 +651,10 @@ packed_source(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
 
 	switch (cmd) {
 	case ZIP_SOURCE_OPEN:
+		if (s->z->data == NULL && s->z->zlen > 0) {
+			zip_error_set(&s->err, ZIP_ER_INTERNAL, 0);
+			return -1;  /* released after an earlier reading */
+		}
 		s->off = 0;
 		return 0;
 	case ZIP_SOURCE_READ:
@@ -660,6 +665,12 @@ packed_source(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
 		s->off += n;
 		return (zip_int64_t)n;
 	case ZIP_SOURCE_CLOSE:
+		/* In the archive now: an essay's bytes go at once, so that
+		 * the book is never held twice while it is zipped. */
+		if (s->release && s->off == s->z->zlen) {
+			free(s->z->data);
+			s->z->data = NULL;
+		}
 		return 0;
 	case ZIP_SOURCE_STAT:
 		st = data;
@@ -688,6 +699,136 @@ packed_source(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
 	}
 }
 
+/* Where libzip writes the archive: a writable source over chunks of
+ * SINK_CHUNK bytes, which become the parts of the output file as they
+ * are, with no copy after zip_close().  libzip seeks back to finish each
+ * local header, so any offset may be written again. */
+#define SINK_CHUNK ((size_t)1 << 20)
+
+struct zsink {
+	char **chunk;
+	size_t nchunks;
+	zip_uint64_t size;  /* bytes in the archive */
+	zip_uint64_t woff;  /* where the next write goes */
+	zip_uint64_t roff;  /* where the next read comes from */
+	zip_error_t err;
+};
+
+static void
+sink_clear(struct zsink *k)
+{
+	for (size_t i = 0; i < k->nchunks; i++)
+		free(k->chunk[i]);
+	free(k->chunk);
+	k->chunk = NULL;
+	k->nchunks = 0;
+	k->size = k->woff = k->roff = 0;
+}
+
+static zip_int64_t
+sink_write(struct zsink *k, const char *data, zip_uint64_t len)
+{
+	zip_uint64_t done = 0;
+
+	while (done < len) {
+		size_t c = (size_t)(k->woff / SINK_CHUNK);
+		size_t at = (size_t)(k->woff % SINK_CHUNK);
+		size_t n = SINK_CHUNK - at;
+
+		if (n > len - done)
+			n = (size_t)(len - done);
+		while (c >= k->nchunks) {
+			GROW(k->chunk, k->nchunks);
+			k->chunk[k->nchunks++] = xmalloc(SINK_CHUNK);
+		}
+		memcpy(k->chunk[c] + at, data + done, n);
+		done += n;
+		k->woff += n;
+		if (k->woff > k->size)
+			k->size = k->woff;
+	}
+	return (zip_int64_t)len;
+}
+
+static zip_int64_t
+sink_read(struct zsink *k, char *data, zip_uint64_t len)
+{
+	zip_uint64_t done = 0;
+
+	while (done < len && k->roff < k->size) {
+		size_t at = (size_t)(k->roff % SINK_CHUNK);
+		zip_uint64_t n = SINK_CHUNK - at;
+
+		if (n > len - done)
+			n = len - done;
+		if (n > k->size - k->roff)
+			n = k->size - k->roff;
+		memcpy(data + done, k->chunk[k->roff / SINK_CHUNK] + at,
+		    (size_t)n);
+		done += n;
+		k->roff += n;
+	}
+	return (zip_int64_t)done;
+}
+
+static zip_int64_t
+sink_source(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
+{
+	struct zsink *k = ud;
+	zip_stat_t *st;
+	zip_int64_t off;
+
+	switch (cmd) {
+	case ZIP_SOURCE_OPEN:
+		k->roff = 0;
+		return 0;
+	case ZIP_SOURCE_READ:
+		return sink_read(k, data, len);
+	case ZIP_SOURCE_CLOSE:
+		return 0;
+	case ZIP_SOURCE_SEEK:
+		if ((off = zip_source_seek_compute_offset(k->roff, k->size,
+		    data, len, &k->err)) < 0)
+			return -1;
+		k->roff = (zip_uint64_t)off;
+		return 0;
+	case ZIP_SOURCE_TELL:
+		return (zip_int64_t)k->roff;
+	case ZIP_SOURCE_STAT:
+		st = data;
+		zip_stat_init(st);
+		st->valid = ZIP_STAT_SIZE;
+		st->size = k->size;
+		return sizeof(*st);
+	case ZIP_SOURCE_BEGIN_WRITE:
+	case ZIP_SOURCE_ROLLBACK_WRITE:
+	case ZIP_SOURCE_REMOVE:
+		sink_clear(k);  /* a new archive replaces what was there */
+		return 0;
+	case ZIP_SOURCE_WRITE:
+		return sink_write(k, data, len);
+	case ZIP_SOURCE_SEEK_WRITE:
+		if ((off = zip_source_seek_compute_offset(k->woff, k->size,
+		    data, len, &k->err)) < 0)
+			return -1;
+		k->woff = (zip_uint64_t)off;
+		return 0;
+	case ZIP_SOURCE_TELL_WRITE:
+		return (zip_int64_t)k->woff;
+	case ZIP_SOURCE_COMMIT_WRITE:
+		return 0;
+	case ZIP_SOURCE_ERROR:
+		return zip_error_to_data(&k->err, data, len);
+	case ZIP_SOURCE_FREE:
+		return 0;  /* the sink is zip_pack()'s */
+	case ZIP_SOURCE_SUPPORTS:
+		return ZIP_SOURCE_SUPPORTS_WRITABLE;
+	default:
+		zip_error_set(&k->err, ZIP_ER_OPNOTSUPP, 0);
+		return -1;
+	}
+}
+
 static int
 zip_pack(const struct book *b, struct pack *p, struct out_file *out,
     struct quire_diag *d)
@@ -695,19 +836,20 @@ zip_pack(const struct book *b, struct pack *p, struct out_file *out,
 	zip_error_t err;
 	zip_source_t *src;
 	zip_t *za;
-	zip_stat_t st;
+	struct zsink sink;
 	struct loc l = { NULL, 0, 0 };
-	char *data = NULL;
 	int rc = -1;
 
+	memset(&sink, 0, sizeof(sink));
+	zip_error_init(&sink.err);
 	zip_error_init(&err);
-	if ((src = zip_source_buffer_create(NULL, 0, 0, &err)) == NULL ||
-	    (za = zip_open_from_source(src, ZIP_TRUNCATE, &err)) == NULL) {
+	if ((src = zip_source_function_create(sink_source, &sink,
+	    &err)) == NULL || (za = zip_open_from_source(src, ZIP_TRUNCATE,
+	    &err)) == NULL) {
 		diag_syserr(d, &l, "zip: %s", zip_error_strerror(&err));
 		if (src)
 			zip_source_free(src);
-		zip_error_fini(&err);
-		return -1;
+		goto out;
 	}
 	zip_source_keep(src);
 	for (size_t i = 0; i < p->n; i++) {
@@ -720,6 +862,7 @@ zip_pack(const struct book *b, struct pack *p, struct out_file *out,
 		if (z) {
 			struct zsrc *zs = xcalloc(1, sizeof(*zs));
 			zs->z = z;
+			zs->release = 1;
 			zs->mtime = b->mtime;
 			zip_error_init(&zs->err);
 			if ((s = zip_source_function(za, packed_source,
@@ -735,7 +878,7 @@ zip_pack(const struct book *b, struct pack *p, struct out_file *out,
 				zip_source_free(s);
 			diag_syserr(d, &l, "zip: %s", zip_strerror(za));
 			zip_discard(za);
-			goto out;
+			goto out_src;
 		}
 		if (z == NULL)
 			zip_set_file_compression(za, (zip_uint64_t)idx,
@@ -745,30 +888,26 @@ zip_pack(const struct book *b, struct pack *p, struct out_file *out,
 	if (zip_close(za) < 0) {
 		diag_syserr(d, &l, "zip: %s", zip_strerror(za));
 		zip_discard(za);
-		goto out;
+		goto out_src;
 	}
-	/* Copied into the archive: the essays' deflated files can go. */
-	for (size_t i = 0; i < p->n; i++)
-		if (p->e[i].z) {
-			free(p->e[i].z->data);
-			p->e[i].z->data = NULL;
-		}
-	if (zip_source_stat(src, &st) < 0 || zip_source_open(src) < 0) {
-		diag_syserr(d, &l, "zip: cannot read the archive back");
-		goto out;
+	/* The chunks are the file. */
+	for (size_t i = 0; i < sink.nchunks; i++) {
+		zip_uint64_t at = (zip_uint64_t)i * SINK_CHUNK;
+		size_t n = sink.size - at < SINK_CHUNK ?
+		    (size_t)(sink.size - at) : SINK_CHUNK;
+
+		if (at < sink.size)
+			out_add(out, sink.chunk[i], n);
+		else
+			free(sink.chunk[i]);
+		sink.chunk[i] = NULL;
 	}
-	data = xmalloc(st.size + 1);
-	if (zip_source_read(src, data, st.size) != (zip_int64_t)st.size) {
-		zip_source_close(src);
-		diag_syserr(d, &l, "zip: cannot read the archive back");
-		free(data);
-		goto out;
-	}
-	zip_source_close(src);
-	out_add(out, data, st.size);
 	rc = 0;
-out:
+out_src:
 	zip_source_free(src);
+out:
+	sink_clear(&sink);
+	zip_error_fini(&sink.err);
 	zip_error_fini(&err);
 	return rc;
 }
