@@ -333,6 +333,8 @@ cpu=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 [ -n "$cpu" ] || cpu=unknown
 qv="(not run: \$QUIRE=$QUIRE is not executable)"
 [ "$have_quire" = 1 ] && qv=$("$QUIRE" --version 2>&1 | head -n 1)
+alloc="the C library's"
+[ "$have_quire" = 1 ] && ldd "$QUIRE" 2>/dev/null | grep -q libmimalloc && alloc=mimalloc
 
 {
     echo "# quire benchmark results"
@@ -340,7 +342,7 @@ qv="(not run: \$QUIRE=$QUIRE is not executable)"
     echo "- date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
     echo "- uname -a: \`$(uname -a)\`"
     echo "- CPU: $cpu; cores: $(nproc); memory: $(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
-    echo "- quire: $qv"
+    echo "- quire: $qv, commit $(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown); allocator: $alloc"
     echo "- pandoc: $(pandoc --version | head -n 1)"
     echo "- cmark-gfm: $(cmark-gfm --version | head -n 1)"
     echo "- zip: $(zip -v | sed -n 2p | sed 's/^ *//')"
