@@ -85,6 +85,20 @@ scan_open(const struct scan *sc, const char *name)
 	return 0;
 }
 
+/* Past the next '>' (a declaration, a bogus comment); with none, the
+ * span is dirty: the tokenizer reads on into what follows. */
+static const char *
+past_gt(struct scan *sc, const char *p)
+{
+	const char *c = strchr(p, '>');
+
+	if (c == NULL) {
+		sc->dirty = 1;
+		return p;
+	}
+	return c + 1;
+}
+
 /* Scans one raw HTML literal; in_link: it stands inside a Markdown link;
  * top: it is an HTML block of the document itself, where only what raw
  * HTML opened is open. */
@@ -116,11 +130,7 @@ scan_literal(struct scan *sc, const char *p, int in_link, int top)
 			continue;
 		}
 		if (p[1] == '!' || p[1] == '?') {
-			const char *c = strchr(p, '>');
-			if (c == NULL)
-				sc->dirty = 1;
-			else
-				p = c + 1;
+			p = past_gt(sc, p);
 			continue;
 		}
 		p++;
@@ -139,11 +149,7 @@ scan_literal(struct scan *sc, const char *p, int in_link, int top)
 			if (*p && !((*p >= 'a' && *p <= 'z') ||
 			    (*p >= 'A' && *p <= 'Z'))) {
 				/* A bogus comment, up to the next '>'. */
-				const char *c = strchr(p, '>');
-				if (c == NULL)
-					sc->dirty = 1;
-				else
-					p = c + 1;
+				p = past_gt(sc, p);
 				continue;
 			}
 		}
