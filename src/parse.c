@@ -10,6 +10,9 @@
 
 /* Declared in a private cmark-gfm header only. */
 void cmark_release_plugins(void);
+/* Exported by the table extension, declared in no header; set when the
+ * extensions are registered. */
+extern cmark_node_type CMARK_NODE_TABLE_CELL;
 
 static const char *const extensions[] = { "table", "strikethrough",
     "autolink", "tasklist" };
@@ -63,6 +66,7 @@ parse_render_html(struct essay *e)
 struct scan {
 	char open[SCAN_DEPTH][16];  /* raw elements open, innermost last */
 	int depth;
+	int floor;                  /* in a table cell: the depth there */
 	int dirty;                  /* the span runs to the end */
 };
 
@@ -202,7 +206,11 @@ scan_literal(struct scan *sc, const char *p, int in_link, int top)
 			return;
 		}
 		if (close) {
-			if (sc->depth > 0 &&
+			/* A table cell is a marker among the tree builder's
+			 * formatting elements: an end tag in it cannot close
+			 * what was opened before the cell (it is ignored, and
+			 * that element stays to be reopened later). */
+			if (sc->depth > sc->floor &&
 			    strcmp(sc->open[sc->depth - 1], name) == 0)
 				sc->depth--;
 			else if (!top || scan_open(sc, name))
@@ -232,7 +240,9 @@ block_raw(cmark_node *block, struct scan *sc)
 		cmark_node *n = cmark_iter_get_node(it);
 		cmark_node_type t = cmark_node_get_type(n);
 
-		if (t == CMARK_NODE_LINK || t == CMARK_NODE_IMAGE) {
+		if (t == CMARK_NODE_TABLE_CELL) {
+			sc->floor = ev == CMARK_EVENT_ENTER ? sc->depth : 0;
+		} else if (t == CMARK_NODE_LINK || t == CMARK_NODE_IMAGE) {
 			if (ev == CMARK_EVENT_ENTER) {
 				if (t == CMARK_NODE_LINK && links)
 					raw = 1;  /* the builder splits it */

@@ -432,6 +432,11 @@ test_segments(void)
 		{ "A[^1].\n\n<kbd>K</kbd>\n\n[^1]: Note <b>b</b>.\n", 2 },
 		{ "- item <span>x\n- item two</span>\n\nB.\n", 1 },
 		{ "> <div>quoted\n\nB.\n\n</div>\n\nC.\n", 1 },
+		/* An end tag in a table cell does not close what was opened
+		 * before the cell: the element is reopened after the table. */
+		{ "A<em>\n</em>\n|-\n\ns\n", 1 },
+		{ "A <b>x\n\n| c </b> | d |\n|---|---|\n| e | f |\n\nB.\n", 1 },
+		{ "| a <em>x</em> | b |\n|---|---|\n\nB *b*.\n", 2 },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
