@@ -635,8 +635,7 @@ epub_essay(struct book *b, struct essay *e, struct quire_diag *d)
 /* A libzip source over deflated bytes: its stat tells the method, sizes
  * and CRC, so zip_close() copies the bytes instead of compressing. */
 struct zsrc {
-	struct packed *z;
-	int release;        /* free the bytes once they are copied */
+	struct packed *z;   /* freed once libzip has copied it */
 	zip_uint64_t off;
 	time_t mtime;
 	zip_error_t err;
@@ -667,7 +666,7 @@ packed_source(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
 	case ZIP_SOURCE_CLOSE:
 		/* In the archive now: an essay's bytes go at once, so that
 		 * the book is never held twice while it is zipped. */
-		if (s->release && s->off == s->z->zlen) {
+		if (s->off == s->z->zlen) {
 			free(s->z->data);
 			s->z->data = NULL;
 		}
@@ -862,7 +861,6 @@ zip_pack(const struct book *b, struct pack *p, struct out_file *out,
 		if (z) {
 			struct zsrc *zs = xcalloc(1, sizeof(*zs));
 			zs->z = z;
-			zs->release = 1;
 			zs->mtime = b->mtime;
 			zip_error_init(&zs->err);
 			if ((s = zip_source_function(za, packed_source,
@@ -890,16 +888,12 @@ zip_pack(const struct book *b, struct pack *p, struct out_file *out,
 		zip_discard(za);
 		goto out_src;
 	}
-	/* The chunks are the file. */
+	/* The chunks are the file: every one full but the last. */
 	for (size_t i = 0; i < sink.nchunks; i++) {
-		zip_uint64_t at = (zip_uint64_t)i * SINK_CHUNK;
-		size_t n = sink.size - at < SINK_CHUNK ?
-		    (size_t)(sink.size - at) : SINK_CHUNK;
+		zip_uint64_t left = sink.size - (zip_uint64_t)i * SINK_CHUNK;
 
-		if (at < sink.size)
-			out_add(out, sink.chunk[i], n);
-		else
-			free(sink.chunk[i]);
+		out_add(out, sink.chunk[i], left < SINK_CHUNK ? (size_t)left :
+		    SINK_CHUNK);
 		sink.chunk[i] = NULL;
 	}
 	rc = 0;
