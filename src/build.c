@@ -17,82 +17,6 @@ static const struct quire_writer writers[] = {
 };
 #define NWRITERS (sizeof(writers) / sizeof(*writers))
 
-void
-essay_free(struct essay *e)
-{
-	essay_free_parse(e);
-	if (e->xml)
-		xmlFreeDoc(e->xml);
-	for (size_t i = 0; i < e->nheads; i++) {
-		free(e->heads[i].id);
-		free(e->heads[i].text);
-	}
-	free(e->heads);
-	idset_free(&e->ids);
-	later_free(e->xlinks, e->nxlinks);
-	later_free(e->remote, e->nremote);
-	idset_free(&e->xbad);
-	idset_free(&e->seen);
-	free(e->epub.data);
-	if (e->html) {
-		free(e->html->data);
-		free(e->html->z.data);
-		free(e->html);
-	}
-	free(e->lines);
-	free(e->rel);
-	free(e->path);
-	free(e->slug);
-	free(e->file);
-	free(e->title);
-	free(e->subtitle);
-	free(e->summary);
-	free(e->date);
-	free(e->lang);
-	strv_free(&e->authors);
-	strv_free(&e->tags);
-	free(e->text);
-	memset(e, 0, sizeof(*e));
-}
-
-void
-book_free(struct book *b)
-{
-	for (size_t i = 0; i < b->nessays; i++)
-		essay_free(&b->essays[i]);
-	free(b->essays);
-	free(b->byrel);
-	free(b->byfile);
-	for (size_t i = 0; i < b->nres; i++) {
-		struct resource *r = b->res[i];
-		free(r->uri);
-		free(r->src);
-		free(r->name);
-		free(r->id);
-		free(r->data);
-		free(r);
-	}
-	free(b->res);
-	idset_free(&b->warned);
-	free(b->root);
-	free(b->root_real);
-	free(b->title);
-	free(b->subtitle);
-	free(b->description);
-	free(b->lang);
-	free(b->identifier);
-	free(b->publisher);
-	free(b->rights);
-	free(b->version);
-	free(b->date);
-	free(b->cover);
-	strv_free(&b->authors);
-	free(b->slug);
-	free(b->uuid);
-	pthread_mutex_destroy(&b->lock);
-	memset(b, 0, sizeof(*b));
-}
-
 /* Every essay goes through the stages and the writers' essay hooks on
  * one thread, then its tree and source are freed: the book is never held
  * as trees.  cmark-gfm keeps parser state in globals (its table of
@@ -332,7 +256,7 @@ write_all_formats(struct book *b, unsigned formats, struct out_file *out,
 int
 quire_build(const struct quire_options *opt, struct quire_diag *d)
 {
-	struct book b = { 0 };
+	struct book b;
 	struct out_file out[NWRITERS];
 	size_t nout = 0;
 	int status;
@@ -343,7 +267,7 @@ quire_build(const struct quire_options *opt, struct quire_diag *d)
 	setenv("TZ", "UTC", 1);
 	tzset();
 	diag_set_strict(d, opt->strict);
-	pthread_mutex_init(&b.lock, NULL);
+	book_init(&b);
 	load_book(&b, opt, d);
 	xmlInitParser();
 	cmark_init();

@@ -249,23 +249,6 @@ title_page(const struct book *b)
 
 /* ---- tables of contents ---- */
 
-/* The levels of an essay's headings that the contents list: the two
- * shallowest present, so the first two levels of the whole table (essay,
- * section) make sense alone. */
-static void
-toc_levels(const struct essay *e, int *l1, int *l2)
-{
-	*l1 = *l2 = 7;
-	for (size_t i = 0; i < e->nheads; i++) {
-		int lv = e->heads[i].level;
-		if (lv < *l1) {
-			*l2 = *l1;
-			*l1 = lv;
-		} else if (lv > *l1 && lv < *l2)
-			*l2 = lv;
-	}
-}
-
 static xmlNode *
 nav_item(xmlNode *ol, const char *href, const char *text)
 {
@@ -275,39 +258,59 @@ nav_item(xmlNode *ol, const char *href, const char *text)
 	return li;
 }
 
-/* An essay's entry in the nav, with its sections. */
+/* The list under an entry: its last child if that is one, else new. */
 static xmlNode *
-nav_essay(void *arg, size_t i, xmlNode *ol)
+sublist(xmlNode *li)
 {
-	const struct essay *e = &((const struct book *)arg)->essays[i];
-	xmlNode *li = nav_item(ol, e->file, e->title), *sub = NULL;
-	xmlNode *last = NULL, *subsub = NULL;
-	int l1, l2;
+	xmlNode *last = xmlGetLastChild(li);
 
-	toc_levels(e, &l1, &l2);
-	for (size_t k = 0; k < e->nheads; k++) {
-		const struct heading *h = &e->heads[k];
-		char *href;
-
-		if (h->level != l1 && !(h->level == l2 && last))
-			continue;
-		href = xasprintf("%s#%s", e->file, h->id);
-		if (h->level == l1) {
-			if (sub == NULL)
-				sub = el(li, "ol");
-			last = nav_item(sub, href, h->text);
-			subsub = NULL;
-		} else {
-			if (subsub == NULL)
-				subsub = el(last, "ol");
-			nav_item(subsub, href, h->text);
-		}
-		free(href);
-	}
-	return li;
+	return last && is_el(last, "ol") ? last : el(li, "ol");
 }
 
-/* The nav document, with a marker where nav_essay()'s entries go. */
+/* An entry of the nav: a part (a heading in a <span>, or a link to its
+ * page), or an essay with its sections down to the book's toc_depth,
+ * then what it holds. */
+static void
+nav_division(const struct book *b, const struct division *dv, xmlNode *ol)
+{
+	xmlNode *li;
+
+	if (dv->essay >= 0) {
+		const struct essay *e = &b->essays[dv->essay];
+		struct toc_stack st = { 0 };
+
+		li = nav_item(ol, e->file, e->title);
+		for (size_t k = 0; k < e->nheads; k++) {
+			const struct heading *h = &e->heads[k];
+			xmlNode *parent;
+			char *href;
+
+			if ((parent = toc_nest(&st, h->level, b->toc_depth,
+			    li)) == NULL)
+				continue;
+			href = xasprintf("%s#%s", e->file, h->id);
+			toc_push(&st, h->level, nav_item(sublist(parent), href,
+			    h->text));
+			free(href);
+		}
+	} else {
+		li = el(ol, "li");
+		el_text(li, "span", dv->title);
+	}
+	for (size_t i = 0; i < dv->nkids; i++)
+		nav_division(b, &dv->kids[i], sublist(li));
+}
+
+static xmlNode *
+nav_top(void *arg, size_t i, xmlNode *ol)
+{
+	const struct book *b = arg;
+
+	nav_division(b, &b->tree.kids[i], ol);
+	return xmlGetLastChild(ol);
+}
+
+/* The nav document, with a marker where nav_top()'s entries go. */
 static xmlDoc *
 nav_doc(const struct book *b, xmlNode **marker)
 {
@@ -344,15 +347,23 @@ nav_doc(const struct book *b, xmlNode **marker)
 	return doc;
 }
 
+struct ncx_walk {
+	const struct book *b;
+	int order, id;
+};
+
+/* A navPoint; share: it plays in the order of the one after it (a part
+ * without a page of its own points at its first essay). */
 static xmlNode *
-ncx_point(xmlNode *parent, int *order, const char *label, const char *src)
+ncx_point(xmlNode *parent, struct ncx_walk *w, const char *label,
+    const char *src, int share)
 {
 	xmlNode *np = el(parent, "navPoint"), *n;
-	char *s = xasprintf("np-%d", *order);
+	char *s = xasprintf("np-%d", w->id++);
 
 	set_attr(np, "id", s);
 	free(s);
-	s = xasprintf("%d", (*order)++);
+	s = xasprintf("%d", share ? w->order : w->order++);
 	set_attr(np, "playOrder", s);
 	free(s);
 	n = el(np, "navLabel");
@@ -361,56 +372,92 @@ ncx_point(xmlNode *parent, int *order, const char *label, const char *src)
 	return np;
 }
 
-struct ncx_walk {
-	const struct book *b;
-	int order;
-};
-
-/* An essay's navPoint, with its sections. */
-static xmlNode *
-ncx_essay(void *arg, size_t i, xmlNode *map)
+/* A navPoint for a part or an essay, with its sections and what it
+ * holds. */
+static void
+ncx_division(struct ncx_walk *w, const struct division *dv, xmlNode *map)
 {
-	struct ncx_walk *w = arg;
-	const struct essay *e = &w->b->essays[i];
-	xmlNode *np = ncx_point(map, &w->order, e->title, e->file);
-	xmlNode *last = NULL;
-	int l1, l2;
+	const struct essay *e;
+	xmlNode *np;
 
-	toc_levels(e, &l1, &l2);
-	for (size_t k = 0; k < e->nheads; k++) {
-		const struct heading *h = &e->heads[k];
-		char *src;
+	if (dv->essay >= 0) {
+		struct toc_stack st = { 0 };
 
-		if (h->level != l1 && !(h->level == l2 && last))
-			continue;
-		src = xasprintf("%s#%s", e->file, h->id);
-		if (h->level == l1)
-			last = ncx_point(np, &w->order, h->text, src);
-		else
-			ncx_point(last, &w->order, h->text, src);
-		free(src);
+		e = &w->b->essays[dv->essay];
+		np = ncx_point(map, w, e->title, e->file, 0);
+		for (size_t k = 0; k < e->nheads; k++) {
+			const struct heading *h = &e->heads[k];
+			xmlNode *parent;
+			char *src;
+
+			if ((parent = toc_nest(&st, h->level, w->b->toc_depth,
+			    np)) == NULL)
+				continue;
+			src = xasprintf("%s#%s", e->file, h->id);
+			toc_push(&st, h->level, ncx_point(parent, w, h->text,
+			    src, 0));
+			free(src);
+		}
+	} else {
+		e = &w->b->essays[division_first(dv)];
+		np = ncx_point(map, w, dv->title, e->file, 1);
 	}
-	return np;
+	for (size_t i = 0; i < dv->nkids; i++)
+		ncx_division(w, &dv->kids[i], np);
 }
 
-/* The NCX, with a marker where ncx_essay()'s navPoints go. */
-static xmlDoc *
-ncx_doc(const struct book *b, xmlNode **marker, int *orderp)
+static xmlNode *
+ncx_top(void *arg, size_t i, xmlNode *map)
 {
+	struct ncx_walk *w = arg;
+
+	ncx_division(w, &w->b->tree.kids[i], map);
+	return xmlGetLastChild(map);
+}
+
+/* How deep the entries under dv nest (dv itself counts one). */
+static int
+toc_depth_of(const struct book *b, const struct division *dv)
+{
+	int depth = 1;
+
+	if (dv->essay >= 0) {
+		const struct essay *e = &b->essays[dv->essay];
+		struct toc_stack st = { 0 };
+
+		for (size_t k = 0; k < e->nheads; k++) {
+			if (toc_nest(&st, e->heads[k].level, b->toc_depth,
+			    &st) == NULL)
+				continue;
+			toc_push(&st, e->heads[k].level, &st);
+			if ((int)st.n + 1 > depth)
+				depth = (int)st.n + 1;
+		}
+	}
+	for (size_t i = 0; i < dv->nkids; i++) {
+		int k = 1 + toc_depth_of(b, &dv->kids[i]);
+		if (k > depth)
+			depth = k;
+	}
+	return depth;
+}
+
+/* The NCX, with a marker where ncx_top()'s navPoints go. */
+static xmlDoc *
+ncx_doc(struct ncx_walk *w, xmlNode **marker)
+{
+	const struct book *b = w->b;
 	xmlNode *ncx, *head, *map, *n;
 	xmlDoc *doc = xml_new("ncx", NS_NCX, &ncx);
-	int order = 1, depth = 1;
+	int depth = 1;
 
 	set_attr(ncx, "version", "2005-1");
 	xmlNodeSetLang(ncx, BAD_CAST b->lang);
 	head = el(ncx, "head");
-	for (size_t i = 0; i < b->nessays; i++) {
-		int l1, l2;
-		toc_levels(&b->essays[i], &l1, &l2);
-		if (l1 < 7 && depth < 2)
-			depth = 2;
-		if (l2 < 7)
-			depth = 3;
+	for (size_t i = 0; i < b->tree.nkids; i++) {
+		int k = toc_depth_of(b, &b->tree.kids[i]);
+		if (k > depth)
+			depth = k;
 	}
 	{
 		const char *names[] = { "dtb:uid", "dtb:depth",
@@ -426,10 +473,9 @@ ncx_doc(const struct book *b, xmlNode **marker, int *orderp)
 	}
 	el_text(el(ncx, "docTitle"), "text", b->title);
 	map = el(ncx, "navMap");
-	ncx_point(map, &order, "Title page", "title.xhtml");
-	ncx_point(map, &order, "Contents", "nav.xhtml");
+	ncx_point(map, w, "Title page", "title.xhtml", 0);
+	ncx_point(map, w, "Contents", "nav.xhtml", 0);
 	*marker = xml_marker(map);
-	*orderp = order;
 	return doc;
 }
 
@@ -915,12 +961,12 @@ static void *
 ncx_job(void *arg)
 {
 	struct ncx_job *j = arg;
-	struct ncx_walk walk = { j->b, 1 };
+	struct ncx_walk walk = { j->b, 1, 1 };
 	xmlNode *marker;
-	xmlDoc *doc = ncx_doc(j->b, &marker, &walk.order);
+	xmlDoc *doc = ncx_doc(&walk, &marker);
 	size_t len;
-	char *s = xml_dump_items(doc, marker, j->b->nessays, ncx_essay, &walk,
-	    &len);
+	char *s = xml_dump_items(doc, marker, j->b->tree.nkids, ncx_top,
+	    &walk, &len);
 
 	xmlFreeDoc(doc);
 	deflate_raw(s, len, LEVEL, &j->z);
@@ -956,7 +1002,7 @@ epub_write(struct book *b, struct out_file *out, struct quire_diag *d)
 	 * essays they are the biggest files after the essays. */
 	started = pthread_create(&tid, NULL, ncx_job, &ncx) == 0;
 	doc = nav_doc(b, &marker);
-	s = xml_dump_items(doc, marker, b->nessays, nav_essay, b, &len);
+	s = xml_dump_items(doc, marker, b->tree.nkids, nav_top, b, &len);
 	add(&p, "EPUB/nav.xhtml", s, len, 1);
 	xmlFreeDoc(doc);
 	if (started)

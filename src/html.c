@@ -124,8 +124,9 @@ hmeta(xmlNode *head, const char *k, const char *kv, const char *content)
 	set_attr(m, "content", content);
 }
 
-/* The contents: an entry per essay, made by toc_essay() while the file
- * is written (so never one tree for the whole book). */
+/* The contents: an entry per part or essay of the book's top level, made
+ * by toc_top() while the file is written (so never one tree for the whole
+ * book).  On wide screens the stylesheet makes it a sidebar. */
 static xmlNode *
 toc(xmlNode *body)
 {
@@ -140,45 +141,59 @@ toc(xmlNode *body)
 }
 
 static xmlNode *
-toc_essay(const struct book *b, size_t i, xmlNode *ol)
+toc_item(xmlNode *ol, const char *href, const char *text)
 {
-	const struct essay *e = &b->essays[i];
-	xmlNode *li = el(ol, "li"), *sub = NULL, *last = NULL;
-	xmlNode *subsub = NULL;
-	int l1 = 7, l2 = 7;
-	char *s = xasprintf("#%s", e->slug);
+	xmlNode *li = el(ol, "li");
 
-	set_attr(el_text(li, "a", e->title), "href", s);
-	free(s);
-	for (size_t k = 0; k < e->nheads; k++) {
-		int lv = e->heads[k].level;
-		if (lv < l1) {
-			l2 = l1;
-			l1 = lv;
-		} else if (lv > l1 && lv < l2)
-			l2 = lv;
-	}
-	for (size_t k = 0; k < e->nheads; k++) {
-		const struct heading *h = &e->heads[k];
-		xmlNode *item;
-
-		if (h->level != l1 && !(h->level == l2 && last))
-			continue;
-		if (h->level == l1) {
-			if (sub == NULL)
-				sub = el(li, "ol");
-			item = last = el(sub, "li");
-			subsub = NULL;
-		} else {
-			if (subsub == NULL)
-				subsub = el(last, "ol");
-			item = el(subsub, "li");
-		}
-		s = xasprintf("#%s--%s", e->slug, h->id);
-		set_attr(el_text(item, "a", h->text), "href", s);
-		free(s);
-	}
+	set_attr(el_text(li, "a", text), "href", href);
 	return li;
+}
+
+/* The list under an entry: its last child if that is one, else new. */
+static xmlNode *
+sublist(xmlNode *li)
+{
+	xmlNode *last = xmlGetLastChild(li);
+
+	return last && last->type == XML_ELEMENT_NODE &&
+	    strcmp((const char *)last->name, "ol") == 0 ? last : el(li, "ol");
+}
+
+/* A part (a heading, or a link to its page) or an essay with its
+ * sections down to the book's toc_depth, then what it holds. */
+static void
+toc_division(const struct book *b, const struct division *dv, xmlNode *ol)
+{
+	xmlNode *li;
+	char *s;
+
+	if (dv->essay >= 0) {
+		const struct essay *e = &b->essays[dv->essay];
+		struct toc_stack st = { 0 };
+
+		s = xasprintf("#%s", e->slug);
+		li = toc_item(ol, s, e->title);
+		free(s);
+		for (size_t k = 0; k < e->nheads; k++) {
+			const struct heading *h = &e->heads[k];
+			xmlNode *parent;
+
+			if ((parent = toc_nest(&st, h->level, b->toc_depth,
+			    li)) == NULL)
+				continue;
+			s = xasprintf("#%s--%s", e->slug, h->id);
+			toc_push(&st, h->level, toc_item(sublist(parent), s,
+			    h->text));
+			free(s);
+		}
+	} else {
+		li = el(ol, "li");
+		el_text(li, "span", dv->title);
+	}
+	if (dv->part)
+		set_attr(li, "class", "part");
+	for (size_t i = 0; i < dv->nkids; i++)
+		toc_division(b, &dv->kids[i], sublist(li));
 }
 
 static void
@@ -205,7 +220,7 @@ html_essay(struct book *b, struct essay *e, struct quire_diag *d)
 
 	(void)d;
 	set_attr(art, "id", e->slug);
-	set_attr(art, "class", "essay");
+	set_attr(art, "class", e->part_page ? "essay part" : "essay");
 	s = xasprintf("%s--essay-title", e->slug);
 	set_attr(art, "aria-labelledby", s);
 	free(s);
@@ -219,6 +234,14 @@ html_essay(struct book *b, struct essay *e, struct quire_diag *d)
 	xmlAddChild(e->content, art);
 	adapt(b, e, art->children);
 	drop_ns_defs(art->children);
+	/* The way back to the contents, in the essay's header. */
+	if ((k = art->children) != NULL && k->type == XML_ELEMENT_NODE &&
+	    strcmp((char *)k->name, "header") == 0) {
+		xmlNode *p = el(k, "p");
+
+		set_attr(p, "class", "to-contents");
+		set_attr(el_text(p, "a", "Contents"), "href", "#contents");
+	}
 	/* Serialised by HTML rules: the document is now an HTML one (it is
 	 * freed right after). */
 	e->xml->type = XML_HTML_DOCUMENT_NODE;
@@ -298,8 +321,11 @@ html_write(struct book *b, struct out_file *out, struct quire_diag *d)
 	out_add(out, xstrndup(mem, (size_t)(toc_mark - mem)),
 	    (size_t)(toc_mark - mem));
 	items = xmlAllocOutputBuffer(NULL);
-	for (size_t i = 0; i < b->nessays; i++) {
-		xmlNode *li = toc_essay(b, i, ol);
+	for (size_t i = 0; i < b->tree.nkids; i++) {
+		xmlNode *li;
+
+		toc_division(b, &b->tree.kids[i], ol);
+		li = xmlGetLastChild(ol);
 		htmlNodeDumpFormatOutput(items, doc, li, "UTF-8", 0);
 		xmlUnlinkNode(li);
 		xmlFreeNode(li);

@@ -167,6 +167,7 @@ struct essay {
 	double order;
 	int has_order, draft;
 	int empty;          /* nothing after the front matter: left out */
+	int part_page;      /* a part's own page (its _index.md) */
 	int title_line;     /* where the title came from, for messages */
 	char *text;         /* the whole file, UTF-8, LF line ends */
 	size_t len;
@@ -196,6 +197,39 @@ struct essay {
 	struct part *html;  /* its <article> in the archive */
 };
 
+/* The book's contents as a tree: parts (folders, or the parts of
+ * SUMMARY.md) holding essays and parts, in reading order.  The essays
+ * themselves are in book.essays in the same order, depth first: a part's
+ * page, then what the part holds. */
+struct division {
+	char *title;        /* a part's (or a draft chapter's) title */
+	char *rel;          /* the folder it came from, or NULL */
+	long essay;         /* index in book.essays: the essay, or a part's
+	                     * own page; -1: none */
+	int part;           /* a part, not an essay (with sub-chapters) */
+	struct division *kids;
+	size_t nkids;
+	/* How it sorts among its siblings while the book loads. */
+	double order;
+	int has_order;
+	const char *date, *key;
+};
+struct division *division_add(struct division *parent);
+/* An essay's sections in the contents: each heading nests under the last
+ * shallower one listed before it. */
+struct toc_stack {
+	int level[8];
+	void *node[8];
+	size_t n;
+};
+/* Where an entry for a heading of level lv goes: under the last
+ * shallower heading's, else under top; NULL: deeper than depth. */
+void *toc_nest(struct toc_stack *, int lv, int depth, void *top);
+void toc_push(struct toc_stack *, int lv, void *node);
+void division_free(struct division *);
+/* The first essay at or under dv, or -1. */
+long division_first(const struct division *);
+
 struct book {
 	char *root;         /* the content folder as given */
 	char *root_real;    /* its resolved path: nothing is read outside */
@@ -207,6 +241,8 @@ struct book {
 	time_t mtime;       /* the build's one timestamp */
 	struct essay *essays;
 	size_t nessays;
+	struct division tree; /* the contents; the root is the book */
+	int toc_depth;      /* headings down to this level in the contents */
 	struct essay **byrel;  /* essays sorted by path, for link lookups */
 	struct resource **res;
 	size_t nres;
@@ -219,6 +255,8 @@ struct book {
 	size_t nimages, nimages_noalt;
 };
 
+/* model.c: the book model's constructors and destructors. */
+void book_init(struct book *);
 void book_free(struct book *);
 void essay_free(struct essay *);
 

@@ -753,17 +753,6 @@ later_add(struct later **v, size_t *n, const char *text, const char *orig,
 	x->col = l->col;
 }
 
-void
-later_free(struct later *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		free(v[i].text);
-		free(v[i].orig);
-		free(v[i].href);
-	}
-	free(v);
-}
-
 static int
 inside_link(xmlNode *n)
 {

@@ -1,6 +1,8 @@
 /* Load stage: find the essays in the content folder (sorted, never leaving
- * it), split and read their YAML front matter with libyaml, read
- * collection.yaml, order the essays and settle the book's metadata. */
+ * it) and its parts (folders with their _index.md, or mdBook's SUMMARY.md),
+ * split and read their YAML front matter with libyaml, read
+ * collection.yaml, order the essays within their parts and settle the
+ * book's metadata. */
 #include <sys/stat.h>
 
 #include <dirent.h>
@@ -525,6 +527,19 @@ collection_key(void *arg, const char *key, struct fm_value *v,
 		return want_string(f->d, key, v, l, &b->rights);
 	if (strcmp(key, "version") == 0)
 		return want_string(f->d, key, v, l, &b->version);
+	if (strcmp(key, "toc_depth") == 0) {
+		char *end;
+		long n;
+
+		if (v->kind == V_NULL)
+			return 0;
+		if (v->kind != V_SCALAR || ((n = strtol(v->scalar, &end, 10)),
+		    end == v->scalar || *end || n < 1 || n > 6))
+			return diag_error(f->d, l, "'toc_depth' must be a "
+			    "number from 1 (essay titles only) to 6");
+		b->toc_depth = (int)n;
+		return 0;
+	}
 	if (strcmp(key, "cover") == 0) {
 		b->cover_line = l->line;
 		b->cover_col = l->col;
@@ -691,7 +706,15 @@ cmp_str(const void *a, const void *b)
 }
 
 static int
-scan_dir(struct scan *s, const char *rel, int depth)
+is_index(const char *rel)
+{
+	return strcmp(path_basename(rel), "_index.md") == 0;
+}
+
+/* Reads the folder rel into the part dv: its essays (by their index in
+ * s->files), its subfolders as parts, its _index.md as dv->essay. */
+static int
+scan_dir(struct scan *s, const char *rel, int depth, struct division *dv)
 {
 	char *dir = path_join(s->book->root, rel);
 	struct loc l = { dir, 0, 0 };
@@ -724,15 +747,25 @@ scan_dir(struct scan *s, const char *rel, int depth)
 		struct stat st;
 
 		if (lstat(full, &st) == 0 && S_ISDIR(st.st_mode)) {
-			if (scan_dir(s, r, depth + 1) < 0)
+			struct division *kid = division_add(dv);
+
+			kid->part = 1;
+			kid->rel = xstrdup(r);
+			if (scan_dir(s, r, depth + 1, kid) < 0)
 				rc = -1;
 		} else if (path_has_ext(r, ".md") ||
 		    path_has_ext(r, ".markdown")) {
 			if (S_ISLNK(st.st_mode) && stat(full, &st) == -1)
 				rc = diag_error(s->d, &fl, "cannot read: %s",
 				    strerror(errno));
-			else
+			else {
+				if (is_index(r))
+					dv->essay = (long)s->files.n;
+				else
+					division_add(dv)->essay =
+					    (long)s->files.n;
 				strv_push(&s->files, xstrdup(r));
+			}
 		}
 		free(full);
 		free(r);
@@ -742,10 +775,243 @@ scan_dir(struct scan *s, const char *rel, int depth)
 	return rc;
 }
 
+/* ---- mdBook's SUMMARY.md ---- */
+
+struct summary {
+	struct scan *s;
+	const char *dir;           /* SUMMARY.md's path: links start there */
+	char *path;                /* as shown in diagnostics */
+	struct idset listed;
+	struct division *stack[MAX_DEPTH + 1];
+	int indent[MAX_DEPTH + 1];
+	int depth;                 /* entries in stack */
+	struct division *part;     /* where top-level list items go */
+	int rc;
+};
+
+/* "[text](target)" at p: the text and target, or -1. */
 static int
-cmp_essay(const void *a, const void *b)
+summary_link(const char *p, const char *eol, char **text, char **target)
 {
-	const struct essay *x = a, *y = b;
+	const char *t, *u;
+	int nest = 0;
+
+	if (p >= eol || *p != '[')
+		return -1;
+	for (t = ++p; t < eol; t++) {
+		if (*t == '\\' && t + 1 < eol)
+			t++;
+		else if (*t == '[')
+			nest++;
+		else if (*t == ']' && nest-- == 0)
+			break;
+	}
+	if (t + 1 >= eol || t[1] != '(' || (u = memchr(t + 2, ')',
+	    (size_t)(eol - t - 2))) == NULL)
+		return -1;
+	*text = xml_clean(p, (size_t)(t - p));
+	t += 2;
+	if (t < u && *t == '<' && u[-1] == '>' && u - t >= 2) {
+		t++;   /* <a path with spaces.md> */
+		u--;
+	}
+	*target = xstrndup(t, (size_t)(u - t));
+	return 0;
+}
+
+/* One chapter line: a link at indentation indent (-1: outside a list,
+ * a prefix or suffix chapter).  Takes text over. */
+static void
+summary_chapter(struct summary *m, int indent, char *text, char *target,
+    int line, int col)
+{
+	struct scan *s = m->s;
+	struct loc l = { m->path, line, col };
+	struct division *parent, *dv;
+	char *hash, *rel = NULL, *dec;
+	struct stat st;
+
+	if (indent < 0)
+		m->depth = 0;
+	while (m->depth > 0 && m->indent[m->depth - 1] >= indent)
+		m->depth--;
+	if (m->depth > MAX_DEPTH - 1) {
+		diag_warn(s->d, &l, "chapters nested too deep; '%s' not read",
+		    text);
+		free(text);
+		return;
+	}
+	parent = indent < 0 ? &s->book->tree : m->depth ?
+	    m->stack[m->depth - 1] : m->part;
+	if ((hash = strchr(target, '#')) != NULL)
+		*hash = '\0';
+	if (*target) {
+		dec = url_decode(target, strlen(target));
+		if (dec == NULL || dec[0] == '/' ||
+		    (rel = path_resolve(m->dir, dec)) == NULL) {
+			m->rc = diag_error(s->d, &l, "chapter %s is outside the "
+			    "content folder", target);
+			free(dec);
+			free(text);
+			return;
+		}
+		free(dec);
+		{
+			char *full = path_join(s->book->root, rel);
+			int missing = stat(full, &st) == -1;
+
+			free(full);
+			if (missing) {
+				m->rc = diag_error(s->d, &l, "chapter %s not "
+				    "found", target);
+				free(rel);
+				free(text);
+				return;
+			}
+		}
+		if (!idset_add(&m->listed, rel)) {
+			diag_warn(s->d, &l, "chapter %s listed again; the "
+			    "first place kept", target);
+			free(rel);
+			rel = NULL;
+			if (indent < 0) {
+				free(text);
+				return;
+			}
+		}
+	}
+	dv = division_add(parent);
+	if (rel) {
+		dv->essay = (long)s->files.n;
+		strv_push(&s->files, rel);
+		free(text);
+	} else
+		dv->title = text;  /* a draft chapter: only its title */
+	if (indent >= 0) {
+		m->stack[m->depth] = dv;
+		m->indent[m->depth++] = indent;
+	}
+}
+
+/* The book's order, parts and nesting from mdBook's SUMMARY.md at rel:
+ * a title, prefix chapters, parts ("# Title") of numbered chapters (list
+ * items; deeper items are sub-chapters), suffix chapters.  Only the files
+ * it names are bound, as mdBook does. */
+static int
+load_summary(struct scan *s, const char *rel, char *text, size_t len)
+{
+	struct summary m = { 0 };
+	const char *p = text, *end = text + len;
+	int line = 1, seen = 0;
+
+	m.s = s;
+	m.dir = rel;
+	m.path = path_join(s->book->root, rel);
+	m.part = &s->book->tree;
+	for (; p < end; line++) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *eol = nl ? nl : end, *q = p;
+		int indent = 0;
+		char *t, *u;
+
+		while (q < eol && (*q == ' ' || *q == '\t')) {
+			indent += *q == '\t' ? 4 : 1;
+			q++;
+		}
+		if (q < eol && *q == '#') {
+			const char *h = q;
+
+			while (h < eol && *h == '#')
+				h++;
+			while (h < eol && (*h == ' ' || *h == '\t'))
+				h++;
+			/* The first heading before any chapter is the
+			 * summary's own title. */
+			if (seen++ && h < eol) {
+				m.part = division_add(&s->book->tree);
+				m.part->part = 1;
+				m.part->title = xml_clean(h, (size_t)(eol - h));
+				m.depth = 0;
+			}
+		} else if (q + 1 < eol && strchr("-*+", *q) && (q[1] == ' ' ||
+		    q[1] == '\t')) {
+			q += 2;
+			while (q < eol && (*q == ' ' || *q == '\t'))
+				q++;
+			if (summary_link(q, eol, &t, &u) == 0) {
+				summary_chapter(&m, indent, t, u, line,
+				    (int)(q - p) + 1);
+				free(u);
+				seen = 1;
+			}
+		} else if (summary_link(q, eol, &t, &u) == 0) {
+			summary_chapter(&m, -1, t, u, line, (int)(q - p) + 1);
+			free(u);
+			seen = 1;
+			m.part = &s->book->tree;  /* after a part: a suffix */
+		}
+		p = eol + (nl != NULL);
+	}
+	idset_free(&m.listed);
+	free(m.path);
+	return m.rc;
+}
+
+/* SUMMARY.md in the folder or in its src/, if there is one: -2 if not. */
+static int
+find_summary(struct scan *s)
+{
+	const char *names[] = { "SUMMARY.md", "src/SUMMARY.md" };
+	char *text, *path;
+	size_t len;
+	int rc;
+
+	for (size_t i = 0; i < 2; i++) {
+		rc = scan_read(s, names[i], &text, &len);
+		if (rc == -2)
+			continue;
+		if (rc < 0)
+			return -1;
+		path = path_join(s->book->root, names[i]);
+		text = normalise_text(s->d, path, text, &len);
+		free(path);
+		rc = load_summary(s, names[i], text, len);
+		free(text);
+		return rc;
+	}
+	return -2;
+}
+
+/* ---- the tree of parts ---- */
+
+/* "02-part-two" -> "Part two": a leading number goes, dashes and
+ * underscores become spaces, the first letter is capitalised. */
+static char *
+part_title(const char *rel)
+{
+	const char *base = path_basename(rel), *p = base;
+	char *t;
+
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (p != base && (*p == '-' || *p == '_' || *p == ' ' || *p == '.') &&
+	    p[1])
+		base = p + 1;
+	t = xml_clean(base, strlen(base));
+	for (char *q = t; *q; q++)
+		if (*q == '-' || *q == '_')
+			*q = ' ';
+	if (*t >= 'a' && *t <= 'z')
+		*t = (char)(*t - 32);
+	return t;
+}
+
+/* Weight (or order) first, then date, then name: the rules essays have
+ * always been ordered by, now within each part. */
+static int
+cmp_division(const void *a, const void *b)
+{
+	const struct division *x = a, *y = b;
 
 	if (x->has_order != y->has_order)
 		return x->has_order ? -1 : 1;
@@ -755,7 +1021,115 @@ cmp_essay(const void *a, const void *b)
 		return x->date ? -1 : 1;
 	if (x->date && strcmp(x->date, y->date) != 0)
 		return strcmp(x->date, y->date);
-	return strcmp(x->rel, y->rel);
+	return strcmp(x->key, y->key);
+}
+
+static int
+left_out(const struct essay *e, const struct quire_options *opt)
+{
+	return e->rel == NULL || (e->draft && !opt->drafts) || e->empty;
+}
+
+/* Settles the part (or chapter) dv: its title and place from its
+ * _index.md, its page (the _index.md's body), its essays and parts in
+ * order, without what is left out.  Returns 0 when nothing is left of
+ * it.  sorted: order the children (folders; SUMMARY.md gives its own
+ * order); root: dv is the book. */
+static int
+settle(struct scan *s, struct division *dv, int sorted, int root)
+{
+	struct essay *es = s->book->essays;
+	size_t n = 0;
+
+	if (dv->part && dv->essay >= 0) {
+		struct essay *e = &es[dv->essay];
+
+		if (e->rel && e->draft && !s->opt->drafts && !root) {
+			dv->essay = -1;
+			return 0;  /* a draft section: all of it */
+		}
+		if (e->rel && e->title && !root) {
+			free(dv->title);
+			dv->title = xstrdup(e->title);
+		}
+		if (e->rel) {
+			dv->order = e->order;
+			dv->has_order = e->has_order;
+			dv->date = e->date;
+		}
+		if (left_out(e, s->opt))
+			dv->essay = -1;
+		else if (!root)
+			e->part_page = 1;
+	}
+	if (dv->part && dv->title == NULL && dv->rel && !root)
+		dv->title = part_title(dv->rel);
+	if (!dv->part && dv->essay >= 0 && left_out(&es[dv->essay], s->opt)) {
+		/* A chapter left out, its sub-chapters kept under its
+		 * title. */
+		struct essay *e = &es[dv->essay];
+
+		if (dv->title == NULL)
+			dv->title = xstrdup(e->title ? e->title : e->rel ?
+			    path_basename(e->rel) : "Untitled");
+		dv->essay = -1;
+	}
+	if (dv->essay >= 0 && es[dv->essay].title == NULL && dv->title)
+		es[dv->essay].title = xstrdup(dv->title);
+	dv->key = dv->rel ? dv->rel : dv->essay >= 0 ? es[dv->essay].rel : "";
+	for (size_t i = 0; i < dv->nkids; i++) {
+		struct division *k = &dv->kids[i];
+		int keep;
+
+		if (k->part || k->nkids)
+			keep = settle(s, k, sorted, 0);
+		else if (k->essay >= 0) {
+			struct essay *e = &es[k->essay];
+
+			keep = !left_out(e, s->opt);
+			k->order = e->order;
+			k->has_order = e->has_order;
+			k->date = e->date;
+			k->key = e->rel;
+		} else
+			keep = 0;  /* a draft chapter with nothing under it */
+		if (keep && k->part && k->rel && k->essay < 0 &&
+		    k->nkids == 1 && !k->kids[0].part && !k->kids[0].nkids &&
+		    k->kids[0].essay >= 0) {
+			/* A folder of one essay without _index.md (a Hugo
+			 * page bundle): the essay stands in its place. */
+			struct division one = k->kids[0];
+
+			free(k->kids);
+			k->kids = NULL;
+			k->nkids = 0;
+			division_free(k);
+			*k = one;
+		}
+		if (!keep)
+			division_free(k);
+		else
+			dv->kids[n++] = *k;
+	}
+	dv->nkids = n;
+	if (sorted && n > 1)
+		qsort(dv->kids, n, sizeof(*dv->kids), cmp_division);
+	return dv->essay >= 0 || dv->nkids > 0;
+}
+
+/* The essays in reading order, depth first; each node's essay becomes
+ * its index in that order. */
+static void
+flatten(struct division *dv, struct essay *from, struct essay *to,
+    size_t *n)
+{
+	if (dv->essay >= 0) {
+		to[*n] = from[dv->essay];
+		memset(&from[dv->essay], 0, sizeof(*from));
+		dv->essay = (long)(*n)++;
+	}
+	for (size_t i = 0; i < dv->nkids; i++)
+		flatten(&dv->kids[i], from, to, n);
 }
 
 /* Unique file stems: case-insensitively unique, because readers and zip
@@ -920,6 +1294,9 @@ read_essay(struct scan *s, struct essay *e, const char *rel, time_t *newest,
 	if (essay_front_matter(e, d) < 0)
 		*rc = -1;
 	else if (cap_nesting(e, d), blank(e->text + e->body) &&
+	    is_index(e->rel))
+		e->empty = 1;   /* a part's title and place, no page */
+	else if (blank(e->text + e->body) &&
 	    !(e->draft && !s->opt->drafts)) {
 		struct loc el = { e->path, e->body_line, 1 };
 		diag_warn(d, &el, "empty essay: nothing after %s; left out of "
@@ -986,7 +1363,7 @@ load_book(struct book *b, const struct quire_options *opt,
 	struct loc rl = { opt->src, 0, 0 };
 	struct stat st;
 	size_t n = 0;
-	int rc = 0;
+	int rc = 0, summary;
 	char *v;
 
 	b->root = xstrdup(opt->src);
@@ -998,33 +1375,31 @@ load_book(struct book *b, const struct quire_options *opt,
 		    strerror(errno));
 	if (load_collection(&s) < 0)
 		rc = -1;
-	if (scan_dir(&s, "", 0) < 0)
+	if ((summary = find_summary(&s)) == -1)
+		rc = -1;
+	else if (summary == -2 && scan_dir(&s, "", 0, &b->tree) < 0)
 		rc = -1;
 	b->essays = xcalloc(s.files.n, sizeof(*b->essays));
 	if (read_essays(&s) < 0)
 		rc = -1;
-	/* Kept in scan order, without the essays left out. */
-	for (size_t i = 0; i < s.files.n; i++) {
-		struct essay *e = &b->essays[i];
+	/* The tree settled and flattened into reading order; what it left
+	 * out (drafts, empty essays, what SUMMARY.md does not list) goes. */
+	settle(&s, &b->tree, summary == -2, 1);
+	{
+		struct essay *all = b->essays;
 
-		if (e->rel == NULL)
-			continue;
-		if ((e->draft && !opt->drafts) || e->empty) {
-			essay_free(e);
-			continue;
-		}
-		if (n != i) {
-			b->essays[n] = *e;
-			memset(e, 0, sizeof(*e));
-		}
-		n++;
+		b->essays = xcalloc(s.files.n, sizeof(*b->essays));
+		flatten(&b->tree, all, b->essays, &n);
+		for (size_t i = 0; i < s.files.n; i++)
+			if (all[i].rel)
+				essay_free(&all[i]);
+		free(all);
 	}
 	b->nessays = n;
 	strv_free(&s.files);
 	if (n == 0 && rc == 0)
 		rc = diag_error(d, &rl, "no essays (*.md files) found in "
 		    "this folder");
-	qsort(b->essays, b->nessays, sizeof(*b->essays), cmp_essay);
 	assign_slugs(b, d);
 	/* Titles seen twice: told once each, against the first holder. */
 	for (size_t i = 0; i < b->nessays; i++) {

@@ -1118,10 +1118,10 @@ render_essay_html(struct book *b, struct essay *e,
 	}
 	section = xmlNewDocNode(e->xml, c.xhtml, BAD_CAST "section", NULL);
 	xmlAddPrevSibling(box, section);
-	set_epub_type(section, "chapter");
-	set_attr(section, "role", "doc-chapter");
+	set_epub_type(section, e->part_page ? "part" : "chapter");
+	set_attr(section, "role", e->part_page ? "doc-part" : "doc-chapter");
 	set_attr(section, "aria-labelledby", "essay-title");
-	set_attr(section, "class", "essay");
+	set_attr(section, "class", e->part_page ? "essay part" : "essay");
 	essay_header(b, e, section);
 	for (k = box->children; k; k = next) {
 		next = k->next;

@@ -1,0 +1,167 @@
+/* The book model's constructors and destructors: the book, its essays and
+ * the tree of parts that every writer walks. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/tree.h>
+
+#include "internal.h"
+
+void
+book_init(struct book *b)
+{
+	memset(b, 0, sizeof(*b));
+	pthread_mutex_init(&b->lock, NULL);
+	b->tree.essay = -1;
+	b->tree.part = 1;
+	b->toc_depth = 3;
+}
+
+void
+later_free(struct later *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].text);
+		free(v[i].orig);
+		free(v[i].href);
+	}
+	free(v);
+}
+
+void
+essay_free(struct essay *e)
+{
+	essay_free_parse(e);
+	if (e->xml)
+		xmlFreeDoc(e->xml);
+	for (size_t i = 0; i < e->nheads; i++) {
+		free(e->heads[i].id);
+		free(e->heads[i].text);
+	}
+	free(e->heads);
+	idset_free(&e->ids);
+	later_free(e->xlinks, e->nxlinks);
+	later_free(e->remote, e->nremote);
+	idset_free(&e->xbad);
+	idset_free(&e->seen);
+	free(e->epub.data);
+	if (e->html) {
+		free(e->html->data);
+		free(e->html->z.data);
+		free(e->html);
+	}
+	free(e->lines);
+	free(e->rel);
+	free(e->path);
+	free(e->slug);
+	free(e->file);
+	free(e->title);
+	free(e->subtitle);
+	free(e->summary);
+	free(e->date);
+	free(e->lang);
+	strv_free(&e->authors);
+	strv_free(&e->tags);
+	free(e->text);
+	memset(e, 0, sizeof(*e));
+}
+
+/* A new, empty child of parent (an essay's node until told otherwise);
+ * the pointer holds until parent gains another child. */
+struct division *
+division_add(struct division *parent)
+{
+	struct division *dv;
+
+	GROW(parent->kids, parent->nkids);
+	dv = &parent->kids[parent->nkids++];
+	memset(dv, 0, sizeof(*dv));
+	dv->essay = -1;
+	return dv;
+}
+
+/* Frees what dv holds (not dv itself, which lives in its parent's
+ * array).  The nesting is bounded when the tree is made (MAX_DEPTH). */
+void
+division_free(struct division *dv)
+{
+	for (size_t i = 0; i < dv->nkids; i++)
+		division_free(&dv->kids[i]);
+	free(dv->kids);
+	free(dv->title);
+	free(dv->rel);
+	dv->kids = NULL;
+	dv->nkids = 0;
+	dv->title = dv->rel = NULL;
+}
+
+long
+division_first(const struct division *dv)
+{
+	long e;
+
+	if (dv->essay >= 0)
+		return dv->essay;
+	for (size_t i = 0; i < dv->nkids; i++)
+		if ((e = division_first(&dv->kids[i])) >= 0)
+			return e;
+	return -1;
+}
+
+void *
+toc_nest(struct toc_stack *st, int lv, int depth, void *top)
+{
+	if (lv > depth || lv < 1 || lv > 6)
+		return NULL;
+	while (st->n && st->level[st->n - 1] >= lv)
+		st->n--;
+	return st->n ? st->node[st->n - 1] : top;
+}
+
+void
+toc_push(struct toc_stack *st, int lv, void *node)
+{
+	if (st->n < sizeof(st->level) / sizeof(*st->level)) {
+		st->level[st->n] = lv;
+		st->node[st->n++] = node;
+	}
+}
+
+void
+book_free(struct book *b)
+{
+	for (size_t i = 0; i < b->nessays; i++)
+		essay_free(&b->essays[i]);
+	free(b->essays);
+	free(b->byrel);
+	free(b->byfile);
+	division_free(&b->tree);
+	for (size_t i = 0; i < b->nres; i++) {
+		struct resource *r = b->res[i];
+		free(r->uri);
+		free(r->src);
+		free(r->name);
+		free(r->id);
+		free(r->data);
+		free(r);
+	}
+	free(b->res);
+	idset_free(&b->warned);
+	free(b->root);
+	free(b->root_real);
+	free(b->title);
+	free(b->subtitle);
+	free(b->description);
+	free(b->lang);
+	free(b->identifier);
+	free(b->publisher);
+	free(b->rights);
+	free(b->version);
+	free(b->date);
+	free(b->cover);
+	strv_free(&b->authors);
+	free(b->slug);
+	free(b->uuid);
+	pthread_mutex_destroy(&b->lock);
+	memset(b, 0, sizeof(*b));
+}
