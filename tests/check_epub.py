@@ -21,7 +21,8 @@ EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 ROLE_FOR = {"noteref": "doc-noteref", "footnote": "doc-footnote",
             "endnotes": "doc-endnotes", "chapter": "doc-chapter",
-            "toc": "doc-toc", "cover-image": "doc-cover"}
+            "toc": "doc-toc", "cover-image": "doc-cover",
+            "part": "doc-part"}
 
 failures = []
 
