@@ -98,6 +98,7 @@ void sha256_final(struct sha256 *, unsigned char out[32]);
 void sha256(const void *, size_t, unsigned char out[32]);
 void sha256_hex(const void *, size_t, char out[65]);
 char *base64(const unsigned char *, size_t);
+int base64_decode(const char *, size_t, unsigned char **, size_t *);
 const char *find_bytes(const char *p, const char *end, const char *needle,
     size_t n);
 /* Raw deflate, as in zip entries. */
@@ -299,6 +300,53 @@ int read_inside(const struct book *, const char *rel, const struct loc *,
     struct quire_diag *, char **data, size_t *len, time_t *mtime);
 const char *sniff_mime(const unsigned char *, size_t);
 const char *resource_uri(struct book *, const char *name);
+
+/* sanitize.c: the one allow-list for markup from the content (inline
+ * HTML, inline SVG and MathML, SVG image files), and the one judge of the
+ * URLs and the CSS in it. */
+enum rule_act { R_KEEP, R_RENAME, R_UNWRAP, R_DROP };
+struct rule {
+	const char *name;
+	enum rule_act act;
+	const char *to;     /* R_RENAME: the new name */
+	const char *attrs;  /* allowed beyond the common ones, space-framed */
+};
+enum san_ns { SAN_HTML, SAN_SVG, SAN_MATHML };
+/* The element's rule; NULL when not listed (HTML: unwrapped; SVG and
+ * MathML: dropped with what it holds). */
+const struct rule *san_rule(enum san_ns, const char *name);
+/* SVG and MathML: a number below san_nattrs() for an allowed attribute
+ * (the same for the same name), -1 for any other. */
+int san_attr(enum san_ns, const struct rule *, const char *name);
+size_t san_nattrs(enum san_ns);
+int san_tables_sorted(void);
+/* Elements whose text libxml2's HTML serializer writes unescaped. */
+int san_raw_text(const char *name);
+int san_xml_name(const char *);
+enum san_url { URL_BAD, URL_FRAG, URL_LOCAL, URL_REMOTE, URL_DATA };
+/* What a URL in href, src or xlink:href is: a fragment, a local path, a
+ * web or mail address, a data: URI, or anything else (refused). */
+enum san_url san_url(const char *);
+/* A CSS value (sheet 0: a style attribute or presentation attribute) or
+ * style sheet (1) that fetches nothing and hides nothing: url() only to
+ * #id, no escapes, no comments, only known functions and at-rules. */
+int san_css_ok(const char *, int sheet);
+/* The bytes decode far enough: PNG chunks and CRCs to IEND, JPEG
+ * segments to EOI, GIF blocks to the trailer. */
+int san_image_ok(const char *mime, const unsigned char *, size_t);
+/* An SVG file parsed without DTD, entities or network, its DOCTYPE
+ * dropped, kept by the allow-list, serialised again into *out.  -1 if it
+ * is not SVG (*why says why); else 0, *why saying what was dropped or
+ * NULL. */
+int san_svg_file(const unsigned char *, size_t, char **out, size_t *outlen,
+    char **why);
+/* A base64 data: URI: its bytes and media type (lowercased); -1 if it is
+ * not one. */
+int data_uri_decode(const char *uri, unsigned char **bytes, size_t *len,
+    char **mime);
+/* A URL as a message shows it: at most 80 bytes, cut on a character,
+ * "..." after a cut.  Returns out. */
+const char *clip_url(const char *, char out[96]);
 
 /* xml.c: small helpers over libxml2 trees. */
 #define NS_XHTML "http://www.w3.org/1999/xhtml"

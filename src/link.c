@@ -602,63 +602,58 @@ mime_ext(const char *mime)
 	return ".svg";
 }
 
-static int
-svg_ok(const unsigned char *p, size_t n)
-{
-	xmlDoc *doc = xmlReadMemory((const char *)p, (int)n, NULL, NULL,
-	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	int ok = 0;
+#define MAX_IMAGE (64u << 20)  /* as any file read (load.c) */
 
-	if (doc) {
-		xmlNode *r = xmlDocGetRootElement(doc);
-		ok = r && r->ns && strcmp((char *)r->name, "svg") == 0 &&
-		    strcmp((char *)r->ns->href, NS_SVG) == 0 &&
-		    doc->intSubset == NULL;
-		xmlFreeDoc(doc);
-	}
-	return ok;
-}
-
-/* The resource for the image at rel (relative to the root), packed once
- * per content; NULL after a diagnostic (or, when missing, a warning).
- * Its name and id come from its bytes, so they do not depend on which
- * essay, on which thread, met it first. */
+/* The resource for the image bytes data (taken), found at src (a path
+ * relative to the root, or a data: URI's key), shown in messages as
+ * shown; checked as every image is: its type sniffed, raster bytes
+ * decoded far enough, an SVG document sanitised.  Its name and id come
+ * from its bytes, so they do not depend on which essay, on which thread,
+ * met it first. */
 static struct resource *
-resource_add_locked(struct book *b, const char *rel, const struct loc *l,
-    struct quire_diag *d)
+resource_take(struct book *b, const char *src, const char *shown,
+    char *data, size_t len, const struct loc *l, struct quire_diag *d)
 {
 	struct resource *r;
 	unsigned char hash[32];
 	char hex[65];
 	const char *mime;
-	char *data;
-	size_t len;
-	int rc;
 
-	for (size_t i = 0; i < b->nres; i++)
-		if (strcmp(b->res[i]->src, rel) == 0)
-			return b->res[i]->same ? b->res[i]->same : b->res[i];
-	rc = read_inside(b, rel, l, d, &data, &len, NULL);
-	if (rc == -2) {
-		diag_warn(d, l, "image not found: %s", rel);
+	mime = sniff_mime((unsigned char *)data, len);
+	if (mime == NULL || strcmp(mime, "image/webp") == 0) {
+		diag_warn(d, l, "%s: %s; its alt text is shown instead", shown,
+		    mime == NULL ? "not a PNG, JPEG, GIF or SVG image" :
+		    "WebP is not an EPUB 3 core media type");
+		free(data);
 		return NULL;
 	}
-	if (rc < 0)
-		return NULL;
-	mime = sniff_mime((unsigned char *)data, len);
-	if (mime == NULL || strcmp(mime, "image/webp") == 0 ||
-	    (strcmp(mime, "image/svg+xml") == 0 &&
-	    !svg_ok((unsigned char *)data, len))) {
-		diag_warn(d, l, "%s: %s; its alt text is shown instead", rel,
-		    mime == NULL ? "not a PNG, JPEG, GIF or SVG image" :
-		    strcmp(mime, "image/webp") == 0 ? "WebP is not an EPUB 3 "
-		    "core media type" : "not a well-formed SVG document");
+	if (strcmp(mime, "image/svg+xml") == 0) {
+		char *clean, *why;
+		size_t clen;
+
+		if (san_svg_file((unsigned char *)data, len, &clean, &clen,
+		    &why) != 0) {
+			diag_warn(d, l, "%s: %s; its alt text is shown instead",
+			    shown, why);
+			free(why);
+			free(data);
+			return NULL;
+		}
+		if (why)
+			diag_warn(d, l, "%s: %s", shown, why);
+		free(why);
+		free(data);
+		data = clean;
+		len = clen;
+	} else if (!san_image_ok(mime, (unsigned char *)data, len)) {
+		diag_warn(d, l, "%s: a truncated or corrupt %s image; its alt "
+		    "text is shown instead", shown, mime + 6);
 		free(data);
 		return NULL;
 	}
 	sha256(data, len, hash);
 	r = xcalloc(1, sizeof(*r));
-	r->src = xstrdup(rel);
+	r->src = xstrdup(src);
 	GROW(b->res, b->nres);
 	b->res[b->nres++] = r;
 	for (size_t i = 0; i + 1 < b->nres; i++)
@@ -675,6 +670,81 @@ resource_add_locked(struct book *b, const char *rel, const struct loc *l,
 		snprintf(hex + 2 * i, 3, "%02x", hash[i]);
 	r->name = xasprintf("images/%s%s", hex, mime_ext(mime));
 	r->id = xasprintf("img-%s", hex);
+	return r;
+}
+
+static struct resource *
+find_src(struct book *b, const char *src)
+{
+	for (size_t i = 0; i < b->nres; i++)
+		if (strcmp(b->res[i]->src, src) == 0)
+			return b->res[i]->same ? b->res[i]->same : b->res[i];
+	return NULL;
+}
+
+/* The resource for the image at rel (relative to the root), packed once
+ * per content; NULL after a diagnostic (or, when missing, a warning). */
+static struct resource *
+resource_add_locked(struct book *b, const char *rel, const struct loc *l,
+    struct quire_diag *d)
+{
+	struct resource *r;
+	char *data;
+	size_t len;
+	int rc;
+
+	if ((r = find_src(b, rel)) != NULL)
+		return r;
+	rc = read_inside(b, rel, l, d, &data, &len, NULL);
+	if (rc == -2) {
+		diag_warn(d, l, "image not found: %s", rel);
+		return NULL;
+	}
+	if (rc < 0)
+		return NULL;
+	return resource_take(b, rel, rel, data, len, l, d);
+}
+
+/* The resource for an image given as a base64 data: URI, checked as a
+ * file is; NULL after a warning. */
+static struct resource *
+resource_add_data(struct book *b, const char *uri, const struct loc *l,
+    struct quire_diag *d)
+{
+	struct resource *r;
+	unsigned char *bytes;
+	char hex[65], *key, *mime, shown[96];
+	size_t len;
+
+	clip_url(uri, shown);
+	if (data_uri_decode(uri, &bytes, &len, &mime) != 0) {
+		diag_warn(d, l, "%s: not a base64 data: URI; its alt text is "
+		    "shown instead", shown);
+		return NULL;
+	}
+	if (strncmp(mime, "image/", 6) != 0) {
+		diag_warn(d, l, "%s: not an image; its alt text is shown "
+		    "instead", shown);
+		free(mime);
+		free(bytes);
+		return NULL;
+	}
+	free(mime);
+	if (len > MAX_IMAGE) {
+		diag_warn(d, l, "%s: an image larger than %u MiB; its alt text "
+		    "is shown instead", shown, MAX_IMAGE >> 20);
+		free(bytes);
+		return NULL;
+	}
+	sha256_hex(uri, strlen(uri), hex);
+	key = xasprintf("data:%s", hex);
+	pthread_mutex_lock(&b->lock);
+	if ((r = find_src(b, key)) == NULL)
+		r = resource_take(b, key, shown, (char *)bytes, len, l, d);
+	else
+		free(bytes);
+	pthread_mutex_unlock(&b->lock);
+	free(key);
 	return r;
 }
 
@@ -772,15 +842,27 @@ image(struct book *b, struct essay *e, xmlNode *img, struct quire_diag *d)
 	struct resource *r;
 	int rc = 0;
 
+	char shown[96];
+
 	e->nimages++;
 	if (alt == NULL || *alt == '\0') {
-		diag_warn(d, AT(), "image %s has no alt text", src ? src : "");
+		diag_warn(d, AT(), "image %s has no alt text",
+		    clip_url(src ? src : "", shown));
 		free(alt);
 		alt = xstrdup("");
 		e->nimages_noalt++;
 	}
 	if (src == NULL || *src == '\0') {
 		replace_with_text(img, alt, "image-missing");
+		goto out;
+	}
+	if (san_url(src) == URL_DATA) {
+		if ((r = resource_add_data(b, src, AT(), d)) == NULL)
+			replace_with_text(img, alt, "image-missing");
+		else {
+			set_attr(img, "src", r->name);
+			set_attr(img, "alt", alt);
+		}
 		goto out;
 	}
 	if (strncmp(src, "//", 2) == 0 || has_scheme(src)) {
@@ -808,7 +890,7 @@ image(struct book *b, struct essay *e, xmlNode *img, struct quire_diag *d)
 	path = dec ? resolve_local(e, dec) : NULL;
 	if (path == NULL) {
 		rc = diag_error(d, AT(), "image %s is outside the content folder",
-		    src);
+		    clip_url(src, shown));
 		replace_with_text(img, alt, "image-missing");
 	} else if ((r = resource_add(b, path, AT(), d)) == NULL) {
 		replace_with_text(img, alt, "image-missing");
@@ -1075,9 +1157,11 @@ link_check(struct book *b, struct quire_diag *d)
 		for (size_t k = 0; k < e->nremote; k++) {
 			struct loc l = { e->path, e->remote[k].line,
 			    e->remote[k].col };
+			char shown[96];
+
 			if (idset_add(&b->warned, e->remote[k].text))
 				diag_warn(d, &l, "remote image not fetched: %s",
-				    e->remote[k].text);
+				    clip_url(e->remote[k].text, shown));
 		}
 		for (size_t k = 0; k < e->nxlinks; k++) {
 			struct later *x = &e->xlinks[k];

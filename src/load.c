@@ -371,6 +371,12 @@ want_string(struct quire_diag *d, const char *key, struct fm_value *v,
 		    key, v->kind == V_LIST ? "a list" : "a mapping");
 	free(*dst);
 	*dst = xml_clean(v->scalar, strlen(v->scalar));
+	/* Only white space: as good as missing (an empty dc:title or
+	 * <title> is invalid). */
+	if ((*dst)[strspn(*dst, " \t\n\r")] == '\0') {
+		free(*dst);
+		*dst = NULL;
+	}
 	return 0;
 }
 
@@ -384,12 +390,13 @@ want_list(struct quire_diag *d, const char *key, struct fm_value *v,
 		return diag_error(d, l, "'%s' must be a value or a list of "
 		    "values", key);
 	strv_free(dst);
-	if (v->kind == V_SCALAR)
-		strv_push(dst, xml_clean(v->scalar, strlen(v->scalar)));
-	else
-		for (size_t i = 0; i < v->list.n; i++)
-			strv_push(dst, xml_clean(v->list.v[i],
-			    strlen(v->list.v[i])));
+	for (size_t i = 0; i < (v->kind == V_SCALAR ? 1 : v->list.n); i++) {
+		const char *s = v->kind == V_SCALAR ? v->scalar : v->list.v[i];
+
+		/* Only white space: left out, as in want_string(). */
+		if (s[strspn(s, " \t\n\r")] != '\0')
+			strv_push(dst, xml_clean(s, strlen(s)));
+	}
 	return 0;
 }
 

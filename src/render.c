@@ -14,161 +14,22 @@
 
 #define MAX_NEST 200   /* deeper elements are flattened into their parent */
 
-enum act { KEEP, RENAME, UNWRAP, DROP };
-
-struct rule {
-	const char *name;
-	enum act act;
-	const char *to;     /* RENAME: the new name */
-	const char *attrs;  /* allowed beyond the global ones, space-framed */
-};
-
-/* Sorted by name for bsearch.  Not listed: unwrapped (children kept). */
-static const struct rule rules[] = {
-	{ "a", KEEP, NULL, " href name " },
-	{ "abbr", KEEP, NULL, "" },
-	{ "acronym", RENAME, "abbr", "" },
-	{ "address", KEEP, NULL, "" },
-	{ "applet", DROP, NULL, "" },
-	{ "area", DROP, NULL, "" },
-	{ "article", KEEP, NULL, "" },
-	{ "aside", KEEP, NULL, "" },
-	{ "audio", UNWRAP, NULL, "" },
-	{ "b", KEEP, NULL, "" },
-	{ "base", DROP, NULL, "" },
-	{ "bdi", KEEP, NULL, "" },
-	{ "bdo", KEEP, NULL, "" },
-	{ "big", RENAME, "span", "" },
-	{ "blink", RENAME, "span", "" },
-	{ "blockquote", KEEP, NULL, "" },
-	{ "br", KEEP, NULL, "" },
-	{ "button", DROP, NULL, "" },
-	{ "canvas", DROP, NULL, "" },
-	{ "caption", KEEP, NULL, "" },
-	{ "center", RENAME, "div", "" },
-	{ "cite", KEEP, NULL, "" },
-	{ "code", KEEP, NULL, "" },
-	{ "col", KEEP, NULL, " span " },
-	{ "colgroup", KEEP, NULL, " span " },
-	{ "data", RENAME, "span", "" },
-	{ "datalist", DROP, NULL, "" },
-	{ "dd", KEEP, NULL, "" },
-	{ "del", KEEP, NULL, "" },
-	{ "details", KEEP, NULL, " open " },
-	{ "dfn", KEEP, NULL, "" },
-	{ "dialog", RENAME, "div", "" },
-	{ "dir", RENAME, "ul", "" },
-	{ "div", KEEP, NULL, "" },
-	{ "dl", KEEP, NULL, "" },
-	{ "dt", KEEP, NULL, "" },
-	{ "em", KEEP, NULL, "" },
-	{ "embed", DROP, NULL, "" },
-	{ "figcaption", KEEP, NULL, "" },
-	{ "figure", KEEP, NULL, "" },
-	{ "font", RENAME, "span", "" },
-	{ "footer", KEEP, NULL, "" },
-	{ "frame", DROP, NULL, "" },
-	{ "frameset", DROP, NULL, "" },
-	{ "h1", KEEP, NULL, "" },
-	{ "h2", KEEP, NULL, "" },
-	{ "h3", KEEP, NULL, "" },
-	{ "h4", KEEP, NULL, "" },
-	{ "h5", KEEP, NULL, "" },
-	{ "h6", KEEP, NULL, "" },
-	{ "head", DROP, NULL, "" },
-	{ "header", KEEP, NULL, "" },
-	{ "hgroup", RENAME, "div", "" },
-	{ "hr", KEEP, NULL, "" },
-	{ "i", KEEP, NULL, "" },
-	{ "iframe", DROP, NULL, "" },
-	{ "img", KEEP, NULL, " src alt width height " },
-	{ "ins", KEEP, NULL, "" },
-	{ "kbd", KEEP, NULL, "" },
-	{ "legend", RENAME, "div", "" },
-	{ "li", KEEP, NULL, " value " },
-	{ "link", DROP, NULL, "" },
-	{ "listing", RENAME, "pre", "" },
-	{ "main", RENAME, "div", "" },
-	{ "map", DROP, NULL, "" },
-	{ "mark", KEEP, NULL, "" },
-	{ "marquee", RENAME, "div", "" },
-	{ "menu", RENAME, "ul", "" },
-	{ "meta", DROP, NULL, "" },
-	{ "meter", DROP, NULL, "" },
-	{ "nav", KEEP, NULL, "" },
-	{ "nobr", RENAME, "span", "" },
-	{ "noembed", DROP, NULL, "" },
-	{ "noframes", DROP, NULL, "" },
-	{ "noscript", DROP, NULL, "" },
-	{ "object", DROP, NULL, "" },
-	{ "ol", KEEP, NULL, " start reversed type " },
-	{ "optgroup", DROP, NULL, "" },
-	{ "option", DROP, NULL, "" },
-	{ "output", DROP, NULL, "" },
-	{ "p", KEEP, NULL, "" },
-	{ "param", DROP, NULL, "" },
-	{ "plaintext", RENAME, "pre", "" },
-	{ "pre", KEEP, NULL, "" },
-	{ "progress", DROP, NULL, "" },
-	{ "q", KEEP, NULL, "" },
-	{ "rp", KEEP, NULL, "" },
-	{ "rt", KEEP, NULL, "" },
-	{ "ruby", KEEP, NULL, "" },
-	{ "s", KEEP, NULL, "" },
-	{ "samp", KEEP, NULL, "" },
-	{ "script", DROP, NULL, "" },
-	{ "section", KEEP, NULL, "" },
-	{ "select", DROP, NULL, "" },
-	{ "small", KEEP, NULL, "" },
-	{ "source", DROP, NULL, "" },
-	{ "span", KEEP, NULL, "" },
-	{ "strike", RENAME, "s", "" },
-	{ "strong", KEEP, NULL, "" },
-	{ "style", DROP, NULL, "" },
-	{ "sub", KEEP, NULL, "" },
-	{ "summary", KEEP, NULL, "" },
-	{ "sup", KEEP, NULL, "" },
-	{ "table", KEEP, NULL, "" },
-	{ "tbody", KEEP, NULL, "" },
-	{ "td", KEEP, NULL, " colspan rowspan style " },
-	{ "template", DROP, NULL, "" },
-	{ "textarea", DROP, NULL, "" },
-	{ "tfoot", KEEP, NULL, "" },
-	{ "th", KEEP, NULL, " colspan rowspan scope style " },
-	{ "thead", KEEP, NULL, "" },
-	{ "time", RENAME, "span", "" },
-	{ "title", DROP, NULL, "" },
-	{ "tr", KEEP, NULL, "" },
-	{ "track", DROP, NULL, "" },
-	{ "tt", RENAME, "code", "" },
-	{ "u", KEEP, NULL, "" },
-	{ "ul", KEEP, NULL, "" },
-	{ "var", KEEP, NULL, "" },
-	{ "video", UNWRAP, NULL, "" },
-	{ "wbr", KEEP, NULL, "" },
-	{ "xmp", RENAME, "pre", "" },
-};
-
-static int
-cmp_rule(const void *k, const void *r)
-{
-	return strcmp(k, ((const struct rule *)r)->name);
-}
-
+/* The rules are the sanitiser's (sanitize.c). */
 static const struct rule *
 find_rule(const char *name)
 {
-	return bsearch(name, rules, sizeof(rules) / sizeof(*rules),
-	    sizeof(*rules), cmp_rule);
+	return san_rule(SAN_HTML, name);
 }
 
 struct conv {
 	struct essay *e;
 	struct quire_diag *d;
 	xmlDoc *doc;
-	xmlNs *xhtml, *svg, *mathml, *xlink;
+	xmlNs *xhtml, *xlink;
 	int depth, flattened;
 	int line;           /* of the last block seen, for messages */
+	size_t scan;        /* where line_of() found the last name */
+	int scan_line;
 };
 
 static int
@@ -342,39 +203,123 @@ html_attrs(struct conv *c, xmlNode *n, const GumboElement *g,
 	}
 }
 
-/* Foreign (SVG, MathML) attributes: everything but scripts, styles and
- * references to other files. */
-static void
-foreign_attrs(struct conv *c, xmlNode *n, const GumboElement *g)
+/* A name as shown in a message: at most 40 bytes, cut on a character. */
+static int
+clip(const char *s)
 {
+	size_t n = strlen(s);
+
+	if (n <= 40)
+		return (int)n;
+	for (n = 40; n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80; n--)
+		;
+	return (int)n;
+}
+
+/* The line of the next place the essay spells name (in any case), from
+ * where the last one was found: names are met in the order of the text,
+ * so all the searches of an essay read it once.  Else the block's line. */
+static int
+line_of(struct conv *c, const char *name)
+{
+	const char *t = c->e->text, *p, *end;
+	size_t n = strlen(name);
+
+	if (t == NULL || n == 0)
+		return c->line;
+	if (c->scan_line == 0 || c->scan < c->e->body) {
+		c->scan = c->e->body;
+		c->scan_line = c->e->body_line;
+	}
+	end = t + c->e->len;
+	p = t + c->scan;
+	/* Never behind the block being converted. */
+	for (const char *nl; c->scan_line < c->line &&
+	    (nl = memchr(p, '\n', (size_t)(end - p))) != NULL; p = nl + 1)
+		c->scan_line++;
+	c->scan = (size_t)(p - t);
+	for (const char *q = p; q + n <= end && q < p + 65536; q++)
+		if (strncasecmp(q, name, n) == 0) {
+			for (; p < q; p++)
+				if (*p == '\n')
+					c->scan_line++;
+			c->scan = (size_t)(q - t);
+			return c->scan_line;
+		}
+	return c->scan_line > c->line ? c->scan_line : c->line;
+}
+
+static void
+not_a_name(struct conv *c, const char *what, const char *name)
+{
+	struct loc l = { c->e->path, line_of(c, name), 0 };
+
+	diag_warn(c->d, &l, "%s '%.*s%s' in SVG or MathML is not an XML "
+	    "name; dropped", what, clip(name), name, name[clip(name)] ?
+	    "..." : "");
+}
+
+/* Foreign (SVG, MathML) attributes, by the sanitiser's allow-list; each
+ * name is set once, so a long list costs its length. */
+static void
+foreign_attrs(struct conv *c, xmlNode *n, const GumboElement *g,
+    enum san_ns ns, const struct rule *r)
+{
+	unsigned char *seen = xcalloc(san_nattrs(ns), 1);
+	int xml_lang = 0, xml_space = 0, warned = 0;
+
 	for (unsigned i = 0; i < g->attributes.length; i++) {
 		const GumboAttribute *a = g->attributes.data[i];
+		const char *name = a->name;
 		char *v;
+		int k;
 
-		if (strncasecmp(a->name, "on", 2) == 0 ||
-		    strcasecmp(a->name, "style") == 0 ||
-		    strncmp(a->name, "xmlns", 5) == 0 ||
-		    a->attr_namespace == GUMBO_ATTR_NAMESPACE_XMLNS)
+		if (a->attr_namespace == GUMBO_ATTR_NAMESPACE_XMLNS ||
+		    (a->attr_namespace == GUMBO_ATTR_NAMESPACE_NONE &&
+		    strncmp(name, "xmlns", 5) == 0 &&
+		    (name[5] == '\0' || name[5] == ':')))
 			continue;
-		v = xml_clean(a->value, strlen(a->value));
-		if ((strcmp(a->name, "href") == 0 && v[0] != '#') ||
-		    (strstr(v, "url(") && !strstr(v, "url(#"))) {
+		if (a->attr_namespace == GUMBO_ATTR_NAMESPACE_XML) {
+			int *once = strcmp(name, "lang") == 0 ? &xml_lang :
+			    strcmp(name, "space") == 0 ? &xml_space : NULL;
+			if (once == NULL || (*once)++)
+				continue;
+			v = xml_clean(a->value, strlen(a->value));
+			xmlSetNsProp(n, xmlSearchNsByHref(c->doc, n,
+			    XML_XML_NAMESPACE), BAD_CAST name, BAD_CAST v);
 			free(v);
 			continue;
 		}
+		if (a->attr_namespace == GUMBO_ATTR_NAMESPACE_NONE &&
+		    !san_xml_name(name)) {
+			if (!warned++)
+				not_a_name(c, "attribute", name);
+			continue;
+		}
+		if (a->attr_namespace == GUMBO_ATTR_NAMESPACE_XLINK &&
+		    strcmp(name, "href") != 0)
+			continue;
+		if ((k = san_attr(ns, r, name)) < 0 || seen[k])
+			continue;
+		v = xml_clean(a->value, strlen(a->value));
+		if (strcmp(name, "href") == 0 ? san_url(v) != URL_FRAG :
+		    (ns == SAN_SVG || strcmp(name, "style") == 0 ||
+		    strncmp(name, "math", 4) == 0) && !san_css_ok(v, 0)) {
+			free(v);
+			continue;
+		}
+		seen[k] = 1;
 		if (a->attr_namespace == GUMBO_ATTR_NAMESPACE_XLINK) {
 			if (c->xlink == NULL)
 				c->xlink = xmlNewNs(xmlDocGetRootElement(c->doc),
 				    BAD_CAST "http://www.w3.org/1999/xlink",
 				    BAD_CAST "xlink");
-			xmlSetNsProp(n, c->xlink, BAD_CAST a->name, BAD_CAST v);
-		} else if (a->attr_namespace == GUMBO_ATTR_NAMESPACE_XML)
-			xmlSetNsProp(n, xmlSearchNsByHref(c->doc, n,
-			    XML_XML_NAMESPACE), BAD_CAST a->name, BAD_CAST v);
-		else if (strchr(a->name, ':') == NULL)
-			set_attr(n, a->name, v);
+			xmlSetNsProp(n, c->xlink, BAD_CAST name, BAD_CAST v);
+		} else
+			set_attr(n, name, v);
 		free(v);
 	}
+	free(seen);
 }
 
 /* The element's name as written, lowercased (for unknown and foreign
@@ -392,69 +337,6 @@ original_name(const GumboElement *g)
 	for (char *p = s; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
 	return s;
-}
-
-static void convert(struct conv *, const GumboNode *, xmlNode *);
-
-static void
-convert_children(struct conv *c, const GumboVector *v, xmlNode *parent)
-{
-	for (unsigned i = 0; i < v->length; i++)
-		convert(c, v->data[i], parent);
-}
-
-static void
-convert_foreign(struct conv *c, const GumboNode *gn, xmlNode *parent)
-{
-	const GumboElement *g = &gn->v.element;
-	char *name = original_name(g);
-	const char *svgname;
-	xmlNode *n;
-	xmlNs *ns;
-
-	if (g->tag_namespace == GUMBO_NAMESPACE_SVG) {
-		GumboStringPiece t = { name, strlen(name) };
-		if ((svgname = gumbo_normalize_svg_tagname(&t)) != NULL) {
-			free(name);
-			name = xstrdup(svgname);
-		}
-		if (!strcmp(name, "script") || !strcmp(name, "foreignObject") ||
-		    !strcmp(name, "style") || !strcmp(name, "image")) {
-			free(name);
-			return;
-		}
-		if (c->svg == NULL)
-			c->svg = xmlNewNs(NULL, BAD_CAST NS_SVG, NULL);
-		ns = c->svg;
-		c->e->props |= P_SVG;
-	} else {
-		if (!strcmp(name, "annotation-xml")) {
-			free(name);
-			return;
-		}
-		if (c->mathml == NULL)
-			c->mathml = xmlNewNs(NULL, BAD_CAST NS_MATHML, NULL);
-		ns = c->mathml;
-		c->e->props |= P_MATHML;
-	}
-	n = xmlNewDocNode(c->doc, NULL, BAD_CAST name, NULL);
-	xmlAddChild(parent, n);
-	if (!strcmp(name, "svg") || !strcmp(name, "math")) {
-		/* The subtree declares its own namespace. */
-		ns = xmlNewNs(n, ns->href, NULL);
-	} else {
-		xmlNs *found = xmlSearchNsByHref(c->doc, parent, ns->href);
-		if (found)
-			ns = found;
-		else
-			ns = xmlNewNs(n, ns->href, NULL);
-	}
-	xmlSetNs(n, ns);
-	foreign_attrs(c, n, g);
-	free(name);
-	c->depth++;
-	convert_children(c, &g->children, n);
-	c->depth--;
 }
 
 /* Task list boxes become characters: no form controls in a book, and a
@@ -480,9 +362,9 @@ element_for(struct conv *c, const struct rule *r, xmlNode *parent)
 {
 	xmlNode *n;
 
-	if (r && r->act == DROP)
+	if (r && r->act == R_DROP)
 		return NULL;
-	if (r == NULL || r->act == UNWRAP || c->depth >= MAX_NEST) {
+	if (r == NULL || r->act == R_UNWRAP || c->depth >= MAX_NEST) {
 		if (c->depth >= MAX_NEST && !c->flattened++) {
 			struct loc l = { c->e->path, c->line, 1 };
 			diag_warn(c->d, &l, "elements nested deeper than %d "
@@ -490,65 +372,200 @@ element_for(struct conv *c, const struct rule *r, xmlNode *parent)
 		}
 		return NULL;
 	}
-	n = xmlNewDocNode(c->doc, c->xhtml, BAD_CAST(r->act == RENAME ?
+	n = xmlNewDocNode(c->doc, c->xhtml, BAD_CAST(r->act == R_RENAME ?
 	    r->to : r->name), NULL);
 	xmlAddChild(parent, n);
 	return n;
 }
 
+/* The walk over gumbo's tree keeps its own stack: no recursion follows
+ * the input's depth.  The mode says what the children may become. */
+enum mode {
+	M_HTML,
+	M_SVG,
+	M_MATH,
+	M_TEXT      /* text only: elements give their text (SVG title and
+		     * desc, MathML tokens, HTML inside SVG or MathML) */
+};
+
+struct frame {
+	const GumboVector *kids;
+	unsigned i;
+	xmlNode *parent;
+	int depth;
+	enum mode mode;
+};
+
+struct stack {
+	struct frame *v;
+	size_t n, cap;
+};
+
 static void
-convert_element(struct conv *c, const GumboNode *gn, xmlNode *parent)
+push(struct stack *s, const GumboVector *kids, xmlNode *parent, int depth,
+    enum mode mode)
+{
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 64;
+		s->v = xreallocarray(s->v, s->cap, sizeof(*s->v));
+	}
+	s->v[s->n++] = (struct frame){ kids, 0, parent, depth, mode };
+}
+
+/* An SVG or MathML element: kept, unwrapped or dropped by the
+ * sanitiser's tables. */
+static void
+convert_foreign(struct conv *c, struct stack *st, const GumboNode *gn,
+    xmlNode *parent, int depth, enum mode mode)
+{
+	const GumboElement *g = &gn->v.element;
+	enum san_ns sns = g->tag_namespace == GUMBO_NAMESPACE_SVG ? SAN_SVG :
+	    SAN_MATHML;
+	char *name = original_name(g);
+	const struct rule *r;
+	const char *href;
+	enum mode inner;
+	xmlNode *n;
+	xmlNs *ns;
+
+	if (sns == SAN_SVG) {
+		GumboStringPiece t = { name, strlen(name) };
+		const char *svgname = gumbo_normalize_svg_tagname(&t);
+		if (svgname != NULL) {
+			free(name);
+			name = xstrdup(svgname);
+		}
+	}
+	if (!san_xml_name(name)) {
+		not_a_name(c, "element", name);
+		free(name);
+		return;
+	}
+	r = san_rule(sns, name);
+	/* Inline, an SVG style sheet would be raw text in the archive, and
+	 * an image a file the link stage never sees. */
+	if (r == NULL || r->act == R_DROP || san_raw_text(name) ||
+	    (sns == SAN_SVG && strcmp(name, "image") == 0) ||
+	    (mode != M_HTML && strcmp(name, "math") == 0)) {
+		free(name);
+		return;
+	}
+	if (strcmp(name, "annotation") == 0) {
+		GumboAttribute *enc = gumbo_get_attribute(&g->attributes,
+		    "encoding");
+		if (enc == NULL || strcmp(enc->value, "application/x-tex")) {
+			free(name);
+			return;
+		}
+	}
+	if (r->act == R_UNWRAP) {
+		free(name);
+		push(st, &g->children, parent, depth, mode);
+		return;
+	}
+	href = sns == SAN_SVG ? NS_SVG : NS_MATHML;
+	c->e->props |= sns == SAN_SVG ? P_SVG : P_MATHML;
+	n = xmlNewDocNode(c->doc, NULL, BAD_CAST name, NULL);
+	xmlAddChild(parent, n);
+	if (mode == M_HTML ||
+	    (ns = xmlSearchNsByHref(c->doc, parent, BAD_CAST href)) == NULL)
+		ns = xmlNewNs(n, BAD_CAST href, NULL);
+	xmlSetNs(n, ns);
+	foreign_attrs(c, n, g, sns, r);
+	if (sns == SAN_SVG)
+		inner = !strcmp(name, "title") || !strcmp(name, "desc") ?
+		    M_TEXT : M_SVG;
+	else
+		inner = (name[0] == 'm' && strchr("inost", name[1]) &&
+		    (name[2] == '\0' || !strcmp(name, "mtext"))) ||
+		    !strcmp(name, "annotation") ? M_TEXT : M_MATH;
+	free(name);
+	push(st, &g->children, n, depth + 1, inner);
+}
+
+static void
+convert_element(struct conv *c, struct stack *st, const GumboNode *gn,
+    xmlNode *parent, int depth, enum mode mode)
 {
 	const GumboElement *g = &gn->v.element;
 	const struct rule *r;
 	char *name;
 	xmlNode *n;
 
-	if (g->tag_namespace != GUMBO_NAMESPACE_HTML) {
-		if (c->depth < MAX_NEST)
-			convert_foreign(c, gn, parent);
+	c->depth = depth;
+	if (gn->parse_flags & GUMBO_INSERTION_FROM_ISINDEX)
+		return;  /* the form the tree builder makes of <isindex> */
+	if (mode == M_TEXT || (mode != M_HTML &&
+	    g->tag_namespace == GUMBO_NAMESPACE_HTML)) {
+		/* Its text, unless it is dropped whole. */
+		name = original_name(g);
+		r = g->tag_namespace == GUMBO_NAMESPACE_HTML ?
+		    find_rule(name) : NULL;
+		if (!san_raw_text(name) && !(r && r->act == R_DROP))
+			push(st, &g->children, parent, depth, M_TEXT);
+		free(name);
 		return;
 	}
-	name = original_name(g);
+	if (g->tag_namespace != GUMBO_NAMESPACE_HTML) {
+		if (depth < MAX_NEST)
+			convert_foreign(c, st, gn, parent, depth, mode);
+		return;
+	}
 	if (g->tag == GUMBO_TAG_INPUT) {
 		GumboAttribute *t = gumbo_get_attribute(&g->attributes, "type");
 		task_box(c, parent, t ? t->value : NULL,
 		    gumbo_get_attribute(&g->attributes, "checked") != NULL);
-		free(name);
 		return;
 	}
+	name = original_name(g);
 	r = find_rule(name);
 	free(name);
 	if ((n = element_for(c, r, parent)) == NULL) {
-		if (r == NULL || r->act != DROP)
-			convert_children(c, &g->children, parent);
+		if (r == NULL || r->act != R_DROP)
+			push(st, &g->children, parent, depth, M_HTML);
 		return;
 	}
 	html_attrs(c, n, g, r);
-	c->depth++;
-	convert_children(c, &g->children, n);
-	c->depth--;
+	push(st, &g->children, n, depth + 1, M_HTML);
 }
 
+/* Converts the nodes of v (gumbo's) into children of parent. */
 static void
-convert(struct conv *c, const GumboNode *gn, xmlNode *parent)
+convert_children(struct conv *c, const GumboVector *v, xmlNode *parent)
 {
-	char *t;
+	struct stack st = { NULL, 0, 0 };
+	int depth = c->depth;
 
-	switch (gn->type) {
-	case GUMBO_NODE_ELEMENT:
-		convert_element(c, gn, parent);
-		break;
-	case GUMBO_NODE_TEXT:
-	case GUMBO_NODE_WHITESPACE:
-	case GUMBO_NODE_CDATA:
-		t = xml_clean(gn->v.text.text, strlen(gn->v.text.text));
-		xmlAddChild(parent, xmlNewDocText(c->doc, BAD_CAST t));
-		free(t);
-		break;
-	default:  /* comments, the document, templates */
-		break;
+	push(&st, v, parent, depth, M_HTML);
+	while (st.n) {
+		struct frame *f = &st.v[st.n - 1];
+		const GumboNode *gn;
+		char *t;
+
+		if (f->i == f->kids->length) {
+			st.n--;
+			continue;
+		}
+		gn = f->kids->data[f->i++];
+		switch (gn->type) {
+		case GUMBO_NODE_ELEMENT:
+			convert_element(c, &st, gn, f->parent, f->depth,
+			    f->mode);
+			break;
+		case GUMBO_NODE_TEXT:
+		case GUMBO_NODE_WHITESPACE:
+		case GUMBO_NODE_CDATA:
+			t = xml_clean(gn->v.text.text, strlen(gn->v.text.text));
+			xmlAddChild(f->parent, xmlNewDocText(c->doc,
+			    BAD_CAST t));
+			free(t);
+			break;
+		default:  /* comments, the document, templates */
+			break;
+		}
 	}
+	free(st.v);
+	c->depth = depth;
 }
 
 /* ---- content-model repair ---- */
@@ -993,57 +1010,77 @@ read_as_xml(const char *html)
 	return doc;
 }
 
-static void xconvert_children(struct conv *, xmlNode *, xmlNode *);
+struct xframe {
+	xmlNode *next;      /* the next node of x to convert */
+	xmlNode *parent;
+	int depth;
+};
 
-/* convert(), for a node libxml2 read: HTML elements and text only.  Text
- * moves over as it is (libxml2 took only characters XML allows, which is
- * what xml_clean() would keep). */
 static void
-xconvert(struct conv *c, xmlNode *x, xmlNode *parent)
+xpush(struct xframe **v, size_t *n, size_t *cap, xmlNode *next,
+    xmlNode *parent, int depth)
 {
-	const struct rule *r;
-	xmlNode *n;
-
-	if (x->type == XML_TEXT_NODE) {
-		xmlUnlinkNode(x);
-		xmlAddChild(parent, x);  /* may merge it into the last text */
-		return;
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		*v = xreallocarray(*v, *cap, sizeof(**v));
 	}
-	if (x->type != XML_ELEMENT_NODE)
-		return;
-	if (strcmp((const char *)x->name, "input") == 0) {
-		xmlChar *type = xmlGetProp(x, BAD_CAST "type");
-		task_box(c, parent, (const char *)type,
-		    xmlHasProp(x, BAD_CAST "checked") != NULL);
-		xmlFree(type);
-		return;
-	}
-	r = find_rule((const char *)x->name);
-	if ((n = element_for(c, r, parent)) == NULL) {
-		if (r == NULL || r->act != DROP)
-			xconvert_children(c, x, parent);
-		return;
-	}
-	for (const xmlAttr *a = x->properties; a; a = a->next) {
-		xmlChar *v = xmlNodeGetContent((const xmlNode *)a);
-		html_attr(c, n, r, (const char *)a->name,
-		    v ? (const char *)v : "");
-		xmlFree(v);
-	}
-	c->depth++;
-	xconvert_children(c, x, n);
-	c->depth--;
+	(*v)[(*n)++] = (struct xframe){ next, parent, depth };
 }
 
+/* convert_children(), for the children of a node libxml2 read: HTML
+ * elements and text only, with a stack of its own.  Text moves over as
+ * it is (libxml2 took only characters XML allows, which is what
+ * xml_clean() would keep). */
 static void
 xconvert_children(struct conv *c, xmlNode *x, xmlNode *parent)
 {
-	xmlNode *next;
+	struct xframe *v = NULL;
+	size_t n = 0, cap = 0;
+	int depth = c->depth;
 
-	for (x = x->children; x; x = next) {
-		next = x->next;
-		xconvert(c, x, parent);
+	xpush(&v, &n, &cap, x->children, parent, depth);
+	while (n) {
+		struct xframe *f = &v[n - 1];
+		xmlNode *k = f->next, *p = f->parent, *out;
+		const struct rule *r;
+		int d = f->depth;
+
+		if (k == NULL) {
+			n--;
+			continue;
+		}
+		f->next = k->next;
+		if (k->type == XML_TEXT_NODE) {
+			xmlUnlinkNode(k);
+			xmlAddChild(p, k);  /* may merge it into the last text */
+			continue;
+		}
+		if (k->type != XML_ELEMENT_NODE)
+			continue;
+		c->depth = d;
+		if (strcmp((const char *)k->name, "input") == 0) {
+			xmlChar *type = xmlGetProp(k, BAD_CAST "type");
+			task_box(c, p, (const char *)type,
+			    xmlHasProp(k, BAD_CAST "checked") != NULL);
+			xmlFree(type);
+			continue;
+		}
+		r = find_rule((const char *)k->name);
+		if ((out = element_for(c, r, p)) == NULL) {
+			if (r == NULL || r->act != R_DROP)
+				xpush(&v, &n, &cap, k->children, p, d);
+			continue;
+		}
+		for (const xmlAttr *a = k->properties; a; a = a->next) {
+			xmlChar *val = xmlNodeGetContent((const xmlNode *)a);
+			html_attr(c, out, r, (const char *)a->name,
+			    val ? (const char *)val : "");
+			xmlFree(val);
+		}
+		xpush(&v, &n, &cap, k->children, out, d + 1);
 	}
+	free(v);
+	c->depth = depth;
 }
 
 /* The tree of an essay from cmark-gfm's HTML for it.  Touches nothing
@@ -1096,10 +1133,6 @@ render_essay_html(struct book *b, struct essay *e,
 		arena_release(&arena);  /* the whole output, no walk */
 		free(in);  /* after: gumbo's nodes point into it */
 	}
-	if (c.svg)
-		xmlFreeNs(c.svg);
-	if (c.mathml)
-		xmlFreeNs(c.mathml);
 	repair(box);
 	settle_title(e, box);
 

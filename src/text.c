@@ -475,6 +475,64 @@ base64(const unsigned char *p, size_t n)
 	return out;
 }
 
+/* Base64 (RFC 4648, as in data: URIs): white space skipped, padding
+ * optional; -1 on any other byte. */
+int
+base64_decode(const char *s, size_t n, unsigned char **out, size_t *len)
+{
+	unsigned char *o = xmalloc(n / 4 * 3 + 3);
+	unsigned v = 0;
+	size_t k = 0, m = 0, pad = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		unsigned d;
+
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
+			continue;
+		if (c == '=') {
+			pad++;
+			continue;
+		}
+		if (pad)
+			goto bad;
+		if (c >= 'A' && c <= 'Z')
+			d = c - 'A';
+		else if (c >= 'a' && c <= 'z')
+			d = c - 'a' + 26;
+		else if (c >= '0' && c <= '9')
+			d = c - '0' + 52;
+		else if (c == '+' || c == '-')
+			d = 62;
+		else if (c == '/' || c == '_')
+			d = 63;
+		else
+			goto bad;
+		v = v << 6 | d;
+		if (++k == 4) {
+			o[m++] = (unsigned char)(v >> 16);
+			o[m++] = (unsigned char)(v >> 8);
+			o[m++] = (unsigned char)v;
+			v = 0;
+			k = 0;
+		}
+	}
+	if (k == 1 || pad > 2)
+		goto bad;
+	if (k == 2)
+		o[m++] = (unsigned char)(v >> 4);
+	else if (k == 3) {
+		o[m++] = (unsigned char)(v >> 10);
+		o[m++] = (unsigned char)(v >> 2);
+	}
+	*out = o;
+	*len = m;
+	return 0;
+bad:
+	free(o);
+	return -1;
+}
+
 /* Compressors, kept for reuse (one costs a few hundred kilobytes to set
  * up): taken and given back by the threads that deflate essays. */
 static struct cached {
