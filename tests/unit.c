@@ -544,6 +544,91 @@ test_render(void)
 	quire_diag_free(d);
 }
 
+/* The sanitiser's judges: URLs, CSS, data: URIs, image bytes. */
+static void
+test_sanitize(void)
+{
+	unsigned char *bytes;
+	size_t len;
+	char *mime, out[96], big[200];
+
+	CHECK(san_tables_sorted());
+	CHECK(san_url("#a") == URL_FRAG);
+	CHECK(san_url("  #a") == URL_FRAG);
+	CHECK(san_url("img/a.png") == URL_LOCAL);
+	CHECK(san_url("https://x/") == URL_REMOTE);
+	CHECK(san_url("HTTP://x/") == URL_REMOTE);
+	CHECK(san_url("//x/") == URL_REMOTE);
+	CHECK(san_url("data:image/png;base64,AA==") == URL_DATA);
+	CHECK(san_url("javascript:alert(1)") == URL_BAD);
+	CHECK(san_url("JaVaScRiPt:alert(1)") == URL_BAD);
+	CHECK(san_url("java\tscript:alert(1)") == URL_BAD);
+	CHECK(san_url(" \x01javascript:alert(1)") == URL_BAD);
+	CHECK(san_url("vbscript:x") == URL_BAD);
+	CHECK(san_css_ok("fill: red; stroke-width: 2", 0));
+	CHECK(san_css_ok("fill: url(#g)", 0));
+	CHECK(san_css_ok("fill: url( '#g' )", 0));
+	CHECK(san_css_ok("fill: rgb(1, 2, 3); width: calc(1px + (2px))", 0));
+	CHECK(!san_css_ok("fill: url(http://x/)", 0));
+	CHECK(!san_css_ok("fill: URL(http://x/)", 0));
+	CHECK(!san_css_ok("fill: \\75 rl(http://x/)", 0));
+	CHECK(!san_css_ok("fill: u\\rl(http://x/)", 0));
+	CHECK(!san_css_ok("fill: url(#a) url(x)", 0));
+	CHECK(!san_css_ok("background: image-set('x.png' 1x)", 0));
+	CHECK(!san_css_ok("width: expression(alert(1))", 0));
+	CHECK(!san_css_ok("@import 'x.css'", 0));
+	CHECK(!san_css_ok("@import 'x.css';", 1));
+	CHECK(!san_css_ok("a { fill: red } </style><script>", 1));
+	CHECK(!san_css_ok("fill: u/**/rl(x)", 0));
+	CHECK(san_css_ok("@media print { .a > .b { fill: red } }", 1));
+	CHECK(!san_css_ok("@font-face { src: local(x) }", 1));
+	CHECK(base64_decode("aGk=", 4, &bytes, &len) == 0 && len == 2 &&
+	    memcmp(bytes, "hi", 2) == 0);
+	free(bytes);
+	CHECK(base64_decode("aGk", 3, &bytes, &len) == 0 && len == 2);
+	free(bytes);
+	CHECK(base64_decode("a Gl0\n", 6, &bytes, &len) == 0 && len == 3 &&
+	    memcmp(bytes, "hit", 3) == 0);
+	free(bytes);
+	CHECK(base64_decode("a", 1, &bytes, &len) == -1);
+	CHECK(base64_decode("aG=k", 4, &bytes, &len) == -1);
+	CHECK(base64_decode("a*Gk", 4, &bytes, &len) == -1);
+	CHECK(data_uri_decode("data:Image/PNG;base64,aGk=", &bytes, &len,
+	    &mime) == 0 && len == 2);
+	CHECK_STR(mime, "image/png");
+	free(mime);
+	free(bytes);
+	CHECK(data_uri_decode("data:image/png,hi", &bytes, &len, NULL) == -1);
+	CHECK(data_uri_decode("http://x/;base64,aGk=", &bytes, &len,
+	    NULL) == -1);
+	CHECK_STR(clip_url("data:short", out), "data:short");
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	big[79] = '\xc3';
+	big[80] = '\xa9';
+	CHECK(strlen(clip_url(big, out)) == 79 + 3);
+	CHECK(san_image_ok("image/gif", (const unsigned char *)
+	    "GIF89a\1\0\1\0\0\0\0;alert(1)", 22) == 0);
+	CHECK(san_image_ok("image/png", (const unsigned char *)
+	    "\x89PNG\r\n\x1a\n", 8) == 0);
+	CHECK(san_xml_name("viewBox") && !san_xml_name("a\"b") &&
+	    !san_xml_name("1x") && !san_xml_name("foo:bar") &&
+	    !san_xml_name(""));
+	CHECK(san_rule(SAN_SVG, "script") == NULL);
+	CHECK(san_rule(SAN_SVG, "set") == NULL);
+	CHECK(san_rule(SAN_SVG, "animate") == NULL);
+	CHECK(san_rule(SAN_MATHML, "mglyph") == NULL);
+	CHECK(san_rule(SAN_MATHML, "annotation-xml") == NULL);
+	CHECK(san_rule(SAN_HTML, "script")->act == R_DROP);
+	CHECK(san_attr(SAN_SVG, san_rule(SAN_SVG, "rect"), "onload") < 0);
+	CHECK(san_attr(SAN_SVG, san_rule(SAN_SVG, "rect"), "href") < 0);
+	CHECK(san_attr(SAN_SVG, san_rule(SAN_SVG, "use"), "href") >= 0);
+	CHECK(san_attr(SAN_SVG, san_rule(SAN_SVG, "rect"), "viewBox") >= 0);
+	CHECK(san_attr(SAN_MATHML, san_rule(SAN_MATHML, "mi"), "src") < 0);
+	CHECK(san_attr(SAN_MATHML, san_rule(SAN_MATHML, "math"), "alttext")
+	    >= 0);
+}
+
 int
 main(void)
 {
@@ -555,6 +640,7 @@ main(void)
 	test_diag_order();
 	test_render();
 	test_segments();
+	test_sanitize();
 	quire_cleanup();
 	printf("%d checks, %d failures\n", checks, failures);
 	return failures != 0;
