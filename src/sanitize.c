@@ -204,7 +204,8 @@ static const struct rule svg_rules[] = {
 /* Attributes every kept SVG element may have (presentation attributes and
  * geometry), sorted.  Their values pass san_css_ok(). */
 static const char *const svg_attrs[] = {
-	"alignment-baseline", "amplitude", "aria-hidden", "aria-label",
+	"alignment-baseline", "amplitude", "aria-describedby", "aria-hidden",
+	"aria-label", "aria-labelledby",
 	"azimuth", "baseFrequency", "baseline-shift", "bias", "class",
 	"clip-path", "clip-rule", "clipPathUnits", "color",
 	"color-interpolation", "color-interpolation-filters", "cx", "cy", "d",

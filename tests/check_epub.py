@@ -44,6 +44,20 @@ def main():
                     "(found by its bytes) is declared TYPE, once, under a "
                     "name with that type's extension")
     a = ap.parse_args()
+
+    def same_image(src, packed, want):
+        """The same bytes; for SVG (sanitised and serialised again), the
+        same canonical XML: a clean drawing loses nothing."""
+        if src == packed:
+            return True
+        if want != "image/svg+xml" or not packed.lstrip().startswith(b"<"):
+            return False
+        from xml.etree.ElementTree import canonicalize
+        try:
+            return canonicalize(src) == canonicalize(packed)
+        except Exception:
+            return False
+
     z = zipfile.ZipFile(a.epub)
     infos = z.infolist()
     first = infos[0]
@@ -181,7 +195,7 @@ def main():
         with open(src, "rb") as f:
             data = f.read()
         hits = [(p, it) for p, it in manifest.items()
-                if p in z.namelist() and z.read(p) == data]
+                if p in z.namelist() and same_image(data, z.read(p), want)]
         if len(hits) != 1:
             fail("%s: packed %d times, expected once" % (src, len(hits)))
             continue
