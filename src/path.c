@@ -11,6 +11,8 @@ path_join(const char *a, const char *b)
 {
 	size_t n = strlen(a);
 
+	if (*b == '\0')
+		return xstrdup(n ? a : ".");
 	if (n == 0 || strcmp(a, ".") == 0)
 		return xstrdup(b);
 	return xasprintf("%s%s%s", a, a[n - 1] == '/' ? "" : "/", b);
