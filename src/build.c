@@ -298,5 +298,6 @@ quire_cleanup(void)
 {
 	parse_cleanup();
 	deflate_cleanup();
+	i18n_cleanup();
 	xmlCleanupParser();
 }

@@ -164,6 +164,7 @@ struct essay {
 	char *slug;         /* unique, safe: the file stem in the book */
 	char *file;         /* slug.xhtml */
 	char *title, *subtitle, *summary, *date, *lang;
+	char *dir;          /* front matter's "rtl" or "ltr"; NULL: lang's */
 	struct strv authors, tags;
 	double order;
 	int has_order, draft;
@@ -231,14 +232,41 @@ void division_free(struct division *);
 /* The first essay at or under dv, or -1. */
 long division_first(const struct division *);
 
+/* A contributor named in collection.yaml, with a MARC relator code. */
+struct contributor {
+	char *name;
+	const char *role;   /* "edt", "trl"...; NULL: none given or known */
+};
+
+/* An author's stylesheet: read by load, its url()s resolved by css.c. */
+struct style {
+	char *rel;          /* relative to the content root */
+	char *path;         /* as shown in diagnostics */
+	int line, col;      /* where collection.yaml names it */
+	char *text;         /* as read */
+	size_t len;
+	char *name;         /* its file in the EPUB: style-1.css */
+	char *epub, *html;  /* rewritten for each writer */
+};
+
 struct book {
 	char *root;         /* the content folder as given */
 	char *root_real;    /* its resolved path: nothing is read outside */
 	char *title, *subtitle, *description, *lang, *identifier;
 	char *publisher, *rights, *version, *date, *cover;
 	struct strv authors;
+	char *isbn;         /* urn:isbn:..., its check digit verified */
+	char *license;      /* a URL */
+	char *series, *series_pos;
+	struct contributor *contribs;
+	size_t ncontribs;
+	struct strv subjects;
+	struct style *styles;  /* the author's stylesheets, in order */
+	size_t nstyles;
+	int theme_none;     /* theme: none: quire's stylesheets left out */
 	char *slug;         /* the output name stem */
-	char *uuid;         /* urn:uuid:... */
+	char *uuid;         /* the unique identifier: urn:uuid:..., or the
+	                     * URN or URL given as identifier */
 	time_t mtime;       /* the build's one timestamp */
 	struct essay *essays;
 	size_t nessays;
@@ -413,10 +441,37 @@ int html_essay(struct book *, struct essay *, struct quire_diag *);
 int write_outputs(const char *dir, struct out_file *, size_t,
     const char *sums, struct quire_diag *);
 
+/* i18n.c: the words quire writes, in the book's language. */
+enum word {
+	W_CONTENTS, W_NOTES, W_BACK_TO_TEXT, W_BACK_TO_REF, W_TITLE_PAGE,
+	W_COVER, W_COVER_OF, W_LANDMARKS, W_START_OF_CONTENT, W_START,
+	W_PAIR, W_LIST_ITEM, W_VERSION, W_SECTION, W_BOUND_BY, W_SERIES,
+	W_EDITOR, W_TRANSLATOR, W_ILLUSTRATOR, W_FOREWORD, W_CONTRIBUTOR,
+	W_NOTE, W_TIP, W_IMPORTANT, W_WARNING, W_CAUTION,
+	W_NWORDS
+};
+const char *i18n_word(const char *lang, enum word);
+/* The word with its "%s" replaced by a, then b. */
+char *i18n_fmt(const char *lang, enum word, const char *a, const char *b);
+char *i18n_list(const char *lang, const struct strv *);
+char *i18n_date(const char *lang, const char *date);
+int lang_rtl(const char *lang);
+/* The lang of n: its own or its nearest ancestor's; NULL if none. */
+const char *node_lang(const xmlNode *);
+void i18n_cleanup(void);
+
+/* css.c: the author's stylesheets. */
+int css_prepare(struct book *, struct style *, struct quire_diag *);
+/* The <link>s of every XHTML document: quire's stylesheet (unless
+ * theme: none), then the author's. */
+void xhtml_styles(xmlDoc *, const struct book *);
+
 /* assets.c (generated): the default stylesheets. */
 extern const unsigned char asset_book_css[];
 extern const size_t asset_book_css_len;
 extern const unsigned char asset_archive_css[];
 extern const size_t asset_archive_css_len;
+extern const unsigned char asset_words[];  /* po/, through msgfmt */
+extern const size_t asset_words_len;
 
 #endif

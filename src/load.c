@@ -5,7 +5,9 @@
  * book's metadata. */
 #include <sys/stat.h>
 
+#include <ctype.h>
 #include <dirent.h>
+#include <stdint.h>
 #include <errno.h>
 #include <pthread.h>
 #include <fcntl.h>
@@ -209,17 +211,64 @@ normalise_text(struct quire_diag *d, const char *path, char *text,
 
 /* ---- YAML ---- */
 
-enum fm_kind { V_NULL, V_SCALAR, V_LIST, V_OTHER };
+enum fm_kind { V_NULL, V_SCALAR, V_LIST, V_MAP, V_RECS, V_OTHER };
+
+/* A mapping met as a value (series: {name, position}) or as an item of
+ * a list (contributors: [{name, role}]): its keys and values in turn; a
+ * plain item of such a list is the one pair ("", value). */
+struct fm_rec {
+	struct strv kv;
+	int line, col;
+	int *at;            /* line and column of each of kv */
+};
 
 struct fm_value {
 	enum fm_kind kind;
 	char *scalar;
 	struct strv list;
+	struct fm_rec *recs;  /* V_MAP: one; V_RECS: one per item */
+	size_t nrecs;
 	int line, col;
+	int kline, kcol;      /* where its key is */
 };
 
 typedef int (*fm_key_fn)(void *, const char *key, struct fm_value *,
     struct loc *);
+
+static struct fm_rec *
+rec_new(struct fm_value *v, int line, int col)
+{
+	struct fm_rec *r;
+
+	GROW(v->recs, v->nrecs);
+	r = &v->recs[v->nrecs++];
+	memset(r, 0, sizeof(*r));
+	r->line = line;
+	r->col = col;
+	return r;
+}
+
+static void
+rec_push(struct fm_rec *r, const char *s, int line, int col)
+{
+	r->at = xreallocarray(r->at, 2 * (r->kv.n + 1), sizeof(*r->at));
+	r->at[2 * r->kv.n] = line;
+	r->at[2 * r->kv.n + 1] = col;
+	strv_push(&r->kv, xstrdup(s));
+}
+
+static void
+value_clear(struct fm_value *v)
+{
+	free(v->scalar);
+	strv_free(&v->list);
+	for (size_t i = 0; i < v->nrecs; i++) {
+		strv_free(&v->recs[i].kv);
+		free(v->recs[i].at);
+	}
+	free(v->recs);
+	memset(v, 0, sizeof(*v));
+}
 
 static int
 yaml_is_null(const yaml_event_t *e)
@@ -230,9 +279,10 @@ yaml_is_null(const yaml_event_t *e)
 	    strcmp(v, "~") == 0 || strcasecmp(v, "null") == 0);
 }
 
-/* Reads a mapping of keys to scalars or lists of scalars from the YAML
- * text src, whose first line is line first_line of path.  Aliases are
- * refused rather than expanded, so no input can make it blow up. */
+/* Reads a mapping of keys to scalars, lists of scalars, mappings of
+ * scalars or lists of such mappings from the YAML text src, whose first
+ * line is line first_line of path.  Aliases are refused rather than
+ * expanded, so no input can make it blow up. */
 static int
 yaml_map(struct quire_diag *d, const char *path, int first_line,
     const char *src, size_t len, fm_key_fn fn, void *arg)
@@ -240,13 +290,14 @@ yaml_map(struct quire_diag *d, const char *path, int first_line,
 	yaml_parser_t p;
 	yaml_event_t e;
 	char *key = NULL;
-	int state = 0, depth = 0, rc = 0, done = 0;
+	int state = 0, depth = 0, rc = 0, done = 0, seq = 0;
+	int kline = 0, kcol = 0;
 	struct fm_value v = { 0 };
 	struct loc l = { path, 0, 0 };
 
 	/* state 0: before the mapping; 1: want a key; 2: want its value;
-	 * 3: inside a list or mapping value, depth levels down;
-	 * 4: after the mapping. */
+	 * 3: inside a list or mapping value, depth levels down (seq: the
+	 * value is a list); 4: after the mapping. */
 	yaml_parser_initialize(&p);
 	yaml_parser_set_input_string(&p, (const unsigned char *)src, len);
 	while (!done) {
@@ -279,14 +330,21 @@ yaml_map(struct quire_diag *d, const char *path, int first_line,
 			if (state == 0 && e.type == YAML_MAPPING_START_EVENT)
 				state = 1;
 			else if (state == 2) {
-				v.kind = e.type == YAML_SEQUENCE_START_EVENT ?
-				    V_LIST : V_OTHER;
+				seq = e.type == YAML_SEQUENCE_START_EVENT;
+				v.kind = seq ? V_LIST : V_MAP;
 				v.line = l.line;
 				v.col = l.col;
+				if (!seq)
+					rec_new(&v, l.line, l.col);
 				depth = 1;
 				state = 3;
 			} else if (state == 3) {
-				v.kind = V_OTHER;  /* nested: not a plain list */
+				if (depth == 1 && seq && v.kind != V_OTHER &&
+				    e.type == YAML_MAPPING_START_EVENT) {
+					v.kind = V_RECS;
+					rec_new(&v, l.line, l.col);
+				} else
+					v.kind = V_OTHER;  /* too deep */
 				depth++;
 			} else {
 				rc = diag_error(d, &l, state == 1 ? "a key must "
@@ -305,13 +363,14 @@ yaml_map(struct quire_diag *d, const char *path, int first_line,
 				break;
 			{
 				struct loc vl = { path, v.line, v.col };
+				v.kline = kline;
+				v.kcol = kcol;
 				if (fn(arg, key, &v, &vl) < 0)
 					rc = -1;
 			}
 			free(key);
 			key = NULL;
-			strv_free(&v.list);
-			memset(&v, 0, sizeof(v));
+			value_clear(&v);
 			state = 1;
 			break;
 		case YAML_SCALAR_EVENT:
@@ -325,12 +384,16 @@ yaml_map(struct quire_diag *d, const char *path, int first_line,
 				state = 4;
 			} else if (state == 1) {
 				key = xstrdup((char *)e.data.scalar.value);
+				kline = l.line;
+				kcol = l.col;
 				state = 2;
 			} else if (state == 2) {
 				struct loc vl = { path, l.line, l.col };
 
 				v.line = l.line;
 				v.col = l.col;
+				v.kline = kline;
+				v.kcol = kcol;
 				if (yaml_is_null(&e))
 					v.kind = V_NULL;
 				else {
@@ -340,14 +403,24 @@ yaml_map(struct quire_diag *d, const char *path, int first_line,
 				}
 				if (fn(arg, key, &v, &vl) < 0)
 					rc = -1;
-				free(v.scalar);
-				memset(&v, 0, sizeof(v));
+				value_clear(&v);
 				free(key);
 				key = NULL;
 				state = 1;
-			} else if (state == 3 && depth == 1 && v.kind == V_LIST)
-				strv_push(&v.list,
-				    xstrdup((char *)e.data.scalar.value));
+			} else if (state == 3 && v.kind != V_OTHER) {
+				const char *s = yaml_is_null(&e) ? "" :
+				    (char *)e.data.scalar.value;
+
+				if (depth == 1 && seq) {
+					struct fm_rec *r = rec_new(&v, l.line,
+					    l.col);
+					rec_push(r, "", l.line, l.col);
+					rec_push(r, s, l.line, l.col);
+					strv_push(&v.list, xstrdup(s));
+				} else if (v.nrecs)
+					rec_push(&v.recs[v.nrecs - 1], s, l.line,
+					    l.col);
+			}
 			break;
 		default:
 			break;
@@ -355,7 +428,7 @@ yaml_map(struct quire_diag *d, const char *path, int first_line,
 		yaml_event_delete(&e);
 	}
 	free(key);
-	strv_free(&v.list);
+	value_clear(&v);
 	yaml_parser_delete(&p);
 	return rc;
 }
@@ -368,7 +441,8 @@ want_string(struct quire_diag *d, const char *key, struct fm_value *v,
 		return 0;
 	if (v->kind != V_SCALAR)
 		return diag_error(d, l, "'%s' must be a single value, not %s",
-		    key, v->kind == V_LIST ? "a list" : "a mapping");
+		    key, v->kind == V_LIST || v->kind == V_RECS ? "a list" :
+		    "a mapping");
 	free(*dst);
 	*dst = xml_clean(v->scalar, strlen(v->scalar));
 	/* Only white space: as good as missing (an empty dc:title or
@@ -386,7 +460,7 @@ want_list(struct quire_diag *d, const char *key, struct fm_value *v,
 {
 	if (v->kind == V_NULL)
 		return 0;
-	if (v->kind == V_OTHER)
+	if (v->kind == V_OTHER || v->kind == V_MAP || v->kind == V_RECS)
 		return diag_error(d, l, "'%s' must be a value or a list of "
 		    "values", key);
 	strv_free(dst);
@@ -429,6 +503,115 @@ want_lang(struct quire_diag *d, const char *key, struct fm_value *v,
 		return diag_error(d, l, "'%s' is not a language tag such as "
 		    "'en' or 'pt-BR'", key);
 	}
+	return 0;
+}
+
+/* ---- keys: each known one acted on, the rest named ---- */
+
+static const char *const essay_keys[] = { "title", "subtitle", "summary",
+    "description", "date", "author", "authors", "tags", "lang", "language",
+    "dir", "order", "weight", "draft", NULL };
+
+/* Keys that Hugo, Jekyll, mdBook and their themes write: accepted without
+ * a word, so a site's posts bind as they are. */
+static const char *const site_keys[] = { "aliases", "author_profile",
+    "build", "cascade", "categories", "comments", "cover", "draft",
+    "excerpt", "excerpt_separator", "expiryDate", "expirydate",
+    "featured_image", "has_children", "headless", "hidden", "image",
+    "images", "isCJKLanguage", "katex", "keywords", "lastmod", "layout",
+    "linkTitle", "markup", "math", "mathjax", "menu", "menus", "mermaid",
+    "nav_order", "outputs", "parent", "permalink", "publishDate",
+    "publishdate", "published", "redirect_from", "redirect_to",
+    "resources", "series", "sidebar", "sitemap", "slug", "status", "toc",
+    "type", "url", "videos", "audio", NULL };
+
+static const char *const collection_keys[] = { "title", "subtitle",
+    "description", "summary", "author", "authors", "creator", "language",
+    "lang", "identifier", "isbn", "publisher", "rights", "license",
+    "version", "date", "cover", "stylesheet", "theme", "series",
+    "contributors", "subjects", "toc_depth", NULL };
+
+/* Damerau-Levenshtein distance (optimal string alignment), ASCII case
+ * folded; keys are short, so the three rows live on the stack. */
+static size_t
+edit_distance(const char *a, const char *b)
+{
+	size_t n = strlen(a), m = strlen(b), r0[65], r1[65], r2[65];
+	size_t *pp = r0, *p = r1, *c = r2, *t;
+
+	if (n > 64 || m > 64)
+		return SIZE_MAX;
+	for (size_t j = 0; j <= m; j++)
+		p[j] = j;
+	for (size_t i = 1; i <= n; i++) {
+		c[0] = i;
+		for (size_t j = 1; j <= m; j++) {
+			int ai = tolower((unsigned char)a[i - 1]);
+			int bj = tolower((unsigned char)b[j - 1]);
+			size_t v = p[j - 1] + (ai != bj);
+
+			if (p[j] + 1 < v)
+				v = p[j] + 1;
+			if (c[j - 1] + 1 < v)
+				v = c[j - 1] + 1;
+			if (i > 1 && j > 1 &&
+			    ai == tolower((unsigned char)b[j - 2]) &&
+			    tolower((unsigned char)a[i - 2]) == bj &&
+			    pp[j - 2] + 1 < v)
+				v = pp[j - 2] + 1;
+			c[j] = v;
+		}
+		t = pp;
+		pp = p;
+		p = c;
+		c = t;
+	}
+	return p[m];
+}
+
+/* The known key nearest to key, when it is close enough to be a slip of
+ * the keyboard: one edit in a short key, two in a longer one. */
+static const char *
+nearest_key(const char *key, const char *const *lists[])
+{
+	const char *best = NULL;
+	size_t bd = SIZE_MAX, n = strlen(key);
+	size_t lim = n <= 4 ? 1 : 2;
+
+	for (size_t k = 0; lists[k]; k++)
+		for (size_t i = 0; lists[k][i]; i++) {
+			size_t dd = edit_distance(key, lists[k][i]);
+			if (dd < bd) {
+				bd = dd;
+				best = lists[k][i];
+			}
+		}
+	return bd > 0 && bd <= lim && bd < n ? best : NULL;
+}
+
+static int
+in_list(const char *key, const char *const *list)
+{
+	for (size_t i = 0; list[i]; i++)
+		if (strcmp(key, list[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* A key nothing acts on: a warning, naming the nearest known key. */
+static int
+unknown_key(struct quire_diag *d, const char *path, struct fm_value *v,
+    const char *key, const char *what, const char *const *lists[])
+{
+	struct loc kl = { path, v->kline, v->kcol };
+	const char *near = nearest_key(key, lists);
+
+	if (near)
+		diag_warn(d, &kl, "unknown key '%s'%s%s; did you mean '%s'?",
+		    key, what ? " in " : "", what ? what : "", near);
+	else
+		diag_warn(d, &kl, "unknown key '%s'%s%s (ignored)", key,
+		    what ? " in " : "", what ? what : "");
 	return 0;
 }
 
@@ -505,7 +688,256 @@ baddate:
 		}
 		return diag_error(f->d, l, "'draft' must be true or false");
 	}
-	return 0;  /* unknown keys are the author's own business */
+	if (strcmp(key, "dir") == 0) {
+		if (want_string(f->d, key, v, l, &e->dir) < 0 || !e->dir)
+			return v->kind == V_NULL ? 0 : -1;
+		if (strcmp(e->dir, "rtl") && strcmp(e->dir, "ltr") &&
+		    strcmp(e->dir, "auto")) {
+			free(e->dir);
+			e->dir = NULL;
+			return diag_error(f->d, l, "'dir' must be rtl, ltr or "
+			    "auto");
+		}
+		return 0;
+	}
+	if (in_list(key, site_keys))
+		return 0;
+	{
+		const char *const *lists[] = { essay_keys, site_keys, NULL };
+		return unknown_key(f->d, e->path, v, key, NULL, lists);
+	}
+}
+
+/* ---- collection.yaml ---- */
+
+/* An ISBN-10 or ISBN-13 (hyphens and spaces allowed, with or without an
+ * "urn:isbn:" or "isbn:" prefix) as urn:isbn:DIGITS; NULL if its check
+ * digit is wrong or it has no ISBN's shape. */
+static char *
+isbn_urn(const char *s)
+{
+	char dig[14];
+	size_t n = 0;
+	unsigned sum = 0;
+
+	if (strncasecmp(s, "urn:isbn:", 9) == 0)
+		s += 9;
+	else if (strncasecmp(s, "isbn:", 5) == 0)
+		s += 5;
+	else if (strncasecmp(s, "isbn ", 5) == 0)
+		s += 5;
+	for (; *s; s++) {
+		if (*s == '-' || *s == ' ')
+			continue;
+		if (n == 13 || !(isdigit((unsigned char)*s) ||
+		    ((*s == 'X' || *s == 'x') && n == 9)))
+			return NULL;
+		dig[n++] = (char)toupper((unsigned char)*s);
+	}
+	dig[n] = '\0';
+	if (n == 10) {
+		for (size_t i = 0; i < 10; i++)
+			sum += (unsigned)(10 - i) * (dig[i] == 'X' ? 10u :
+			    (unsigned)(dig[i] - '0'));
+		if (sum % 11 != 0)
+			return NULL;
+	} else if (n == 13 && dig[9] != 'X') {
+		if (strncmp(dig, "978", 3) != 0 && strncmp(dig, "979", 3) != 0)
+			return NULL;
+		for (size_t i = 0; i < 13; i++)
+			sum += (i % 2 ? 3u : 1u) * (unsigned)(dig[i] - '0');
+		if (sum % 10 != 0)
+			return NULL;
+	} else
+		return NULL;
+	return xasprintf("urn:isbn:%s", dig);
+}
+
+/* Whether s is meant as an ISBN: a prefix that says so, or 10 or 13
+ * digits with hyphens or spaces and nothing else. */
+static int
+looks_isbn(const char *s)
+{
+	size_t n = 0;
+
+	if (strncasecmp(s, "urn:isbn:", 9) == 0 ||
+	    strncasecmp(s, "isbn:", 5) == 0)
+		return 1;
+	for (; *s; s++)
+		if (isdigit((unsigned char)*s) || *s == 'X' || *s == 'x')
+			n++;
+		else if (*s != '-' && *s != ' ')
+			return 0;
+	return n == 10 || n == 13;
+}
+
+static int
+is_url(const char *s)
+{
+	return strncasecmp(s, "https://", 8) == 0 ||
+	    strncasecmp(s, "http://", 7) == 0;
+}
+
+/* Contributor roles, as MARC relator codes (id.loc.gov/vocabulary/
+ * relators): what the author writes, and the code itself. */
+static const struct {
+	const char *word, *code;
+} roles[] = {
+	{ "adapter", "adp" }, { "afterword", "aft" },
+	{ "annotator", "ann" }, { "artist", "art" }, { "author", "aut" },
+	{ "book designer", "bkd" }, { "book producer", "bkp" },
+	{ "commentator", "cmm" }, { "compiler", "com" },
+	{ "contributor", "ctb" }, { "cover designer", "cov" },
+	{ "designer", "dsr" }, { "editor", "edt" },
+	{ "foreword", "aui" }, { "illustrator", "ill" },
+	{ "introduction", "aui" }, { "narrator", "nrt" },
+	{ "photographer", "pht" }, { "preface", "wpr" },
+	{ "proofreader", "pfr" }, { "publisher", "pbl" },
+	{ "reviewer", "rev" }, { "translator", "trl" },
+};
+
+static const char *
+role_code(const char *r)
+{
+	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+		if (strcasecmp(r, roles[i].word) == 0 ||
+		    strcasecmp(r, roles[i].code) == 0)
+			return roles[i].code;
+	return NULL;
+}
+
+static int
+coll_series(struct essay_fm *f, struct book *b, struct fm_value *v,
+    struct loc *l)
+{
+	static const char *const keys[] = { "name", "position", "index",
+	    NULL };
+	const char *const *lists[] = { keys, NULL };
+	struct fm_rec *r;
+
+	if (v->kind == V_NULL)
+		return 0;
+	if (v->kind == V_SCALAR)
+		return want_string(f->d, "series", v, l, &b->series);
+	if (v->kind != V_MAP)
+		return diag_error(f->d, l, "'series' must be a name or a "
+		    "mapping such as {name: Essays, position: 2}");
+	r = &v->recs[0];
+	for (size_t i = 0; i + 1 < r->kv.n; i += 2) {
+		const char *k = r->kv.v[i], *val = r->kv.v[i + 1];
+		char *end;
+
+		if (strcmp(k, "name") == 0) {
+			free(b->series);
+			b->series = xml_clean(val, strlen(val));
+		} else if (strcmp(k, "position") == 0 ||
+		    strcmp(k, "index") == 0) {
+			(void)strtod(val, &end);
+			if (end == val || *end)
+				return diag_error(f->d, l, "series position "
+				    "must be a number, not '%s'", val);
+			free(b->series_pos);
+			b->series_pos = xstrdup(val);
+		} else {
+			struct fm_value kv = { 0 };
+			kv.kline = r->at[2 * i];
+			kv.kcol = r->at[2 * i + 1];
+			unknown_key(f->d, l->path, &kv, k, "series", lists);
+		}
+	}
+	if (b->series == NULL || !*b->series)
+		return diag_error(f->d, l, "'series' has no name");
+	return 0;
+}
+
+static int
+coll_contributors(struct essay_fm *f, struct book *b, struct fm_value *v,
+    struct loc *l)
+{
+	static const char *const keys[] = { "name", "role", NULL };
+	const char *const *lists[] = { keys, NULL };
+	int rc = 0;
+
+	if (v->kind == V_NULL)
+		return 0;
+	if (v->kind == V_SCALAR) {
+		struct fm_rec *one = rec_new(v, l->line, l->col);
+		rec_push(one, "", l->line, l->col);
+		rec_push(one, v->scalar, l->line, l->col);
+	} else if (v->kind != V_LIST && v->kind != V_RECS)
+		return diag_error(f->d, l, "'contributors' must be a list "
+		    "such as [{name: A. Editor, role: editor}]");
+	for (size_t i = 0; i < v->nrecs; i++) {
+		struct fm_rec *r = &v->recs[i];
+		struct loc rl = { l->path, r->line, r->col };
+		const char *name = NULL, *role = NULL;
+		struct loc rolel = rl;
+
+		for (size_t k = 0; k + 1 < r->kv.n; k += 2) {
+			const char *key = r->kv.v[k];
+			if (*key == '\0' || strcmp(key, "name") == 0)
+				name = r->kv.v[k + 1];
+			else if (strcmp(key, "role") == 0) {
+				role = r->kv.v[k + 1];
+				rolel.line = r->at[2 * k + 2];
+				rolel.col = r->at[2 * k + 3];
+			} else {
+				struct fm_value kv = { 0 };
+				kv.kline = r->at[2 * k];
+				kv.kcol = r->at[2 * k + 1];
+				unknown_key(f->d, l->path, &kv, key,
+				    "contributors", lists);
+			}
+		}
+		if (name == NULL || !*name) {
+			rc = diag_error(f->d, &rl, "a contributor has no "
+			    "name");
+			continue;
+		}
+		GROW(b->contribs, b->ncontribs);
+		b->contribs[b->ncontribs].name = xml_clean(name, strlen(name));
+		b->contribs[b->ncontribs].role = role ? role_code(role) : NULL;
+		if (role && !b->contribs[b->ncontribs].role)
+			diag_warn(f->d, &rolel, "unknown role '%s' (a MARC "
+			    "relator such as editor, translator, illustrator "
+			    "or a code such as edt); no role is given", role);
+		b->ncontribs++;
+	}
+	return rc;
+}
+
+static int
+coll_style(struct essay_fm *f, struct book *b, struct fm_value *v,
+    struct loc *l)
+{
+	struct strv paths = { 0 };
+	int rc = 0;
+
+	if (want_list(f->d, "stylesheet", v, l, &paths) < 0)
+		return -1;
+	for (size_t i = 0; i < paths.n; i++) {
+		const char *p = paths.v[i];
+		char *rel = p[0] == '/' ? path_resolve("", p + 1) :
+		    path_resolve("collection.yaml", p);
+		struct style *st;
+
+		if (rel == NULL || !*rel || strchr(p, ':')) {
+			rc = diag_error(f->d, l, "stylesheet %s is outside the "
+			    "content folder", p);
+			free(rel);
+			continue;
+		}
+		GROW(b->styles, b->nstyles);
+		st = &b->styles[b->nstyles++];
+		memset(st, 0, sizeof(*st));
+		st->rel = rel;
+		st->path = path_join(b->root, rel);
+		st->line = l->line;
+		st->col = l->col;
+		st->name = xasprintf("style-%zu.css", b->nstyles);
+	}
+	strv_free(&paths);
+	return rc;
 }
 
 static int
@@ -514,6 +946,67 @@ collection_key(void *arg, const char *key, struct fm_value *v,
 {
 	struct essay_fm *f = arg;
 	struct book *b = (struct book *)f->e;
+
+	if (strcmp(key, "identifier") == 0 || strcmp(key, "isbn") == 0) {
+		char *id = NULL, *urn;
+
+		if (want_string(f->d, key, v, l, &id) < 0 || id == NULL)
+			return v->kind == V_NULL ? 0 : -1;
+		if (strcmp(key, "isbn") == 0 || looks_isbn(id)) {
+			if ((urn = isbn_urn(id)) == NULL) {
+				free(id);
+				return diag_error(f->d, l, "'%s' is not a "
+				    "valid ISBN-10 or ISBN-13 (wrong check "
+				    "digit or length)", key);
+			}
+			free(b->isbn);
+			b->isbn = urn;
+			if (strcmp(key, "isbn") == 0) {
+				free(id);
+				return 0;
+			}
+		}
+		free(b->identifier);
+		b->identifier = id;
+		return 0;
+	}
+	if (strcmp(key, "license") == 0) {
+		if (want_string(f->d, key, v, l, &b->license) < 0 ||
+		    b->license == NULL)
+			return v->kind == V_NULL ? 0 : -1;
+		if (!is_url(b->license) || strpbrk(b->license, " \t\n<>\"")) {
+			free(b->license);
+			b->license = NULL;
+			return diag_error(f->d, l, "'license' must be a URL "
+			    "such as https://creativecommons.org/licenses/"
+			    "by/4.0/ (the words go in 'rights')");
+		}
+		return 0;
+	}
+	if (strcmp(key, "series") == 0)
+		return coll_series(f, b, v, l);
+	if (strcmp(key, "contributors") == 0)
+		return coll_contributors(f, b, v, l);
+	if (strcmp(key, "subjects") == 0 || strcmp(key, "subject") == 0)
+		return want_list(f->d, key, v, l, &b->subjects);
+	if (strcmp(key, "stylesheet") == 0 || strcmp(key, "stylesheets") == 0)
+		return coll_style(f, b, v, l);
+	if (strcmp(key, "theme") == 0) {
+		char *t = NULL;
+		if (want_string(f->d, key, v, l, &t) < 0 || t == NULL)
+			return v->kind == V_NULL ? 0 : -1;
+		if (strcmp(t, "none") == 0)
+			b->theme_none = 1;
+		else if (strcmp(t, "default") == 0)
+			b->theme_none = 0;
+		else {
+			free(t);
+			return diag_error(f->d, l, "'theme' must be default "
+			    "or none");
+		}
+		free(t);
+		return 0;
+	}
 
 	if (strcmp(key, "title") == 0)
 		return want_string(f->d, key, v, l, &b->title);
@@ -526,8 +1019,6 @@ collection_key(void *arg, const char *key, struct fm_value *v,
 		return want_list(f->d, key, v, l, &b->authors);
 	if (strcmp(key, "language") == 0 || strcmp(key, "lang") == 0)
 		return want_lang(f->d, key, v, l, &b->lang);
-	if (strcmp(key, "identifier") == 0)
-		return want_string(f->d, key, v, l, &b->identifier);
 	if (strcmp(key, "publisher") == 0)
 		return want_string(f->d, key, v, l, &b->publisher);
 	if (strcmp(key, "rights") == 0)
@@ -563,8 +1054,12 @@ collection_key(void *arg, const char *key, struct fm_value *v,
 			return diag_error(f->d, l, "'date' must be a date "
 			    "such as 2025-03-14");
 		}
+		return 0;
 	}
-	return 0;
+	{
+		const char *const *lists[] = { collection_keys, NULL };
+		return unknown_key(f->d, l->path, v, key, NULL, lists);
+	}
 }
 
 /* ---- essays ---- */
@@ -1219,6 +1714,15 @@ make_uuid(const struct book *b)
 	char *seed, *u;
 	unsigned char h[32];
 
+	/* A URN (an ISBN's included) or a URL names the book as given. */
+	if (b->identifier && b->isbn && looks_isbn(b->identifier))
+		return xstrdup(b->isbn);
+	if (b->identifier && !is_uuid(b->identifier) &&
+	    (strncasecmp(b->identifier, "urn:", 4) == 0 ||
+	    is_url(b->identifier)))
+		return xstrdup(b->identifier);
+	if (b->identifier == NULL && b->isbn)
+		return xstrdup(b->isbn);
 	if (b->identifier && is_uuid(b->identifier)) {
 		const char *s = b->identifier;
 		if (strncasecmp(s, "urn:uuid:", 9) == 0)
@@ -1265,6 +1769,35 @@ load_collection(struct scan *s)
 		return rc;
 	}
 	return 0;
+}
+
+/* The author's stylesheets, read, their url()s resolved (css.c). */
+static int
+load_styles(struct book *b, struct quire_diag *d)
+{
+	char *cp = path_join(b->root, "collection.yaml");
+	int rc = 0;
+
+	for (size_t i = 0; i < b->nstyles; i++) {
+		struct style *st = &b->styles[i];
+		struct loc l = { cp, st->line, st->col };
+		int r = read_inside(b, st->rel, &l, d, &st->text, &st->len,
+		    NULL);
+
+		if (r == -2)
+			rc = diag_error(d, &l, "stylesheet not found: %s",
+			    st->rel);
+		else if (r < 0)
+			rc = -1;
+		else {
+			st->text = normalise_text(d, st->path, st->text,
+			    &st->len);
+			if (css_prepare(b, st, d) < 0)
+				rc = -1;
+		}
+	}
+	free(cp);
+	return rc;
 }
 
 /* Every essay file read and its front matter taken, on every core: the
@@ -1467,5 +2000,7 @@ load_book(struct book *b, const struct quire_options *opt,
 		free(rel);
 		free(cp);
 	}
+	if (load_styles(b, d) < 0)
+		rc = -1;
 	return rc;
 }

@@ -60,6 +60,7 @@ essay_free(struct essay *e)
 	free(e->summary);
 	free(e->date);
 	free(e->lang);
+	free(e->dir);
 	strv_free(&e->authors);
 	strv_free(&e->tags);
 	free(e->text);
@@ -160,6 +161,24 @@ book_free(struct book *b)
 	free(b->date);
 	free(b->cover);
 	strv_free(&b->authors);
+	free(b->isbn);
+	free(b->license);
+	free(b->series);
+	free(b->series_pos);
+	for (size_t i = 0; i < b->ncontribs; i++)
+		free(b->contribs[i].name);
+	free(b->contribs);
+	strv_free(&b->subjects);
+	for (size_t i = 0; i < b->nstyles; i++) {
+		struct style *st = &b->styles[i];
+		free(st->rel);
+		free(st->path);
+		free(st->text);
+		free(st->name);
+		free(st->epub);
+		free(st->html);
+	}
+	free(b->styles);
 	free(b->slug);
 	free(b->uuid);
 	pthread_mutex_destroy(&b->lock);

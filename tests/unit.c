@@ -76,6 +76,19 @@ test_paths(void)
 	CHECK(path_resolve("b.md", "../../etc/passwd") == NULL);
 	CHECK(path_resolve("a/b.md", "../../x") == NULL);
 	CHECK(path_resolve("b.md", "/etc/passwd") == NULL);
+	/* The content folder given as ".", "./" or "dir/": its own files. */
+	s = path_join(".", "");
+	CHECK_STR(s, ".");
+	free(s);
+	s = path_join("dir/", "");
+	CHECK_STR(s, "dir/");
+	free(s);
+	s = path_join("./", "a.md");
+	CHECK_STR(s, "./a.md");
+	free(s);
+	s = path_join(".", "a.md");
+	CHECK_STR(s, "a.md");
+	free(s);
 	s = url_decode("caf%C3%A9%20x.png", 17);
 	CHECK_STR(s, "café x.png");
 	free(s);
@@ -210,6 +223,118 @@ essay_clear(struct essay *e)
 	essay_free(e);
 }
 
+/* Keys nothing reads are named, with the nearest known one when it is
+ * a slip of the keyboard; the keys of site generators pass in silence. */
+static void
+test_keys(void)
+{
+	struct quire_diag *d = quire_diag_new(0);
+	struct essay e;
+	char *out;
+	size_t n;
+	FILE *fp;
+
+	e = essay_of("---\nautor: X\ncategories: [a]\nlayout: post\n"
+	    "titel: y\nfoo: 1\nslug: s\nlastmod: 2024-01-01\ndir: rtl\n"
+	    "tgas: [a]\n---\nBody\n");
+	CHECK(essay_front_matter(&e, d) == 0);
+	CHECK_STR(e.dir, "rtl");
+	essay_clear(&e);
+	e = essay_of("---\ndir: up\n---\n");
+	CHECK(essay_front_matter(&e, d) < 0);
+	essay_clear(&e);
+	fp = tmpfile();
+	quire_diag_flush(d, fp);
+	n = (size_t)ftell(fp);
+	rewind(fp);
+	out = xcalloc(1, n + 1);
+	CHECK(fread(out, 1, n, fp) == n);
+	fclose(fp);
+	CHECK(strstr(out, "dir/e.md:2:1: warning: unknown key 'autor'; did "
+	    "you mean 'author'?\n") != NULL);
+	CHECK(strstr(out, "dir/e.md:5:1: warning: unknown key 'titel'; did "
+	    "you mean 'title'?\n") != NULL);
+	CHECK(strstr(out, "dir/e.md:6:1: warning: unknown key 'foo' "
+	    "(ignored)\n") != NULL);
+	CHECK(strstr(out, "dir/e.md:10:1: warning: unknown key 'tgas'; did "
+	    "you mean 'tags'?\n") != NULL);
+	CHECK(strstr(out, "'dir' must be rtl, ltr or auto") != NULL);
+	CHECK(strstr(out, "categories") == NULL);
+	CHECK(strstr(out, "layout") == NULL);
+	CHECK(strstr(out, "slug") == NULL);
+	CHECK(strstr(out, "lastmod") == NULL);
+	CHECK(strstr(out, "1 error, 4 warnings\n") != NULL);
+	free(out);
+	quire_diag_free(d);
+}
+
+/* The words and dates of a book come from the catalogues and CLDR for
+ * the book's language, whatever the machine's locale says. */
+static void
+test_i18n(void)
+{
+	struct strv names = { 0 };
+	char *s;
+
+	CHECK(lang_rtl("ar") && lang_rtl("he-IL") && lang_rtl("fa") &&
+	    lang_rtl("ckb") && lang_rtl("ur") && lang_rtl("yi"));
+	CHECK(lang_rtl("ku-Arab") && lang_rtl("pa-Arab"));
+	CHECK(!lang_rtl("en") && !lang_rtl("ar-Latn") && !lang_rtl("az") &&
+	    !lang_rtl("ku") && !lang_rtl("hebrew") && !lang_rtl(NULL));
+	setenv("LANG", "de_DE.UTF-8", 1);
+	setenv("LC_ALL", "fr_FR.UTF-8", 1);
+	setenv("LANGUAGE", "ru", 1);
+	CHECK_STR(i18n_word("en", W_CONTENTS), "Contents");
+	CHECK_STR(i18n_word("ar", W_CONTENTS), "المحتويات");
+	CHECK_STR(i18n_word("he", W_NOTES), "הערות");
+	CHECK_STR(i18n_word("de-AT", W_TITLE_PAGE), "Titelseite");
+	CHECK_STR(i18n_word("pt-BR", W_CONTENTS), "Sumário");
+	CHECK_STR(i18n_word("ja", W_COVER), "表紙");
+	CHECK_STR(i18n_word("zh-Hans", W_CONTENTS), "目录");
+	CHECK_STR(i18n_word("tlh", W_CONTENTS), "Contents");
+	CHECK_STR(i18n_word("fr", W_WARNING), "Avertissement");
+	s = i18n_fmt("de", W_VERSION, "2.0", NULL);
+	CHECK_STR(s, "Version 2.0");
+	free(s);
+	s = i18n_fmt("ru", W_BACK_TO_REF, "2", NULL);
+	CHECK_STR(s, "Назад к ссылке 2");
+	free(s);
+	strv_push(&names, xstrdup("A"));
+	strv_push(&names, xstrdup("B"));
+	s = i18n_list("fr", &names);
+	CHECK_STR(s, "A et B");
+	free(s);
+	strv_push(&names, xstrdup("C"));
+	s = i18n_list("en", &names);
+	CHECK_STR(s, "A, B and C");
+	free(s);
+	s = i18n_list("ja", &names);
+	CHECK_STR(s, "A、BとC");
+	free(s);
+	strv_free(&names);
+	s = i18n_date("en-GB", "2025-03-04");
+	CHECK_STR(s, "4 March 2025");
+	free(s);
+	s = i18n_date("de", "2025-03-04");
+	CHECK_STR(s, "4. März 2025");
+	free(s);
+	s = i18n_date("es", "2025-03");
+	CHECK_STR(s, "marzo de 2025");
+	free(s);
+	s = i18n_date("ja", "2025-03-04");
+	CHECK_STR(s, "2025年3月4日");
+	free(s);
+	s = i18n_date("he", "2025-03-04");
+	CHECK(strstr(s, "במרץ") != NULL);
+	free(s);
+	s = i18n_date("fr", "2025");
+	CHECK_STR(s, "2025");
+	free(s);
+	unsetenv("LANG");
+	unsetenv("LC_ALL");
+	unsetenv("LANGUAGE");
+}
+
 static void
 test_front_matter(void)
 {
@@ -263,7 +388,12 @@ test_front_matter(void)
 	CHECK(strstr(out, "dir/e.md:1:1: error: front matter is not closed")
 	    != NULL);
 	CHECK(strstr(out, "dir/e.md:3:4: error: YAML aliases") != NULL);
-	CHECK(strstr(out, "5 errors, 0 warnings\n") != NULL);
+	/* The key "a" of the alias case is one nothing reads. */
+	CHECK(strstr(out, "dir/e.md:2:1: warning: unknown key 'a' (ignored)")
+	    != NULL);
+	CHECK(strstr(out, "dir/e.md:8:1: warning: unknown key 'unknown' "
+	    "(ignored)") != NULL);
+	CHECK(strstr(out, "5 errors, 2 warnings\n") != NULL);
 	free(out);
 	quire_diag_free(d);
 }
@@ -637,6 +767,8 @@ main(void)
 	test_text();
 	test_idset();
 	test_front_matter();
+	test_keys();
+	test_i18n();
 	test_diag_order();
 	test_render();
 	test_segments();
