@@ -204,7 +204,7 @@ cover_svg(const struct book *b, size_t *len)
 		svg_text(svg, b->authors.v[i], 2150 + (int)i * 90, 72, 90, 40,
 		    "normal", "#f4efe6", 1);
 	if (b->version) {
-		s = xasprintf("Version %s", b->version);
+		s = i18n_fmt(b->lang, W_VERSION, b->version, NULL);
 		svg_text(svg, s, 2360, 48, 60, 60, "normal", "#c9a45c", 1);
 		free(s);
 	}
@@ -217,13 +217,15 @@ static xmlDoc *
 cover_page(const struct book *b, const char *img)
 {
 	xmlNode *body, *sec, *n;
-	xmlDoc *doc = xhtml_new(b->lang, "Cover", "book.css", &body);
-	char *alt = xasprintf("Cover: %s", b->title);
+	xmlDoc *doc = xhtml_new(b->lang, i18n_word(b->lang, W_COVER), NULL,
+	    &body);
+	char *alt = i18n_fmt(b->lang, W_COVER_OF, b->title, NULL);
 
+	xhtml_styles(doc, b);
 	sec = el(body, "section");
 	set_epub_type(sec, "cover");
 	set_attr(sec, "class", "cover");
-	set_attr(sec, "aria-label", "Cover");
+	set_attr(sec, "aria-label", i18n_word(b->lang, W_COVER));
 	n = el(sec, "img");
 	set_attr(n, "src", img);
 	set_attr(n, "alt", alt);
@@ -237,8 +239,9 @@ static xmlDoc *
 title_page(const struct book *b)
 {
 	xmlNode *body, *sec;
-	xmlDoc *doc = xhtml_new(b->lang, b->title, "book.css", &body);
+	xmlDoc *doc = xhtml_new(b->lang, b->title, NULL, &body);
 
+	xhtml_styles(doc, b);
 	sec = el(body, "section");
 	set_epub_type(sec, "titlepage");
 	set_attr(sec, "class", "titlepage");
@@ -315,35 +318,39 @@ static xmlDoc *
 nav_doc(const struct book *b, xmlNode **marker)
 {
 	xmlNode *body, *nav, *ol, *n;
-	xmlDoc *doc = xhtml_new(b->lang, "Contents", "book.css", &body);
+	const char *lang = b->lang;
+	xmlDoc *doc = xhtml_new(lang, i18n_word(lang, W_CONTENTS), NULL, &body);
+
+	xhtml_styles(doc, b);
 
 	nav = el(body, "nav");
 	set_epub_type(nav, "toc");
 	set_attr(nav, "role", "doc-toc");
 	set_attr(nav, "id", "toc");
 	set_attr(nav, "aria-labelledby", "toc-title");
-	n = el_text(nav, "h1", "Contents");
+	n = el_text(nav, "h1", i18n_word(lang, W_CONTENTS));
 	set_attr(n, "id", "toc-title");
 	ol = el(nav, "ol");
 	set_attr(ol, "class", "toc");
-	nav_item(ol, "title.xhtml", "Title page");
+	nav_item(ol, "title.xhtml", i18n_word(lang, W_TITLE_PAGE));
 	*marker = xml_marker(ol);
 	/* Landmarks, for reading systems' "go to" menus. */
 	nav = el(body, "nav");
 	set_epub_type(nav, "landmarks");
 	set_attr(nav, "hidden", "hidden");
 	set_attr(nav, "aria-labelledby", "landmarks-title");
-	n = el_text(nav, "h2", "Landmarks");
+	n = el_text(nav, "h2", i18n_word(lang, W_LANDMARKS));
 	set_attr(n, "id", "landmarks-title");
 	ol = el(nav, "ol");
-	set_epub_type(nav_item(ol, "cover.xhtml", "Cover")->children, "cover");
-	set_epub_type(nav_item(ol, "title.xhtml", "Title page")->children,
-	    "titlepage");
-	set_epub_type(nav_item(ol, "nav.xhtml#toc", "Contents")->children,
-	    "toc");
+	set_epub_type(nav_item(ol, "cover.xhtml", i18n_word(lang,
+	    W_COVER))->children, "cover");
+	set_epub_type(nav_item(ol, "title.xhtml", i18n_word(lang,
+	    W_TITLE_PAGE))->children, "titlepage");
+	set_epub_type(nav_item(ol, "nav.xhtml#toc", i18n_word(lang,
+	    W_CONTENTS))->children, "toc");
 	if (b->nessays)
-		set_epub_type(nav_item(ol, b->essays[0].file,
-		    "Start of content")->children, "bodymatter");
+		set_epub_type(nav_item(ol, b->essays[0].file, i18n_word(lang,
+		    W_START_OF_CONTENT))->children, "bodymatter");
 	return doc;
 }
 
@@ -473,8 +480,8 @@ ncx_doc(struct ncx_walk *w, xmlNode **marker)
 	}
 	el_text(el(ncx, "docTitle"), "text", b->title);
 	map = el(ncx, "navMap");
-	ncx_point(map, w, "Title page", "title.xhtml", 0);
-	ncx_point(map, w, "Contents", "nav.xhtml", 0);
+	ncx_point(map, w, i18n_word(b->lang, W_TITLE_PAGE), "title.xhtml", 0);
+	ncx_point(map, w, i18n_word(b->lang, W_CONTENTS), "nav.xhtml", 0);
 	*marker = xml_marker(map);
 	return doc;
 }
@@ -519,6 +526,11 @@ opf_doc(const struct book *b, const char *cover_href, const char *cover_mime)
 	dc = xmlNewNs(md, BAD_CAST NS_DC, BAD_CAST "dc");
 	n = xmlNewTextChild(md, dc, BAD_CAST "identifier", BAD_CAST b->uuid);
 	set_attr(n, "id", "uid");
+	/* An ISBN beside another unique identifier: where calibre and the
+	 * stores look for it. */
+	if (b->isbn && strcmp(b->isbn, b->uuid) != 0)
+		xmlNewTextChild(md, dc, BAD_CAST "identifier",
+		    BAD_CAST b->isbn);
 	xmlNewTextChild(md, dc, BAD_CAST "title", BAD_CAST b->title);
 	xmlNewTextChild(md, dc, BAD_CAST "language", BAD_CAST b->lang);
 	for (size_t i = 0; i < b->authors.n; i++) {
@@ -526,7 +538,31 @@ opf_doc(const struct book *b, const char *cover_href, const char *cover_mime)
 		n = xmlNewTextChild(md, dc, BAD_CAST "creator",
 		    BAD_CAST b->authors.v[i]);
 		set_attr(n, "id", s);
+		n = meta(md, "role", "aut");
 		free(s);
+		s = xasprintf("#creator-%zu", i + 1);
+		set_attr(n, "refines", s);
+		set_attr(n, "scheme", "marc:relators");
+		free(s);
+	}
+	/* Contributors: authors among them are creators too, as the
+	 * package document's rules have it; each with its MARC role. */
+	for (size_t i = 0; i < b->ncontribs; i++) {
+		const struct contributor *c = &b->contribs[i];
+		int aut = c->role && strcmp(c->role, "aut") == 0;
+
+		s = xasprintf("contributor-%zu", i + 1);
+		n = xmlNewTextChild(md, dc, BAD_CAST (aut ? "creator" :
+		    "contributor"), BAD_CAST c->name);
+		set_attr(n, "id", s);
+		free(s);
+		if (c->role) {
+			n = meta(md, "role", c->role);
+			s = xasprintf("#contributor-%zu", i + 1);
+			set_attr(n, "refines", s);
+			set_attr(n, "scheme", "marc:relators");
+			free(s);
+		}
 	}
 	if (b->description)
 		xmlNewTextChild(md, dc, BAD_CAST "description",
@@ -534,13 +570,23 @@ opf_doc(const struct book *b, const char *cover_href, const char *cover_mime)
 	if (b->publisher)
 		xmlNewTextChild(md, dc, BAD_CAST "publisher",
 		    BAD_CAST b->publisher);
-	if (b->rights)
-		xmlNewTextChild(md, dc, BAD_CAST "rights", BAD_CAST b->rights);
+	if (b->rights || b->license) {
+		s = b->rights && b->license ? xasprintf("%s %s", b->rights,
+		    b->license) : xstrdup(b->rights ? b->rights : b->license);
+		xmlNewTextChild(md, dc, BAD_CAST "rights", BAD_CAST s);
+		free(s);
+	}
 	if (b->date)
 		xmlNewTextChild(md, dc, BAD_CAST "date", BAD_CAST b->date);
 	{
-		/* The essays' tags, each once, in order of appearance. */
+		/* The book's subjects, then the essays' tags, each once, in
+		 * order of appearance. */
 		struct idset seen = { 0 };
+		for (size_t i = 0; i < b->subjects.n; i++)
+			if (*b->subjects.v[i] && idset_add(&seen,
+			    b->subjects.v[i]))
+				xmlNewTextChild(md, dc, BAD_CAST "subject",
+				    BAD_CAST b->subjects.v[i]);
 		for (size_t i = 0; i < b->nessays; i++)
 			for (size_t k = 0; k < b->essays[i].tags.n; k++)
 				if (*b->essays[i].tags.v[k] &&
@@ -554,6 +600,27 @@ opf_doc(const struct book *b, const char *cover_href, const char *cover_mime)
 	free(s);
 	if (b->version)
 		meta(md, "schema:version", b->version);
+	if (b->license)
+		meta(md, "dcterms:license", b->license);
+	if (b->series) {
+		/* EPUB 3's collection, and calibre's own two metas, which
+		 * calibre, Kobo and KOReader read. */
+		set_attr(meta(md, "belongs-to-collection", b->series), "id",
+		    "series");
+		set_attr(meta(md, "collection-type", "series"), "refines",
+		    "#series");
+		if (b->series_pos)
+			set_attr(meta(md, "group-position", b->series_pos),
+			    "refines", "#series");
+		n = el(md, "meta");
+		set_attr(n, "name", "calibre:series");
+		set_attr(n, "content", b->series);
+		if (b->series_pos) {
+			n = el(md, "meta");
+			set_attr(n, "name", "calibre:series_index");
+			set_attr(n, "content", b->series_pos);
+		}
+	}
 	if (b->subtitle) {
 		n = xmlNewTextChild(md, dc, BAD_CAST "title",
 		    BAD_CAST b->subtitle);
@@ -564,7 +631,8 @@ opf_doc(const struct book *b, const char *cover_href, const char *cover_mime)
 
 	/* Accessibility metadata (EPUB Accessibility 1.1). */
 	for (size_t i = 0; i < b->nres; i++)
-		if (!b->res[i]->same && b->res[i] != b->cover_res)
+		if (!b->res[i]->same && b->res[i] != b->cover_res &&
+		    strncmp(b->res[i]->mime, "image/", 6) == 0)
 			has_images = 1;
 	meta(md, "schema:accessMode", "textual");
 	if (has_images)
@@ -577,20 +645,27 @@ opf_doc(const struct book *b, const char *cover_href, const char *cover_mime)
 	if (has_images && b->nimages_noalt == 0)
 		meta(md, "schema:accessibilityFeature", "alternativeText");
 	meta(md, "schema:accessibilityHazard", "none");
-	s = xasprintf("A collection of %zu essays with a navigable table of "
-	    "contents and structured headings. %s Text can be resized and "
-	    "restyled; there are no hazards.", b->nessays,
-	    !has_images ? "It has no images." : b->nimages_noalt == 0 ?
-	    "Every image has a text alternative." :
-	    "Some images have no text alternative.");
+	s = b->nimages_noalt == 0 ? xasprintf("A collection of %zu essays "
+	    "with a navigable table of contents and structured headings. %s "
+	    "Text can be resized and restyled; there are no hazards. It "
+	    "meets WCAG 2.1 Level AA.", b->nessays, !has_images ?
+	    "It has no images." : "Every image has a text alternative.") :
+	    xasprintf("A collection of %zu essays with a navigable table of "
+	    "contents and structured headings. Text can be resized and "
+	    "restyled; there are no hazards. It does not meet WCAG 2.1 Level "
+	    "A: %zu of its %zu images have no text alternative.", b->nessays,
+	    b->nimages_noalt, b->nimages);
 	meta(md, "schema:accessibilitySummary", s);
 	free(s);
-	meta(md, "dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.1 "
-	    "Level AA");
-	n = el(md, "link");
-	set_attr(n, "rel", "dcterms:conformsTo");
-	set_attr(n, "href", "http://www.idpf.org/epub/a11y/"
-	    "accessibility-20170105.html#wcag-aa");
+	/* The claim only when every check behind it holds. */
+	if (b->nimages_noalt == 0) {
+		meta(md, "dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG "
+		    "2.1 Level AA");
+		n = el(md, "link");
+		set_attr(n, "rel", "dcterms:conformsTo");
+		set_attr(n, "href", "http://www.idpf.org/epub/a11y/"
+		    "accessibility-20170105.html#wcag-aa");
+	}
 	n = el(md, "meta");
 	set_attr(n, "name", "cover");
 	set_attr(n, "content", "cover-image");
@@ -598,7 +673,13 @@ opf_doc(const struct book *b, const char *cover_href, const char *cover_mime)
 	man = el(pkg, "manifest");
 	item(man, "nav", "nav.xhtml", "application/xhtml+xml", "nav");
 	item(man, "ncx", "toc.ncx", "application/x-dtbncx+xml", NULL);
-	item(man, "css", "book.css", "text/css", NULL);
+	if (!b->theme_none)
+		item(man, "css", "book.css", "text/css", NULL);
+	for (size_t i = 0; i < b->nstyles; i++) {
+		s = xasprintf("css-%zu", i + 1);
+		item(man, s, b->styles[i].name, "text/css", NULL);
+		free(s);
+	}
 	item(man, "cover-image", cover_href, cover_mime, "cover-image");
 	item(man, "cover", "cover.xhtml", "application/xhtml+xml", NULL);
 	item(man, "title", "title.xhtml", "application/xhtml+xml", NULL);
@@ -623,6 +704,8 @@ opf_doc(const struct book *b, const char *cover_href, const char *cover_mime)
 	}
 	spine = el(pkg, "spine");
 	set_attr(spine, "toc", "ncx");
+	if (lang_rtl(b->lang))
+		set_attr(spine, "page-progression-direction", "rtl");
 	set_attr(el(spine, "itemref"), "idref", "cover");
 	set_attr(el(spine, "itemref"), "idref", "title");
 	set_attr(el(spine, "itemref"), "idref", "nav");
@@ -635,16 +718,16 @@ opf_doc(const struct book *b, const char *cover_href, const char *cover_mime)
 	guide = el(pkg, "guide");
 	n = el(guide, "reference");
 	set_attr(n, "type", "cover");
-	set_attr(n, "title", "Cover");
+	set_attr(n, "title", i18n_word(b->lang, W_COVER));
 	set_attr(n, "href", "cover.xhtml");
 	n = el(guide, "reference");
 	set_attr(n, "type", "toc");
-	set_attr(n, "title", "Contents");
+	set_attr(n, "title", i18n_word(b->lang, W_CONTENTS));
 	set_attr(n, "href", "nav.xhtml");
 	if (b->nessays) {
 		n = el(guide, "reference");
 		set_attr(n, "type", "text");
-		set_attr(n, "title", "Start");
+		set_attr(n, "title", i18n_word(b->lang, W_START));
 		set_attr(n, "href", b->essays[0].file);
 	}
 	return doc;
@@ -1010,8 +1093,14 @@ epub_write(struct book *b, struct out_file *out, struct quire_diag *d)
 	else
 		ncx_job(&ncx);
 	add_packed(&p, "EPUB/toc.ncx", &ncx.z);
-	add(&p, "EPUB/book.css", (char *)asset_book_css, asset_book_css_len,
-	    0);
+	if (!b->theme_none)
+		add(&p, "EPUB/book.css", (char *)asset_book_css,
+		    asset_book_css_len, 0);
+	for (size_t i = 0; i < b->nstyles; i++) {
+		char *name = xasprintf("EPUB/%s", b->styles[i].name);
+		add(&p, name, b->styles[i].epub, strlen(b->styles[i].epub), 0);
+		free(name);
+	}
 	if (b->cover_res == NULL) {
 		s = cover_svg(b, &len);
 		add(&p, "EPUB/cover.svg", s, len, 1);

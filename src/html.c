@@ -128,13 +128,14 @@ hmeta(xmlNode *head, const char *k, const char *kv, const char *content)
  * by toc_top() while the file is written (so never one tree for the whole
  * book).  On wide screens the stylesheet makes it a sidebar. */
 static xmlNode *
-toc(xmlNode *body)
+toc(xmlNode *body, const char *lang)
 {
 	xmlNode *nav = el(body, "nav"), *ol;
 
 	set_attr(nav, "id", "contents");
 	set_attr(nav, "aria-labelledby", "contents-title");
-	set_attr(el_text(nav, "h2", "Contents"), "id", "contents-title");
+	set_attr(el_text(nav, "h2", i18n_word(lang, W_CONTENTS)), "id",
+	    "contents-title");
 	ol = el(nav, "ol");
 	xml_marker(ol);
 	return ol;
@@ -226,6 +227,13 @@ html_essay(struct book *b, struct essay *e, struct quire_diag *d)
 	free(s);
 	if (strcmp(lang, b->lang) != 0)
 		set_attr(art, "lang", lang);
+	{
+		/* Its direction where it differs from the book's. */
+		const char *dir = e->dir ? e->dir : lang_rtl(lang) ? "rtl" :
+		    "ltr";
+		if (strcmp(dir, lang_rtl(b->lang) ? "rtl" : "ltr") != 0)
+			set_attr(art, "dir", dir);
+	}
 	for (k = e->content->children; k; k = next) {
 		next = k->next;
 		xmlUnlinkNode(k);
@@ -283,6 +291,8 @@ html_write(struct book *b, struct out_file *out, struct quire_diag *d)
 	html = xmlNewDocNode(doc, NULL, BAD_CAST "html", NULL);
 	xmlDocSetRootElement(doc, html);
 	set_attr(html, "lang", b->lang);
+	if (lang_rtl(b->lang))
+		set_attr(html, "dir", "rtl");
 	head = el(html, "head");
 	set_attr(el(head, "meta"), "charset", "utf-8");
 	hmeta(head, "http-equiv", "Content-Security-Policy", CSP);
@@ -298,18 +308,25 @@ html_write(struct book *b, struct out_file *out, struct quire_diag *d)
 	if (b->version)
 		hmeta(head, "name", "version", b->version);
 	hmeta(head, "name", "color-scheme", "light dark");
-	n = el(head, "style");
-	s = xstrndup((const char *)asset_archive_css, asset_archive_css_len);
-	xmlAddChild(n, xmlNewDocText(doc, BAD_CAST s));
-	free(s);
+	if (!b->theme_none) {
+		n = el(head, "style");
+		s = xstrndup((const char *)asset_archive_css,
+		    asset_archive_css_len);
+		xmlAddChild(n, xmlNewDocText(doc, BAD_CAST s));
+		free(s);
+	}
+	/* The author's, after quire's; css.c made them safe to inline. */
+	for (size_t i = 0; i < b->nstyles; i++)
+		xmlAddChild(el(head, "style"), xmlNewDocText(doc,
+		    BAD_CAST b->styles[i].html));
 	body = el(html, "body");
 	title_page(b, body);
-	ol = toc(body);
+	ol = toc(body, b->lang);
 	main = el(body, "main");
 	/* The articles go where the marker stands. */
 	xmlAddChild(main, xmlNewDocComment(doc, BAD_CAST MARK));
 	n = el(body, "footer");
-	s = xasprintf("Bound by quire %s.", QUIRE_VERSION);
+	s = i18n_fmt(b->lang, W_BOUND_BY, QUIRE_VERSION, NULL);
 	el_text(n, "p", s);
 	free(s);
 	skel = xmlAllocOutputBuffer(NULL);

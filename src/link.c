@@ -379,7 +379,7 @@ footnotes(struct essay *e)
 	xmlUnsetProp(sec, BAD_CAST "data-footnotes");
 	set_epub_type(sec, "endnotes");
 	set_attr(sec, "role", "doc-endnotes");
-	set_attr(sec, "aria-label", "Notes");
+	set_attr(sec, "aria-label", i18n_word(node_lang(sec), W_NOTES));
 	for (size_t i = 0; i < nn; i++) {
 		xmlNode *aside = xmlNewDocNode(e->xml, sec->ns,
 		    BAD_CAST "aside", NULL), *first, *back;
@@ -470,7 +470,9 @@ footnotes(struct essay *e)
 			set_attr(a, "href", s);
 			free(s);
 			set_attr(a, "role", "doc-backlink");
-			s = xasprintf("Back to reference %zu", k + 1);
+			snprintf(num, sizeof(num), "%zu", k + 1);
+			s = i18n_fmt(node_lang(aside), W_BACK_TO_REF, num,
+			    NULL);
 			set_attr(a, "aria-label", s);
 			free(s);
 		}
@@ -489,6 +491,16 @@ footnotes(struct essay *e)
 }
 
 /* ---- ids and headings ---- */
+
+/* "Section 3", in the essay's language: a heading with no text. */
+static char *
+section_name(xmlNode *n, size_t k)
+{
+	char num[32];
+
+	snprintf(num, sizeof(num), "%zu", k);
+	return i18n_fmt(node_lang(n), W_SECTION, num, NULL);
+}
 
 static void
 ids_and_headings(struct essay *e, struct quire_diag *d)
@@ -535,7 +547,7 @@ ids_and_headings(struct essay *e, struct quire_diag *d)
 			}
 			free(text);
 			text = alts.len ? buf_take(&alts) :
-			    xasprintf("Section %zu", e->nheads + 1);
+			    section_name(n, e->nheads + 1);
 			buf_free(&alts);
 		}
 		if ((id = get_attr(n, "id")) == NULL) {

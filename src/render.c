@@ -847,11 +847,10 @@ essay_header(struct book *b, struct essay *e, xmlNode *section)
 	if (e->date || e->authors.n) {
 		p = el(hd, "p");
 		set_attr(p, "class", "byline");
-		for (size_t i = 0; i < e->authors.n; i++) {
-			if (i)
-				add_text(p, i + 1 == e->authors.n ? " and " :
-				    ", ");
-			add_text(p, e->authors.v[i]);
+		if (e->authors.n) {
+			char *names = i18n_list(node_lang(p), &e->authors);
+			add_text(p, names);
+			free(names);
 		}
 		if (e->date)
 			add_date(p, e->date, " \xc2\xb7 ");
@@ -1101,7 +1100,10 @@ render_essay_html(struct book *b, struct essay *e,
 	gopt.allocator = arena_alloc;
 	gopt.deallocator = arena_free;
 	gopt.userdata = &arena;
-	e->xml = xhtml_new(lang, "", "book.css", &body);
+	e->xml = xhtml_new(lang, "", NULL, &body);
+	xhtml_styles(e->xml, b);
+	if (e->dir)
+		set_attr(xmlDocGetRootElement(e->xml), "dir", e->dir);
 	c.e = e;
 	c.d = d;
 	c.doc = e->xml;
