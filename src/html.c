@@ -248,7 +248,13 @@ html_essay(struct book *b, struct essay *e, struct quire_diag *d)
 		xmlNode *p = el(k, "p");
 
 		set_attr(p, "class", "to-contents");
-		set_attr(el_text(p, "a", "Contents"), "href", "#contents");
+		/* In the book's language, as the contents are. */
+		if (strcmp(lang, b->lang) != 0)
+			set_attr(p, "lang", b->lang);
+		if (!e->dir && lang_rtl(lang) != lang_rtl(b->lang))
+			set_attr(p, "dir", lang_rtl(b->lang) ? "rtl" : "ltr");
+		set_attr(el_text(p, "a", i18n_word(b->lang, W_CONTENTS)),
+		    "href", "#contents");
 	}
 	/* Serialised by HTML rules: the document is now an HTML one (it is
 	 * freed right after). */
