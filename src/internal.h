@@ -125,13 +125,21 @@ struct resource {
 	char *uri;          /* its data: URI, made once for the archive */
 };
 
-/* A set of strings (ids, URLs already warned about). */
+/* A set of strings (ids, URLs already warned about), each with a number
+ * for the caller (0 when added). */
 struct idset {
 	char **slot;
+	size_t *val;
 	size_t n, cap;
 };
 int idset_has(const struct idset *, const char *);
 int idset_add(struct idset *, const char *);  /* 0 if already there */
+size_t *idset_val(const struct idset *, const char *);  /* NULL: absent */
+/* Adds base, else base-K with the first free K from first up, and
+ * returns what it added.  hint remembers where each base's search
+ * stopped, so n equal bases cost O(n), not O(n^2). */
+char *idset_unique(struct idset *, struct idset *hint, const char *base,
+    size_t first);
 void idset_free(struct idset *);
 
 struct heading {

@@ -20,18 +20,31 @@ hash_str(const char *s)
 	return h;
 }
 
+static size_t
+idset_slot(const struct idset *set, const char *s)
+{
+	size_t i;
+
+	for (i = hash_str(s) & (set->cap - 1); set->slot[i] &&
+	    strcmp(set->slot[i], s) != 0; i = (i + 1) & (set->cap - 1))
+		;
+	return i;
+}
+
 int
 idset_has(const struct idset *set, const char *s)
 {
-	if (set->cap == 0)
-		return 0;
-	for (size_t i = hash_str(s) & (set->cap - 1);; i = (i + 1) &
-	    (set->cap - 1)) {
-		if (set->slot[i] == NULL)
-			return 0;
-		if (strcmp(set->slot[i], s) == 0)
-			return 1;
-	}
+	return set->cap && set->slot[idset_slot(set, s)] != NULL;
+}
+
+size_t *
+idset_val(const struct idset *set, const char *s)
+{
+	size_t i;
+
+	if (set->cap == 0 || set->slot[i = idset_slot(set, s)] == NULL)
+		return NULL;
+	return &set->val[i];
 }
 
 int
@@ -42,27 +55,50 @@ idset_add(struct idset *set, const char *s)
 	if (idset_has(set, s))
 		return 0;
 	if ((set->n + 1) * 2 > set->cap) {
-		struct idset bigger = { NULL, 0, set->cap ? set->cap * 2 : 64 };
+		struct idset bigger = { NULL, NULL, 0,
+		    set->cap ? set->cap * 2 : 64 };
 
 		bigger.slot = xcalloc(bigger.cap, sizeof(*bigger.slot));
+		bigger.val = xcalloc(bigger.cap, sizeof(*bigger.val));
 		for (size_t k = 0; k < set->cap; k++) {
 			if (set->slot[k] == NULL)
 				continue;
-			for (i = hash_str(set->slot[k]) & (bigger.cap - 1);
-			    bigger.slot[i]; i = (i + 1) & (bigger.cap - 1))
-				;
+			i = idset_slot(&bigger, set->slot[k]);
 			bigger.slot[i] = set->slot[k];
+			bigger.val[i] = set->val[k];
 		}
 		bigger.n = set->n;
 		free(set->slot);
+		free(set->val);
 		*set = bigger;
 	}
-	for (i = hash_str(s) & (set->cap - 1); set->slot[i];
-	    i = (i + 1) & (set->cap - 1))
-		;
+	i = idset_slot(set, s);
 	set->slot[i] = xstrdup(s);
+	set->val[i] = 0;
 	set->n++;
 	return 1;
+}
+
+char *
+idset_unique(struct idset *set, struct idset *hint, const char *base,
+    size_t first)
+{
+	size_t *v, k;
+	char *cand;
+
+	if (idset_add(set, base))
+		return xstrdup(base);
+	idset_add(hint, base);
+	v = idset_val(hint, base);
+	k = *v > first ? *v : first;
+	for (;; k++) {
+		cand = xasprintf("%s-%zu", base, k);
+		if (idset_add(set, cand))
+			break;
+		free(cand);
+	}
+	*idset_val(hint, base) = k + 1;
+	return cand;
 }
 
 void
@@ -71,6 +107,7 @@ idset_free(struct idset *set)
 	for (size_t i = 0; i < set->cap; i++)
 		free(set->slot[i]);
 	free(set->slot);
+	free(set->val);
 	memset(set, 0, sizeof(*set));
 }
 
@@ -505,6 +542,7 @@ section_name(xmlNode *n, size_t k)
 static void
 ids_and_headings(struct essay *e, struct quire_diag *d)
 {
+	struct idset hint = { 0 };
 	xmlNode *n;
 
 	idset_add(&e->ids, "essay-title");
@@ -556,11 +594,7 @@ ids_and_headings(struct essay *e, struct quire_diag *d)
 				free(base);
 				base = xstrdup("section");
 			}
-			id = xstrdup(base);
-			for (int k = 1; !idset_add(&e->ids, id); k++) {
-				free(id);
-				id = xasprintf("%s-%d", base, k);
-			}
+			id = idset_unique(&e->ids, &hint, base, 1);
 			free(base);
 			set_attr(n, "id", id);
 		}
@@ -570,6 +604,7 @@ ids_and_headings(struct essay *e, struct quire_diag *d)
 		e->heads[e->nheads].text = text;
 		e->nheads++;
 	}
+	idset_free(&hint);
 }
 
 /* ---- images ---- */

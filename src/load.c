@@ -1156,6 +1156,189 @@ cap_nesting(struct essay *e, struct quire_diag *d)
 	}
 }
 
+#define MIN_TABLE_FILL (1u << 16)  /* empty cells a table may add */
+#define MAX_COLUMNS 100            /* cells read in a table row */
+
+/* The cells of a table row, or 0 if it is not a delimiter row (when
+ * delim), as cmark-gfm splits them: at every '|' not escaped, a leading
+ * and a trailing one left out. */
+static size_t
+row_cells(const char *p, const char *eol, int delim)
+{
+	size_t pipes = 0, dashes = 0;
+	const char *q;
+
+	while (p < eol && (*p == ' ' || *p == '\t'))
+		p++;
+	while (eol > p && (eol[-1] == ' ' || eol[-1] == '\t'))
+		eol--;
+	if (p == eol)
+		return 0;
+	for (q = p; q < eol; q++) {
+		if (*q == '\\' && q + 1 < eol)
+			q++;
+		else if (*q == '|')
+			pipes++;
+		else if (*q == '-')
+			dashes++;
+		else if (delim && !strchr(": \t", *q))
+			return 0;
+	}
+	if (delim && (pipes == 0 || dashes == 0))
+		return 0;
+	return pipes + 1 - (*p == '|') - (eol - p > 1 && eol[-1] == '|');
+}
+
+/* A line to change: a delimiter row to blank (the table is read as
+ * text), or a row whose cells past MAX_COLUMNS are cut. */
+struct tfix {
+	size_t off;         /* where the line's table text starts */
+	int blank, delim;
+};
+
+static int
+cmp_tfix(const void *a, const void *b)
+{
+	const struct tfix *x = a, *y = b;
+
+	if (x->off != y->off)
+		return x->off < y->off ? -1 : 1;
+	return y->blank - x->blank;  /* the blanking first */
+}
+
+/* One row's text, cut to MAX_COLUMNS cells: in a delimiter row, the
+ * rest is dropped; in any other, its pipes are escaped (the text stays,
+ * in the last cell, or dropped with it as cells past the header are). */
+static const char *
+put_capped(struct buf *out, const char *p, const char *end, int delim)
+{
+	const char *q = p;
+	size_t keep = MAX_COLUMNS - 1, pipes = 0;
+
+	while (q < end && (*q == ' ' || *q == '\t'))
+		q++;
+	if (q < end && *q == '|')
+		keep++;
+	for (q = p; q < end && *q != '\n'; q++) {
+		if (*q == '\\' && q + 1 < end && q[1] != '\n') {
+			q++;
+			continue;
+		}
+		if (*q != '|' || pipes++ < keep)
+			continue;
+		buf_put(out, p, (size_t)(q - p));
+		if (delim) {
+			while (q < end && *q != '\n')
+				q++;
+			return q;
+		}
+		buf_putc(out, '\\');
+		p = q;
+	}
+	buf_put(out, p, (size_t)(q - p));
+	return q;
+}
+
+/* cmark-gfm completes every row of a table to the header's number of
+ * cells (a header of n cells over n one-character lines makes n^2 cells
+ * of 3n bytes), and spends the square of a row's cells on splitting it.
+ * So rows are cut to MAX_COLUMNS cells, and when the empty cells a
+ * file's tables would add pass its size (or MIN_TABLE_FILL), the
+ * delimiter row of the table that passes it is blanked: its lines stay,
+ * as text.  Lines are neither added nor removed; each change is warned
+ * about once a table. */
+static void
+cap_tables(struct essay *e, struct quire_diag *d)
+{
+	char *p = e->text + e->body, *end = e->text + e->len;
+	const char *prev = NULL, *c;
+	size_t budget = e->len > MIN_TABLE_FILL ? e->len : MIN_TABLE_FILL;
+	size_t fill = 0, cols = 0, tfill = 0, count, cut, nfix = 0;
+	struct tfix *fix = NULL;
+	struct buf out = { 0 };
+	const char *delim = NULL;
+	int line = e->body_line, dline = 0, dcol = 0, wide = 0;
+
+	for (;; line++) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		char *eol = nl ? nl : end, *q;
+		size_t n;
+
+		q = p + line_markers(p, eol, &count, &cut);
+		n = row_cells(q, eol, 0);
+		if (delim && n > MAX_COLUMNS) {
+			GROW(fix, nfix);
+			fix[nfix++] = (struct tfix){ (size_t)(q - e->text), 0, 0 };
+			wide = 1;
+		}
+		if (delim && n > 0 && n < cols)
+			tfill += cols - n;
+		if (delim && (n == 0 || nl == NULL)) {
+			struct loc l = { e->path, dline, dcol };
+
+			/* The table ended: was it too much? */
+			if (tfill > budget - fill) {
+				diag_warn(d, &l, "a table whose rows leave %zu "
+				    "cells empty: read as text", tfill);
+				GROW(fix, nfix);
+				fix[nfix++] = (struct tfix){ (size_t)(delim -
+				    e->text), 1, 1 };
+			} else {
+				fill += tfill;
+				if (wide)
+					diag_warn(d, &l, "a table with rows of "
+					    "more than %d cells: the cells past "
+					    "them are read as text", MAX_COLUMNS);
+			}
+			delim = NULL;
+		}
+		if (delim == NULL && (cols = row_cells(q, eol, 1)) > 0) {
+			delim = q;
+			dline = line;
+			dcol = (int)(q - p) + 1 + (int)strspn(q, " \t");
+			tfill = 0;
+			wide = 0;
+			if (cols > MAX_COLUMNS) {
+				cols = MAX_COLUMNS;
+				wide = 1;
+				GROW(fix, nfix);
+				fix[nfix++] = (struct tfix){ (size_t)(q - e->text),
+				    0, 1 };
+				if (prev) {
+					GROW(fix, nfix);
+					fix[nfix++] = (struct tfix){ (size_t)(prev -
+					    e->text), 0, 0 };
+				}
+			}
+		}
+		prev = q;
+		if (nl == NULL)
+			break;
+		p = nl + 1;
+	}
+	if (nfix == 0)
+		return;
+	qsort(fix, nfix, sizeof(*fix), cmp_tfix);
+	c = e->text;
+	for (size_t i = 0; i < nfix; i++) {
+		const char *at = e->text + fix[i].off;
+
+		if (at < c)
+			continue;  /* that line is done */
+		buf_put(&out, c, (size_t)(at - c));
+		if (fix[i].blank) {
+			for (c = at; c < end && *c != '\n'; c++)
+				;
+		} else
+			c = put_capped(&out, at, end, fix[i].delim);
+	}
+	buf_put(&out, c, (size_t)(end - c));
+	free(fix);
+	free(e->text);
+	e->len = out.len;
+	e->text = buf_take(&out);
+}
+
 /* Splits the front matter off e->text and reads it into e. */
 int
 essay_front_matter(struct essay *e, struct quire_diag *d)
@@ -1639,10 +1822,12 @@ flatten(struct division *dv, struct essay *from, struct essay *to,
 static void
 assign_slugs(struct book *b, struct quire_diag *d)
 {
-	struct idset taken = { 0 };
+	struct idset taken = { 0 }, hint = { 0 };
+	size_t owner;
 
 	/* safe_name() lowercases, so names unique here are unique on file
-	 * systems and in zip tools that fold case. */
+	 * systems and in zip tools that fold case.  The number kept with
+	 * each name is the essay that has it, plus one (0: reserved). */
 	idset_add(&taken, "nav");
 	idset_add(&taken, "cover");
 	idset_add(&taken, "title");
@@ -1654,29 +1839,21 @@ assign_slugs(struct book *b, struct quire_diag *d)
 		if (dot)
 			*dot = '\0';
 		base = safe_name(stem, "essay");
-		for (int k = 1;; k++) {
-			char *cand = k == 1 ? xstrdup(base) :
-			    xasprintf("%s-%d", base, k);
-
-			if (idset_add(&taken, cand)) {
-				e->slug = cand;
-				break;
-			}
-			for (size_t j = 0; k == 1 && j < i; j++)
-				if (strcmp(b->essays[j].slug, cand) == 0) {
-					struct loc sl = { e->path, 0, 0 };
-					diag_warn(d, &sl, "its name in the book, "
-					    "%s, is taken by %s (names differ "
-					    "only in case or punctuation)", cand,
-					    b->essays[j].path);
-				}
-			free(cand);
+		e->slug = idset_unique(&taken, &hint, base, 2);
+		*idset_val(&taken, e->slug) = i + 1;
+		if (strcmp(e->slug, base) != 0 &&
+		    (owner = *idset_val(&taken, base)) > 0) {
+			struct loc sl = { e->path, 0, 0 };
+			diag_warn(d, &sl, "its name in the book, %s, is taken "
+			    "by %s (names differ only in case or "
+			    "punctuation)", base, b->essays[owner - 1].path);
 		}
 		e->file = xasprintf("%s.xhtml", e->slug);
 		free(base);
 		free(stem);
 	}
 	idset_free(&taken);
+	idset_free(&hint);
 }
 
 static time_t
@@ -1833,8 +2010,8 @@ read_essay(struct scan *s, struct essay *e, const char *rel, time_t *newest,
 	e->text = normalise_text(d, e->path, e->text, &e->len);
 	if (essay_front_matter(e, d) < 0)
 		*rc = -1;
-	else if (cap_nesting(e, d), blank(e->text + e->body) &&
-	    is_index(e->rel))
+	else if (cap_nesting(e, d), cap_tables(e, d),
+	    blank(e->text + e->body) && is_index(e->rel))
 		e->empty = 1;   /* a part's title and place, no page */
 	else if (blank(e->text + e->body) &&
 	    !(e->draft && !s->opt->drafts)) {

@@ -13,6 +13,7 @@
 #include "internal.h"
 
 #define MAX_NEST 200   /* deeper elements are flattened into their parent */
+#define MAX_ATTRS 100  /* attributes kept in one tag of raw HTML */
 
 /* The rules are the sanitiser's (sanitize.c). */
 static const struct rule *
@@ -924,6 +925,108 @@ arena_release(struct arena *a)
 	a->head = NULL;
 }
 
+/* ---- attributes past the limit ---- */
+
+static int
+is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
+}
+
+/* The HTML5 tokenizer compares each attribute of a tag with every one
+ * before it (duplicates are dropped), so a tag of n attributes costs
+ * n^2.  Tags are read here as the tokenizer reads them (a quote opens a
+ * value only after '='; comments and declarations skipped), and every
+ * attribute after the first MAX_ATTRS of a tag is cut, its "/>" kept.
+ * NULL when nothing is cut; else the new HTML, *ncut the tags cut and
+ * *first where the first cut tag starts in html. */
+static char *
+cap_attrs(const char *html, size_t *ncut, size_t *first)
+{
+	struct buf b = { 0 };
+	const char *p = html, *copied = html, *end = html + strlen(html);
+
+	*ncut = 0;
+	while ((p = strchr(p, '<')) != NULL) {
+		const char *tag = p, *cut = NULL;
+		size_t n = 0;
+
+		if (strncmp(p, "<!--", 4) == 0) {
+			if ((p = find_bytes(p + 4, end, "-->", 3)) == NULL)
+				break;
+			p += 3;
+			continue;
+		}
+		p++;
+		if (*p == '!' || *p == '?') {
+			if ((p = strchr(p, '>')) == NULL)
+				break;
+			continue;
+		}
+		if (*p == '/')
+			p++;
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+			continue;
+		while (*p && !is_space(*p) && *p != '/' && *p != '>')
+			p++;
+		while (*p && *p != '>') {
+			if (is_space(*p) || *p == '/') {
+				p++;
+				continue;
+			}
+			if (n++ == MAX_ATTRS)
+				cut = p;
+			p++;  /* a name's first character may be '=' */
+			while (*p && !is_space(*p) && !strchr("/>=", *p))
+				p++;
+			while (is_space(*p))
+				p++;
+			if (*p != '=')
+				continue;
+			p++;
+			while (is_space(*p))
+				p++;
+			if (*p == '"' || *p == '\'') {
+				const char *c = strchr(p + 1, *p);
+				p = c ? c + 1 : end;
+			} else
+				while (*p && !is_space(*p) && *p != '>')
+					p++;
+		}
+		if (cut) {
+			if ((*ncut)++ == 0)
+				*first = (size_t)(tag - html);
+			buf_put(&b, copied, (size_t)(cut - copied));
+			if (*p == '>' && p[-1] == '/')
+				buf_putc(&b, '/');
+			copied = p;
+		}
+		if (*p == '\0')
+			break;
+	}
+	if (*ncut == 0)
+		return NULL;
+	buf_puts(&b, copied);
+	return buf_take(&b);
+}
+
+/* The line of the essay where the text at p (a tag of raw HTML, which
+ * cmark-gfm copies as written) is found; the body's first line if not. */
+static int
+line_of(const struct essay *e, const char *p)
+{
+	size_t n = strcspn(p, "\n");
+	const char *body = e->text + e->body, *at;
+	int line = e->body_line;
+
+	if (n > 64)
+		n = 64;
+	at = find_bytes(body, e->text + e->len, p, n);
+	for (const char *q = body; at && q < at; q++)
+		line += *q == '\n';
+	return line;
+}
+
 /* ---- the XML way in ---- */
 
 /* Code points the HTML5 tokenizer replaces with U+FFFD (controls,
@@ -1092,7 +1195,8 @@ render_essay_html(struct book *b, struct essay *e,
 	struct arena arena = { NULL, 0 };
 	GumboOutput *out;
 	xmlDoc *x;
-	char *in;
+	char *in, *capped;
+	size_t ncut, at;
 	GumboOptions gopt = kGumboDefaultOptions;
 	xmlNode *body, *box, *section, *k, *next;
 	const char *lang = e->lang ? e->lang : b->lang;
@@ -1118,6 +1222,13 @@ render_essay_html(struct book *b, struct essay *e,
 			xmlFreeDoc(x);
 			continue;
 		}
+		if ((capped = cap_attrs(html, &ncut, &at)) != NULL) {
+			struct loc l = { e->path, line_of(e, html + at), 0 };
+			diag_warn(d, &l, "%zu tag%s with more than %d "
+			    "attributes: the rest dropped", ncut,
+			    ncut == 1 ? "" : "s", MAX_ATTRS);
+			html = capped;
+		}
 		/* After the first segment, the tree builder starts where a
 		 * whole-document parse would stand: in body. */
 		in = i > 0 ? xasprintf("<body>%s", html) : NULL;
@@ -1134,6 +1245,7 @@ render_essay_html(struct book *b, struct essay *e,
 		}
 		arena_release(&arena);  /* the whole output, no walk */
 		free(in);  /* after: gumbo's nodes point into it */
+		free(capped);
 	}
 	repair(box);
 	settle_title(e, box);
