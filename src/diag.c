@@ -1,5 +1,6 @@
 /* Diagnostics for every stage: path:line:col: level: message, kept until
- * the end of a run, then printed sorted by file and line with a count. */
+ * the end of a run, then printed sorted by file and line with a count;
+ * past MAX_LIKE of one kind in one file, only counted and summed up. */
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -8,18 +9,33 @@
 
 #include "internal.h"
 
+#define MAX_LIKE 100   /* messages of one kind kept for one file */
+
 struct msg {
 	char *path;
 	int line, col;
 	enum level level;
 	size_t seq;
 	char *text;
+	int summary;        /* "N more like this": after the file's others */
+};
+
+/* A kind of message in a file: its format string, kept or counted. */
+struct kind {
+	char *path;
+	const char *fmt;
+	enum level level;
+	size_t n;
+	char *first;        /* the text of the first one */
 };
 
 struct quire_diag {
 	pthread_mutex_t lock;  /* stages may report from several threads */
 	struct msg *m;
 	size_t n;
+	struct idset kinds;  /* "fmt-address path": index in k, plus one */
+	struct kind *k;
+	size_t nk;
 	size_t errors, warnings;
 	int strict, color, syserr;
 };
@@ -38,6 +54,61 @@ quire_diag_new(int color)
 	return d;
 }
 
+static void
+forget_kinds(struct quire_diag *d)
+{
+	for (size_t i = 0; i < d->nk; i++) {
+		free(d->k[i].path);
+		free(d->k[i].first);
+	}
+	free(d->k);
+	d->k = NULL;
+	d->nk = 0;
+	idset_free(&d->kinds);
+}
+
+/* The text of a message as quoted in a summary: at most 160 bytes. */
+static char *
+shorten(const char *text)
+{
+	size_t n = strlen(text);
+
+	if (n <= 160)
+		return xstrdup(text);
+	n = 160;
+	while (n > 0 && ((unsigned char)text[n] & 0xc0) == 0x80)
+		n--;  /* not inside a UTF-8 sequence */
+	return xasprintf("%.*s...", (int)n, text);
+}
+
+/* Counts a message of its kind; 0 if it is past the limit (not kept). */
+static int
+count_kind(struct quire_diag *d, const struct loc *l, const char *fmt,
+    enum level lvl, const char *text)
+{
+	const char *path = l && l->path ? l->path : "";
+	char *key = xasprintf("%p %s", (const void *)fmt, path);
+	struct kind *k;
+	size_t *v;
+
+	if (idset_add(&d->kinds, key)) {
+		GROW(d->k, d->nk);
+		k = &d->k[d->nk];
+		k->path = xstrdup(path);
+		k->fmt = fmt;
+		k->level = lvl;
+		k->n = 0;
+		k->first = shorten(text);
+		*idset_val(&d->kinds, key) = ++d->nk;
+	}
+	v = idset_val(&d->kinds, key);
+	free(key);
+	k = &d->k[*v - 1];
+	if (lvl > k->level)
+		k->level = lvl;
+	return ++k->n <= MAX_LIKE;
+}
+
 void
 quire_diag_free(struct quire_diag *d)
 {
@@ -48,6 +119,7 @@ quire_diag_free(struct quire_diag *d)
 		free(d->m[i].text);
 	}
 	free(d->m);
+	forget_kinds(d);
 	pthread_mutex_destroy(&d->lock);
 	free(d);
 }
@@ -75,6 +147,15 @@ vdiag(struct quire_diag *d, enum level lvl, const struct loc *l,
 	text = xmalloc(n < 0 ? 1 : (size_t)n + 1);
 	vsnprintf(text, n < 0 ? 1 : (size_t)n + 1, fmt, ap);
 	pthread_mutex_lock(&d->lock);
+	if (lvl == L_ERROR)
+		d->errors++;
+	else if (lvl == L_WARNING)
+		d->warnings++;
+	if (!count_kind(d, l, fmt, lvl, text)) {
+		pthread_mutex_unlock(&d->lock);
+		free(text);
+		return;
+	}
 	GROW(d->m, d->n);
 	m = &d->m[d->n];
 	m->path = l && l->path ? xstrdup(l->path) : NULL;
@@ -83,10 +164,7 @@ vdiag(struct quire_diag *d, enum level lvl, const struct loc *l,
 	m->level = lvl;
 	m->seq = d->n++;
 	m->text = text;
-	if (lvl == L_ERROR)
-		d->errors++;
-	else if (lvl == L_WARNING)
-		d->warnings++;
+	m->summary = 0;
 	pthread_mutex_unlock(&d->lock);
 }
 
@@ -145,6 +223,8 @@ cmp_msg(const void *a, const void *b)
 		return x->path == NULL ? 1 : -1;
 	if (x->path && (c = strcmp(x->path, y->path)) != 0)
 		return c;
+	if (x->summary != y->summary)
+		return x->summary ? 1 : -1;
 	if (x->line != y->line)
 		return x->line < y->line ? -1 : 1;
 	if (x->col != y->col)
@@ -158,6 +238,24 @@ quire_diag_flush(struct quire_diag *d, FILE *fp)
 	const char *bold = d->color ? "\033[1m" : "";
 	const char *reset = d->color ? "\033[0m" : "";
 
+	/* The kinds past the limit, summed up after the file's messages. */
+	for (size_t i = 0; i < d->nk; i++) {
+		const struct kind *k = &d->k[i];
+		struct msg *m;
+
+		if (k->n <= MAX_LIKE)
+			continue;
+		GROW(d->m, d->n);
+		m = &d->m[d->n];
+		m->path = *k->path ? xstrdup(k->path) : NULL;
+		m->line = m->col = 0;
+		m->level = L_NOTE;
+		m->seq = d->n++;
+		m->text = xasprintf("%zu more %ss like this one, not shown: "
+		    "%s", k->n - MAX_LIKE, level_names[k->level], k->first);
+		m->summary = 1;
+	}
+	forget_kinds(d);
 	if (d->n)
 		qsort(d->m, d->n, sizeof(*d->m), cmp_msg);
 	for (size_t i = 0; i < d->n; i++) {

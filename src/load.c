@@ -1856,6 +1856,34 @@ assign_slugs(struct book *b, struct quire_diag *d)
 	idset_free(&hint);
 }
 
+/* The output names, title-version.epub, with room for the temporary
+ * name's ".NAME.tmp-XXXXXX" within a file name's 255 bytes. */
+#define MAX_STEM 120
+#define MAX_VERSION 64
+
+/* Shortens a name to at most max bytes, on a UTF-8 boundary and at a
+ * word's end when one is near; takes s over. */
+static char *
+clip_name(char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n <= max)
+		return s;
+	n = max;
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	for (size_t k = n; k > 0 && k + 24 > max; k--)
+		if (s[k] == '-') {
+			n = k;
+			break;
+		}
+	while (n > 0 && (s[n - 1] == '-' || s[n - 1] == '.'))
+		n--;
+	s[n] = '\0';
+	return s;
+}
+
 static time_t
 date_epoch(const char *s)
 {
@@ -2146,9 +2174,9 @@ load_book(struct book *b, const struct quire_options *opt,
 		free(b->version);
 		b->version = xstrdup(opt->release);
 	}
-	b->slug = safe_name(b->title, "book");
+	b->slug = clip_name(safe_name(b->title, "book"), MAX_STEM);
 	if (b->version && *b->version) {
-		char *sv = safe_name(b->version, "");
+		char *sv = clip_name(safe_name(b->version, ""), MAX_VERSION);
 		if (*sv) {
 			v = xasprintf("%s-%s", b->slug, sv);
 			free(b->slug);
