@@ -1,6 +1,7 @@
 /* Diagnostics for every stage: path:line:col: level: message, kept until
  * the end of a run, then printed sorted by file and line with a count;
  * past MAX_LIKE of one kind in one file, only counted and summed up. */
+#include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -189,6 +190,24 @@ diag_syserr(struct quire_diag *d, const struct loc *l, const char *fmt, ...)
 	vdiag(d, L_ERROR, l, fmt, ap);
 	va_end(ap);
 	d->syserr = 1;
+	return -1;
+}
+
+/* Failures the machine causes, not the content: out of file descriptors
+ * or memory, an I/O error. */
+int
+diag_errno(struct quire_diag *d, const struct loc *l, int err,
+    const char *fmt, ...)
+{
+	va_list ap;
+	int sys = err == EMFILE || err == ENFILE || err == ENOMEM ||
+	    err == EIO || err == ENOBUFS;
+
+	va_start(ap, fmt);
+	vdiag(d, L_ERROR, l, fmt, ap);
+	va_end(ap);
+	if (sys)
+		d->syserr = 1;
 	return -1;
 }
 

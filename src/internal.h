@@ -61,6 +61,10 @@ void diag_set_strict(struct quire_diag *, int);
 /* System failures (I/O) are errors that also make the status 3. */
 int diag_syserr(struct quire_diag *, const struct loc *, const char *, ...)
     __attribute__((format(printf, 3, 4)));
+/* An error from a failed call: a system error when errno err says the
+ * machine ran out of something (descriptors, memory) or failed (I/O). */
+int diag_errno(struct quire_diag *, const struct loc *, int err,
+    const char *, ...) __attribute__((format(printf, 4, 5)));
 int diag_status(const struct quire_diag *);
 
 /* path.c: paths inside the content folder, never outside it. */

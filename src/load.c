@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <stdint.h>
 #include <errno.h>
+#include <iconv.h>
 #include <pthread.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -54,7 +55,7 @@ read_inside(const struct book *bk, const char *rel, const struct loc *where,
 		if (errno == ENOENT || errno == ENOTDIR)
 			rc = -2;
 		else
-			diag_error(d, l, "cannot read %s: %s", full,
+			diag_errno(d, l, errno, "cannot read %s: %s", full,
 			    strerror(errno));
 		free(full);
 		return rc;
@@ -69,7 +70,8 @@ read_inside(const struct book *bk, const char *rel, const struct loc *where,
 	 * it is refused below like any other file that is not regular. */
 	if ((fd = open(real, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1 ||
 	    fstat(fd, &st) == -1) {
-		diag_error(d, l, "cannot read %s: %s", full, strerror(errno));
+		diag_errno(d, l, errno, "cannot read %s: %s", full,
+		    strerror(errno));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
@@ -92,8 +94,9 @@ read_inside(const struct book *bk, const char *rel, const struct loc *where,
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0 || b.len + (size_t)r > MAX_FILE) {
-			diag_error(d, l, "cannot read %s: %s", full, r < 0 ?
-			    strerror(errno) : "file too large");
+			diag_errno(d, l, r < 0 ? errno : 0, "cannot read %s: "
+			    "%s", full, r < 0 ? strerror(errno) :
+			    "file too large");
 			buf_free(&b);
 			goto out;
 		}
@@ -122,16 +125,84 @@ scan_read(struct scan *s, const char *rel, char **data, size_t *len)
 	return rc;
 }
 
-/* Line ends become LF, a BOM goes, and bad bytes (invalid UTF-8, NUL and
- * other control characters) become U+FFFD with one warning each kind. */
+/* A file that opens with a UTF-16 or UTF-32 byte order mark, converted
+ * to UTF-8 (iconv); sequences that are not valid in it become U+FFFD,
+ * with a warning.  Other text is left as it is. */
+static char *
+from_wide(struct quire_diag *d, const char *path, char *text, size_t *len)
+{
+	static const struct {
+		const char *bom, *code;
+		size_t n;
+	} boms[] = {
+		{ "\xff\xfe\0\0", "UTF-32LE", 4 },
+		{ "\0\0\xfe\xff", "UTF-32BE", 4 },
+		{ "\xff\xfe", "UTF-16LE", 2 },
+		{ "\xfe\xff", "UTF-16BE", 2 },
+	};
+	struct buf b = { 0 };
+	char *in, *out;
+	size_t left, room, unit;
+	iconv_t cd;
+	int i, warned = 0;
+
+	for (i = 0; i < 4; i++)
+		if (*len >= boms[i].n && memcmp(text, boms[i].bom,
+		    boms[i].n) == 0)
+			break;
+	if (i == 4)
+		return text;
+	if ((cd = iconv_open("UTF-8", boms[i].code)) == (iconv_t)-1)
+		return text;  /* glibc has them all */
+	unit = boms[i].n;
+	in = text + unit;
+	left = *len - unit;
+	buf_grow(&b, left * 2 + 16);
+	while (left > 0) {
+		out = b.data + b.len;
+		room = b.cap - b.len - 1;
+		if (iconv(cd, &in, &left, &out, &room) != (size_t)-1) {
+			b.len = (size_t)(out - b.data);
+			break;
+		}
+		b.len = (size_t)(out - b.data);
+		if (errno == E2BIG) {
+			buf_grow(&b, left * 2 + 16);
+			continue;
+		}
+		/* EILSEQ, or EINVAL: cut short at the end. */
+		if (!warned++) {
+			struct loc l = { path, 0, 0 };
+			diag_warn(d, &l, "invalid %s at byte %zu (replaced "
+			    "with U+FFFD)", boms[i].code, (size_t)(in - text));
+		}
+		buf_puts(&b, "\xef\xbf\xbd");
+		if (errno == EINVAL || left < unit)
+			break;
+		in += unit;
+		left -= unit;
+	}
+	iconv_close(cd);
+	free(text);
+	b.data[b.len] = '\0';
+	*len = b.len;
+	return buf_take(&b);
+}
+
+/* Line ends become LF, a BOM goes (UTF-16 and UTF-32 are converted), and
+ * bad bytes (invalid UTF-8, NUL and other control characters) become
+ * U+FFFD with one warning each kind. */
 static char *
 normalise_text(struct quire_diag *d, const char *path, char *text,
     size_t *len)
 {
 	struct buf b = { 0 };
-	size_t i = 0, n = *len;
+	size_t i = 0, n;
 	int line = 1, col = 1, warned_utf8 = 0, warned_ctl = 0;
 	char *clean;
+
+	text = from_wide(d, path, text, len);
+	n = *len;
 
 	if (n >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
 		i = 3;
@@ -1413,8 +1484,8 @@ scan_dir(struct scan *s, const char *rel, int depth, struct division *dv)
 		free(dir);
 		return 0;
 	}
-	if ((dp = opendir(dir)) == NULL) {
-		rc = diag_error(s->d, &l, "cannot read folder: %s",
+	if ((dp = opendir(*dir ? dir : ".")) == NULL) {
+		rc = diag_errno(s->d, &l, errno, "cannot read folder: %s",
 		    strerror(errno));
 		free(dir);
 		return rc;
@@ -1431,7 +1502,12 @@ scan_dir(struct scan *s, const char *rel, int depth, struct division *dv)
 		struct loc fl = { full, 0, 0 };
 		struct stat st;
 
-		if (lstat(full, &st) == 0 && S_ISDIR(st.st_mode)) {
+		if (lstat(full, &st) == -1) {
+			/* A path past PATH_MAX among them: not left out
+			 * without a word. */
+			rc = diag_errno(s->d, &fl, errno, "cannot read: %s",
+			    strerror(errno));
+		} else if (S_ISDIR(st.st_mode)) {
 			struct division *kid = division_add(dv);
 
 			kid->part = 1;
@@ -1441,8 +1517,8 @@ scan_dir(struct scan *s, const char *rel, int depth, struct division *dv)
 		} else if (path_has_ext(r, ".md") ||
 		    path_has_ext(r, ".markdown")) {
 			if (S_ISLNK(st.st_mode) && stat(full, &st) == -1)
-				rc = diag_error(s->d, &fl, "cannot read: %s",
-				    strerror(errno));
+				rc = diag_errno(s->d, &fl, errno, "cannot read: "
+				    "%s", strerror(errno));
 			else {
 				if (is_index(r))
 					dv->essay = (long)s->files.n;
