@@ -262,6 +262,9 @@ quire_build(const struct quire_options *opt, struct quire_diag *d)
 	int status;
 
 	memset(out, 0, sizeof(out));
+	/* libxml2 allocates through the wrappers that end the run cleanly
+	 * when memory runs out (it would go on with NULL). */
+	xmlMemSetup(free, xmalloc, xrealloc, xstrdup);
 	/* libzip stamps entries through localtime(): UTC keeps archives the
 	 * same bytes in every time zone. */
 	setenv("TZ", "UTC", 1);

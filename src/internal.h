@@ -452,6 +452,8 @@ int html_essay(struct book *, struct essay *, struct quire_diag *);
  * with their SHA-256 digests, in the format of sha256sum -c. */
 int write_outputs(const char *dir, struct out_file *, size_t,
     const char *sums, struct quire_diag *);
+/* Removes the temporary files being written (out of memory). */
+void write_abandon(void);
 
 /* i18n.c: the words quire writes, in the book's language. */
 enum word {

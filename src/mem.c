@@ -4,14 +4,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 
+/* Out of memory: no temporary output left behind, the system status. */
 static void
 oom(void)
 {
-	fputs("quire: out of memory\n", stderr);
-	abort();
+	static const char msg[] = "quire: error: out of memory\n";
+
+	write_abandon();
+	if (write(2, msg, sizeof(msg) - 1) < 0)
+		_exit(QUIRE_ESYSTEM);
+	_exit(QUIRE_ESYSTEM);
 }
 
 void *

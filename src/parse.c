@@ -264,6 +264,9 @@ block_raw(cmark_node *block, struct scan *sc)
 	return raw;
 }
 
+/* cmark-gfm allocates through the wrappers that end the run cleanly. */
+static cmark_mem cm_mem = { xcalloc, xrealloc, free };
+
 int
 parse_essay(struct essay *e, struct quire_diag *d)
 {
@@ -273,7 +276,7 @@ parse_essay(struct essay *e, struct quire_diag *d)
 
 	(void)d;
 	cmark_gfm_core_extensions_ensure_registered();
-	p = cmark_parser_new(opts);
+	p = cmark_parser_new_with_mem(opts, &cm_mem);
 	for (size_t i = 0; i < sizeof(extensions) / sizeof(*extensions); i++) {
 		cmark_syntax_extension *x =
 		    cmark_find_syntax_extension(extensions[i]);

@@ -29,6 +29,14 @@ on_signal(int sig)
 	raise(sig);
 }
 
+void
+write_abandon(void)
+{
+	for (sig_atomic_t i = 0; i < ntmp; i++)
+		if (tmp_paths[i][0])
+			unlink(tmp_paths[i]);
+}
+
 static int
 mkdirs(const char *dir)
 {
@@ -161,8 +169,9 @@ int
 write_outputs(const char *dir, struct out_file *f, size_t n,
     const char *sums, struct quire_diag *d)
 {
-	struct sigaction sa, old[3];
-	const int sigs[3] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa, old[4];
+	/* SIGXFSZ ignored: past a file size limit, write() says EFBIG. */
+	const int sigs[4] = { SIGINT, SIGTERM, SIGHUP, SIGXFSZ };
 	struct loc l = { dir, 0, 0 };
 	struct out_file sumf = { 0 };
 	struct fill fills[MAX_OUT];
@@ -181,8 +190,10 @@ write_outputs(const char *dir, struct out_file *f, size_t n,
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++) {
+		sa.sa_handler = sigs[i] == SIGXFSZ ? SIG_IGN : on_signal;
 		sigaction(sigs[i], &sa, &old[i]);
+	}
 	ntmp = 0;
 	memset(fills, 0, sizeof(fills));
 	/* The temporary files, made here (the signal handler knows them
@@ -261,7 +272,7 @@ write_outputs(const char *dir, struct out_file *f, size_t n,
 	rc = 0;
 fail:
 	cleanup();
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++)
 		sigaction(sigs[i], &old[i], NULL);
 	out_free(&sumf);
 	buf_free(&sb);

@@ -1,7 +1,12 @@
 /* Unit tests of quire's stages and helpers, linked against libquire. */
+#include <sys/resource.h>
+
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <zlib.h>
 
@@ -202,6 +207,81 @@ test_idset(void)
 	CHECK(!idset_has(&s, "id-1000"));
 	CHECK(s.n == 1000);
 	idset_free(&s);
+}
+
+/* Equal bases take the next free suffix at once: the work for n of them
+ * is linear (the set's own size counts the names tried). */
+static void
+test_unique(void)
+{
+	struct idset s = { 0 }, hint = { 0 };
+	char *id;
+
+	idset_add(&s, "same-2");
+	for (int i = 0; i < 5000; i++) {
+		id = idset_unique(&s, &hint, "same", 1);
+		if (i == 0)
+			CHECK_STR(id, "same");
+		else if (i == 1)
+			CHECK_STR(id, "same-1");
+		else if (i == 2)
+			CHECK_STR(id, "same-3");  /* same-2 was taken */
+		else if (i == 4999)
+			CHECK_STR(id, "same-5000");
+		free(id);
+	}
+	CHECK(s.n == 5001);
+	CHECK(*idset_val(&hint, "same") == 5001);
+	id = idset_unique(&s, &hint, "other", 2);
+	CHECK_STR(id, "other");
+	free(id);
+	id = idset_unique(&s, &hint, "other", 2);
+	CHECK_STR(id, "other-2");
+	free(id);
+	idset_free(&s);
+	idset_free(&hint);
+}
+
+/* Out of file descriptors is the machine's failure (status 3), a file
+ * that is not there the content's (status 1). */
+static void
+test_out_of_fds(void)
+{
+	struct quire_diag *d = quire_diag_new(0);
+	struct book b;
+	struct loc l = { "x", 1, 1 };
+	char *data = NULL;
+	size_t len;
+	int fds[4096], n = 0;
+	struct rlimit old, lim;
+
+	memset(&b, 0, sizeof(b));
+	b.root = xstrdup(".");
+	b.root_real = realpath(".", NULL);
+	CHECK(read_inside(&b, "unit.c", &l, d, &data, &len, NULL) == 0);
+	free(data);
+	CHECK(diag_status(d) == QUIRE_OK);
+	getrlimit(RLIMIT_NOFILE, &old);
+	lim = old;
+	lim.rlim_cur = 256;
+	setrlimit(RLIMIT_NOFILE, &lim);
+	while (n < 4096 && (fds[n] = open("unit.c", O_RDONLY)) != -1)
+		n++;
+	CHECK(n < 4096 && errno == EMFILE);
+	CHECK(read_inside(&b, "unit.c", &l, d, &data, &len, NULL) == -1);
+	while (n > 0)
+		close(fds[--n]);
+	setrlimit(RLIMIT_NOFILE, &old);
+	CHECK(diag_status(d) == QUIRE_ESYSTEM);
+	quire_diag_free(d);
+	d = quire_diag_new(0);
+	diag_errno(d, &l, ENOENT, "gone");
+	CHECK(diag_status(d) == QUIRE_EINPUT);
+	diag_errno(d, &l, ENFILE, "full");
+	CHECK(diag_status(d) == QUIRE_ESYSTEM);
+	quire_diag_free(d);
+	free(b.root);
+	free(b.root_real);
 }
 
 static struct essay
@@ -766,6 +846,8 @@ main(void)
 	test_paths();
 	test_text();
 	test_idset();
+	test_unique();
+	test_out_of_fds();
 	test_front_matter();
 	test_keys();
 	test_i18n();
