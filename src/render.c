@@ -1013,7 +1013,7 @@ cap_attrs(const char *html, size_t *ncut, size_t *first)
 /* The line of the essay where the text at p (a tag of raw HTML, which
  * cmark-gfm copies as written) is found; the body's first line if not. */
 static int
-line_of(const struct essay *e, const char *p)
+tag_line(const struct essay *e, const char *p)
 {
 	size_t n = strcspn(p, "\n");
 	const char *body = e->text + e->body, *at;
@@ -1223,7 +1223,7 @@ render_essay_html(struct book *b, struct essay *e,
 			continue;
 		}
 		if ((capped = cap_attrs(html, &ncut, &at)) != NULL) {
-			struct loc l = { e->path, line_of(e, html + at), 0 };
+			struct loc l = { e->path, tag_line(e, html + at), 0 };
 			diag_warn(d, &l, "%zu tag%s with more than %d "
 			    "attributes: the rest dropped", ncut,
 			    ncut == 1 ? "" : "s", MAX_ATTRS);
