@@ -300,6 +300,7 @@ void
 quire_cleanup(void)
 {
 	parse_cleanup();
+	highlight_cleanup();
 	deflate_cleanup();
 	i18n_cleanup();
 	xmlCleanupParser();

@@ -331,6 +331,21 @@ size_t parse_segments(struct essay *, struct segment **);
 void parse_cleanup(void);
 void cmark_init(void);
 
+/* highlight.c: tokens of a code block in a language (an info string such
+ * as "ts" or "bash"), as byte ranges with a stylesheet class, in order
+ * and not overlapping.  -1: language unknown, nothing to mark. */
+struct hl_span {
+	size_t start, end;
+	const char *cls;
+};
+int highlight(const char *lang, const char *code, size_t len,
+    struct hl_span **, size_t *);
+/* The grammar's name for an info string, or NULL if none. */
+const char *highlight_grammar(const char *lang);
+/* Highlights every <pre><code class="language-x"> under a node. */
+void highlight_tree(xmlNode *);
+void highlight_cleanup(void);
+
 /* Resource lookup shared by load (cover) and link (images). */
 struct resource *resource_add(struct book *, const char *rel,
     const struct loc *, struct quire_diag *);

@@ -1248,6 +1248,7 @@ render_essay_html(struct book *b, struct essay *e,
 		free(capped);
 	}
 	repair(box);
+	highlight_tree(box);
 	settle_title(e, box);
 
 	/* Now the real title is known. */

@@ -1,0 +1,628 @@
+/* Syntax highlighting of fenced code: tree-sitter grammars parse each
+ * block and their highlights queries name its tokens, which become
+ * <span class="hl-..."> inside the block's <code> in the XHTML tree. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <tree_sitter/api.h>
+
+#include "internal.h"
+
+/* Blocks longer than this stay plain: the spans would cost more than
+ * they help, and the parse time stays bounded. */
+#define HL_MAX_BYTES (1u << 20)
+
+/* The grammars, compiled from the npm packages at configure time. */
+const TSLanguage *tree_sitter_bash(void);
+const TSLanguage *tree_sitter_c(void);
+const TSLanguage *tree_sitter_css(void);
+const TSLanguage *tree_sitter_go(void);
+const TSLanguage *tree_sitter_html(void);
+const TSLanguage *tree_sitter_java(void);
+const TSLanguage *tree_sitter_javascript(void);
+const TSLanguage *tree_sitter_json(void);
+const TSLanguage *tree_sitter_python(void);
+const TSLanguage *tree_sitter_rust(void);
+const TSLanguage *tree_sitter_sql(void);
+const TSLanguage *tree_sitter_tsx(void);
+const TSLanguage *tree_sitter_typescript(void);
+const TSLanguage *tree_sitter_yaml(void);
+
+/* Their highlights.scm files, embedded (cmake/embed.cmake). */
+#define QUERY(n) extern const unsigned char asset_hlq_##n[]
+QUERY(bash); QUERY(c); QUERY(css); QUERY(go); QUERY(html); QUERY(java);
+QUERY(javascript); QUERY(jsx); QUERY(json); QUERY(python); QUERY(rust);
+QUERY(sql); QUERY(typescript); QUERY(yaml);
+#undef QUERY
+#define Q(n) ((const char *)asset_hlq_##n)
+
+/* One text predicate of a pattern: #eq?, #match?, #any-of? and their
+ * negations.  Others (#is-not? local, #set!) do not change which class
+ * a token gets here and are ignored. */
+struct pred {
+	uint32_t pattern;
+	uint32_t capture;
+	int negate;
+	enum { P_EQ_STR, P_EQ_CAP, P_MATCH, P_ANY } kind;
+	const char *str;         /* P_EQ_STR: into the query's strings */
+	uint32_t other;          /* P_EQ_CAP */
+	pcre2_code *re;          /* P_MATCH */
+	const char **any;        /* P_ANY */
+	uint32_t nany;
+};
+
+enum { LUA = 1, FIRST = 2 };
+
+struct grammar {
+	const char *name;
+	const TSLanguage *(*lang)(void);
+	const char *parts[3];    /* the query, in this order */
+	/* How its patterns were written: LUA, #match? regexes in Lua's
+	 * %d classes; FIRST, of two patterns naming one node the first
+	 * wins (the others: the last, see cmp_cap). */
+	unsigned flags;
+	int inited;
+	TSQuery *query;          /* NULL if it did not compile */
+	const char **classes;    /* per capture id: a class or NULL */
+	struct pred *preds;
+	size_t npreds;
+};
+
+static struct grammar grammars[] = {
+#define GF(n, f, fl, ...) { n, f, { __VA_ARGS__ }, fl, 0, NULL, NULL, \
+	NULL, 0 }
+#define G(n, f, ...) GF(n, f, 0, __VA_ARGS__)
+	G("bash", tree_sitter_bash, Q(bash)),
+	G("c", tree_sitter_c, Q(c)),
+	G("css", tree_sitter_css, Q(css)),
+	GF("go", tree_sitter_go, FIRST, Q(go)),
+	G("html", tree_sitter_html, Q(html)),
+	G("java", tree_sitter_java, Q(java)),
+	G("javascript", tree_sitter_javascript, Q(javascript), Q(jsx)),
+	G("json", tree_sitter_json, Q(json)),
+	G("python", tree_sitter_python, Q(python)),
+	G("rust", tree_sitter_rust, Q(rust)),
+	GF("sql", tree_sitter_sql, LUA, Q(sql)),
+	G("tsx", tree_sitter_tsx, Q(javascript), Q(jsx), Q(typescript)),
+	G("typescript", tree_sitter_typescript, Q(javascript),
+	    Q(typescript)),
+	G("yaml", tree_sitter_yaml, Q(yaml)),
+#undef G
+#undef GF
+};
+
+/* Info strings as writers use them, sorted for bsearch. */
+static const struct alias {
+	const char *name, *grammar;
+} aliases[] = {
+	{ "bash", "bash" }, { "c", "c" }, { "cjs", "javascript" },
+	{ "console", "bash" }, { "css", "css" }, { "go", "go" },
+	{ "golang", "go" }, { "h", "c" }, { "htm", "html" },
+	{ "html", "html" }, { "java", "java" },
+	{ "javascript", "javascript" }, { "js", "javascript" },
+	{ "json", "json" }, { "json5", "json" }, { "jsonc", "json" },
+	{ "jsx", "javascript" }, { "ksh", "bash" }, { "mjs", "javascript" },
+	{ "mts", "typescript" }, { "node", "javascript" },
+	{ "postgres", "sql" }, { "postgresql", "sql" }, { "psql", "sql" },
+	{ "py", "python" }, { "py3", "python" }, { "python", "python" },
+	{ "python3", "python" }, { "rs", "rust" }, { "rust", "rust" },
+	{ "sh", "bash" }, { "shell", "bash" }, { "shell-session", "bash" },
+	{ "sql", "sql" }, { "ts", "typescript" }, { "tsx", "tsx" },
+	{ "typescript", "typescript" }, { "xhtml", "html" },
+	{ "yaml", "yaml" }, { "yml", "yaml" }, { "zsh", "bash" },
+};
+
+/* Capture names (their first dotted parts) to the stylesheet's classes;
+ * names not listed (variables, punctuation, operators) stay plain. */
+static const struct klass {
+	const char *capture, *cls;
+} klasses[] = {
+	{ "attribute", "hl-attr" },
+	{ "boolean", "hl-num" },
+	{ "charset", "hl-kw" },
+	{ "comment", "hl-com" },
+	{ "conditional", "hl-kw" },
+	{ "constant", "hl-num" },
+	{ "constructor", "hl-type" },
+	{ "escape", "hl-str" },
+	{ "field", "hl-prop" },
+	{ "float", "hl-num" },
+	{ "function", "hl-fn" },
+	{ "import", "hl-kw" },
+	{ "include", "hl-kw" },
+	{ "keyframes", "hl-kw" },
+	{ "keyword", "hl-kw" },
+	{ "label", "hl-prop" },
+	{ "media", "hl-kw" },
+	{ "method", "hl-fn" },
+	{ "number", "hl-num" },
+	{ "property", "hl-prop" },
+	{ "repeat", "hl-kw" },
+	{ "storageclass", "hl-kw" },
+	{ "string", "hl-str" },
+	{ "supports", "hl-kw" },
+	{ "tag", "hl-tag" },
+	{ "type", "hl-type" },
+};
+
+static int
+cmp_alias(const void *k, const void *a)
+{
+	return strcasecmp(k, ((const struct alias *)a)->name);
+}
+
+static int
+cmp_grammar(const void *k, const void *g)
+{
+	return strcmp(k, ((const struct grammar *)g)->name);
+}
+
+static struct grammar *
+find_grammar(const char *lang)
+{
+	const struct alias *a;
+
+	if (lang == NULL)
+		return NULL;
+	a = bsearch(lang, aliases, sizeof(aliases) / sizeof(aliases[0]),
+	    sizeof(aliases[0]), cmp_alias);
+	if (a == NULL)
+		return NULL;
+	return bsearch(a->grammar, grammars,
+	    sizeof(grammars) / sizeof(grammars[0]), sizeof(grammars[0]),
+	    cmp_grammar);
+}
+
+const char *
+highlight_grammar(const char *lang)
+{
+	struct grammar *g = find_grammar(lang);
+
+	return g ? g->name : NULL;
+}
+
+static const char *
+class_for(const char *capture, uint32_t len)
+{
+	/* "string.special.key": a YAML or TOML key, a property. */
+	if (len >= 18 && strncmp(capture, "string.special.key", 18) == 0)
+		return "hl-prop";
+	if (len >= 15 && strncmp(capture, "function.method", 15) == 0)
+		return "hl-fn";
+	for (size_t i = 0; i < sizeof(klasses) / sizeof(klasses[0]); i++) {
+		size_t n = strlen(klasses[i].capture);
+
+		if (len >= n && strncmp(capture, klasses[i].capture, n) == 0 &&
+		    (len == n || capture[n] == '.'))
+			return klasses[i].cls;
+	}
+	return NULL;
+}
+
+/* Lua's character classes (%d, %a, %s, %w; %x quotes x) as PCRE's. */
+static char *
+lua_to_pcre(const char *re, size_t len)
+{
+	struct buf b = { 0 };
+
+	for (size_t i = 0; i < len; i++) {
+		if (re[i] != '%' || i + 1 == len) {
+			buf_putc(&b, re[i]);
+			continue;
+		}
+		switch (re[++i]) {
+		case 'a':
+			buf_puts(&b, "[A-Za-z]");
+			break;
+		default:  /* %d %s %w, and %. quoting a '.' */
+			buf_putc(&b, '\\');
+			buf_putc(&b, re[i]);
+			break;
+		}
+	}
+	return buf_take(&b);
+}
+
+/* The text predicates of every pattern, read once. */
+static void
+read_preds(struct grammar *g)
+{
+	uint32_t npat = ts_query_pattern_count(g->query);
+
+	for (uint32_t p = 0; p < npat; p++) {
+		uint32_t nsteps, s = 0;
+		const TSQueryPredicateStep *st =
+		    ts_query_predicates_for_pattern(g->query, p, &nsteps);
+
+		while (s < nsteps) {
+			uint32_t e = s, len;
+			const char *op;
+			struct pred pr = { 0 };
+
+			while (e < nsteps && st[e].type != TSQueryPredicateStepTypeDone)
+				e++;
+			if (e - s < 3 || st[s].type != TSQueryPredicateStepTypeString ||
+			    st[s + 1].type != TSQueryPredicateStepTypeCapture)
+				goto next;
+			op = ts_query_string_value_for_id(g->query,
+			    st[s].value_id, &len);
+			pr.pattern = p;
+			pr.capture = st[s + 1].value_id;
+			if (strcmp(op, "eq?") == 0 || strcmp(op, "not-eq?") == 0) {
+				pr.negate = op[0] == 'n';
+				if (st[s + 2].type == TSQueryPredicateStepTypeCapture) {
+					pr.kind = P_EQ_CAP;
+					pr.other = st[s + 2].value_id;
+				} else {
+					pr.kind = P_EQ_STR;
+					pr.str = ts_query_string_value_for_id(
+					    g->query, st[s + 2].value_id, &len);
+				}
+			} else if (strcmp(op, "match?") == 0 ||
+			    strcmp(op, "not-match?") == 0 ||
+			    strcmp(op, "lua-match?") == 0) {
+				int err;
+				PCRE2_SIZE off;
+				const char *re;
+
+				if (st[s + 2].type != TSQueryPredicateStepTypeString)
+					goto next;
+				re = ts_query_string_value_for_id(g->query,
+				    st[s + 2].value_id, &len);
+				pr.negate = op[0] == 'n';
+				pr.kind = P_MATCH;
+				if ((g->flags & LUA) || op[0] == 'l') {
+					char *pc = lua_to_pcre(re, len);
+
+					pr.re = pcre2_compile((PCRE2_SPTR)pc,
+					    PCRE2_ZERO_TERMINATED, PCRE2_UTF, &err,
+					    &off, NULL);
+					free(pc);
+				} else
+					pr.re = pcre2_compile((PCRE2_SPTR)re, len,
+					    PCRE2_UTF, &err, &off, NULL);
+				if (pr.re == NULL)
+					goto next;
+			} else if (strcmp(op, "any-of?") == 0) {
+				pr.kind = P_ANY;
+				pr.any = xreallocarray(NULL, e - s - 2,
+				    sizeof(*pr.any));
+				for (uint32_t i = s + 2; i < e; i++)
+					if (st[i].type == TSQueryPredicateStepTypeString)
+						pr.any[pr.nany++] =
+						    ts_query_string_value_for_id(
+						    g->query, st[i].value_id, &len);
+			} else
+				goto next;
+			GROW(g->preds, g->npreds);
+			g->preds[g->npreds++] = pr;
+next:
+			s = e + 1;
+		}
+	}
+}
+
+static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Compiles a grammar's query, under init_lock. */
+static void
+grammar_init(struct grammar *g)
+{
+	struct buf src = { 0 };
+	uint32_t off, ncap;
+	TSQueryError err;
+
+	for (size_t i = 0; i < 3 && g->parts[i]; i++) {
+		buf_puts(&src, g->parts[i]);
+		buf_puts(&src, "\n");
+	}
+	g->query = ts_query_new(g->lang(), src.data, (uint32_t)src.len, &off,
+	    &err);
+	free(src.data);
+	if (g->query == NULL)
+		return;
+	ncap = ts_query_capture_count(g->query);
+	g->classes = xcalloc(ncap ? ncap : 1, sizeof(*g->classes));
+	for (uint32_t i = 0; i < ncap; i++) {
+		uint32_t len;
+		const char *name = ts_query_capture_name_for_id(g->query, i,
+		    &len);
+
+		g->classes[i] = class_for(name, len);
+	}
+	read_preds(g);
+}
+
+static TSQuery *
+grammar_query(struct grammar *g)
+{
+	/* Once, whichever rendering thread comes first. */
+	pthread_mutex_lock(&init_lock);
+	if (!g->inited) {
+		grammar_init(g);
+		g->inited = 1;
+	}
+	pthread_mutex_unlock(&init_lock);
+	return g->query;
+}
+
+static int
+node_eq(const char *code, TSNode a, const char *s, size_t n)
+{
+	uint32_t b = ts_node_start_byte(a), e = ts_node_end_byte(a);
+
+	return e - b == n && memcmp(code + b, s, n) == 0;
+}
+
+static const TSQueryCapture *
+capture_of(const TSQueryMatch *m, uint32_t id)
+{
+	for (uint16_t i = 0; i < m->capture_count; i++)
+		if (m->captures[i].index == id)
+			return &m->captures[i];
+	return NULL;
+}
+
+static int
+preds_hold(const struct grammar *g, const TSQueryMatch *m,
+    const char *code, pcre2_match_data *md)
+{
+	for (size_t i = 0; i < g->npreds; i++) {
+		const struct pred *p = &g->preds[i];
+		const TSQueryCapture *c, *o;
+		uint32_t b, e;
+		int ok = 0;
+
+		if (p->pattern != m->pattern_index)
+			continue;
+		if ((c = capture_of(m, p->capture)) == NULL)
+			continue;
+		b = ts_node_start_byte(c->node);
+		e = ts_node_end_byte(c->node);
+		switch (p->kind) {
+		case P_EQ_STR:
+			ok = node_eq(code, c->node, p->str, strlen(p->str));
+			break;
+		case P_EQ_CAP:
+			if ((o = capture_of(m, p->other)) == NULL)
+				continue;
+			ok = node_eq(code, c->node, code +
+			    ts_node_start_byte(o->node),
+			    ts_node_end_byte(o->node) -
+			    ts_node_start_byte(o->node));
+			break;
+		case P_MATCH:
+			ok = pcre2_match(p->re, (PCRE2_SPTR)code + b, e - b, 0,
+			    0, md, NULL) >= 0;
+			break;
+		case P_ANY:
+			for (uint32_t k = 0; k < p->nany && !ok; k++)
+				ok = node_eq(code, c->node, p->any[k],
+				    strlen(p->any[k]));
+			break;
+		}
+		if (ok == p->negate)
+			return 0;
+	}
+	return 1;
+}
+
+struct cap {
+	uint32_t start, end, rank;
+	const char *cls;
+};
+
+/* Outer tokens first; of two patterns naming the same node, the one
+ * of lower rank wins.  Most queries go from the general ("every
+ * identifier is a variable") to the particular ("one called is a
+ * function"): the last written wins, as Neovim reads them; a few go the
+ * other way, as tree-sitter's own highlighter reads them (FIRST). */
+static int
+cmp_cap(const void *x, const void *y)
+{
+	const struct cap *a = x, *b = y;
+
+	if (a->start != b->start)
+		return a->start < b->start ? -1 : 1;
+	if (a->end != b->end)
+		return a->end > b->end ? -1 : 1;
+	if (a->rank != b->rank)
+		return a->rank < b->rank ? -1 : 1;
+	return 0;
+}
+
+int
+highlight(const char *lang, const char *code, size_t len,
+    struct hl_span **spans, size_t *nspans)
+{
+	struct grammar *g = find_grammar(lang);
+	TSQuery *q;
+	TSParser *parser;
+	TSTree *tree;
+	TSQueryCursor *cur;
+	TSQueryMatch m;
+	pcre2_match_data *md;
+	struct cap *caps = NULL;
+	size_t ncaps = 0, n = 0;
+	uint32_t done = 0;
+
+	*spans = NULL;
+	*nspans = 0;
+	if (g == NULL || len == 0 || len > HL_MAX_BYTES ||
+	    (q = grammar_query(g)) == NULL)
+		return -1;
+	parser = ts_parser_new();
+	if (!ts_parser_set_language(parser, g->lang())) {
+		ts_parser_delete(parser);
+		return -1;
+	}
+	tree = ts_parser_parse_string(parser, NULL, code, (uint32_t)len);
+	ts_parser_delete(parser);
+	if (tree == NULL)
+		return -1;
+	cur = ts_query_cursor_new();
+	md = pcre2_match_data_create(16, NULL);
+	ts_query_cursor_exec(cur, q, ts_tree_root_node(tree));
+	while (ts_query_cursor_next_match(cur, &m)) {
+		if (!preds_hold(g, &m, code, md))
+			continue;
+		for (uint16_t i = 0; i < m.capture_count; i++) {
+			const char *cls = g->classes[m.captures[i].index];
+			TSNode nd = m.captures[i].node;
+
+			if (cls == NULL ||
+			    ts_node_end_byte(nd) <= ts_node_start_byte(nd))
+				continue;
+			GROW(caps, ncaps);
+			caps[ncaps].start = ts_node_start_byte(nd);
+			caps[ncaps].end = ts_node_end_byte(nd);
+			caps[ncaps].rank = (g->flags & FIRST) ?
+			    m.pattern_index : UINT32_MAX - m.pattern_index;
+			caps[ncaps++].cls = cls;
+		}
+	}
+	pcre2_match_data_free(md);
+	ts_query_cursor_delete(cur);
+	ts_tree_delete(tree);
+	if (ncaps > 0)
+		qsort(caps, ncaps, sizeof(*caps), cmp_cap);
+	for (size_t i = 0; i < ncaps; i++) {
+		if (caps[i].start < done || caps[i].end > len)
+			continue;
+		/* println and its ! are one token to the reader. */
+		if (n > 0 && (*spans)[n - 1].end == caps[i].start &&
+		    (*spans)[n - 1].cls == caps[i].cls) {
+			(*spans)[n - 1].end = done = caps[i].end;
+			continue;
+		}
+		GROW(*spans, n);
+		(*spans)[n].start = caps[i].start;
+		(*spans)[n].end = caps[i].end;
+		(*spans)[n++].cls = caps[i].cls;
+		done = caps[i].end;
+	}
+	free(caps);
+	*nspans = n;
+	return 0;
+}
+
+/* The language of <code class="language-x">, or NULL. */
+static char *
+code_lang(xmlNode *code)
+{
+	xmlChar *cls = xmlGetProp(code, BAD_CAST "class");
+	char *lang = NULL, *p;
+
+	if (cls == NULL)
+		return NULL;
+	for (p = strtok((char *)cls, " \t\n"); p; p = strtok(NULL, " \t\n"))
+		if (strncmp(p, "language-", 9) == 0 && p[9] != '\0') {
+			lang = xstrdup(p + 9);
+			break;
+		}
+	xmlFree(cls);
+	return lang;
+}
+
+/* Replaces the text of one <code> by spans, if its language is known
+ * and it holds only text. */
+static void
+highlight_code(xmlNode *code)
+{
+	struct hl_span *sp;
+	size_t nsp, at = 0;
+	char *lang = code_lang(code);
+	xmlChar *text;
+	size_t len;
+	xmlNode *k;
+
+	if (lang == NULL || find_grammar(lang) == NULL) {
+		free(lang);
+		return;
+	}
+	for (k = code->children; k; k = k->next)
+		if (k->type != XML_TEXT_NODE) {
+			free(lang);
+			return;
+		}
+	text = xmlNodeGetContent(code);
+	len = text ? strlen((char *)text) : 0;
+	if (highlight(lang, (char *)text, len, &sp, &nsp) == 0 && nsp > 0) {
+		while ((k = code->children) != NULL) {
+			xmlUnlinkNode(k);
+			xmlFreeNode(k);
+		}
+		for (size_t i = 0; i < nsp; i++) {
+			xmlNode *s;
+
+			if (sp[i].start > at)
+				xmlAddChild(code, xmlNewDocTextLen(code->doc,
+				    text + at, (int)(sp[i].start - at)));
+			s = xmlNewDocNode(code->doc, code->ns,
+			    BAD_CAST "span", NULL);
+			xmlAddChild(s, xmlNewDocTextLen(code->doc,
+			    text + sp[i].start,
+			    (int)(sp[i].end - sp[i].start)));
+			xmlNewProp(s, BAD_CAST "class", BAD_CAST sp[i].cls);
+			xmlAddChild(code, s);
+			at = sp[i].end;
+		}
+		if (at < len)
+			xmlAddChild(code, xmlNewDocTextLen(code->doc, text + at,
+			    (int)(len - at)));
+	}
+	free(sp);
+	xmlFree(text);
+	free(lang);
+}
+
+/* Every <pre><code class="language-x"> under root, walked without
+ * recursion (the tree's depth is the input's). */
+void
+highlight_tree(xmlNode *root)
+{
+	xmlNode *n = root;
+
+	while (n) {
+		if (n->type == XML_ELEMENT_NODE && is_el(n, "pre")) {
+			for (xmlNode *k = n->children; k; k = k->next)
+				if (k->type == XML_ELEMENT_NODE &&
+				    is_el(k, "code"))
+					highlight_code(k);
+		} else if (n->type == XML_ELEMENT_NODE && n->children) {
+			n = n->children;
+			continue;
+		}
+		while (n && n != root && n->next == NULL)
+			n = n->parent;
+		if (n == NULL || n == root)
+			break;
+		n = n->next;
+	}
+}
+
+/* The compiled queries, at exit (valgrind counts them otherwise). */
+void
+highlight_cleanup(void)
+{
+	for (size_t i = 0; i < sizeof(grammars) / sizeof(grammars[0]); i++) {
+		struct grammar *g = &grammars[i];
+
+		for (size_t k = 0; k < g->npreds; k++) {
+			pcre2_code_free(g->preds[k].re);
+			free(g->preds[k].any);
+		}
+		free(g->preds);
+		free(g->classes);
+		if (g->query)
+			ts_query_delete(g->query);
+		g->preds = NULL;
+		g->classes = NULL;
+		g->npreds = 0;
+		g->query = NULL;
+		g->inited = 0;
+	}
+}
