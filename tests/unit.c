@@ -839,6 +839,102 @@ test_sanitize(void)
 	    >= 0);
 }
 
+/* The class of the span covering code[at], or NULL. */
+static const char *
+class_at(const struct hl_span *sp, size_t n, size_t at)
+{
+	for (size_t i = 0; i < n; i++)
+		if (sp[i].start <= at && at < sp[i].end)
+			return sp[i].cls;
+	return NULL;
+}
+
+static void
+test_highlight(void)
+{
+	/* Each language's reserved words, literals and comments, as its
+	 * own definition classes them. */
+	static const struct {
+		const char *lang, *code, *token, *cls;
+	} cases[] = {
+		{ "ts", "const s: string = \"x\"; // note\n", "const", "hl-kw" },
+		{ "ts", "const s: string = \"x\"; // note\n", "\"x\"", "hl-str" },
+		{ "ts", "const s: string = \"x\"; // note\n", "// note", "hl-com" },
+		{ "TypeScript", "let n = 42;\n", "42", "hl-num" },
+		{ "JS", "while (true) { break; }\n", "while", "hl-kw" },
+		{ "python", "def f():\n    return 'a'  # c\n", "def", "hl-kw" },
+		{ "python", "def f():\n    return 'a'  # c\n", "'a'", "hl-str" },
+		{ "python", "def f():\n    return 'a'  # c\n", "# c", "hl-com" },
+		{ "sql", "SELECT 'a' FROM t; -- c\n", "SELECT", "hl-kw" },
+		{ "sql", "SELECT 'a' FROM t; -- c\n", "-- c", "hl-com" },
+		{ "sql", "SELECT 7 FROM t;\n", "7", "hl-num" },
+		{ "bash", "if true; then echo \"y\"; fi # c\n", "then", "hl-kw" },
+		{ "shell", "if true; then echo \"y\"; fi # c\n", "# c", "hl-com" },
+		{ "c", "int main(void) { return 0; } /* c */\n", "return", "hl-kw" },
+		{ "go", "func main() { s := \"g\" } // c\n", "\"g\"", "hl-str" },
+		{ "rust", "fn main() { let v = 1; } // c\n", "let", "hl-kw" },
+		{ "java", "class A { int x; } // c\n", "class", "hl-kw" },
+		{ "yaml", "key: 'v' # c\n", "# c", "hl-com" },
+		{ "json", "{\"k\": false}\n", "false", "hl-num" },
+		{ "css", "a { color: red; } /* c */\n", "/* c */", "hl-com" },
+		{ "html", "<p class=\"x\">t</p>\n", "p", "hl-tag" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct hl_span *sp;
+		size_t n, at = strstr(cases[i].code, cases[i].token) -
+		    cases[i].code, len = strlen(cases[i].code);
+		const char *cls;
+
+		CHECK(highlight(cases[i].lang, cases[i].code, len, &sp,
+		    &n) == 0);
+		cls = class_at(sp, n, at);
+		if (cls == NULL || strcmp(cls, cases[i].cls) != 0)
+			fprintf(stderr, "%s: '%s' is %s\n", cases[i].lang,
+			    cases[i].token, cls ? cls : "plain");
+		CHECK(cls != NULL && strcmp(cls, cases[i].cls) == 0);
+		/* The whole token, in order, no overlap. */
+		for (size_t k = 0; k < n; k++) {
+			CHECK(sp[k].start < sp[k].end && sp[k].end <= len);
+			CHECK(k == 0 || sp[k - 1].end <= sp[k].start);
+		}
+		free(sp);
+	}
+	{
+		struct hl_span *sp = (void *)1;
+		size_t n = 1;
+
+		CHECK(highlight("klingon", "x", 1, &sp, &n) == -1);
+		CHECK(sp == NULL && n == 0);
+		CHECK(highlight(NULL, "x", 1, &sp, &n) == -1);
+		CHECK(highlight_grammar("sh") != NULL);
+		CHECK(highlight_grammar("diff") == NULL);
+	}
+	/* In the tree: the text is unchanged, only wrapped in spans. */
+	{
+		const char *src = "<pre xmlns='http://www.w3.org/1999/xhtml'>"
+		    "<code class='x language-py'>import os\n# a &lt; b\n</code>"
+		    "</pre>";
+		xmlDoc *doc = xmlReadMemory(src, (int)strlen(src), NULL, NULL,
+		    0);
+		xmlNode *pre = xmlDocGetRootElement(doc);
+		xmlChar *before = xmlNodeGetContent(pre), *after;
+		xmlBuffer *b = xmlBufferCreate();
+
+		highlight_tree(pre);
+		after = xmlNodeGetContent(pre);
+		CHECK_STR((char *)after, (char *)before);
+		xmlNodeDump(b, doc, pre, 0, 0);
+		CHECK(strstr((char *)xmlBufferContent(b),
+		    "<span class=\"hl-kw\">import</span> os\n"
+		    "<span class=\"hl-com\"># a &lt; b</span>") != NULL);
+		xmlBufferFree(b);
+		xmlFree(before);
+		xmlFree(after);
+		xmlFreeDoc(doc);
+	}
+}
+
 int
 main(void)
 {
@@ -855,6 +951,7 @@ main(void)
 	test_render();
 	test_segments();
 	test_sanitize();
+	test_highlight();
 	quire_cleanup();
 	printf("%d checks, %d failures\n", checks, failures);
 	return failures != 0;
