@@ -10,7 +10,7 @@
 # Environment:
 #   QUIRE           quire binary (default build/quire); quire rows are skipped,
 #                   with a note, when it is not executable
-#   BENCH_CORPORA   corpora to run (default "sub100 real x1000 x10000")
+#   BENCH_CORPORA   corpora to run (default "sub100 real realplain x1000 x10000")
 #   BENCH_PANDOC=0  skip pandoc entirely (it takes minutes)
 #   BENCH_REPS      rounds of runs, best kept (default 5)
 #   BENCH_LONG_REPS rounds where a run takes 10 s or more (default 2)
@@ -22,7 +22,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
 QUIRE=${QUIRE:-build/quire}
-corpora=${BENCH_CORPORA:-sub100 real x1000 x10000}
+corpora=${BENCH_CORPORA:-sub100 real realplain x1000 x10000}
 reps=${BENCH_REPS:-5}
 long_reps=${BENCH_LONG_REPS:-2}
 want_pandoc=${BENCH_PANDOC:-1}
@@ -134,6 +134,14 @@ build_corpus() {  # name
     case $c in
         real)
             for i in "${!real_files[@]}"; do printf '%s' "${contents[$i]}" > "$dir/${real_files[$i]}"; done ;;
+        realplain)
+            # The same READMEs with no language on any fence: nothing to
+            # highlight.  real against realplain is what highlighting costs.
+            for i in "${!real_files[@]}"; do
+                printf '%s' "${contents[$i]}" |
+                    sed -E -e 's/^( {0,3})(`{3,})[^`]*$/\1\2/' -e 's/^( {0,3})(~{3,}).*$/\1\2/' \
+                    > "$dir/${real_files[$i]}"
+            done ;;
         sub100)
             n=$SUB_COUNT; [ "$n" -le "${#real_files[@]}" ] || n=${#real_files[@]}
             for ((i = 0; i < n; i++)); do printf '%s' "${contents[$i]}" > "$dir/${real_files[$i]}"; done ;;
@@ -144,7 +152,7 @@ build_corpus() {  # name
                 printf -v num '%05d' $((i + 1))
                 printf '%s' "${contents[$f]}" > "$dir/$num-${real_files[$f]}"
             done ;;
-        *) die "unknown corpus '$c' (known: sub100 real xN)";;
+        *) die "unknown corpus '$c' (known: sub100 real realplain xN)";;
     esac
     # The floor's cmark-gfm input: every file, in name order, one blank line between.
     ( cd "$dir" && find . -maxdepth 1 -name '*.md' -printf '%f\n' | sort |
@@ -314,6 +322,14 @@ checks() {
         r1=$(val real "quire -f all" 6)
         echo "- real, peak RSS <= 64 MiB: ${r1} MiB — $(chk x "$r1" "<=" 64)"
     fi
+    # Code highlighting: the same READMEs with and without fence languages.
+    local hl pl
+    for t in "quire -f epub" "quire -f all"; do
+        hl=$(val real "$t" 5); pl=$(val realplain "$t" 5)
+        if [ -n "$hl" ] && [ -n "$pl" ]; then
+            echo "- highlighting's cost, $t: real (highlighted) ${hl} s against realplain (no fence languages) ${pl} s: $(awk -v a="$hl" -v b="$pl" 'BEGIN { printf "%+.0f %%", (a / b - 1) * 100 }') (informative, no target)"
+        fi
+    done
     qa=$(val x10000 "quire -f all" 5); fl=$(val x10000 "floor (sum)" 5)
     if [ -n "$qa" ] && [ -n "$fl" ]; then
         r1=$(awk -v a="$qa" -v f="$fl" 'BEGIN { printf "%.2f", a / f }')
