@@ -11,9 +11,19 @@
 
 #include "internal.h"
 
-/* Blocks longer than this stay plain: the spans would cost more than
- * they help, and the parse time stays bounded. */
-#define HL_MAX_BYTES (1u << 20)
+/* Longer blocks stay plain.  libtree-sitter 0.20.7 frees a pointer it
+ * did not allocate when an error node has 65,535 children or more
+ * ("((((..." 65,535 times); a block of half that many bytes cannot make
+ * one, even with a missing token after each. */
+#define HL_MAX_BYTES 32768
+/* Deeper syntax trees, and error nodes with more children, stay plain:
+ * libtree-sitter 0.20.7's query cursor walks up to the root at every
+ * node, including the hidden ones an error is built of, so its time
+ * grows with the square of their depth (a YAML "- - - - ..." or 10,000
+ * unclosed parentheses took seconds).  Real code is a few dozen levels
+ * deep, and a few errors wide. */
+#define HL_MAX_DEPTH 256
+#define HL_MAX_ERROR 256
 
 /* The grammars, compiled from the npm packages at configure time. */
 const TSLanguage *tree_sitter_bash(void);
@@ -434,6 +444,41 @@ cmp_cap(const void *x, const void *y)
 	return 0;
 }
 
+/* Whether the tree has a node deeper than max or a wide error, in one
+ * walk without recursion. */
+static int
+too_deep(TSNode root, unsigned max)
+{
+	TSTreeCursor c = ts_tree_cursor_new(root);
+	unsigned d = 0;
+	int deep = 0;
+
+	for (;;) {
+		TSNode n = ts_tree_cursor_current_node(&c);
+
+		if (strcmp(ts_node_type(n), "ERROR") == 0 &&
+		    ts_node_child_count(n) > HL_MAX_ERROR) {
+			deep = 1;
+			break;
+		}
+		if (ts_tree_cursor_goto_first_child(&c)) {
+			if (++d > max) {
+				deep = 1;
+				break;
+			}
+			continue;
+		}
+		while (!ts_tree_cursor_goto_next_sibling(&c)) {
+			if (!ts_tree_cursor_goto_parent(&c))
+				goto out;
+			d--;
+		}
+	}
+out:
+	ts_tree_cursor_delete(&c);
+	return deep;
+}
+
 int
 highlight(const char *lang, const char *code, size_t len,
     struct hl_span **spans, size_t *nspans)
@@ -463,6 +508,10 @@ highlight(const char *lang, const char *code, size_t len,
 	ts_parser_delete(parser);
 	if (tree == NULL)
 		return -1;
+	if (too_deep(ts_tree_root_node(tree), HL_MAX_DEPTH)) {
+		ts_tree_delete(tree);
+		return -1;
+	}
 	cur = ts_query_cursor_new();
 	md = pcre2_match_data_create(16, NULL);
 	ts_query_cursor_exec(cur, q, ts_tree_root_node(tree));
