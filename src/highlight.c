@@ -1,6 +1,7 @@
 /* Syntax highlighting of fenced code: tree-sitter grammars parse each
  * block and their highlights queries name its tokens, which become
  * <span class="hl-..."> inside the block's <code> in the XHTML tree. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -444,6 +445,59 @@ cmp_cap(const void *x, const void *y)
 	return 0;
 }
 
+/* The SQL grammar's scanner (@derekstride/tree-sitter-sql 0.3.x) drops
+ * the string it keeps for a $$-quoted body each time the parser restores
+ * its state, without freeing it.  CMake builds that scanner with malloc
+ * and free renamed to these, which keep its blocks in a list per thread;
+ * what is left once a block is parsed is freed. */
+union scanner_blk {
+	struct {
+		union scanner_blk *prev, *next;
+	} l;
+	max_align_t align;
+};
+static _Thread_local union scanner_blk *scanner_live;
+
+void *hl_scanner_malloc(size_t);
+void hl_scanner_free(void *);
+
+void *
+hl_scanner_malloc(size_t n)
+{
+	union scanner_blk *b = xmalloc(sizeof(*b) + n);
+
+	b->l.prev = NULL;
+	b->l.next = scanner_live;
+	if (scanner_live)
+		scanner_live->l.prev = b;
+	scanner_live = b;
+	return b + 1;
+}
+
+void
+hl_scanner_free(void *p)
+{
+	union scanner_blk *b;
+
+	if (p == NULL)
+		return;
+	b = (union scanner_blk *)p - 1;
+	if (b->l.prev)
+		b->l.prev->l.next = b->l.next;
+	else
+		scanner_live = b->l.next;
+	if (b->l.next)
+		b->l.next->l.prev = b->l.prev;
+	free(b);
+}
+
+static void
+scanner_release(void)
+{
+	while (scanner_live)
+		hl_scanner_free(scanner_live + 1);
+}
+
 /* Whether the tree has a node deeper than max or a wide error, in one
  * walk without recursion. */
 static int
@@ -506,6 +560,7 @@ highlight(const char *lang, const char *code, size_t len,
 	}
 	tree = ts_parser_parse_string(parser, NULL, code, (uint32_t)len);
 	ts_parser_delete(parser);
+	scanner_release();
 	if (tree == NULL)
 		return -1;
 	if (too_deep(ts_tree_root_node(tree), HL_MAX_DEPTH)) {
