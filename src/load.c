@@ -1875,6 +1875,20 @@ settle(struct scan *s, struct division *dv, int sorted, int root)
 	dv->nkids = n;
 	if (sorted && n > 1)
 		qsort(dv->kids, n, sizeof(*dv->kids), cmp_division);
+	while (root && dv->essay < 0 && dv->nkids == 1 && dv->kids[0].part &&
+	    dv->kids[0].rel) {
+		/* A folder that only wraps another (Hugo's content/en/): what
+		 * that one holds is the book's top level. */
+		struct division one = dv->kids[0];
+
+		free(dv->kids);
+		dv->kids = one.kids;
+		dv->nkids = one.nkids;
+		if ((dv->essay = one.essay) >= 0)
+			es[one.essay].part_page = 0;
+		free(one.title);
+		free(one.rel);
+	}
 	return dv->essay >= 0 || dv->nkids > 0;
 }
 

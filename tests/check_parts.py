@@ -74,7 +74,8 @@ HUGO = [
 ]
 
 TREES = {"parts": PARTS, "parts-depth1": at_depth(PARTS, 1),
-         "parts-depth4": None, "mdbook": MDBOOK, "hugo": HUGO}
+         "parts-depth4": None, "mdbook": MDBOOK, "hugo": HUGO,
+         "hugo-wrapped": HUGO}
 # toc_depth 4 adds the h4 of "First Steps".
 P4 = at_depth(PARTS, 4)
 P4[1][2][0][2][0][2][0] = ("Tools you need", "page",
@@ -82,7 +83,7 @@ P4[1][2][0][2][0][2][0] = ("Tools you need", "page",
 TREES["parts-depth4"] = P4
 PART_PAGES = {"parts": {"The Basics"}, "parts-depth1": {"The Basics"},
               "parts-depth4": {"The Basics"}, "mdbook": set(),
-              "hugo": {"The Guide"}}
+              "hugo": {"The Guide"}, "hugo-wrapped": {"The Guide"}}
 
 failures = []
 

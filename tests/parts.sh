@@ -17,6 +17,25 @@ run() {  # run NAME DIR
 run parts "$FIX/parts"
 run mdbook "$FIX/mdbook"
 run hugo "$FIX/hugo"
+# A part whose _index.md says draft: true is left out whole, unless
+# --drafts.
+"$Q" build "$FIX/parts" --drafts -o "$TMP/drafts" -q 2>/dev/null
+nav=$(unzip -p "$TMP"/drafts/*.epub EPUB/nav.xhtml)
+case $nav in
+*'<span>Unfinished Part</span><ol><li><a href="unfinished-half.xhtml">Half an Essay</a>'*)
+	ok "--drafts: the draft part is there" ;;
+*) fail "--drafts: no draft part in the nav" ;;
+esac
+for f in "$TMP"/parts/*.epub "$TMP"/parts/*.html; do
+	if unzip -p "$f" 2>/dev/null | grep -q 'Half an Essay' ||
+		grep -q 'Half an Essay' "$f"; then
+		fail "a draft part was bound without --drafts: $f"
+	fi
+done
+# A folder that only wraps the site (Hugo's content/en/) is not a part.
+mkdir -p "$TMP/wrapped"
+cp -a "$FIX/hugo" "$TMP/wrapped/en"
+run hugo-wrapped "$TMP/wrapped"
 for n in 1 4; do
 	cp -a "$FIX/parts" "$TMP/src-depth$n"
 	echo "toc_depth: $n" >>"$TMP/src-depth$n/collection.yaml"
