@@ -2,9 +2,9 @@
  * san_svg_file), as link.c packs one.  Whatever the bytes, a document it
  * accepts must come out as well-formed XML with an svg root, no DOCTYPE
  * and nothing the allow-list refuses. */
-#include <libxml/parser.h>
+#include "fuzz_common.h"  /* first: it sets the feature macros */
 
-#include "fuzz_common.h"
+#include <libxml/parser.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
