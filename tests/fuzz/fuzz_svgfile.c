@@ -8,6 +8,37 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* An element named script or foreignObject, or an attribute
+ * named on..., anywhere in the tree: what the allow-list never lets by.
+ * (Text that merely reads " on" or "<script" is fine.)  Walked without
+ * recursion: the document may be deep. */
+static int
+has_refused(xmlNode *n)
+{
+	xmlNode *top = n;
+
+	while (n) {
+		if (n->type == XML_ELEMENT_NODE) {
+			if (!xmlStrcasecmp(n->name, BAD_CAST "script") ||
+			    !xmlStrcasecmp(n->name, BAD_CAST "foreignObject"))
+				return 1;
+			for (xmlAttr *a = n->properties; a; a = a->next)
+				if (!xmlStrncasecmp(a->name, BAD_CAST "on", 2))
+					return 1;
+		}
+		if (n->type == XML_ELEMENT_NODE && n->children)
+			n = n->children;
+		else {
+			while (n != top && n->next == NULL)
+				n = n->parent;
+			if (n == top)
+				break;
+			n = n->next;
+		}
+	}
+	return 0;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -23,12 +54,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		doc = xmlReadMemory(out, (int)len, NULL, NULL, XML_PARSE_NONET |
 		    XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-		if (doc == NULL || doc->intSubset != NULL)
+		if (doc == NULL || doc->intSubset != NULL ||
+		    has_refused(xmlDocGetRootElement(doc)))
 			abort();
 		xmlFreeDoc(doc);
-		if (strstr(out, "<script") || strstr(out, "<!DOCTYPE") ||
-		    strstr(out, " on"))
-			abort();
 		if (san_svg_file((const uint8_t *)out, len, &again, &len2,
 		    &why2) != 0 || len2 != len || memcmp(again, out, len))
 			abort();
