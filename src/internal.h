@@ -77,6 +77,7 @@ const char *path_basename(const char *);
 int path_has_ext(const char *, const char *);
 /* Percent-decodes a URL path; NULL if it decodes to a NUL byte. */
 char *url_decode(const char *, size_t);
+int url_is_remote(const char *);  /* scheme: or //host */
 /* Lowercase ASCII letters, digits, '-' and '_' only; never empty. */
 char *safe_name(const char *, const char *fallback);
 

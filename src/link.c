@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libxml/HTMLparser.h>
+
 #include "internal.h"
 
 /* ---- string sets ---- */
@@ -152,21 +154,40 @@ char_col(struct essay *e, int line, int bytecol)
 	return col;
 }
 
-static struct loc locate_bytes(struct essay *, xmlNode *, const char *);
+static struct loc locate_bytes(struct essay *, xmlNode *, const char *,
+    int fuzzy, int *found);
 
 static struct loc
 locate(struct essay *e, xmlNode *n, const char *needle)
 {
-	struct loc l = locate_bytes(e, n, needle);
-	char *dec;
+	int found;
+	struct loc l = locate_bytes(e, n, needle, 0, &found), l2;
+	char *dec = NULL;
 
-	/* The source may say "a b.md" where the tree says "a%20b.md". */
-	if (l.line > 0 && l.col <= 1 && needle && strchr(needle, '%') &&
-	    (dec = url_decode(needle, strlen(needle))) != NULL) {
-		struct loc l2 = locate_bytes(e, n, dec);
-		if (l2.line > 0)
+	/* The source may say "a b.md" where the tree says "a%20b.md", or
+	 * "a&amp;b.md", "caf&eacute;.md", "a\_b.md" (fuzzy). */
+	if (!found && needle && strchr(needle, '%'))
+		dec = url_decode(needle, strlen(needle));
+	for (int k = 0; !found && needle && *needle && k < 3; k++) {
+		const char *try = k == 1 ? needle : dec;
+
+		if (try == NULL)
+			continue;
+		l2 = locate_bytes(e, n, try, k > 0, &found);
+		if (found)
 			l = l2;
-		free(dec);
+	}
+	free(dec);
+	/* A reference link ([text][ref]): its URL is on another line, its
+	 * text is where it stands. */
+	if (!found && n && is_el(n, "a")) {
+		char *t = node_text(n), *b = xasprintf("[%s]", t);
+
+		l2 = locate_bytes(e, n, b, 1, &found);
+		if (found && *t)
+			l = l2;
+		free(b);
+		free(t);
 	}
 	if (l.line > 0 && l.col > 1) {
 		if (e->lines == NULL)
@@ -177,14 +198,87 @@ locate(struct essay *e, xmlNode *n, const char *needle)
 	return l;
 }
 
+/* How many bytes of the source at q read as needle once character
+ * references (&amp; &#233; &eacute;) and backslash escapes are decoded,
+ * as cmark-gfm and HTML decode them; 0 if they do not. */
+static size_t
+match_decoded(const char *q, const char *eol, const char *needle, size_t nn)
+{
+	const char *s = q;
+	size_t i = 0;
+
+	while (i < nn) {
+		if (s >= eol)
+			return 0;
+		if (*s == '&') {
+			const char *semi = memchr(s, ';', (size_t)(eol - s) < 34 ?
+			    (size_t)(eol - s) : 34);
+			unsigned long cp = 0;
+			char name[34];
+			unsigned char u[4];
+			size_t k = 0;
+
+			if (semi && s[1] == '#') {
+				char *end;
+				cp = s[2] == 'x' || s[2] == 'X' ?
+				    strtoul(s + 3, &end, 16) :
+				    strtoul(s + 2, &end, 10);
+				if (end != semi)
+					cp = 0;
+			} else if (semi && semi - s > 1) {
+				const htmlEntityDesc *ent;
+				memcpy(name, s + 1, (size_t)(semi - s - 1));
+				name[semi - s - 1] = '\0';
+				if ((ent = htmlEntityLookup(BAD_CAST name)) != NULL)
+					cp = ent->value;
+			}
+			if (cp > 0 && cp < 0x110000) {
+				if (cp < 0x80)
+					u[k++] = (unsigned char)cp;
+				else if (cp < 0x800) {
+					u[k++] = (unsigned char)(0xc0 | cp >> 6);
+					u[k++] = (unsigned char)(0x80 | (cp & 0x3f));
+				} else if (cp < 0x10000) {
+					u[k++] = (unsigned char)(0xe0 | cp >> 12);
+					u[k++] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+					u[k++] = (unsigned char)(0x80 | (cp & 0x3f));
+				} else {
+					u[k++] = (unsigned char)(0xf0 | cp >> 18);
+					u[k++] = (unsigned char)(0x80 | (cp >> 12 & 0x3f));
+					u[k++] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+					u[k++] = (unsigned char)(0x80 | (cp & 0x3f));
+				}
+				if (i + k <= nn && memcmp(needle + i, u, k) == 0) {
+					i += k;
+					s = semi + 1;
+					continue;
+				}
+			}
+		}
+		if (*s == '\\' && s + 1 < eol && ispunct((unsigned char)s[1]) &&
+		    needle[i] == s[1]) {
+			s += 2;
+			i++;
+			continue;
+		}
+		if (*s != needle[i])
+			return 0;
+		s++;
+		i++;
+	}
+	return (size_t)(s - q);
+}
+
 static struct loc
-locate_bytes(struct essay *e, xmlNode *n, const char *needle)
+locate_bytes(struct essay *e, xmlNode *n, const char *needle, int fuzzy,
+    int *found)
 {
 	struct loc l = { e->path, 0, 0 };
 	const char *p, *end = e->text + e->len;
-	size_t nn = needle ? strlen(needle) : 0;
+	size_t nn = needle ? strlen(needle) : 0, m = 0;
 	int guessed = 0;
 
+	*found = 0;
 	for (; n && n->type == XML_ELEMENT_NODE; n = n->parent) {
 		xmlChar *v = xmlGetNoNsProp(n, BAD_CAST "data-sourcepos");
 		if (v) {
@@ -225,20 +319,29 @@ locate_bytes(struct essay *e, xmlNode *n, const char *needle)
 
 			p = e->text + e->lines[k];
 			for (const char *q = from && k == first ? from : p;
-			    q + nn <= eol; q++) {
-				q = memchr(q, needle[0], (size_t)(eol - q));
-				if (q == NULL || q + nn > eol)
-					break;
-				if (memcmp(q, needle, nn) == 0) {
-					e->hint_block = l.line;
-					e->hint_line = k;
-					e->hint_off = (size_t)(q + nn - e->text);
-					l.line = (int)k + 1;
-					l.col = (int)(q - p) + 1;
-					return l;
+			    q < eol; q++) {
+				if (fuzzy) {
+					if ((m = match_decoded(q, eol, needle,
+					    nn)) == 0)
+						continue;
+				} else {
+					q = memchr(q, needle[0],
+					    (size_t)(eol - q));
+					if (q == NULL || q + nn > eol)
+						break;
+					if (memcmp(q, needle, nn) != 0)
+						continue;
+					m = nn;
 				}
+				e->hint_block = l.line;
+				e->hint_line = k;
+				e->hint_off = (size_t)(q + m - e->text);
+				l.line = (int)k + 1;
+				l.col = (int)(q - p) + 1;
+				*found = 1;
+				return l;
 			}
-			if (!guessed && k + 1 - (size_t)l.line > 200)
+			if ((fuzzy || !guessed) && k + 1 - (size_t)l.line > 200)
 				break;
 		}
 	}

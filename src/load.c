@@ -2284,10 +2284,14 @@ load_book(struct book *b, const struct quire_options *opt,
 	if (b->cover) {
 		char *cp = path_join(b->root, "collection.yaml");
 		struct loc cl = { cp, b->cover_line, b->cover_col };
-		char *rel = b->cover[0] == '/' ? NULL :
-		    path_resolve("collection.yaml", b->cover);
+		char *rel = b->cover[0] == '/' || url_is_remote(b->cover) ?
+		    NULL : path_resolve("collection.yaml", b->cover);
 
-		if (rel == NULL)
+		if (url_is_remote(b->cover))
+			diag_warn(d, &cl, "cover %s is not fetched (remote "
+			    "files never are): a cover is made instead",
+			    b->cover);
+		else if (rel == NULL)
 			rc = diag_error(d, &cl, "cover %s is outside the content "
 			    "folder", b->cover);
 		else

@@ -267,6 +267,72 @@ block_raw(cmark_node *block, struct scan *sc)
 /* cmark-gfm allocates through the wrappers that end the run cleanly. */
 static cmark_mem cm_mem = { xcalloc, xrealloc, free };
 
+/* The length of an English contraction or possessive that ends s: an
+ * apostrophe (' or U+2019) and one to three letters ("'s", "'ll"); 0 if
+ * there is none. */
+static size_t
+contraction(const char *s)
+{
+	size_t n = strlen(s), k = n;
+
+	while (k > 0 && n - k < 3 && ((s[k - 1] >= 'a' && s[k - 1] <= 'z') ||
+	    (s[k - 1] >= 'A' && s[k - 1] <= 'Z')))
+		k--;
+	if (k == n || k == 0)
+		return 0;
+	if (s[k - 1] == '\'')
+		return n - k + 1;
+	if (k >= 3 && memcmp(s + k - 3, "\xe2\x80\x99", 3) == 0)
+		return n - k + 3;
+	return 0;
+}
+
+/* cmark-gfm's autolinks take "https://example.com's" whole: an address
+ * with an apostrophe in its host, which no reader resolves.  An autolink
+ * (a link whose one text is its address) ending in a contraction ends
+ * before it; the contraction follows as text. */
+static void
+trim_autolinks(cmark_node *doc)
+{
+	cmark_iter *it = cmark_iter_new(doc);
+	cmark_event_type ev;
+
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		cmark_node *n = cmark_iter_get_node(it), *t, *tail;
+		const char *lit, *url;
+		size_t nl, nu, k;
+		char *head, *rest;
+
+		if (ev != CMARK_EVENT_ENTER ||
+		    cmark_node_get_type(n) != CMARK_NODE_LINK ||
+		    (t = cmark_node_first_child(n)) == NULL ||
+		    cmark_node_next(t) != NULL ||
+		    cmark_node_get_type(t) != CMARK_NODE_TEXT ||
+		    (lit = cmark_node_get_literal(t)) == NULL ||
+		    (url = cmark_node_get_url(n)) == NULL)
+			continue;
+		nl = strlen(lit);
+		nu = strlen(url);
+		if (nu < nl || strcmp(url + nu - nl, lit) != 0 ||
+		    (k = contraction(lit)) == 0 || k >= nl)
+			continue;
+		rest = xstrdup(lit + nl - k);
+		head = xstrndup(url, nu - k);
+		cmark_node_set_url(n, head);
+		free(head);
+		head = xstrndup(lit, nl - k);
+		cmark_node_set_literal(t, head);
+		free(head);
+		tail = cmark_node_new_with_mem(CMARK_NODE_TEXT, &cm_mem);
+		cmark_node_set_literal(tail, rest);
+		cmark_node_insert_after(n, tail);
+		free(rest);
+	}
+	cmark_iter_free(it);
+}
+
+
+
 int
 parse_essay(struct essay *e, struct quire_diag *d)
 {
@@ -286,6 +352,7 @@ parse_essay(struct essay *e, struct quire_diag *d)
 	cmark_parser_feed(p, e->text + e->body, e->len - e->body);
 	e->doc = cmark_parser_finish(p);
 	cmark_parser_free(p);
+	trim_autolinks(e->doc);
 	{
 		/* No raw HTML and no link in a link (which the HTML5 tree
 		 * builder splits): cmark-gfm's HTML for the document is then

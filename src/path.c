@@ -141,3 +141,20 @@ safe_name(const char *s, const char *fallback)
 	}
 	return buf_take(&b);
 }
+
+/* Whether s starts with a URL scheme (http:, data:...) or is
+ * protocol-relative (//host/...): not a path in the content folder. */
+int
+url_is_remote(const char *s)
+{
+	const char *p = s;
+
+	if (p[0] == '/' && p[1] == '/')
+		return 1;
+	if (!isalpha((unsigned char)*p))
+		return 0;
+	while (isalnum((unsigned char)*p) || *p == '+' || *p == '-' ||
+	    *p == '.')
+		p++;
+	return *p == ':';
+}

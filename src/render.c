@@ -669,6 +669,93 @@ dl_ok(xmlNode *dl)
 	return state != 1;
 }
 
+/* Whether the text of n is only white space, no-break spaces included
+ * (U+00A0, U+2000-U+200B, U+202F, U+205F, U+3000, U+FEFF). */
+static int
+nothing_to_read(xmlNode *n)
+{
+	xmlChar *t = xmlNodeGetContent(n);
+	const unsigned char *p = t;
+	int empty = 1;
+
+	while (p && *p && empty) {
+		if (isspace(*p))
+			p++;
+		else if (p[0] == 0xc2 && p[1] == 0xa0)
+			p += 2;
+		else if ((p[0] == 0xe2 && p[1] == 0x80 && (p[2] <= 0x8b ||
+		    p[2] == 0xaf)) || (p[0] == 0xe2 && p[1] == 0x81 &&
+		    p[2] == 0x9f) || (p[0] == 0xe3 && p[1] == 0x80 &&
+		    p[2] == 0x80) || (p[0] == 0xef && p[1] == 0xbb &&
+		    p[2] == 0xbf))
+			p += 3;
+		else
+			empty = 0;
+	}
+	xmlFree(t);
+	return empty;
+}
+
+/* A link around images without alt text and no text of its own has no
+ * name for a screen reader: it gets one (aria-label) from its title, an
+ * image's title, the first image's file name, else where it leads. */
+static void
+name_link(xmlNode *a)
+{
+	xmlNode *img = NULL;
+	char *name = NULL;
+
+	if (!nothing_to_read(a) || xmlHasProp(a, BAD_CAST "aria-label"))
+		return;
+	for (xmlNode *k = a->children; k; k = k->next) {
+		if (is_el(k, "img")) {
+			char *alt = get_attr(k, "alt");
+			int has = alt && *alt;
+			free(alt);
+			if (has)
+				return;
+			if (img == NULL)
+				img = k;
+		}
+		if (k->children && k->type == XML_ELEMENT_NODE &&
+		    !is_el(k, "svg") && !is_el(k, "math")) {
+			/* One level of wrapping (<picture>, <span>) is enough
+			 * for what Markdown writes. */
+			for (xmlNode *c = k->children; c; c = c->next)
+				if (is_el(c, "img") && img == NULL)
+					img = c;
+		}
+	}
+	if (img == NULL)
+		return;
+	if ((name = get_attr(a, "title")) == NULL || *name == '\0') {
+		free(name);
+		name = get_attr(img, "title");
+	}
+	if (name == NULL || *name == '\0') {
+		char *src = get_attr(img, "src");
+		free(name);
+		name = NULL;
+		if (src && strncmp(src, "data:", 5) != 0) {
+			char *q = src + strcspn(src, "?#");
+			*q = '\0';
+			while (q > src && q[-1] == '/')
+				*--q = '\0';
+			if (*path_basename(src))
+				name = url_decode(path_basename(src),
+				    strlen(path_basename(src)));
+		}
+		free(src);
+	}
+	if (name == NULL || *name == '\0') {
+		free(name);
+		name = get_attr(a, "href");
+	}
+	if (name && *name)
+		set_attr(a, "aria-label", name);
+	free(name);
+}
+
 static void
 repair(xmlNode *n)
 {
@@ -711,16 +798,10 @@ repair(xmlNode *n)
 			}
 	/* A header cell with nothing to read is an ordinary cell. */
 	for (xmlNode *k = n->children; k; k = k->next)
-		if (is_el(k, "th")) {
-			xmlChar *t = xmlNodeGetContent(k);
-			int empty = 1;
-			for (xmlChar *p = t; p && *p; p++)
-				if (!isspace(*p))
-					empty = 0;
-			xmlFree(t);
-			if (empty)
-				rename_node(k, "td");
-		}
+		if (is_el(k, "th") && nothing_to_read(k))
+			rename_node(k, "td");
+	if (is_el(n, "a") && xmlHasProp(n, BAD_CAST "href"))
+		name_link(n);
 	/* Paragraphs left empty by stray end tags go. */
 	for (xmlNode *k = n->children, *next; k; k = next) {
 		next = k->next;
