@@ -405,7 +405,8 @@ parse_segments(struct essay *e, struct segment **out)
 			/* The notes, last: rendered together, in their own
 			 * document, for cmark-gfm's section around them. */
 			if (notes == NULL)
-				notes = cmark_node_new(CMARK_NODE_DOCUMENT);
+				notes = cmark_node_new_with_mem(CMARK_NODE_DOCUMENT,
+				    &cm_mem);
 			r = block_raw(n, &sc);
 			span |= r;
 			cmark_node_unlink(n);
