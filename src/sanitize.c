@@ -827,6 +827,11 @@ clean_svg_tree(struct svgfile *s, xmlNode *root)
 					kn = k->next;
 					xmlUnlinkNode(k);
 					xmlAddPrevSibling(n, k);
+					/* Namespaces declared on n go with
+					 * it: what k uses is declared again
+					 * where it now stands. */
+					if (k->type == XML_ELEMENT_NODE)
+						xmlReconciliateNs(n->doc, k);
 				}
 				next = next ? next : n->next;
 				if (next == NULL) {

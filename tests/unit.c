@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <zlib.h>
+#include <libxml/parser.h>
 
 #include "internal.h"
 
@@ -837,6 +838,30 @@ test_sanitize(void)
 	CHECK(san_attr(SAN_MATHML, san_rule(SAN_MATHML, "mi"), "src") < 0);
 	CHECK(san_attr(SAN_MATHML, san_rule(SAN_MATHML, "math"), "alttext")
 	    >= 0);
+	{
+		/* An unwrapped element declares the namespace its children
+		 * use: they keep it once it is gone (ASan saw the children
+		 * point at the freed declaration). */
+		static const char svg[] = "<svg xmlns=\"" NS_SVG "\"><a "
+		    "xmlns:s=\"" NS_SVG "\"><s:rect width=\"1\" height=\"2\"/>"
+		    "</a></svg>";
+		char *o = NULL, *why = NULL;
+		size_t olen = 0;
+		xmlDoc *doc;
+		xmlNode *k;
+
+		CHECK(san_svg_file((const unsigned char *)svg,
+		    sizeof(svg) - 1, &o, &olen, &why) == 0);
+		doc = o ? xmlReadMemory(o, (int)olen, NULL, NULL,
+		    XML_PARSE_NONET) : NULL;
+		k = doc ? xmlFirstElementChild(xmlDocGetRootElement(doc)) :
+		    NULL;
+		CHECK(k && xmlStrEqual(k->name, BAD_CAST "rect") && k->ns &&
+		    xmlStrEqual(k->ns->href, BAD_CAST NS_SVG));
+		xmlFreeDoc(doc);
+		free(o);
+		free(why);
+	}
 }
 
 /* The class of the span covering code[at], or NULL. */
