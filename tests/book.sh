@@ -20,11 +20,11 @@ cp -a "$FIX" "$TMP/book"
 mkdir -p "$TMP/book/fonts"
 cp "$FONT" "$TMP/book/fonts/"
 
-build() {  # build DIR OUT [args]: run from $PWD
+build() {  # build DIR OUT [args], from the current folder
 	local dir=$1 out=$2
 	shift 2
 	"$Q" build "$dir" -o "$out" -q "$@" 2>"$TMP/err" ||
-		{ cat "$TMP/err"; fail "quire build $dir"; return 1; }
+		{ cat "$TMP/err"; fail "quire build $dir (in $PWD)"; return 1; }
 	if [ -s "$TMP/err" ]; then
 		cat "$TMP/err"
 		fail "quire build $dir: diagnostics on a clean book"
@@ -69,9 +69,12 @@ fi
 
 # `quire build .` and the other spellings of the same folder give the
 # same bytes.
-(cd "$TMP/book" && build . "$TMP/dot") || finish
-(cd "$TMP/book" && build ./ "$TMP/dotslash")
-(cd "$TMP" && build book/ "$TMP/slash")
+# (cd, not a subshell: fail() must reach this shell.)
+cd "$TMP/book" || finish
+build . "$TMP/dot" || finish
+build ./ "$TMP/dotslash"
+cd "$TMP" || finish
+build book/ "$TMP/slash"
 build "$TMP/book" "$TMP/abs"
 build "$TMP/book/" "$TMP/absslash"
 for d in dotslash slash abs absslash; do
@@ -83,7 +86,8 @@ done
 # With no title in collection.yaml, `.` is named after the real folder.
 mkdir -p "$TMP/My Essays"
 printf '# First\n\nText.\n' >"$TMP/My Essays/first.md"
-(cd "$TMP/My Essays" && build . "$TMP/named")
+cd "$TMP/My Essays" && build . "$TMP/named"
+cd "$TMP" || finish
 [ -f "$TMP/named/my-essays.epub" ] && ok "'.' is named after its folder" ||
 	fail "'.': $(ls "$TMP/named")"
 unzip -p "$TMP/named/my-essays.epub" EPUB/package.opf |
@@ -92,7 +96,7 @@ unzip -p "$TMP/named/my-essays.epub" EPUB/package.opf |
 
 # The locale of the machine changes nothing.
 (cd "$TMP/book" && env LC_ALL=de_DE.UTF-8 LANG=de_DE.UTF-8 LANGUAGE=fr \
-	"$Q" build . -o "$TMP/locale" -q)
+	"$Q" build . -o "$TMP/locale" -q) || fail "build under another locale"
 cmp -s "$TMP/dot/book-1.0.0.epub" "$TMP/locale/book-1.0.0.epub" &&
 	ok "same bytes under another locale" || fail "the locale changed the EPUB"
 
