@@ -303,5 +303,6 @@ quire_cleanup(void)
 	highlight_cleanup();
 	deflate_cleanup();
 	i18n_cleanup();
+	sha256_cleanup();
 	xmlCleanupParser();
 }

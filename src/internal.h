@@ -89,19 +89,17 @@ char *xml_clean(const char *, size_t);
 char *slug_github(const char *);
 int date_valid(const char *);  /* YYYY, YYYY-MM or YYYY-MM-DD */
 char *date_human(const char *);
+/* SHA-256 through libcrypto: init, update as often as needed, final
+ * (which frees the context). */
 struct sha256 {
-	uint32_t h[8];
-	uint64_t n;
-	unsigned char tail[64];
-	int portable;       /* never the processor's SHA instructions */
+	void *ctx;          /* EVP_MD_CTX * */
 };
-void sha256_blocks(uint32_t h[8], const unsigned char *, size_t n,
-    int portable);
 void sha256_init(struct sha256 *);
 void sha256_update(struct sha256 *, const void *, size_t);
 void sha256_final(struct sha256 *, unsigned char out[32]);
 void sha256(const void *, size_t, unsigned char out[32]);
 void sha256_hex(const void *, size_t, char out[65]);
+void sha256_cleanup(void);
 char *base64(const unsigned char *, size_t);
 int base64_decode(const char *, size_t, unsigned char **, size_t *);
 const char *find_bytes(const char *p, const char *end, const char *needle,

@@ -7,6 +7,7 @@
 
 #include <pthread.h>
 #include <libdeflate.h>
+#include <openssl/evp.h>
 
 #include "internal.h"
 
@@ -249,198 +250,67 @@ date_human(const char *s)
 	    s);
 }
 
-/* SHA-256 (FIPS 180-4). */
-static const uint32_t K[64] = {
-	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1,
-	0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,
-	0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
-	0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-	0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147,
-	0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
-	0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
-	0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-	0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a,
-	0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
-	0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2
-};
-
-#define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
+/* SHA-256 from OpenSSL's libcrypto, which uses the processor's SHA
+ * instructions where it has them.  The digest is fetched once. */
+static EVP_MD *sha_md;
+static pthread_once_t sha_once = PTHREAD_ONCE_INIT;
 
 static void
-sha256_block(uint32_t h[8], const unsigned char *p)
+sha_fetch(void)
 {
-	uint32_t w[64], a, b, c, d, e, f, g, hh, t1, t2;
-
-	for (int i = 0; i < 16; i++)
-		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
-		    (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
-	for (int i = 16; i < 64; i++)
-		w[i] = w[i - 16] + (ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^
-		    (w[i - 15] >> 3)) + w[i - 7] + (ROR(w[i - 2], 17) ^
-		    ROR(w[i - 2], 19) ^ (w[i - 2] >> 10));
-	a = h[0]; b = h[1]; c = h[2]; d = h[3];
-	e = h[4]; f = h[5]; g = h[6]; hh = h[7];
-	for (int i = 0; i < 64; i++) {
-		t1 = hh + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) +
-		    ((e & f) ^ (~e & g)) + K[i] + w[i];
-		t2 = (ROR(a, 2) ^ ROR(a, 13) ^ ROR(a, 22)) +
-		    ((a & b) ^ (a & c) ^ (b & c));
-		hh = g; g = f; f = e; e = d + t1;
-		d = c; c = b; b = a; a = t1 + t2;
-	}
-	h[0] += a; h[1] += b; h[2] += c; h[3] += d;
-	h[4] += e; h[5] += f; h[6] += g; h[7] += hh;
+	sha_md = EVP_MD_fetch(NULL, "SHA256", NULL);
 }
 
-/* The same rounds with the x86 SHA extensions, where the processor has
- * them: about five times faster, and the digests of big books are taken
- * on one core while nothing else runs. */
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <cpuid.h>
-#include <immintrin.h>
-
-__attribute__((target("sha,sse4.1")))
-static void
-sha256_blocks_ni(uint32_t h[8], const unsigned char *p, size_t n)
+static const EVP_MD *
+sha_get(void)
 {
-	const __m128i swap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL,
-	    0x0405060700010203ULL);
-	__m128i s0, s1, t, abef, cdgh, w[4], m;
-
-	t = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&h[0]), 0xB1);
-	s1 = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&h[4]), 0x1B);
-	s0 = _mm_alignr_epi8(t, s1, 8);          /* ABEF */
-	s1 = _mm_blend_epi16(s1, t, 0xF0);       /* CDGH */
-	for (; n > 0; n--, p += 64) {
-		abef = s0;
-		cdgh = s1;
-		for (int i = 0; i < 16; i++) {
-			if (i < 4)
-				w[i] = _mm_shuffle_epi8(_mm_loadu_si128(
-				    (const __m128i *)(p + 16 * i)), swap);
-			else
-				w[i & 3] = _mm_sha256msg2_epu32(_mm_add_epi32(
-				    _mm_sha256msg1_epu32(w[i & 3],
-				    w[(i + 1) & 3]), _mm_alignr_epi8(
-				    w[(i + 3) & 3], w[(i + 2) & 3], 4)),
-				    w[(i + 3) & 3]);
-			m = _mm_add_epi32(w[i & 3],
-			    _mm_loadu_si128((const __m128i *)&K[4 * i]));
-			s1 = _mm_sha256rnds2_epu32(s1, s0, m);
-			s0 = _mm_sha256rnds2_epu32(s0, s1,
-			    _mm_shuffle_epi32(m, 0x0E));
-		}
-		s0 = _mm_add_epi32(s0, abef);
-		s1 = _mm_add_epi32(s1, cdgh);
-	}
-	t = _mm_shuffle_epi32(s0, 0x1B);          /* FEBA */
-	s1 = _mm_shuffle_epi32(s1, 0xB1);         /* DCHG */
-	s0 = _mm_blend_epi16(t, s1, 0xF0);        /* DCBA */
-	s1 = _mm_alignr_epi8(s1, t, 8);           /* HGFE */
-	_mm_storeu_si128((__m128i *)&h[0], s0);
-	_mm_storeu_si128((__m128i *)&h[4], s1);
-}
-
-static int sha_ni;
-static pthread_once_t sha_ni_once = PTHREAD_ONCE_INIT;
-
-static void
-sha_ni_init(void)
-{
-	unsigned a, b, c, d;
-
-	/* CPUID: SSSE3 and SSE4.1 in leaf 1, SHA in leaf 7. */
-	sha_ni = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_SSSE3) &&
-	    (c & bit_SSE4_1) && __get_cpuid_count(7, 0, &a, &b, &c, &d) &&
-	    (b & (1u << 29));
-}
-
-static int
-have_sha_ni(void)
-{
-	pthread_once(&sha_ni_once, sha_ni_init);
-	return sha_ni;
-}
-#endif
-
-/* n whole blocks; portable unless forced (tests compare the two). */
-void
-sha256_blocks(uint32_t h[8], const unsigned char *p, size_t n, int portable)
-{
-#if defined(__x86_64__) && defined(__GNUC__)
-	if (!portable && have_sha_ni()) {
-		sha256_blocks_ni(h, p, n);
-		return;
-	}
-#else
-	(void)portable;
-#endif
-	for (; n > 0; n--, p += 64)
-		sha256_block(h, p);
+	pthread_once(&sha_once, sha_fetch);
+	if (sha_md == NULL)
+		abort();
+	return sha_md;
 }
 
 void
 sha256_init(struct sha256 *c)
 {
-	static const uint32_t h0[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372,
-	    0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
-
-	memcpy(c->h, h0, sizeof(h0));
-	c->n = 0;
-	c->portable = 0;
+	if ((c->ctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(c->ctx, sha_get(), NULL) != 1)
+		abort();
 }
 
 void
 sha256_update(struct sha256 *c, const void *data, size_t n)
 {
-	const unsigned char *p = data;
-	size_t have = (size_t)(c->n % 64);
-
-	c->n += n;
-	if (have) {
-		size_t take = 64 - have < n ? 64 - have : n;
-		memcpy(c->tail + have, p, take);
-		p += take;
-		n -= take;
-		if (have + take < 64)
-			return;
-		sha256_blocks(c->h, c->tail, 1, c->portable);
-	}
-	sha256_blocks(c->h, p, n / 64, c->portable);
-	p += n / 64 * 64;
-	memcpy(c->tail, p, n % 64);
+	if (EVP_DigestUpdate(c->ctx, data, n) != 1)
+		abort();
 }
 
+/* Also frees the context. */
 void
 sha256_final(struct sha256 *c, unsigned char out[32])
 {
-	unsigned char pad[128];
-	size_t rest = (size_t)(c->n % 64), tlen;
-	uint64_t bits = c->n * 8;
+	unsigned int len = 0;
 
-	memset(pad, 0, sizeof(pad));
-	memcpy(pad, c->tail, rest);
-	pad[rest] = 0x80;
-	tlen = rest + 1 + 8 <= 64 ? 64 : 128;
-	for (int i = 0; i < 8; i++)
-		pad[tlen - 1 - i] = (unsigned char)(bits >> (8 * i));
-	sha256_blocks(c->h, pad, tlen / 64, c->portable);
-	for (int i = 0; i < 8; i++) {
-		out[4 * i] = (unsigned char)(c->h[i] >> 24);
-		out[4 * i + 1] = (unsigned char)(c->h[i] >> 16);
-		out[4 * i + 2] = (unsigned char)(c->h[i] >> 8);
-		out[4 * i + 3] = (unsigned char)c->h[i];
-	}
+	if (EVP_DigestFinal_ex(c->ctx, out, &len) != 1 || len != 32)
+		abort();
+	EVP_MD_CTX_free(c->ctx);
+	c->ctx = NULL;
 }
 
 void
 sha256(const void *data, size_t n, unsigned char out[32])
 {
-	struct sha256 c;
+	unsigned int len = 0;
 
-	sha256_init(&c);
-	sha256_update(&c, data, n);
-	sha256_final(&c, out);
+	if (EVP_Digest(data, n, out, &len, sha_get(), NULL) != 1 || len != 32)
+		abort();
+}
+
+void
+sha256_cleanup(void)
+{
+	EVP_MD_free(sha_md);
+	sha_md = NULL;
 }
 
 void

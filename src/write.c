@@ -137,8 +137,10 @@ write_file(int fd, const struct out_file *f, unsigned char digest[32])
 	for (size_t i = 0; i < f->nparts; i++) {
 		const struct part *pt = &f->parts[i];
 		if ((pt->data ? sink_put(&k, pt->data, pt->len) :
-		    inflate_raw(&pt->z, sink_put, &k)) == -1)
+		    inflate_raw(&pt->z, sink_put, &k)) == -1) {
+			sha256_final(&k.sha, digest);
 			return -1;
+		}
 	}
 	sha256_final(&k.sha, digest);
 	return 0;
