@@ -30,6 +30,8 @@ struct quire_options {
 	int strict;             /* warnings count as errors */
 	const char *release;    /* overrides collection.yaml's version */
 	int jobs;               /* threads rendering essays; 0: one per core */
+	const char *sign;       /* with release: an SSH private key that signs
+	                           SHA256SUMS (ssh-keygen -Y sign) */
 	int has_epoch;          /* epoch below is set (SOURCE_DATE_EPOCH) */
 	long long epoch;
 	/* Called once for every file written, after it is in place. */
@@ -53,10 +55,21 @@ size_t quire_diag_warnings(const struct quire_diag *);
 
 /* Loads, renders and links the collection in opt->src, makes the
  * requested formats in memory, then writes them into opt->out, each
- * replacing the old one atomically, with SHA256SUMS.  Nothing is written
+ * replacing the old one atomically, with SHA256SUMS.  With opt->release
+ * the books join the folder's releases: ledger, downloads page, OPDS
+ * catalog and SHA256SUMS change together, and a published release never
+ * changes.  Nothing is written
  * when out is NULL (a check) or when any error was reported.  Returns an
  * enum quire_status. */
 int quire_build(const struct quire_options *opt, struct quire_diag *d);
+
+/* Checks every file of a release folder against SHA256SUMS and the
+ * release ledger, and, when allowed_signers is not NULL, SHA256SUMS.sig
+ * (ssh-keygen -Y verify).  Each file that does not match is reported.
+ * Returns an enum quire_status. */
+int quire_verify(const char *dir, const char *allowed_signers,
+    void (*on_ok)(size_t nfiles, void *arg), void *arg,
+    struct quire_diag *d);
 
 /* Releases what the Markdown and XML libraries keep for the process. */
 void quire_cleanup(void);

@@ -51,6 +51,10 @@ essay_run(struct book *b, struct essay *e, unsigned formats,
 		free(segs[i].html);
 	free(segs);
 	link_essay(b, e, d);
+	if (b->ledger_info && e->text) {
+		sha256(e->text, e->len, e->src_sha);
+		e->words = e->content ? count_words(e->content) : 0;
+	}
 	for (size_t i = 0; i < NWRITERS; i++)
 		if (formats & writers[i].format)
 			writers[i].essay(b, e, d);
@@ -272,6 +276,8 @@ quire_build(const struct quire_options *opt, struct quire_diag *d)
 	diag_set_strict(d, opt->strict);
 	book_init(&b);
 	load_book(&b, opt, d);
+	b.ledger_info = opt->release && opt->out;
+	b.signing = opt->sign != NULL;
 	xmlInitParser();
 	cmark_init();
 	if (b.nessays)
@@ -280,14 +286,13 @@ quire_build(const struct quire_options *opt, struct quire_diag *d)
 	 * check finds every problem a build would. */
 	if (quire_diag_errors(d) == 0 && b.nessays)
 		nout = write_all_formats(&b, opt->formats, out, d);
+	/* A release joins the folder's releases; the working copy only
+	 * writes its books. */
 	if (quire_diag_errors(d) == 0 && opt->out && nout) {
-		if (write_outputs(opt->out, out, nout, "SHA256SUMS", d) == 0 &&
-		    opt->on_output)
-			for (size_t i = 0; i < nout; i++) {
-				char *p = path_join(opt->out, out[i].name);
-				opt->on_output(p, opt->arg);
-				free(p);
-			}
+		if (opt->release)
+			release_publish(&b, opt, out, nout, d);
+		else
+			release_working_copy(opt, out, nout, d);
 	}
 	for (size_t i = 0; i < sizeof(out) / sizeof(*out); i++)
 		out_free(&out[i]);

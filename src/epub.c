@@ -153,7 +153,7 @@ svg_text(xmlNode *svg, const char *text, int y, int size, int lh,
 }
 
 /* A typographic cover: title, subtitle, description, authors. */
-static char *
+char *
 cover_svg(const struct book *b, size_t *len)
 {
 	xmlNode *svg, *n;

@@ -208,6 +208,9 @@ struct essay {
 	 * that its tree can go at once: */
 	struct packed epub;
 	struct part *html;  /* its <article> in the archive */
+	/* For the release ledger (book.ledger_info): */
+	unsigned char src_sha[32];  /* of the source file */
+	long words;
 };
 
 /* The book's contents as a tree: parts (folders, or the parts of
@@ -293,6 +296,12 @@ struct book {
 	struct resource *cover_res;  /* NULL: generated cover */
 	int cover_line, cover_col;   /* where collection.yaml names it */
 	size_t nimages, nimages_noalt;
+	int ledger_info;    /* a release: essays' digests and words wanted */
+	/* While a release's page and catalog are written: */
+	struct ledger *ledger;
+	struct out_file *cover_file;
+	const char *cover_mime;
+	int signing;        /* SHA256SUMS.sig will be made */
 };
 
 /* model.c: the book model's constructors and destructors. */
@@ -461,7 +470,74 @@ int html_write(struct book *, struct out_file *, struct quire_diag *);
 int epub_essay(struct book *, struct essay *, struct quire_diag *);
 int html_essay(struct book *, struct essay *, struct quire_diag *);
 
+/* release.c: the ledger of the releases in an output folder, what
+ * changed between them, and the all-or-nothing switch to a new one. */
+#define MAX_RELEASE_FILES 8
+struct rel_file {
+	char *name, *role, *mime;  /* role: epub, html or cover */
+	unsigned long long size;
+	char sha[65];
+};
+struct rel_essay {
+	char *title;
+	char sha[65];       /* of the source file */
+	long words;
+};
+enum { CH_ADDED, CH_REMOVED, CH_CHANGED };
+struct rel_change {
+	int kind;
+	char *title;
+	long words, delta;  /* delta: CH_CHANGED only */
+};
+struct release {
+	char *version, *date, *uuid;  /* date: ISO 8601, UTC */
+	char *title, *subtitle, *description, *lang;
+	struct strv authors;
+	struct rel_file *files;
+	size_t nfiles;
+	struct rel_essay *essays;
+	size_t nessays;
+	struct rel_change *changes;  /* from the release before */
+	size_t nchanges;
+};
+struct ledger {
+	char *book;         /* the book's urn:uuid */
+	struct release *rel;  /* in the order published */
+	size_t n;
+};
+int ledger_read(const char *path, struct ledger *, struct quire_diag *);
+char *ledger_xml(const struct ledger *, size_t *len);
+void ledger_free(struct ledger *);
+void release_free(struct release *);
+const struct rel_file *release_file(const struct release *,
+    const char *role);
+int release_name_ok(const char *);
+void hex32(const unsigned char[32], char out[65]);
+long count_words(xmlNode *);
+void release_tidy(const char *dir);
+int release_lock(const char *dir, struct quire_diag *);
+int release_publish(struct book *, const struct quire_options *,
+    struct out_file *, size_t, struct quire_diag *);
+int release_working_copy(const struct quire_options *, struct out_file *,
+    size_t, struct quire_diag *);
+/* page.c, opds.c: the downloads page and the OPDS catalog, written from
+ * book.ledger. */
+int page_write(struct book *, struct out_file *, struct quire_diag *);
+int opds_write(struct book *, struct out_file *, struct quire_diag *);
+/* epub.c: the typographic cover drawn when the collection has none. */
+char *cover_svg(const struct book *, size_t *len);
+/* run.c: runs a program (no shell); in: a file for its standard input
+ * or NULL; out, err: its output, when not NULL.  Its exit status, or -1
+ * when it could not be run. */
+int run_program(const char *const argv[], const char *in, struct buf *out,
+    struct buf *err);
+/* A size for people: 812 bytes, 3.4 KB, 1.2 MB. */
+char *human_size(unsigned long long);
+/* One change for people: Added "Title" (1234 words). */
+char *change_text(const struct rel_change *);
+
 /* write.c: atomic replacement of outputs. */
+int mkdirs(const char *);
 /* Writes the n files, then, when sums is not NULL, a file of that name
  * with their SHA-256 digests, in the format of sha256sum -c. */
 int write_outputs(const char *dir, struct out_file *, size_t,
@@ -501,5 +577,7 @@ extern const unsigned char asset_archive_css[];
 extern const size_t asset_archive_css_len;
 extern const unsigned char asset_words[];  /* po/, through msgfmt */
 extern const size_t asset_words_len;
+extern const unsigned char asset_page_css[];
+extern const size_t asset_page_css_len;
 
 #endif

@@ -13,6 +13,7 @@
 static const char usage_text[] =
     "usage: quire build [DIR] [-o OUTDIR] [-f epub|html|all] [options]\n"
     "       quire check [DIR] [--strict] [--drafts]\n"
+    "       quire verify [DIR] [--allowed-signers FILE] [-q]\n"
     "       quire --help | --version\n"
     "\n"
     "Binds the Markdown essays in DIR (default: content) into an EPUB 3\n"
@@ -20,7 +21,10 @@ static const char usage_text[] =
     "\n"
     "  -o, --output DIR     write into DIR (default: dist)\n"
     "  -f, --format FMT     epub, html or all (default: all)\n"
-    "      --release VER    version for the output names and metadata\n"
+    "      --release VER    publish release VER: books, ledger, downloads\n"
+    "                       page, OPDS catalog and SHA256SUMS, together\n"
+    "      --sign KEY       with --release: sign SHA256SUMS with the SSH\n"
+    "                       private key KEY (SHA256SUMS.sig)\n"
     "      --drafts         include essays marked draft: true\n"
     "      --strict         treat warnings as errors\n"
     "  -j, --jobs N         render N essays at a time (default: one per\n"
@@ -29,8 +33,14 @@ static const char usage_text[] =
     "      --progress       show essays rendered so far from the start,\n"
     "                       even when stderr is not a terminal (by\n"
     "                       default: on a terminal, after a second)\n"
+    "      --allowed-signers FILE\n"
+    "                       verify: check SHA256SUMS.sig against the keys\n"
+    "                       in FILE (ssh-keygen's allowed signers format)\n"
     "  -h, --help           show this help\n"
     "  -V, --version        show the version\n"
+    "\n"
+    "verify checks every file of DIR (default: dist) against SHA256SUMS\n"
+    "and the release ledger, and names each one that does not match.\n"
     "\n"
     "SOURCE_DATE_EPOCH, when set, is the time recorded in the outputs.\n"
     "Exit status: 0 success, 1 errors in the content, 2 usage, 3 system.\n";
@@ -73,6 +83,14 @@ print_output(const char *path, void *arg)
 	progress_clear(ui);
 	if (!ui->quiet)
 		printf("%s\n", path);
+}
+
+static void
+print_verified(size_t n, void *arg)
+{
+	(void)arg;
+	printf("quire: %zu files match SHA256SUMS and the release ledger\n",
+	    n);
 }
 
 /* Essays done of total.  On a terminal the line is redrawn in place and
@@ -118,6 +136,8 @@ main(int argc, char *argv[])
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "progress", no_argument, NULL, 'P' },
+		{ "sign", required_argument, NULL, 'K' },
+		{ "allowed-signers", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -126,7 +146,8 @@ main(int argc, char *argv[])
 	struct quire_diag *d;
 	const char *cmd, *sde;
 	struct ui ui = { 0 };
-	int c, quiet = 0, force_progress = 0, check, status;
+	const char *allowed = NULL, *dirarg = NULL;
+	int c, quiet = 0, force_progress = 0, check, verify, status;
 
 	opt.src = "content";
 	opt.out = "dist";
@@ -143,9 +164,11 @@ main(int argc, char *argv[])
 	if (argc < 2)
 		return usage_error("no command given");
 	cmd = argv[1];
-	if (strcmp(cmd, "build") != 0 && strcmp(cmd, "check") != 0)
-		return usage_error("unknown command (build or check)");
+	if (strcmp(cmd, "build") != 0 && strcmp(cmd, "check") != 0 &&
+	    strcmp(cmd, "verify") != 0)
+		return usage_error("unknown command (build, check or verify)");
 	check = strcmp(cmd, "check") == 0;
+	verify = strcmp(cmd, "verify") == 0;
 	optind = 2;
 	while ((c = getopt_long(argc, argv, "o:f:j:qhV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -163,7 +186,15 @@ main(int argc, char *argv[])
 				return usage_error("-f takes epub, html or all");
 			break;
 		case 'R':
+			if (*optarg == '\0')
+				return usage_error("--release takes a version");
 			opt.release = optarg;
+			break;
+		case 'K':
+			opt.sign = optarg;
+			break;
+		case 'A':
+			allowed = optarg;
 			break;
 		case 'D':
 			opt.drafts = 1;
@@ -196,9 +227,24 @@ main(int argc, char *argv[])
 		}
 	}
 	if (optind < argc)
-		opt.src = argv[optind++];
+		dirarg = argv[optind++];
 	if (optind < argc)
 		return usage_error("too many arguments");
+	if (dirarg)
+		opt.src = dirarg;
+	if (allowed && !verify)
+		return usage_error("--allowed-signers is an option of verify");
+	if (opt.sign && (!opt.release || check))
+		return usage_error("--sign signs a release: give --release");
+	if (verify) {
+		d = quire_diag_new(isatty(2) && getenv("NO_COLOR") == NULL);
+		status = quire_verify(dirarg ? dirarg : "dist", allowed, quiet ? NULL : print_verified,
+		    NULL, d);
+		quire_diag_flush(d, stderr);
+		quire_diag_free(d);
+		quire_cleanup();
+		return status;
+	}
 	if (check)
 		opt.out = NULL;
 	if ((sde = getenv("SOURCE_DATE_EPOCH")) != NULL && *sde) {

@@ -37,7 +37,7 @@ write_abandon(void)
 			unlink(tmp_paths[i]);
 }
 
-static int
+int
 mkdirs(const char *dir)
 {
 	char *p = xstrdup(dir);
