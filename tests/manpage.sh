@@ -7,7 +7,7 @@ mandoc -Tlint -W warning "$MAN" && ok "mandoc -Tlint" || fail "mandoc -Tlint"
 for opt in $("$Q" --help | grep -o -- '--[a-z]*' | sort -u); do
 	grep -q "Fl Fl ${opt#--}" "$MAN" && ok "documents $opt" || fail "$opt is not in the manual"
 done
-for cmd in build check; do
+for cmd in build check verify; do
 	grep -q "^\.Cm $cmd" "$MAN" || fail "command $cmd is not in the manual"
 done
 finish
