@@ -14,6 +14,9 @@
 static const struct quire_writer writers[] = {
 	{ "epub", QUIRE_EPUB, ".epub", epub_essay, epub_write },
 	{ "html", QUIRE_HTML, ".html", html_essay, html_write },
+	/* Over the release ledger, once the books are made (release.c). */
+	{ "page", W_PAGE, ".html", NULL, page_write },
+	{ "catalog", W_CATALOG, ".xml", NULL, opds_write },
 };
 #define NWRITERS (sizeof(writers) / sizeof(*writers))
 
@@ -56,7 +59,7 @@ essay_run(struct book *b, struct essay *e, unsigned formats,
 		e->words = e->content ? count_words(e->content) : 0;
 	}
 	for (size_t i = 0; i < NWRITERS; i++)
-		if (formats & writers[i].format)
+		if ((formats & writers[i].format) && writers[i].essay)
 			writers[i].essay(b, e, d);
 	xmlFreeDoc(e->xml);
 	e->xml = NULL;
@@ -255,6 +258,16 @@ write_all_formats(struct book *b, unsigned formats, struct out_file *out,
 	for (size_t i = 0; i < n; i++)
 		ok += jobs[i].rc == 0;
 	return ok == n ? n : 0;
+}
+
+/* The writers over the release ledger (book.ledger): the downloads page
+ * and the catalog, in table order into out.  0, or -1 after an error. */
+int
+write_release_pages(struct book *b, struct out_file *out,
+    struct quire_diag *d)
+{
+	return write_all_formats(b, W_PAGE | W_CATALOG, out, d) ==
+	    W_NLEDGER ? 0 : -1;
 }
 
 int

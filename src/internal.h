@@ -505,7 +505,8 @@ struct ledger {
 	struct release *rel;  /* in the order published */
 	size_t n;
 };
-int ledger_read(const char *path, struct ledger *, struct quire_diag *);
+int ledger_read(const char *path, const char *shown, struct ledger *,
+    struct quire_diag *);
 char *ledger_xml(const struct ledger *, size_t *len);
 void ledger_free(struct ledger *);
 void release_free(struct release *);
@@ -521,7 +522,12 @@ int release_publish(struct book *, const struct quire_options *,
 int release_working_copy(const struct quire_options *, struct out_file *,
     size_t, struct quire_diag *);
 /* page.c, opds.c: the downloads page and the OPDS catalog, written from
- * book.ledger. */
+ * book.ledger: rows of the writers table (build.c) for these formats. */
+#define W_PAGE (1u << 8)
+#define W_CATALOG (1u << 9)
+#define W_NLEDGER 2
+int write_release_pages(struct book *, struct out_file *,
+    struct quire_diag *);
 int page_write(struct book *, struct out_file *, struct quire_diag *);
 int opds_write(struct book *, struct out_file *, struct quire_diag *);
 /* epub.c: the typographic cover drawn when the collection has none. */

@@ -221,12 +221,13 @@ read_release(xmlNode *rn, struct release *r)
 	return bad ? -1 : 0;
 }
 
-/* Reads the ledger at path: 0, -2 when there is none, -1 after
- * reporting that it cannot be read. */
+/* Reads the ledger at path (named shown in messages): 0, -2 when there
+ * is none, -1 after reporting that it cannot be read. */
 int
-ledger_read(const char *path, struct ledger *l, struct quire_diag *d)
+ledger_read(const char *path, const char *shown, struct ledger *l,
+    struct quire_diag *d)
 {
-	struct loc lc = { path, 0, 0 };
+	struct loc lc = { shown, 0, 0 };
 	xmlDoc *doc;
 	xmlNode *root;
 	int rc = 0;
@@ -857,7 +858,7 @@ release_publish(struct book *b, const struct quire_options *opt,
 		    strerror(errno));
 		goto done;
 	}
-	switch (ledger_read(ledger_path, &l, d)) {
+	switch (ledger_read(ledger_path, shown, &l, d)) {
 	case -1:
 		goto done;
 	case -2:
@@ -910,8 +911,7 @@ release_publish(struct book *b, const struct quire_options *opt,
 		char *s = ledger_xml(&l, &len);
 		out_add(&files[0], s, len);
 	}
-	if (page_write(b, &files[1], d) == -1 ||
-	    opds_write(b, &files[2], d) == -1)
+	if (write_release_pages(b, &files[1], d) == -1)
 		goto done;
 	files[3].name = xstrdup(SUMS);
 	{
@@ -1027,7 +1027,7 @@ release_working_copy(const struct quire_options *opt, struct out_file *out,
 	if ((lock = release_lock(dir, d)) == -1)
 		goto done;
 	release_tidy(dir);
-	if ((st = ledger_read(ledger_path, &l, d)) == -1)
+	if ((st = ledger_read(ledger_path, shown, &l, d)) == -1)
 		goto done;
 	if (st == -2) {
 		rc = write_outputs(dir, out, nout, SUMS, d);

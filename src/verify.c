@@ -179,7 +179,7 @@ quire_verify(const char *dir, const char *allowed,
 			nfiles++;
 		free(p);
 	}
-	st = ledger_read(ledger_path, &l, d);
+	st = ledger_read(ledger_path, ledger_path, &l, d);
 	for (size_t r = 0; st == 0 && r < l.n; r++)
 		for (size_t k = 0; k < l.rel[r].nfiles; k++) {
 			const struct rel_file *f = &l.rel[r].files[k];

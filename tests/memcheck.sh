@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
 # valgrind memcheck on a whole build: no error, nothing definitely or
-# indirectly lost.  Usage: memcheck.sh QUIRE DIR
+# indirectly lost.  Usage: memcheck.sh QUIRE DIR [BUILD OPTIONS]; with
+# --release, quire verify of the folder runs under valgrind too.
 . "$(dirname "$0")/lib.sh"
 valgrind --error-exitcode=99 --leak-check=full \
 	--errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
-	"$1" build "$2" -o "$TMP/out" -q 2>"$TMP/vg"
+	"$1" build "$2" -o "$TMP/out" -q "${@:3}" 2>"$TMP/vg"
 status=$?
+if [ $status -eq 0 ] && [[ " ${*:3} " == *" --release "* ]]; then
+	valgrind --error-exitcode=99 --leak-check=full \
+		--errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
+		"$1" verify "$TMP/out" -q 2>"$TMP/vg2"
+	s2=$?
+	grep -E 'ERROR SUMMARY|definitely lost|indirectly lost' "$TMP/vg2"
+	[ $s2 -eq 0 ] && ok "valgrind: verify clean" || { head -60 "$TMP/vg2"; fail "valgrind verify exit $s2"; }
+fi
 grep -E 'ERROR SUMMARY|definitely lost|indirectly lost|in use at exit|total heap usage' "$TMP/vg"
 # valgrind must see the allocations: quire may be linked with another
 # allocator (mimalloc), which it has to stand in for too.

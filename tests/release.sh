@@ -23,6 +23,12 @@ done
 (cd "$D" && sha256sum --quiet -c SHA256SUMS) && ok "1.0.0: sha256sum -c" ||
 	fail "1.0.0: sha256sum -c"
 "$Q" verify "$D" >"$TMP/out" && ok "1.0.0: quire verify" || fail "1.0.0: verify"
+# The same release into another folder: the same bytes.
+"$Q" build "$SRC" -o "$TMP/again" --release 1.0.0 -q 2>/dev/null
+for f in writing-1.0.0.epub writing-1.0.0.html writing-1.0.0-cover.svg \
+	releases.xml index.html catalog.xml SHA256SUMS; do
+	cmp -s "$D/$f" "$TMP/again/$f" || fail "not reproducible: $f"
+done
 
 # A second release: one essay added, one changed.
 printf -- '---\ntitle: Tidings of the second release\n---\n\nOne two three four five.\n' \
@@ -172,6 +178,19 @@ sed -i '1s/^./0/' "$sums"
 cp "$TMP/keep.sums" "$sums"
 "$Q" build "$TMP/c" -o "$D" --sign "$TMP/key" -q 2>/dev/null
 [ $? -eq 2 ] && ok "--sign without --release: usage error" || fail "--sign without --release"
+
+# A ledger that is not quire's, or names a file outside the folder, is
+# refused by a build and by verify.
+cp -a "$D" "$TMP/bad"
+echo '<releases><release version="9"><file name="../../etc/passwd" role="epub" type="x" size="1" sha256="00"/></release></releases>' \
+	>"$(readlink -f "$TMP/bad/releases.xml")"
+"$Q" build "$TMP/c" -o "$TMP/bad" --release 3.0.0 -q 2>"$TMP/err"
+[ $? -eq 1 ] && grep -q 'bad/releases.xml:1:1: error: release 9: a missing or malformed value' "$TMP/err" &&
+	ok "bad ledger: the build refuses it" || { cat "$TMP/err"; fail "bad ledger: build"; }
+[ ! -e "$TMP/bad/writing-3.0.0.epub" ] || fail "bad ledger: a book was written"
+"$Q" verify "$TMP/bad" -q 2>"$TMP/err"
+[ $? -eq 1 ] && grep -q 'releases.xml: error: does not match SHA256SUMS' "$TMP/err" &&
+	ok "bad ledger: verify names it" || { cat "$TMP/err"; fail "bad ledger: verify"; }
 
 # SIGKILL at random points of a release build: after each, the folder is
 # the last consistent set (quire verify passes, the ledger holds 3 or 4
