@@ -896,6 +896,20 @@ release_publish(struct book *b, const struct quire_options *opt,
 		rc = 0;
 		goto done;
 	}
+	/* Versions whose names differ only in characters a file name
+	 * cannot hold (1.0 and 1-0) would share files. */
+	for (size_t i = 0; i < l.n; i++)
+		for (size_t k = 0; k < l.rel[i].nfiles; k++)
+			for (size_t j = 0; j < cur.nfiles; j++)
+				if (strcmp(l.rel[i].files[k].name,
+				    cur.files[j].name) == 0) {
+					diag_error(d, &lc, "%s is a file of "
+					    "release %s: choose a version "
+					    "that names files of its own",
+					    cur.files[j].name,
+					    l.rel[i].version);
+					goto done;
+				}
 	if (l.n)
 		release_diff(&cur, &l.rel[l.n - 1]);
 	GROW(l.rel, l.n);

@@ -179,6 +179,13 @@ cp "$TMP/keep.sums" "$sums"
 "$Q" build "$TMP/c" -o "$D" --sign "$TMP/key" -q 2>/dev/null
 [ $? -eq 2 ] && ok "--sign without --release: usage error" || fail "--sign without --release"
 
+# Another version that would name the same files ("1.1.0 " and 1.1.0).
+snapshot "$D" >"$TMP/before"
+"$Q" build "$TMP/c" -o "$D" --release "1.1.0 " -q 2>"$TMP/err"
+[ $? -eq 1 ] && grep -q 'error: writing-1.1.0.epub is a file of release 1.1.0' "$TMP/err" &&
+	snapshot "$D" | cmp -s - "$TMP/before" && ok "version with the same file names: refused" ||
+	{ cat "$TMP/err"; fail "version \"1.1.0 \" replaced 1.1.0's files"; }
+
 # A ledger that is not quire's, or names a file outside the folder, is
 # refused by a build and by verify.
 cp -a "$D" "$TMP/bad"

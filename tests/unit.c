@@ -8,6 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <unistd.h>
+
+#include <libxml/parser.h>
 #include <zlib.h>
 #include <libxml/parser.h>
 
@@ -947,6 +950,79 @@ test_highlight(void)
 	}
 }
 
+/* Release helpers: sizes for people, words across inline and block
+ * elements (the header left out), the ledger written and read back. */
+static void
+test_release(void)
+{
+	const char *x = "<section xmlns=\"http://www.w3.org/1999/xhtml\">"
+	    "<header><h1>Four words of title</h1></header>"
+	    "<p>one <em>two</em>three</p><ul><li>four</li><li>five\nsix"
+	    "</li></ul><p>seven</p></section>";
+	xmlDoc *doc = xmlReadMemory(x, (int)strlen(x), NULL, NULL, 0);
+	struct ledger l = { 0 }, back;
+	struct release *r;
+	struct quire_diag *d = quire_diag_new(0);
+	char *s, path[] = "/tmp/quire-unit-XXXXXX";
+	size_t len;
+	FILE *fp;
+	int fd;
+
+	CHECK(doc != NULL);
+	CHECK(count_words(xmlDocGetRootElement(doc)) == 6);
+	xmlFreeDoc(doc);
+	s = human_size(999);
+	CHECK_STR(s, "999 bytes");
+	free(s);
+	s = human_size(83435);
+	CHECK_STR(s, "83.4 KB");
+	free(s);
+	s = human_size(1250000);
+	CHECK_STR(s, "1.2 MB");
+	free(s);
+	l.book = xstrdup("urn:uuid:x");
+	l.rel = xcalloc(1, sizeof(*l.rel));
+	l.n = 1;
+	r = &l.rel[0];
+	r->version = xstrdup("1.0 <&>");
+	r->date = xstrdup("2025-01-01T00:00:00Z");
+	r->uuid = xstrdup("urn:uuid:y");
+	r->title = xstrdup("T\xc3\xa9");
+	r->lang = xstrdup("en");
+	r->files = xcalloc(1, sizeof(*r->files));
+	r->nfiles = 1;
+	r->files[0].name = xstrdup("t-1.0.epub");
+	r->files[0].role = xstrdup("epub");
+	r->files[0].mime = xstrdup("application/epub+zip");
+	r->files[0].size = 5000000000ULL;
+	memset(r->files[0].sha, 'a', 64);
+	r->changes = xcalloc(1, sizeof(*r->changes));
+	r->nchanges = 1;
+	r->changes[0] = (struct rel_change){ CH_CHANGED, xstrdup("E"), 10,
+	    -3 };
+	s = change_text(&r->changes[0]);
+	CHECK_STR(s, "Changed \xe2\x80\x9c" "E\xe2\x80\x9d (-3 words, now 10)");
+	free(s);
+	s = ledger_xml(&l, &len);
+	fd = mkstemp(path);
+	fp = fdopen(fd, "w");
+	fwrite(s, 1, len, fp);
+	fclose(fp);
+	free(s);
+	CHECK(ledger_read(path, path, &back, d) == 0);
+	CHECK(back.n == 1 && strcmp(back.rel[0].version, "1.0 <&>") == 0);
+	CHECK(back.n == 1 && back.rel[0].nfiles == 1 &&
+	    back.rel[0].files[0].size == 5000000000ULL);
+	CHECK(back.n == 1 && back.rel[0].nchanges == 1 &&
+	    back.rel[0].changes[0].delta == -3);
+	ledger_free(&back);
+	unlink(path);
+	ledger_free(&l);
+	CHECK(release_name_ok("a.epub") && !release_name_ok("../a") &&
+	    !release_name_ok(".quire") && !release_name_ok("a/b"));
+	quire_diag_free(d);
+}
+
 int
 main(void)
 {
@@ -964,6 +1040,7 @@ main(void)
 	test_segments();
 	test_sanitize();
 	test_highlight();
+	test_release();
 	quire_cleanup();
 	printf("%d checks, %d failures\n", checks, failures);
 	return failures != 0;
