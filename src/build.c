@@ -10,6 +10,7 @@
 #include <libxml/parser.h>
 
 #include "internal.h"
+#include "math.h"
 
 static const struct quire_writer writers[] = {
 	{ "epub", QUIRE_EPUB, ".epub", epub_essay, epub_write },
@@ -47,6 +48,7 @@ essay_run(struct book *b, struct essay *e, unsigned formats,
 	pthread_mutex_lock(cmark);
 	parse_essay(e, d);
 	pthread_mutex_unlock(cmark);
+	parse_math(e, d);
 	nsegs = parse_segments(e, &segs);
 	essay_free_parse(e);
 	render_essay_html(b, e, segs, nsegs, d);
@@ -310,6 +312,7 @@ quire_build(const struct quire_options *opt, struct quire_diag *d)
 	for (size_t i = 0; i < sizeof(out) / sizeof(*out); i++)
 		out_free(&out[i]);
 	book_free(&b);
+	math_cleanup();  /* the converter lives for one build */
 	status = diag_status(d);
 	return status;
 }

@@ -314,6 +314,8 @@ int load_book(struct book *, const struct quire_options *,
     struct quire_diag *);
 int essay_front_matter(struct essay *, struct quire_diag *);
 int parse_essay(struct essay *, struct quire_diag *);
+/* TeX to MathML for the essay's formulas (math.c does the converting). */
+int parse_math(struct essay *, struct quire_diag *);
 struct segment;
 int render_essay_html(struct book *, struct essay *,
     const struct segment *, size_t, struct quire_diag *);

@@ -1,12 +1,16 @@
 /* Parse stage: one cmark-gfm document per essay, with the GitHub
  * extensions and footnotes, kept in the essay until rendering is done. */
+#include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cmark-gfm.h>
 #include <cmark-gfm-core-extensions.h>
+#include <cmark-gfm-extension_api.h>
 
 #include "internal.h"
+#include "math.h"
 
 /* Declared in a private cmark-gfm header only. */
 void cmark_release_plugins(void);
@@ -16,6 +20,242 @@ extern cmark_node_type CMARK_NODE_TABLE_CELL;
 
 static const char *const extensions[] = { "table", "strikethrough",
     "autolink", "tasklist" };
+
+/* cmark-gfm's view of an inline parser's text; declared in a private
+ * header only. */
+struct cmark_chunk {
+	unsigned char *data;
+	int32_t len, alloc;
+};
+
+/* ---- math ----
+ *
+ * An inline extension reads $...$ and $$...$$ before anything else sees
+ * the text between (backslash escapes, emphasis, smart quotes), so the
+ * TeX stays as written.  Pandoc's rules for $: the opening one followed
+ * by a non-space, the first unescaped $ after it closes, and only when
+ * it follows a non-space and is not followed by a digit ("$5 and $10"
+ * stays text).  $$ opens display math, the next unescaped $$ closes it.
+ * A math node keeps "LINE COL\n" and then the TeX as its string content
+ * until parse_math() converts it. */
+
+static cmark_syntax_extension *math_ext;
+static cmark_node_type NODE_MATH, NODE_MATH_DISPLAY;
+/* The user data of a raw HTML node that holds converted math. */
+static char math_made;
+
+static cmark_node *
+match_math(cmark_syntax_extension *x, cmark_parser *parser,
+    cmark_node *parent, unsigned char c, cmark_inline_parser *ip)
+{
+	struct cmark_chunk *ch = cmark_inline_parser_get_chunk(ip);
+	const unsigned char *s = ch->data;
+	int len = ch->len, pos = cmark_inline_parser_get_offset(ip);
+	int display, start, end = -1, after, i;
+	cmark_node *n;
+	char *content;
+
+	(void)parser;
+	(void)parent;
+	if (c != '$')
+		return NULL;
+	display = pos + 1 < len && s[pos + 1] == '$';
+	start = pos + (display ? 2 : 1);
+	if (!display && (start >= len || isspace(s[start])))
+		return NULL;
+	for (i = start; i < len; i++) {
+		if (s[i] == '\\') {
+			i++;
+			continue;
+		}
+		if (s[i] != '$')
+			continue;
+		if (!display) {
+			if (!isspace(s[i - 1]) &&
+			    !(i + 1 < len && isdigit(s[i + 1])))
+				end = i;
+			break;
+		}
+		if (i + 1 < len && s[i + 1] == '$') {
+			end = i;
+			break;
+		}
+	}
+	if (end < 0 || end == start)
+		return NULL;
+	after = end + (display ? 2 : 1);
+	n = cmark_node_new_with_ext(display ? NODE_MATH_DISPLAY : NODE_MATH, x);
+	content = xasprintf("%d %d\n%.*s", cmark_inline_parser_get_line(ip),
+	    cmark_inline_parser_get_column(ip), end - start,
+	    (const char *)s + start);
+	cmark_node_set_string_content(n, content);
+	free(content);
+	cmark_inline_parser_set_offset(ip, after);
+	return n;
+}
+
+static const char *
+math_type_string(cmark_syntax_extension *x, cmark_node *n)
+{
+	(void)x;
+	return cmark_node_get_type(n) == NODE_MATH ? "math" : "math_display";
+}
+
+static void
+math_register(void)
+{
+	cmark_mem *mem = cmark_get_default_mem_allocator();
+
+	if (math_ext)
+		return;
+	math_ext = cmark_syntax_extension_new("quire-math");
+	NODE_MATH = cmark_syntax_extension_add_node(1);
+	NODE_MATH_DISPLAY = cmark_syntax_extension_add_node(1);
+	cmark_syntax_extension_set_match_inline_func(math_ext, match_math);
+	cmark_syntax_extension_set_get_type_string_func(math_ext,
+	    math_type_string);
+	cmark_syntax_extension_set_special_inline_chars(math_ext,
+	    cmark_llist_append(mem, NULL, (void *)(uintptr_t)'$'));
+}
+
+static void
+html_escape(struct buf *b, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		switch (s[i]) {
+		case '<': buf_puts(b, "&lt;"); break;
+		case '>': buf_puts(b, "&gt;"); break;
+		case '&': buf_puts(b, "&amp;"); break;
+		case '"': buf_puts(b, "&quot;"); break;
+		default: buf_putc(b, s[i]);
+		}
+}
+
+/* The markup for one formula: MathML, or the TeX as written when it
+ * cannot be converted (reported at loc). */
+static char *
+math_markup(const char *tex, size_t len, int display,
+    const struct loc *loc, struct quire_diag *d)
+{
+	struct buf b = { 0 };
+	char *out, *why;
+	int rc = math_convert(tex, len, display, &out);
+
+	if (rc == MATH_OK)
+		return out;
+	if (rc == MATH_BAD)
+		diag_warn(d, loc, "math not converted, shown as TeX: %s", out);
+	else if (math_missing(&why)) {
+		diag_warn(d, loc, "math shown as TeX: no TeX to MathML "
+		    "converter (%s; see QUIRE_MATH)", why);
+		free(why);
+	} else
+		free(why);
+	free(out);
+	buf_puts(&b, display ? "<span class=\"math display\">" :
+	    "<span class=\"math\">");
+	html_escape(&b, tex, len);
+	buf_puts(&b, "</span>");
+	return buf_take(&b);
+}
+
+/* Replaces node n by raw HTML holding html. */
+static void
+math_replace(cmark_node *n, char *html, int block)
+{
+	cmark_node *r = cmark_node_new(block ? CMARK_NODE_HTML_BLOCK :
+	    CMARK_NODE_HTML_INLINE);
+
+	cmark_node_set_literal(r, html);
+	cmark_node_set_user_data(r, &math_made);
+	cmark_node_insert_before(n, r);
+	cmark_node_unlink(n);
+	cmark_node_free(n);
+	free(html);
+}
+
+/* Converts every formula of the essay: the math nodes, and ```math
+ * fences.  After parse_essay(), before parse_segments(); outside the
+ * parse lock (the converter is shared under a lock of its own). */
+int
+parse_math(struct essay *e, struct quire_diag *d)
+{
+	cmark_node **v = NULL, *n;
+	cmark_iter *it;
+	cmark_event_type ev;
+	size_t nv = 0;
+
+	if (e->doc == NULL)
+		return 0;
+	it = cmark_iter_new(e->doc);
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		n = cmark_iter_get_node(it);
+		if (ev != CMARK_EVENT_ENTER)
+			continue;
+		if (cmark_node_get_type(n) == NODE_MATH ||
+		    cmark_node_get_type(n) == NODE_MATH_DISPLAY) {
+			GROW(v, nv);
+			v[nv++] = n;
+		} else if (cmark_node_get_type(n) == CMARK_NODE_CODE_BLOCK) {
+			const char *info = cmark_node_get_fence_info(n);
+			if (info && strncmp(info, "math", 4) == 0 &&
+			    (info[4] == '\0' || isspace((unsigned char)info[4]))) {
+				GROW(v, nv);
+				v[nv++] = n;
+			}
+		}
+	}
+	cmark_iter_free(it);
+	for (size_t i = 0; i < nv; i++) {
+		struct loc loc = { e->path, 0, 0 };
+		char *html;
+
+		n = v[i];
+		if (cmark_node_get_type(n) == CMARK_NODE_CODE_BLOCK) {
+			const char *tex = cmark_node_get_literal(n);
+			size_t len = tex ? strlen(tex) : 0;
+
+			while (len && (tex[len - 1] == '\n' || tex[len - 1] == ' '))
+				len--;
+			loc.line = cmark_node_get_start_line(n) + e->body_line - 1;
+			loc.col = cmark_node_get_start_column(n);
+			html = math_markup(tex ? tex : "", len, 1, &loc, d);
+			/* A paragraph of its own, as display math is. */
+			{
+				char *p = xasprintf("<p data-sourcepos=\"%d:%d-%d:%d\">"
+				    "%s</p>\n", cmark_node_get_start_line(n),
+				    cmark_node_get_start_column(n),
+				    cmark_node_get_end_line(n),
+				    cmark_node_get_end_column(n), html);
+				free(html);
+				html = p;
+			}
+			math_replace(n, html, 1);
+		} else {
+			const char *s = cmark_node_get_string_content(n);
+			const char *tex = strchr(s, '\n');
+			int line = atoi(s), col = atoi(strchr(s, ' ') + 1);
+
+			tex = tex ? tex + 1 : "";
+			while (isspace((unsigned char)*tex))
+				tex++;
+			loc.line = line + e->body_line - 1;
+			loc.col = col;
+			{
+				size_t len = strlen(tex);
+				while (len && isspace((unsigned char)tex[len - 1]))
+					len--;
+				html = math_markup(tex, len, cmark_node_get_type(n) ==
+				    NODE_MATH_DISPLAY, &loc, d);
+			}
+			math_replace(n, html, 0);
+		}
+	}
+	if (nv)
+		e->plain = 0;  /* MathML is for the tree builder */
+	free(v);
+	return 0;
+}
 
 
 static int html_opts = CMARK_OPT_UNSAFE | CMARK_OPT_FOOTNOTES |
@@ -251,6 +491,10 @@ block_raw(cmark_node *block, struct scan *sc)
 				links--;
 		} else if (t == CMARK_NODE_FOOTNOTE_REFERENCE && links) {
 			raw = 1;  /* a note's link inside a link: split too */
+		} else if ((t == CMARK_NODE_HTML_BLOCK ||
+		    t == CMARK_NODE_HTML_INLINE) &&
+		    cmark_node_get_user_data(n) == &math_made) {
+			raw = 1;  /* MathML, whole: the tree builder reads it */
 		} else if (t == CMARK_NODE_HTML_BLOCK ||
 		    t == CMARK_NODE_HTML_INLINE) {
 			const char *lit = cmark_node_get_literal(n);
@@ -342,6 +586,7 @@ parse_essay(struct essay *e, struct quire_diag *d)
 
 	(void)d;
 	cmark_gfm_core_extensions_ensure_registered();
+	math_register();
 	p = cmark_parser_new_with_mem(opts, &cm_mem);
 	for (size_t i = 0; i < sizeof(extensions) / sizeof(*extensions); i++) {
 		cmark_syntax_extension *x =
@@ -349,6 +594,7 @@ parse_essay(struct essay *e, struct quire_diag *d)
 		if (x)
 			cmark_parser_attach_syntax_extension(p, x);
 	}
+	cmark_parser_attach_syntax_extension(p, math_ext);
 	cmark_parser_feed(p, e->text + e->body, e->len - e->body);
 	e->doc = cmark_parser_finish(p);
 	cmark_parser_free(p);
@@ -457,10 +703,16 @@ void
 cmark_init(void)
 {
 	cmark_gfm_core_extensions_ensure_registered();
+	math_register();
 }
 
 void
 parse_cleanup(void)
 {
 	cmark_release_plugins();
+	if (math_ext)
+		cmark_syntax_extension_free(cmark_get_default_mem_allocator(),
+		    math_ext);
+	math_ext = NULL;
+	math_cleanup();
 }
