@@ -1330,6 +1330,7 @@ render_essay_html(struct book *b, struct essay *e,
 	}
 	repair(box);
 	highlight_tree(box);
+	blocks_essay(box);
 	settle_title(e, box);
 
 	/* Now the real title is known. */
