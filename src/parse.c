@@ -41,8 +41,9 @@ struct cmark_chunk {
 
 static cmark_syntax_extension *math_ext;
 static cmark_node_type NODE_MATH, NODE_MATH_DISPLAY;
-/* The user data of a raw HTML node that holds converted math. */
-static char math_made;
+/* The user data of a raw HTML node that holds converted math (MathML,
+ * for the tree builder), or TeX in a span (plain XHTML). */
+static char math_made, math_plain;
 
 static cmark_node *
 match_math(cmark_syntax_extension *x, cmark_parser *parser,
@@ -135,13 +136,13 @@ html_escape(struct buf *b, const char *s, size_t n)
  * cannot be converted (reported at loc). */
 static char *
 math_markup(const char *tex, size_t len, int display,
-    const struct loc *loc, struct quire_diag *d)
+    const struct loc *loc, struct quire_diag *d, int *mathml)
 {
 	struct buf b = { 0 };
 	char *out, *why;
 	int rc = math_convert(tex, len, display, &out);
 
-	if (rc == MATH_OK)
+	if ((*mathml = rc == MATH_OK))
 		return out;
 	if (rc == MATH_BAD)
 		diag_warn(d, loc, "math not converted, shown as TeX: %s", out);
@@ -161,13 +162,13 @@ math_markup(const char *tex, size_t len, int display,
 
 /* Replaces node n by raw HTML holding html. */
 static void
-math_replace(cmark_node *n, char *html, int block)
+math_replace(cmark_node *n, char *html, int block, int mathml)
 {
 	cmark_node *r = cmark_node_new(block ? CMARK_NODE_HTML_BLOCK :
 	    CMARK_NODE_HTML_INLINE);
 
 	cmark_node_set_literal(r, html);
-	cmark_node_set_user_data(r, &math_made);
+	cmark_node_set_user_data(r, mathml ? &math_made : &math_plain);
 	cmark_node_insert_before(n, r);
 	cmark_node_unlink(n);
 	cmark_node_free(n);
@@ -184,6 +185,7 @@ parse_math(struct essay *e, struct quire_diag *d)
 	cmark_iter *it;
 	cmark_event_type ev;
 	size_t nv = 0;
+	int mathml, any = 0;
 
 	if (e->doc == NULL)
 		return 0;
@@ -219,7 +221,8 @@ parse_math(struct essay *e, struct quire_diag *d)
 				len--;
 			loc.line = cmark_node_get_start_line(n) + e->body_line - 1;
 			loc.col = cmark_node_get_start_column(n);
-			html = math_markup(tex ? tex : "", len, 1, &loc, d);
+			html = math_markup(tex ? tex : "", len, 1, &loc, d,
+			    &mathml);
 			/* A paragraph of its own, as display math is. */
 			{
 				char *p = xasprintf("<p data-sourcepos=\"%d:%d-%d:%d\">"
@@ -230,7 +233,7 @@ parse_math(struct essay *e, struct quire_diag *d)
 				free(html);
 				html = p;
 			}
-			math_replace(n, html, 1);
+			math_replace(n, html, 1, mathml);
 		} else {
 			const char *s = cmark_node_get_string_content(n);
 			const char *tex = strchr(s, '\n');
@@ -246,12 +249,13 @@ parse_math(struct essay *e, struct quire_diag *d)
 				while (len && isspace((unsigned char)tex[len - 1]))
 					len--;
 				html = math_markup(tex, len, cmark_node_get_type(n) ==
-				    NODE_MATH_DISPLAY, &loc, d);
+				    NODE_MATH_DISPLAY, &loc, d, &mathml);
 			}
-			math_replace(n, html, 0);
+			math_replace(n, html, 0, mathml);
 		}
+		any |= mathml;
 	}
-	if (nv)
+	if (any)
 		e->plain = 0;  /* MathML is for the tree builder */
 	free(v);
 	return 0;
@@ -495,6 +499,10 @@ block_raw(cmark_node *block, struct scan *sc)
 		    t == CMARK_NODE_HTML_INLINE) &&
 		    cmark_node_get_user_data(n) == &math_made) {
 			raw = 1;  /* MathML, whole: the tree builder reads it */
+		} else if ((t == CMARK_NODE_HTML_BLOCK ||
+		    t == CMARK_NODE_HTML_INLINE) &&
+		    cmark_node_get_user_data(n) == &math_plain) {
+			/* TeX in a span: well-formed XHTML already */
 		} else if (t == CMARK_NODE_HTML_BLOCK ||
 		    t == CMARK_NODE_HTML_INLINE) {
 			const char *lit = cmark_node_get_literal(n);
