@@ -3,9 +3,11 @@
 # times and content/, with a link into a section another essay lacks, so
 # that one essay is rendered twice) gives the same bytes and the same
 # diagnostics whether one thread renders the essays or many do.
-# Usage: threads.sh QUIRE FIXTURE CONTENT
+# With TECHNICAL, its essays (math: one converter shared by the threads)
+# four times too.
+# Usage: threads.sh QUIRE FIXTURE CONTENT [TECHNICAL]
 . "$(dirname "$0")/lib.sh"
-Q=$1 FIX=$2 SRC=$3
+Q=$1 FIX=$2 SRC=$3 TECH=${4:-}
 B=$TMP/book
 mkdir -p "$B"
 cp "$FIX/collection.yaml" "$B/"
@@ -14,6 +16,12 @@ for i in 1 2 3 4 5 6; do
 	cp -R "$FIX"/. "$B/c$i/"
 	rm "$B/c$i/collection.yaml"
 done
+if [ -n "$TECH" ]; then
+	for i in 1 2 3 4; do
+		cp -R "$TECH" "$B/t$i"
+		rm "$B/t$i/collection.yaml"
+	done
+fi
 cp -R "$SRC" "$B/writing"
 rm "$B/writing/collection.yaml"
 printf -- '---\ntitle: Across\n---\nSee [a part](c1/01-markdown.md#no-such-part), [the essay](c2/02-links.md) and [again](c1/01-markdown.md#no-such-part).\n' > "$B/zz-across.md"
