@@ -17,15 +17,21 @@ function escapeAttr(s) {
 }
 
 function convert(tex, display) {
+  // Commands that link or load (\href, \url, \includegraphics, \html*)
+  // are refused: a book fetches nothing.  KaTeX would show them in red;
+  // quire reports them and shows the TeX.
+  const refused = [];
   const html = katex.renderToString(tex, {
     output: 'mathml',
     displayMode: display,
     throwOnError: true,
-    trust: false,
+    trust: (context) => { refused.push(context.command); return false; },
     strict: 'ignore',
     maxExpand: 1000,
     maxSize: 100,
   });
+  if (refused.length)
+    throw new Error(refused[0] + ' is not allowed in a book');
   // Only the <math> element: KaTeX wraps it in spans for its stylesheet.
   const start = html.indexOf('<math');
   const end = html.lastIndexOf('</math>');
