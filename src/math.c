@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -36,7 +37,64 @@ static struct {
 	int warned;         /* the missing converter was reported */
 	char *in;           /* bytes read beyond the last answer */
 	size_t inlen, incap;
-} m = { PTHREAD_MUTEX_INITIALIZER, 0, -1, -1, NULL, NULL, 0, NULL, 0, 0 };
+	/* Answers already given, by mode and TeX: a book repeats its
+	 * formulas ($n$, $x$) and each costs the converter most of a
+	 * millisecond. */
+	struct answer {
+		char *key;      /* 'i' or 'd', then the TeX */
+		size_t klen;
+		char *out;
+		int rc;
+	} *cache;
+	size_t ncache, capcache;  /* capcache: a power of two, or 0 */
+} m = { PTHREAD_MUTEX_INITIALIZER, 0, -1, -1, NULL, NULL, 0, NULL, 0, 0,
+    NULL, 0, 0 };
+
+static uint64_t
+hash(const char *p, size_t n)
+{
+	uint64_t h = 14695981039346656037ULL;  /* FNV-1a */
+
+	while (n--)
+		h = (h ^ (unsigned char)*p++) * 1099511628211ULL;
+	return h;
+}
+
+/* The slot of key in the cache: its answer, or the empty slot for it. */
+static struct answer *
+slot(const char *key, size_t klen)
+{
+	size_t i = (size_t)hash(key, klen) & (m.capcache - 1);
+
+	while (m.cache[i].key && (m.cache[i].klen != klen ||
+	    memcmp(m.cache[i].key, key, klen) != 0))
+		i = (i + 1) & (m.capcache - 1);
+	return &m.cache[i];
+}
+
+static void
+remember(char *key, size_t klen, const char *out, int rc)
+{
+	struct answer *a;
+
+	if (2 * (m.ncache + 1) > m.capcache) {
+		struct answer *old = m.cache;
+		size_t n = m.capcache;
+
+		m.capcache = n ? n * 2 : 256;
+		m.cache = xcalloc(m.capcache, sizeof(*m.cache));
+		for (size_t i = 0; i < n; i++)
+			if (old[i].key)
+				*slot(old[i].key, old[i].klen) = old[i];
+		free(old);
+	}
+	a = slot(key, klen);
+	a->key = key;
+	a->klen = klen;
+	a->out = xstrdup(out);
+	a->rc = rc;
+	m.ncache++;
+}
 
 static const char *
 script_path(void)
@@ -219,14 +277,32 @@ int
 math_convert(const char *tex, size_t len, int display, char **out)
 {
 	int rc = MATH_NONE;
+	char *key = xmalloc(len + 1);
 
 	*out = NULL;
+	key[0] = display ? 'd' : 'i';
+	memcpy(key + 1, tex, len);
 	pthread_mutex_lock(&m.lock);
+	if (m.ncache) {
+		struct answer *a = slot(key, len + 1);
+		if (a->key) {
+			*out = xstrdup(a->out);
+			rc = a->rc;
+			pthread_mutex_unlock(&m.lock);
+			free(key);
+			return rc;
+		}
+	}
 	if (m.state == 0)
 		start();
 	if (m.state == 1)
 		rc = exchange(tex, len, display, out);
+	if (rc != MATH_NONE) {
+		remember(key, len + 1, *out, rc);
+		key = NULL;
+	}
 	pthread_mutex_unlock(&m.lock);
+	free(key);
 	return rc;
 }
 
@@ -256,6 +332,13 @@ math_cleanup(void)
 	m.pid = -1;
 	m.state = 0;
 	m.warned = 0;
+	for (size_t i = 0; i < m.capcache; i++) {
+		free(m.cache[i].key);
+		free(m.cache[i].out);
+	}
+	free(m.cache);
+	m.cache = NULL;
+	m.ncache = m.capcache = 0;
 	free(m.why);
 	free(m.engine);
 	free(m.in);
