@@ -15,6 +15,7 @@
 #include <libxml/parser.h>
 
 #include "internal.h"
+#include "math.h"
 
 static int failures, checks;
 
@@ -1021,6 +1022,54 @@ test_release(void)
 	CHECK(release_name_ok("a.epub") && !release_name_ok("../a") &&
 	    !release_name_ok(".quire") && !release_name_ok("a/b"));
 	quire_diag_free(d);
+/* Which dollars open math (pandoc's rules), read before escapes: with
+ * no converter each formula is its TeX in span.math, verbatim. */
+static void
+test_math(void)
+{
+	static const char *const cases[][2] = {
+		{ "It costs $5 and $10.", NULL },
+		{ "Money $5$ is not math.", "5" },
+		{ "Inline $x$ here.", "x" },
+		{ "No $ x$ space after the opener.", NULL },
+		{ "No $x $ space before the closer.", NULL },
+		{ "Not $x$5 before a digit.", NULL },
+		{ "Escaped \\$x$ dollar.", NULL },
+		{ "An escaped $a\\$b$ inside.", "a\\$b" },
+		{ "TeX $\\{x\\}\\,y$ as written.", "\\{x\\}\\,y" },
+		{ "No emphasis $a*b*c$ inside.", "a*b*c" },
+		{ "Quotes $\"a\" -- b$ kept.", "\"a\" -- b" },
+		{ "Code `$x$` stays code.", NULL },
+		{ "Display $$ a + b $$ in a line.", "a + b" },
+		{ "Unclosed $$x and more.", NULL },
+	};
+	struct quire_diag *d;
+	char *x, *want;
+
+	setenv("QUIRE_MATH", "/nonexistent/quire-math.js", 1);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		d = quire_diag_new(0);
+		x = render(cases[i][0], d);
+		if (cases[i][1] == NULL)
+			CHECK(strstr(x, "class=\"math") == NULL);
+		else {
+			want = xasprintf(">%s</span>", cases[i][1]);
+			CHECK(strstr(x, "class=\"math") != NULL);
+			CHECK(strstr(x, want) != NULL);
+			free(want);
+		}
+		free(x);
+		quire_diag_free(d);
+	}
+	x = render("Display $$a$$ and a fence:\n\n```math\nb < c\n```\n",
+	    d = quire_diag_new(0));
+	CHECK(strstr(x, "<span class=\"math display\">a</span>") != NULL);
+	CHECK(strstr(x, "<p><span class=\"math display\">b &lt; c</span></p>")
+	    != NULL);
+	free(x);
+	quire_diag_free(d);
+	math_cleanup();
+	unsetenv("QUIRE_MATH");
 }
 
 int
@@ -1041,6 +1090,7 @@ main(void)
 	test_sanitize();
 	test_highlight();
 	test_release();
+	test_math();
 	quire_cleanup();
 	printf("%d checks, %d failures\n", checks, failures);
 	return failures != 0;
