@@ -139,12 +139,14 @@ math_markup(const char *tex, size_t len, int display,
     const struct loc *loc, struct quire_diag *d, int *mathml)
 {
 	struct buf b = { 0 };
-	char *out, *why;
-	int rc = math_convert(tex, len, display, &out);
+	char *out = NULL, *why;
+	int rc = d ? math_convert(tex, len, display, &out) : MATH_NONE;
 
 	if ((*mathml = rc == MATH_OK))
 		return out;
-	if (rc == MATH_BAD)
+	if (d == NULL)
+		;  /* math left for the renderer: shown as TeX, quietly */
+	else if (rc == MATH_BAD)
 		diag_warn(d, loc, "math not converted, shown as TeX: %s", out);
 	else if (math_missing(&why)) {
 		diag_warn(d, loc, "math shown as TeX: no TeX to MathML "
@@ -177,7 +179,9 @@ math_replace(cmark_node *n, char *html, int block, int mathml)
 
 /* Converts every formula of the essay: the math nodes, and ```math
  * fences.  After parse_essay(), before parse_segments(); outside the
- * parse lock (the converter is shared under a lock of its own). */
+ * parse lock (the converter is shared under a lock of its own).  With
+ * no diagnostics (d NULL), the formulas left are shown as TeX: cmark-gfm
+ * cannot render a math node itself. */
 int
 parse_math(struct essay *e, struct quire_diag *d)
 {
@@ -287,6 +291,7 @@ render_node(cmark_node *n)
 char *
 parse_render_html(struct essay *e)
 {
+	parse_math(e, NULL);
 	return render_node(e->doc);
 }
 
@@ -642,6 +647,7 @@ parse_segments(struct essay *e, struct segment **out)
 	int raw = 0, span = 0;
 
 	*out = NULL;
+	parse_math(e, NULL);  /* nothing left to do after a build's */
 	if (e->plain) {
 		v = xmalloc(sizeof(*v));
 		v->html = render_node(e->doc);
