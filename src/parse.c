@@ -39,6 +39,9 @@ struct cmark_chunk {
  * A math node keeps "LINE COL\n" and then the TeX as its string content
  * until parse_math() converts it. */
 
+/* cmark-gfm allocates through the wrappers that end the run cleanly. */
+static cmark_mem cm_mem = { xcalloc, xrealloc, free };
+
 static cmark_syntax_extension *math_ext;
 static cmark_node_type NODE_MATH, NODE_MATH_DISPLAY;
 /* The user data of a raw HTML node that holds converted math (MathML,
@@ -85,7 +88,8 @@ match_math(cmark_syntax_extension *x, cmark_parser *parser,
 	if (end < 0 || end == start)
 		return NULL;
 	after = end + (display ? 2 : 1);
-	n = cmark_node_new_with_ext(display ? NODE_MATH_DISPLAY : NODE_MATH, x);
+	n = cmark_node_new_with_mem_and_ext(display ? NODE_MATH_DISPLAY :
+	    NODE_MATH, &cm_mem, x);
 	content = xasprintf("%d %d\n%.*s", cmark_inline_parser_get_line(ip),
 	    cmark_inline_parser_get_column(ip), end - start,
 	    (const char *)s + start);
@@ -166,8 +170,8 @@ math_markup(const char *tex, size_t len, int display,
 static void
 math_replace(cmark_node *n, char *html, int block, int mathml)
 {
-	cmark_node *r = cmark_node_new(block ? CMARK_NODE_HTML_BLOCK :
-	    CMARK_NODE_HTML_INLINE);
+	cmark_node *r = cmark_node_new_with_mem(block ? CMARK_NODE_HTML_BLOCK :
+	    CMARK_NODE_HTML_INLINE, &cm_mem);
 
 	cmark_node_set_literal(r, html);
 	cmark_node_set_user_data(r, mathml ? &math_made : &math_plain);
@@ -520,9 +524,6 @@ block_raw(cmark_node *block, struct scan *sc)
 	cmark_iter_free(it);
 	return raw;
 }
-
-/* cmark-gfm allocates through the wrappers that end the run cleanly. */
-static cmark_mem cm_mem = { xcalloc, xrealloc, free };
 
 /* The length of an English contraction or possessive that ends s: an
  * apostrophe (' or U+2019) and one to three letters ("'s", "'ll"); 0 if
