@@ -1022,6 +1022,8 @@ test_release(void)
 	CHECK(release_name_ok("a.epub") && !release_name_ok("../a") &&
 	    !release_name_ok(".quire") && !release_name_ok("a/b"));
 	quire_diag_free(d);
+}
+
 /* Which dollars open math (pandoc's rules), read before escapes: with
  * no converter each formula is its TeX in span.math, verbatim. */
 static void
