@@ -211,6 +211,11 @@ struct essay {
 	/* For the release ledger (book.ledger_info): */
 	unsigned char src_sha[32];  /* of the source file */
 	long words;
+	/* What a static site generator knows it by (site.c): */
+	struct strv urls;   /* url, permalink, aliases of its front matter */
+	char *site_slug;    /* slug: the last part of its URL */
+	struct strv params; /* its other front-matter values: key, value... */
+	struct idset siterefs;  /* targets of {{< ref >}}, {% post_url %} */
 };
 
 /* The book's contents as a tree: parts (folders, or the parts of
@@ -302,6 +307,9 @@ struct book {
 	struct out_file *cover_file;
 	const char *cover_mime;
 	int signing;        /* SHA256SUMS.sig will be made */
+	struct strv params;  /* collection.yaml's other values: key, value... */
+	struct site_url *site;  /* the essays by site URL, sorted (site.c) */
+	size_t nsite;
 };
 
 /* model.c: the book model's constructors and destructors. */
@@ -357,6 +365,31 @@ const char *highlight_grammar(const char *lang);
 /* Highlights every <pre><code class="language-x"> under a node. */
 void highlight_tree(xmlNode *);
 void highlight_cleanup(void);
+
+/* site.c: what static site generators (Hugo, Jekyll, mdBook) add to
+ * Markdown.  The pre-pass rewrites their template syntax in e->text,
+ * line for line; the index finds an essay by the URL the site gives it. */
+void site_prepass(struct book *, struct essay *, struct quire_diag *);
+char *site_smart(const char *);   /* under the cmark-gfm parse lock */
+void site_index(struct book *);
+void site_index_free(struct book *);
+char *site_key(const char *);
+struct essay *site_find(const struct book *, const char *path);
+struct essay *site_find_stem(const struct book *, const char *name);
+int site_is_image(const struct book *, const char *rel);
+char *site_static(const struct book *, const char *rel);
+
+/* embed.c: elements a book cannot show (iframes, video, audio, objects,
+ * embed scripts) become links to their source; an anchor without href
+ * becomes an empty one.  1 when it took the node. */
+struct GumboInternalNode;
+struct embed_state {
+	unsigned warned;    /* kinds already reported in this essay */
+	struct idset anchors;  /* ids of empty anchors made */
+	int line;
+};
+int embed_convert(struct essay *, struct quire_diag *, struct embed_state *,
+    const struct GumboInternalNode *, xmlNode *parent);
 
 /* Resource lookup shared by load (cover) and link (images). */
 struct resource *resource_add(struct book *, const char *rel,

@@ -1038,6 +1038,14 @@ image(struct book *b, struct essay *e, xmlNode *img, struct quire_diag *d)
 		*q = '\0';
 	dec = url_decode(src, strlen(src));
 	path = dec ? resolve_local(e, dec) : NULL;
+	if (path && dec[0] == '/') {
+		/* Hugo serves static/x.png as /x.png. */
+		char *st = site_static(b, path);
+		if (st) {
+			free(path);
+			path = st;
+		}
+	}
 	if (path == NULL) {
 		rc = diag_error(d, AT(), "image %s is outside the content folder",
 		    clip_url(src, shown));
@@ -1101,6 +1109,47 @@ href_escape(const char *s)
 	return buf_take(&b);
 }
 
+/* The essay a link written for the published site names: a pretty URL
+ * (/functions/strings/trim/ for functions/strings/Trim.md, a folder for
+ * its index.md or _index.md, any case), mdBook's chapter.html, a
+ * permalink or alias from the front matter, relative to the folder or
+ * to the page's own URL; a target of {{< ref >}} or {% post_url %} may
+ * also be the one file of that name.  NULL when the site has none. */
+static struct essay *
+site_target(struct book *b, struct essay *e, const char *dec,
+    const char *raw, const char *path)
+{
+	struct essay *t = NULL;
+	char *stem, *dot, *base, *p;
+
+	if (path && (t = site_find(b, path)) != NULL)
+		return t;
+	if (dec[0] != '/') {
+		/* Hugo serves a/b.md at a/b/: its relative links start
+		 * there. */
+		stem = xstrdup(e->rel);
+		if ((dot = strrchr(stem, '.')) != NULL &&
+		    !strchr(dot, '/'))
+			*dot = '\0';
+		base = xasprintf("%s/index", stem);
+		if ((p = path_resolve(base, dec)) != NULL)
+			t = site_find(b, p);
+		free(p);
+		free(base);
+		free(stem);
+		if (t)
+			return t;
+	}
+	if (idset_has(&e->siterefs, raw) || idset_has(&e->siterefs, dec)) {
+		if ((p = path_resolve("", dec + strspn(dec, "/"))) != NULL)
+			t = site_find(b, p);
+		free(p);
+		if (t == NULL)
+			t = site_find_stem(b, dec);
+	}
+	return t;
+}
+
 static int
 link(struct book *b, struct essay *e, xmlNode *a, struct quire_diag *d)
 {
@@ -1152,6 +1201,14 @@ link(struct book *b, struct essay *e, xmlNode *a, struct quire_diag *d)
 		dec = url_decode(href, strlen(href));
 		path = dec ? resolve_local(e, dec) : NULL;
 		t = path ? find_essay(b, path) : NULL;
+		if (t == NULL && dec)
+			t = site_target(b, e, dec, href, path);
+		if (t == NULL && path && site_is_image(b, path)) {
+			/* A picture linked to itself, to be seen larger: the
+			 * book shows it as large as it can already. */
+			unwrap(a);
+			goto out;
+		}
 		if (t == NULL) {
 			rc = diag_warn(d, AT(), "link target is not an essay of "
 			    "this book: %s", dec ? dec : href);
@@ -1257,6 +1314,7 @@ link_prepare(struct book *b)
 	for (size_t i = 0; i < b->nessays; i++)
 		b->byfile[i] = &b->essays[i];
 	qsort(b->byfile, b->nessays, sizeof(*b->byfile), cmp_essay_file);
+	site_index(b);
 }
 
 /* One essay, on the thread that rendered it: notes, ids, headings,

@@ -759,6 +759,35 @@ baddate:
 		}
 		return diag_error(f->d, l, "'draft' must be true or false");
 	}
+	/* The URL a static site gives the page (Hugo's url, slug and
+	 * aliases; Jekyll's permalink), so that links to it resolve. */
+	if (strcmp(key, "url") == 0 || strcmp(key, "permalink") == 0 ||
+	    strcmp(key, "aliases") == 0) {
+		struct strv urls = { 0 };
+		if (want_list(f->d, key, v, l, &urls) < 0)
+			return -1;
+		for (size_t i = 0; i < urls.n; i++)
+			strv_push(&e->urls, urls.v[i]);
+		free(urls.v);
+		return 0;
+	}
+	if (strcmp(key, "slug") == 0)
+		return want_string(f->d, key, v, l, &e->site_slug);
+	/* Values for the site's {{< param >}}: Hugo's params mapping, and
+	 * any other single value. */
+	if (strcmp(key, "params") == 0 && v->kind == V_MAP) {
+		struct fm_rec *r = &v->recs[0];
+		for (size_t i = 0; i + 1 < r->kv.n; i += 2) {
+			strv_push(&e->params, xstrdup(r->kv.v[i]));
+			strv_push(&e->params, xml_clean(r->kv.v[i + 1],
+			    strlen(r->kv.v[i + 1])));
+		}
+		return 0;
+	}
+	if (v->kind == V_SCALAR) {
+		strv_push(&e->params, xstrdup(key));
+		strv_push(&e->params, xml_clean(v->scalar, strlen(v->scalar)));
+	}
 	if (strcmp(key, "dir") == 0) {
 		if (want_string(f->d, key, v, l, &e->dir) < 0 || !e->dir)
 			return v->kind == V_NULL ? 0 : -1;
@@ -1124,6 +1153,16 @@ collection_key(void *arg, const char *key, struct fm_value *v,
 			b->date = NULL;
 			return diag_error(f->d, l, "'date' must be a date "
 			    "such as 2025-03-14");
+		}
+		return 0;
+	}
+	if (strcmp(key, "params") == 0 && v->kind == V_MAP) {
+		/* For a site's {{< param >}}. */
+		struct fm_rec *r = &v->recs[0];
+		for (size_t i = 0; i + 1 < r->kv.n; i += 2) {
+			strv_push(&b->params, xstrdup(r->kv.v[i]));
+			strv_push(&b->params, xml_clean(r->kv.v[i + 1],
+			    strlen(r->kv.v[i + 1])));
 		}
 		return 0;
 	}
@@ -2129,6 +2168,7 @@ read_essay(struct scan *s, struct essay *e, const char *rel, time_t *newest,
 	if (essay_front_matter(e, d) < 0)
 		*rc = -1;
 	else if (cap_nesting(e, d), cap_tables(e, d),
+	    site_prepass(s->book, e, d),
 	    blank(e->text + e->body) && is_index(e->rel))
 		e->empty = 1;   /* a part's title and place, no page */
 	else if (blank(e->text + e->body) &&

@@ -63,6 +63,10 @@ essay_free(struct essay *e)
 	free(e->dir);
 	strv_free(&e->authors);
 	strv_free(&e->tags);
+	strv_free(&e->urls);
+	free(e->site_slug);
+	strv_free(&e->params);
+	idset_free(&e->siterefs);
 	free(e->text);
 	memset(e, 0, sizeof(*e));
 }
@@ -179,6 +183,8 @@ book_free(struct book *b)
 		free(st->html);
 	}
 	free(b->styles);
+	strv_free(&b->params);
+	site_index_free(b);
 	free(b->slug);
 	free(b->uuid);
 	pthread_mutex_destroy(&b->lock);

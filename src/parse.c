@@ -601,6 +601,17 @@ parse_essay(struct essay *e, struct quire_diag *d)
 	(void)d;
 	cmark_gfm_core_extensions_ensure_registered();
 	math_register();
+	/* Front-matter titles get the punctuation the body gets. */
+	if (e->title) {
+		char *t = site_smart(e->title);
+		free(e->title);
+		e->title = t;
+	}
+	if (e->subtitle) {
+		char *t = site_smart(e->subtitle);
+		free(e->subtitle);
+		e->subtitle = t;
+	}
 	p = cmark_parser_new_with_mem(opts, &cm_mem);
 	for (size_t i = 0; i < sizeof(extensions) / sizeof(*extensions); i++) {
 		cmark_syntax_extension *x =

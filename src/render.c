@@ -31,6 +31,7 @@ struct conv {
 	int line;           /* of the last block seen, for messages */
 	size_t scan;        /* where line_of() found the last name */
 	int scan_line;
+	struct embed_state embed;
 };
 
 static int
@@ -510,6 +511,14 @@ convert_element(struct conv *c, struct stack *st, const GumboNode *gn,
 	if (g->tag_namespace != GUMBO_NAMESPACE_HTML) {
 		if (depth < MAX_NEST)
 			convert_foreign(c, st, gn, parent, depth, mode);
+		return;
+	}
+	c->embed.line = c->line;
+	switch (embed_convert(c->e, c->d, &c->embed, gn, parent)) {
+	case 2:  /* an anchor: what it held goes to its parent */
+		push(st, &g->children, parent, depth, M_HTML);
+		/* FALLTHROUGH */
+	case 1:
 		return;
 	}
 	if (g->tag == GUMBO_TAG_INPUT) {
@@ -1328,6 +1337,7 @@ render_essay_html(struct book *b, struct essay *e,
 		free(in);  /* after: gumbo's nodes point into it */
 		free(capped);
 	}
+	idset_free(&c.embed.anchors);
 	repair(box);
 	highlight_tree(box);
 	blocks_essay(box);

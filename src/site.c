@@ -1,0 +1,1134 @@
+/* Site stage: what Hugo, Jekyll and mdBook add to Markdown.  A pre-pass
+ * over each essay's source rewrites the template syntax that carries
+ * content (shortcodes, Liquid tags, kramdown attribute lines) into
+ * Markdown or HTML, line for line and outside code, and an index finds
+ * an essay by the URL its site gives it (pretty URLs, permalinks). */
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <cmark-gfm.h>
+
+#include "internal.h"
+
+#define MAX_TEMPLATE 4096   /* longest template construct looked for */
+
+struct site_url {
+	char *key;
+	struct essay *e;
+	size_t order;       /* essays earlier in the book win a tie */
+};
+
+struct pre {
+	struct book *b;
+	struct essay *e;
+	struct quire_diag *d;
+	struct buf out;
+	const char *s, *end;     /* the source */
+	const char *line;        /* start of the current line */
+	int lineno;
+	struct idset kinds;      /* kinds of unknown syntax reported */
+};
+
+/* ---- small helpers ---- */
+
+static int
+starts(const char *p, const char *end, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	return (size_t)(end - p) >= n && memcmp(p, lit, n) == 0;
+}
+
+static const char *
+find(const char *p, const char *end, const char *lit)
+{
+	const char *lim = end - p > MAX_TEMPLATE ? p + MAX_TEMPLATE : end;
+
+	return find_bytes(p, lim, lit, strlen(lit));
+}
+
+static void
+put_html(struct buf *b, const char *s)
+{
+	for (; *s; s++)
+		switch (*s) {
+		case '<': buf_puts(b, "&lt;"); break;
+		case '>': buf_puts(b, "&gt;"); break;
+		case '&': buf_puts(b, "&amp;"); break;
+		case '"': buf_puts(b, "&quot;"); break;
+		case '\n': buf_putc(b, ' '); break;
+		default: buf_putc(b, *s);
+		}
+}
+
+/* Link text in Markdown: brackets and backslashes escaped. */
+static void
+put_md(struct buf *b, const char *s)
+{
+	for (; *s; s++) {
+		if (strchr("[]\\*_`<", *s))
+			buf_putc(b, '\\');
+		buf_putc(b, *s == '\n' ? ' ' : *s);
+	}
+}
+
+/* The arguments of a shortcode or tag: positional and name="value"
+ * (quotes ", ' or ` or none). */
+struct args {
+	char *name[16], *value[16];
+	size_t n;
+};
+
+static void
+args_parse(struct args *a, const char *p, const char *end)
+{
+	a->n = 0;
+	while (p < end && a->n < 16) {
+		const char *k = p, *ke, *v, *ve;
+
+		while (p < end && isspace((unsigned char)*p))
+			p++;
+		if (p >= end)
+			break;
+		k = p;
+		while (p < end && !isspace((unsigned char)*p) && *p != '=' &&
+		    *p != '"' && *p != '\'' && *p != '`')
+			p++;
+		ke = p;
+		if (p < end && *p == '=' && ke > k)
+			p++;
+		else {
+			ke = k;  /* positional */
+			p = k;
+		}
+		if (p < end && (*p == '"' || *p == '\'' || *p == '`')) {
+			/* Go's string syntax: \" and \\ in "..." only. */
+			struct buf val = { 0 };
+			char q = *p++;
+
+			while (p < end && *p != q) {
+				if (q == '"' && *p == '\\' && p + 1 < end)
+					p++;
+				buf_putc(&val, *p++);
+			}
+			if (p < end)
+				p++;
+			a->name[a->n] = xstrndup(k, (size_t)(ke - k));
+			a->value[a->n] = val.data ? buf_take(&val) :
+			    xstrdup("");
+			a->n++;
+			continue;
+		} else {
+			v = p;
+			while (p < end && !isspace((unsigned char)*p))
+				p++;
+			ve = p;
+		}
+		if (ke == k && ve == v && p == k) {
+			p++;  /* a stray quote or '=' */
+			continue;
+		}
+		a->name[a->n] = xstrndup(k, (size_t)(ke - k));
+		a->value[a->n] = xstrndup(v, (size_t)(ve - v));
+		a->n++;
+	}
+}
+
+static void
+args_free(struct args *a)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		free(a->name[i]);
+		free(a->value[i]);
+	}
+	a->n = 0;
+}
+
+/* The named argument, else the positional one at index pos (-1: none). */
+static const char *
+arg(const struct args *a, const char *name, int pos)
+{
+	int k = 0;
+
+	for (size_t i = 0; i < a->n; i++)
+		if (*a->name[i] && strcmp(a->name[i], name) == 0)
+			return a->value[i];
+	for (size_t i = 0; i < a->n; i++)
+		if (*a->name[i] == '\0' && k++ == pos)
+			return a->value[i];
+	return NULL;
+}
+
+static struct loc
+here(struct pre *p, const char *at)
+{
+	struct loc l = { p->e->path, p->lineno, 1 };
+
+	for (const char *q = p->line; q < at; q++)
+		if (((unsigned char)*q & 0xc0) != 0x80)
+			l.col++;
+	return l;
+}
+
+/* Unknown syntax: shown as text, one warning per kind per essay. */
+static void
+unknown(struct pre *p, const char *at, const char *what, const char *kind)
+{
+	char *k = xasprintf("%s %s", what, kind);
+
+	if (idset_add(&p->kinds, k)) {
+		struct loc l = here(p, at);
+		diag_warn(p->d, &l, "%s '%s' is not supported: shown as text",
+		    what, kind);
+	}
+	free(k);
+}
+
+static const char *
+param(const struct strv *v, const char *key)
+{
+	for (size_t i = 0; i + 1 < v->n; i += 2)
+		if (strcasecmp(v->v[i], key) == 0)
+			return v->v[i + 1];
+	return NULL;
+}
+
+/* The replacement for the construct [at, stop), written to p->out: the
+ * same number of lines, so that every line keeps its number, and where
+ * it can the same length, so that columns after it stay true. */
+static void
+replace(struct pre *p, const char *at, const char *stop, const char *with)
+{
+	size_t n = strlen(with), old = (size_t)(stop - at), nl = 0;
+
+	for (const char *q = at; q < stop; q++)
+		nl += *q == '\n';
+	buf_puts(&p->out, with);
+	/* Padded only where blanks change nothing: before a blank, or at
+	 * the end of a link's destination or an attribute's value. */
+	if (nl == 0 && n < old && stop < p->end && strchr(" \t)\"'>", *stop))
+		for (; n < old; n++)
+			buf_putc(&p->out, ' ');
+	for (; nl > 0; nl--)
+		buf_putc(&p->out, '\n');
+}
+
+/* Whether only blanks and container markers stand before at on its
+ * line and only blanks after stop. */
+static int
+alone(struct pre *p, const char *at, const char *stop)
+{
+	for (const char *q = p->line; q < at; q++)
+		if (!strchr(" \t>", *q))
+			return 0;
+	for (; stop < p->end && *stop != '\n'; stop++)
+		if (*stop != ' ' && *stop != '\t')
+			return 0;
+	return 1;
+}
+
+/* ---- Hugo shortcodes: {{< name args >}} and {{% name args %}} ---- */
+
+static char *
+video_link(const char *site, const char *url, const char *title)
+{
+	struct buf b = { 0 };
+
+	buf_putc(&b, '[');
+	put_md(&b, title && *title ? title : site);
+	buf_printf(&b, "](%s)", url);
+	return buf_take(&b);
+}
+
+/* An image with its caption, as the figure shortcode writes it. */
+static char *
+figure(const struct args *a)
+{
+	const char *src = arg(a, "src", 0), *cap = arg(a, "caption", -1);
+	const char *alt = arg(a, "alt", -1), *title = arg(a, "title", -1);
+	const char *link = arg(a, "link", -1);
+	struct buf b = { 0 };
+
+	if (src == NULL)
+		return NULL;
+	if (cap == NULL || !*cap)
+		cap = title;
+	if (alt == NULL || !*alt)
+		alt = cap ? cap : "";
+	if (cap && *cap)
+		buf_puts(&b, "<figure>");
+	if (link) {
+		buf_puts(&b, "<a href=\"");
+		put_html(&b, link);
+		buf_puts(&b, "\">");
+	}
+	buf_puts(&b, "<img src=\"");
+	put_html(&b, src);
+	buf_puts(&b, "\" alt=\"");
+	put_html(&b, alt);
+	buf_puts(&b, "\">");
+	if (link)
+		buf_puts(&b, "</a>");
+	if (cap && *cap) {
+		buf_puts(&b, "<figcaption>");
+		if (title && *title && title != cap) {
+			buf_puts(&b, "<strong>");
+			put_html(&b, title);
+			buf_puts(&b, "</strong> ");
+		}
+		put_html(&b, cap);
+		buf_puts(&b, "</figcaption></figure>");
+	}
+	return buf_take(&b);
+}
+
+/* A reference to another page (ref, relref, post_url): the target as
+ * written, which the link stage resolves as the site would. */
+static char *
+site_ref(struct pre *p, const char *target)
+{
+	char *t = xstrdup(target), *hash = strchr(t, '#');
+
+	if (hash)
+		*hash = '\0';
+	if (*t)
+		idset_add(&p->e->siterefs, t);
+	free(t);
+	return xstrdup(target);
+}
+
+/* Returns where the construct at p ends, having written its
+ * replacement; NULL when it is not one (the caller copies a byte). */
+static const char *
+shortcode(struct pre *p, const char *at, int *fence)
+{
+	int pct = at[2] == '%';
+	const char *in = at + 3, *close, *stop, *q;
+	char *name, *with = NULL;
+	struct args a;
+	int comment = 0;
+
+	close = find(in, p->end, pct ? "%}}" : ">}}");
+	if (close == NULL)
+		return NULL;
+	stop = close + 3;
+	while (in < close && isspace((unsigned char)*in))
+		in++;
+	if (starts(in, close, "/*")) {
+		/* The escaped form (the shortcode between comment marks inside
+		 * its braces): the shortcode shown as written. */
+		struct buf b = { 0 };
+		const char *ie = close;
+
+		while (ie > in && isspace((unsigned char)ie[-1]))
+			ie--;
+		if (ie - in >= 4 && starts(ie - 2, close, "*/")) {
+			buf_puts(&b, pct ? "{{% " : "{{< ");
+			q = in + 2;
+			while (q < ie - 2 && isspace((unsigned char)*q))
+				q++;
+			{
+				const char *qe = ie - 2;
+				while (qe > q && isspace((unsigned char)qe[-1]))
+					qe--;
+				buf_put(&b, q, (size_t)(qe - q));
+			}
+			buf_puts(&b, pct ? " %}}" : " >}}");
+			replace(p, at, stop, b.data);
+			buf_free(&b);
+			return stop;
+		}
+		buf_free(&b);
+		comment = 1;
+	}
+	if (comment)
+		return NULL;
+	for (q = in; q < close && !isspace((unsigned char)*q); q++)
+		;
+	name = xstrndup(in, (size_t)(q - in));
+	{
+		const char *ae = close;
+		while (ae > q && isspace((unsigned char)ae[-1]))
+			ae--;
+		if (ae > q && ae[-1] == '/')
+			ae--;  /* self-closing */
+		args_parse(&a, q, ae);
+	}
+	if (!strcmp(name, "ref") || !strcmp(name, "relref")) {
+		const char *t = arg(&a, "path", 0);
+		if (t)
+			with = site_ref(p, t);
+	} else if (!strcmp(name, "figure")) {
+		with = figure(&a);
+	} else if (!strcmp(name, "highlight") && alone(p, at, stop)) {
+		const char *lang = arg(&a, "lang", 0);
+		with = xasprintf("```%s", lang ? lang : "");
+		*fence = 1;
+	} else if (!strcmp(name, "/highlight") && alone(p, at, stop) &&
+	    *fence) {
+		with = xstrdup("```");
+		*fence = 0;
+	} else if (!strcmp(name, "youtube")) {
+		const char *id = arg(&a, "id", 0);
+		if (id) {
+			char *url = xasprintf("https://www.youtube.com/watch?"
+			    "v=%s", id);
+			with = video_link("Video on YouTube", url,
+			    arg(&a, "title", -1));
+			free(url);
+		}
+	} else if (!strcmp(name, "vimeo")) {
+		const char *id = arg(&a, "id", 0);
+		if (id) {
+			char *url = xasprintf("https://vimeo.com/%s", id);
+			with = video_link("Video on Vimeo", url,
+			    arg(&a, "title", -1));
+			free(url);
+		}
+	} else if (!strcmp(name, "gist")) {
+		const char *u = arg(&a, "user", 0), *id = arg(&a, "id", 1);
+		if (u && id) {
+			char *url = xasprintf("https://gist.github.com/%s/%s",
+			    u, id);
+			with = video_link("Gist on GitHub", url, NULL);
+			free(url);
+		}
+	} else if (!strcmp(name, "tweet") || !strcmp(name, "twitter")) {
+		const char *u = arg(&a, "user", -1), *id = arg(&a, "id", 0);
+		if (id) {
+			char *url = xasprintf("https://twitter.com/%s/status/%s",
+			    u ? u : "i", id);
+			with = video_link("Post on Twitter", url, NULL);
+			free(url);
+		}
+	} else if (!strcmp(name, "param")) {
+		const char *k = arg(&a, "name", 0), *v = NULL;
+		if (k) {
+			const char *kk = strncasecmp(k, "params.", 7) == 0 ?
+			    k + 7 : k;
+			v = param(&p->e->params, kk);
+			if (v == NULL)
+				v = param(&p->b->params, kk);
+			if (v == NULL) {
+				struct loc l = here(p, at);
+				diag_warn(p->d, &l, "{{< param %s >}}: no such "
+				    "key in the front matter or collection.yaml",
+				    k);
+			} else {
+				struct buf b = { 0 };
+				put_md(&b, v);
+				with = buf_take(&b);
+			}
+		}
+	}
+	if (with) {
+		replace(p, at, stop, with);
+		free(with);
+	} else
+		unknown(p, at, "Hugo shortcode", *name == '/' ? name + 1 :
+		    name);
+	args_free(&a);
+	free(name);
+	return with ? stop : NULL;
+}
+
+/* ---- Liquid (Jekyll): {% tag args %} and {{ expression }} ---- */
+
+static const char *
+liquid_tag(struct pre *p, const char *at, int *fence, int *raw)
+{
+	const char *in = at + 2, *close, *stop, *q;
+	char *name, *with = NULL;
+	struct args a;
+
+	if ((close = find(in, p->end, "%}")) == NULL)
+		return NULL;
+	stop = close + 2;
+	if (*in == '-')
+		in++;
+	while (in < close && isspace((unsigned char)*in))
+		in++;
+	for (q = in; q < close && !isspace((unsigned char)*q) && *q != '-';
+	    q++)
+		;
+	name = xstrndup(in, (size_t)(q - in));
+	{
+		const char *ae = close;
+		if (ae > q && ae[-1] == '-')
+			ae--;
+		args_parse(&a, q, ae);
+	}
+	if (!strcmp(name, "raw")) {
+		with = xstrdup("");
+		*raw = 1;
+	} else if (!strcmp(name, "endraw")) {
+		with = xstrdup("");
+		*raw = 0;
+	} else if (!strcmp(name, "highlight") && alone(p, at, stop)) {
+		const char *lang = arg(&a, "lang", 0);
+		with = xasprintf("```%s", lang ? lang : "");
+		*fence = 2;
+	} else if (!strcmp(name, "endhighlight") && alone(p, at, stop) &&
+	    *fence) {
+		with = xstrdup("```");
+		*fence = 0;
+	} else if (!strcmp(name, "link")) {
+		const char *t = arg(&a, "path", 0);
+		if (t)
+			with = *t == '/' ? xstrdup(t) : xasprintf("/%s", t);
+	} else if (!strcmp(name, "post_url")) {
+		const char *t = arg(&a, "name", 0);
+		if (t)
+			with = site_ref(p, t);
+	}
+	if (with) {
+		replace(p, at, stop, with);
+		free(with);
+	} else
+		unknown(p, at, "Liquid tag", name);
+	args_free(&a);
+	free(name);
+	return with ? stop : NULL;
+}
+
+/* {{ site.baseurl }}, {{ site.url }}: the site's root, which is the
+ * book's; {{ "x" | relative_url }}: x. */
+static const char *
+liquid_output(struct pre *p, const char *at)
+{
+	const char *in = at + 2, *close, *stop, *ie;
+	char *expr, *with = NULL, *bar;
+
+	if ((close = find(in, p->end, "}}")) == NULL)
+		return NULL;
+	stop = close + 2;
+	if (*in == '-' || *in == '<' || *in == '%')
+		return NULL;
+	if (starts(in, close, "/*")) {
+		replace(p, at, stop, "");  /* a Go template comment */
+		return stop;
+	}
+	while (in < close && isspace((unsigned char)*in))
+		in++;
+	ie = close;
+	if (ie > in && ie[-1] == '-')
+		ie--;
+	while (ie > in && isspace((unsigned char)ie[-1]))
+		ie--;
+	expr = xstrndup(in, (size_t)(ie - in));
+	if (!strcmp(expr, "site.baseurl") || !strcmp(expr, "site.url") ||
+	    !strcmp(expr, "site.github.url") || !strcmp(expr, ".Site.BaseURL"))
+		with = xstrdup("");
+	else if ((*expr == '"' || *expr == '\'') && (bar = strchr(expr, '|'))
+	    && (strstr(bar, "relative_url") || strstr(bar, "absolute_url") ||
+	    strstr(bar, "prepend: site.baseurl"))) {
+		char *e2 = strchr(expr + 1, *expr);
+		if (e2 && e2 < bar)
+			with = xstrndup(expr + 1, (size_t)(e2 - expr - 1));
+	}
+	if (with) {
+		replace(p, at, stop, with);
+		free(with);
+	} else {
+		char *k = xstrndup(expr, strcspn(expr, " |("));
+		unknown(p, at, "template expression", *k ? k : expr);
+		free(k);
+	}
+	free(expr);
+	return with ? stop : NULL;
+}
+
+/* ---- kramdown: {:toc}, {: .class #id} ---- */
+
+static int
+ial_body(const char *p, const char *end)
+{
+	int tokens = 0;
+
+	while (p < end) {
+		const char *t;
+
+		while (p < end && *p == ' ')
+			p++;
+		if (p >= end)
+			break;
+		t = p;
+		if (*p == '.' || *p == '#') {
+			p++;
+			while (p < end && (isalnum((unsigned char)*p) ||
+			    *p == '-' || *p == '_'))
+				p++;
+			if (p == t + 1)
+				return 0;
+		} else if (end - p >= 3 && memcmp(p, "toc", 3) == 0 &&
+		    (p + 3 == end || p[3] == ' ')) {
+			p += 3;
+		} else {
+			while (p < end && (isalnum((unsigned char)*p) ||
+			    *p == '-' || *p == '_'))
+				p++;
+			if (p == t || p >= end || *p != '=')
+				return 0;
+			p++;
+			if (p < end && (*p == '"' || *p == '\'')) {
+				const char *c = memchr(p + 1, *p,
+				    (size_t)(end - p - 1));
+				if (c == NULL)
+					return 0;
+				p = c + 1;
+			} else
+				while (p < end && *p != ' ')
+					p++;
+		}
+		tokens++;
+	}
+	return tokens > 0;
+}
+
+static const char *
+kramdown(struct pre *p, const char *at)
+{
+	const char *in = at + 2, *close, *eol;
+
+	eol = memchr(at, '\n', (size_t)(p->end - at));
+	if (eol == NULL)
+		eol = p->end;
+	if ((close = memchr(in, '}', (size_t)(eol - in))) == NULL)
+		return NULL;
+	if (*in == ':') {
+		/* {::comment}, {::options ...}: extensions, dropped. */
+		replace(p, at, close + 1, "");
+		return close + 1;
+	}
+	if (!ial_body(in, close))
+		return NULL;
+	if (close - in >= 3 && find_bytes(in, close, "toc", 3) &&
+	    alone(p, at, close + 1)) {
+		/* The list item before it stands for the contents, which
+		 * the book has of its own: both go. */
+		const char *o = p->out.data, *ls = o + p->out.len;
+		if (ls > o && ls[-1] == '\n') {
+			const char *prev = ls - 1;
+			while (prev > o && prev[-1] != '\n')
+				prev--;
+			while (prev < ls && strchr(" \t", *prev))
+				prev++;
+			if (prev + 1 < ls && strchr("*-+", *prev) &&
+			    prev[1] == ' ') {
+				size_t cut = (size_t)(prev - o);
+				while (cut > 0 && o[cut - 1] != '\n')
+					cut--;
+				p->out.len = cut;
+				buf_putc(&p->out, '\n');
+			}
+		}
+	}
+	replace(p, at, close + 1, "");
+	return close + 1;
+}
+
+/* ---- the pass ---- */
+
+/* Whether the line at s opens or closes a fence; its length and mark. */
+static int
+fence_line(const char *s, const char *end, char *mark, size_t *len,
+    int *info)
+{
+	size_t n = 0;
+	int blank = 1;
+
+	for (int i = 0; i < 100 && s < end; i++) {
+		const char *r = s;
+		while (r < end && (*r == ' ' || *r == '\t'))
+			r++;
+		if (r < end && *r == '>')
+			s = r + 1;
+		else if (r + 1 < end && strchr("-*+", *r) && (r[1] == ' '))
+			s = r + 2;
+		else if (r < end && isdigit((unsigned char)*r)) {
+			const char *d = r;
+			while (d < end && isdigit((unsigned char)*d))
+				d++;
+			if (d + 1 < end && (*d == '.' || *d == ')') &&
+			    d[1] == ' ')
+				s = d + 2;
+			else {
+				s = r;
+				break;
+			}
+		} else {
+			s = r;
+			break;
+		}
+	}
+	if (s >= end || (*s != '`' && *s != '~'))
+		return 0;
+	*mark = *s;
+	while (s + n < end && s[n] == *mark)
+		n++;
+	if (n < 3)
+		return 0;
+	*len = n;
+	for (s += n; s < end && *s != '\n'; s++)
+		if (*s != ' ' && *s != '\t') {
+			blank = 0;
+			if (*mark == '`' && *s == '`')
+				return 0;
+		}
+	*info = !blank;
+	return 1;
+}
+
+/* Whether a run of n backticks at p is closed by another of n before a
+ * blank line: then it opens a code span. */
+static int
+span_closes(const char *p, const char *end, size_t n)
+{
+	for (const char *q = p; q < end; q++) {
+		if (*q == '\n') {
+			const char *r = q + 1;
+			while (r < end && (*r == ' ' || *r == '\t'))
+				r++;
+			if (r >= end || *r == '\n')
+				return 0;
+			continue;
+		}
+		if (*q == '`') {
+			size_t k = 0;
+			while (q + k < end && q[k] == '`')
+				k++;
+			if (k == n)
+				return 1;
+			q += k - 1;
+		}
+	}
+	return 0;
+}
+
+/* Inside code only the escaped form of a shortcode changes. */
+static const char *
+code_text(struct pre *p, const char *at)
+{
+	if (starts(at, p->end, "{{</*") || starts(at, p->end, "{{%/*")) {
+		const char *r = shortcode(p, at, &(int){ 0 });
+		if (r)
+			return r;
+	}
+	buf_putc(&p->out, *at);
+	return at + 1;
+}
+
+void
+site_prepass(struct book *b, struct essay *e, struct quire_diag *d)
+{
+	struct pre p = { b, e, d, { 0 }, NULL, NULL, NULL, 0, { 0 } };
+	const char *s = e->text + e->body, *end = e->text + e->len;
+	char mark = 0;
+	size_t flen = 0, span = 0;
+	int fence = 0, raw = 0, info;
+
+	/* Most essays have none of it. */
+	if (!find_bytes(s, end, "{{", 2) &&
+	    !find_bytes(s, end, "{%", 2) &&
+	    !find_bytes(s, end, "{:", 2))
+		return;
+	p.s = s;
+	p.end = end;
+	p.lineno = e->body_line;
+	buf_grow(&p.out, e->len + 64);
+	buf_put(&p.out, e->text, e->body);
+	while (s < end) {
+		const char *eol = memchr(s, '\n', (size_t)(end - s));
+		char m;
+		size_t n;
+
+		if (eol == NULL)
+			eol = end;
+		p.line = s;
+		if (mark) {
+			/* In a fenced code block until its closing fence. */
+			if (fence_line(s, end, &m, &n, &info) && m == mark &&
+			    n >= flen && !info)
+				mark = 0;
+			while (s < eol)
+				s = code_text(&p, s);
+		} else if (fence) {
+			/* In a highlight shortcode or tag: code, but for the
+			 * line that ends it. */
+			const char *t = s, *r = NULL;
+
+			while (t < eol && (*t == ' ' || *t == '\t' || *t == '>'))
+				t++;
+			if (fence == 1 ? (starts(t, eol, "{{<") ||
+			    starts(t, eol, "{{%")) && find_bytes(t, eol,
+			    "/highlight", 10) : starts(t, eol, "{%") &&
+			    find_bytes(t, eol, "endhighlight", 12)) {
+				buf_put(&p.out, s, (size_t)(t - s));
+				r = fence == 1 ? shortcode(&p, t, &fence) :
+				    liquid_tag(&p, t, &fence, &raw);
+				s = r ? r : t;
+			}
+			while (s < eol)
+				s = code_text(&p, s);
+		} else if (!span && !raw && fence_line(s, end, &mark, &flen,
+		    &info)) {
+			buf_put(&p.out, s, (size_t)(eol - s));
+			s = eol;
+		} else {
+			mark = 0;
+			while (s < eol) {
+				const char *r = NULL;
+
+				if (*s == '`') {
+					size_t k = 0;
+					while (s + k < eol && s[k] == '`')
+						k++;
+					if (span == k)
+						span = 0;
+					else if (!span && span_closes(s + k, end,
+					    k))
+						span = k;
+					buf_put(&p.out, s, k);
+					s += k;
+					continue;
+				}
+				if (span || *s != '{' || s + 1 >= end) {
+					buf_putc(&p.out, *s++);
+					continue;
+				}
+				if (raw) {
+					if (starts(s, end, "{%") &&
+					    find_bytes(s, eol,
+					    "endraw", 6))
+						r = liquid_tag(&p, s, &fence,
+						    &raw);
+				} else if (starts(s, end, "{{<") ||
+				    starts(s, end, "{{%"))
+					r = shortcode(&p, s, &fence);
+				else if (s[1] == '%')
+					r = liquid_tag(&p, s, &fence, &raw);
+				else if (s[1] == '{')
+					r = liquid_output(&p, s);
+				else if (s[1] == ':')
+					r = kramdown(&p, s);
+				if (r) {
+					/* A construct over several lines
+					 * keeps the count. */
+					for (const char *q = s; q < r; q++)
+						if (*q == '\n') {
+							p.lineno++;
+							p.line = q + 1;
+						}
+					if (r > eol) {
+						eol = memchr(r, '\n',
+						    (size_t)(end - r));
+						if (eol == NULL)
+							eol = end;
+					}
+					s = r;
+				} else
+					buf_putc(&p.out, *s++);
+			}
+			/* A blank line ends any code span. */
+			{
+				const char *t = p.line;
+				while (t < eol && (*t == ' ' || *t == '\t'))
+					t++;
+				if (t == eol)
+					span = 0;
+			}
+		}
+		if (s < end) {
+			buf_putc(&p.out, '\n');
+			s++;
+		}
+		p.lineno++;
+	}
+	idset_free(&p.kinds);
+	free(e->text);
+	e->len = p.out.len;
+	e->text = buf_take(&p.out);
+	if (e->text == NULL)
+		e->text = xstrdup("");
+}
+
+/* ---- typographic punctuation for front-matter text ---- */
+
+/* What cmark-gfm's smart punctuation makes of s ("quotes", '--', ...):
+ * every other ASCII punctuation character is escaped, so no Markdown
+ * construct can form; anything but a plain paragraph keeps s. */
+char *
+site_smart(const char *s)
+{
+	struct buf in = { 0 }, out = { 0 };
+	cmark_node *doc, *para, *n;
+	int ok = 1;
+
+	if (!strpbrk(s, "\"'-."))
+		return xstrdup(s);
+	for (const char *p = s; *p; p++) {
+		if (ispunct((unsigned char)*p) && !strchr("\"'-.", *p))
+			buf_putc(&in, '\\');
+		buf_putc(&in, *p == '\n' ? ' ' : *p);
+	}
+	doc = cmark_parse_document(in.data, in.len, CMARK_OPT_SMART);
+	para = cmark_node_first_child(doc);
+	if (para == NULL || cmark_node_get_type(para) != CMARK_NODE_PARAGRAPH ||
+	    cmark_node_next(para) != NULL)
+		ok = 0;
+	for (n = para ? cmark_node_first_child(para) : NULL; ok && n;
+	    n = cmark_node_next(n)) {
+		if (cmark_node_get_type(n) == CMARK_NODE_TEXT)
+			buf_puts(&out, cmark_node_get_literal(n));
+		else if (cmark_node_get_type(n) == CMARK_NODE_SOFTBREAK)
+			buf_putc(&out, ' ');
+		else
+			ok = 0;
+	}
+	cmark_node_free(doc);
+	buf_free(&in);
+	if (!ok || out.len == 0) {
+		buf_free(&out);
+		return xstrdup(s);
+	}
+	/* Leading and trailing blanks, which the paragraph dropped. */
+	{
+		size_t lead = strspn(s, " \t");
+		size_t len = strlen(s), trail = 0;
+		char *r;
+
+		while (trail < len - lead && strchr(" \t", s[len - 1 - trail]))
+			trail++;
+		r = xasprintf("%.*s%s%.*s", (int)lead, s, out.data, (int)trail,
+		    s + len - trail);
+		buf_free(&out);
+		return r;
+	}
+}
+
+/* ---- the essays by site URL ---- */
+
+static int
+has_suffix_ci(const char *s, size_t n, const char *suf)
+{
+	size_t k = strlen(suf);
+
+	return n >= k && strncasecmp(s + n - k, suf, k) == 0;
+}
+
+/* The key of a site path: lowercase (Hugo's URLs are), no slashes at
+ * the ends, no extension, a folder's index page the folder itself:
+ * "/Functions/strings/Trim/" and "functions/strings/trim.md" meet. */
+char *
+site_key(const char *path)
+{
+	static const char *const exts[] = { ".html", ".htm", ".md",
+	    ".markdown", ".xhtml", NULL };
+	static const char *const index[] = { "index", "_index", "readme",
+	    NULL };
+	char *k = xstrdup(path + strspn(path, "/")), *p;
+	size_t n;
+	int again = 1;
+
+	for (p = k; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	n = strlen(k);
+	while (again) {
+		again = 0;
+		while (n > 0 && k[n - 1] == '/')
+			n--;
+		for (size_t i = 0; exts[i]; i++)
+			if (has_suffix_ci(k, n, exts[i])) {
+				n -= strlen(exts[i]);
+				again = 1;
+				break;
+			}
+		for (size_t i = 0; !again && index[i]; i++) {
+			size_t m = strlen(index[i]);
+			if (has_suffix_ci(k, n, index[i]) && (n == m ||
+			    k[n - m - 1] == '/')) {
+				n -= m;
+				again = 1;
+			}
+		}
+	}
+	k[n] = '\0';
+	return k;
+}
+
+static void
+add_key(struct book *b, char *key, struct essay *e, size_t order)
+{
+	GROW(b->site, b->nsite);
+	b->site[b->nsite].key = key;
+	b->site[b->nsite].e = e;
+	b->site[b->nsite].order = order;
+	b->nsite++;
+}
+
+static int
+cmp_url(const void *a, const void *b)
+{
+	const struct site_url *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+
+	if (c)
+		return c;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* Adds the keys of a path and, when it lies in the folder a site keeps
+ * its pages in (content/ of Hugo, src/ of mdBook, docs/), of the rest. */
+static void
+add_path(struct book *b, const char *path, struct essay *e, size_t order)
+{
+	static const char *const roots[] = { "content/", "src/", "docs/",
+	    NULL };
+
+	add_key(b, site_key(path), e, order);
+	for (size_t i = 0; roots[i]; i++)
+		if (strncasecmp(path, roots[i], strlen(roots[i])) == 0)
+			add_key(b, site_key(path + strlen(roots[i])), e, order);
+}
+
+void
+site_index(struct book *b)
+{
+	site_index_free(b);
+	for (size_t i = 0; i < b->nessays; i++) {
+		struct essay *e = &b->essays[i];
+		const char *base = path_basename(e->rel);
+
+		add_path(b, e->rel, e, i);
+		for (size_t k = 0; k < e->urls.n; k++)
+			if (!strchr(e->urls.v[k], ':'))
+				add_path(b, e->urls.v[k], e, i);
+		if (e->site_slug && *e->site_slug) {
+			char *dir = path_dirname(e->rel);
+			char *p = path_join(dir, e->site_slug);
+			add_path(b, p, e, i);
+			free(p);
+			free(dir);
+		}
+		/* Jekyll's posts: _posts/2010-07-21-name.md is served as
+		 * /2010/07/21/name.html. */
+		if (strlen(base) > 11 && isdigit((unsigned char)base[0]) &&
+		    base[4] == '-' && base[7] == '-' && base[10] == '-' &&
+		    strstr(e->rel, "_posts/")) {
+			char *k = xasprintf("%.4s/%.2s/%.2s/%s", base, base + 5,
+			    base + 8, base + 11);
+			add_key(b, site_key(k), e, i);
+			free(k);
+		}
+	}
+	if (b->nsite)
+		qsort(b->site, b->nsite, sizeof(*b->site), cmp_url);
+}
+
+void
+site_index_free(struct book *b)
+{
+	for (size_t i = 0; i < b->nsite; i++)
+		free(b->site[i].key);
+	free(b->site);
+	b->site = NULL;
+	b->nsite = 0;
+}
+
+/* The essay the site serves at path (relative to the site's root). */
+struct essay *
+site_find(const struct book *b, const char *path)
+{
+	char *k = site_key(path);
+	size_t lo = 0, hi = b->nsite;
+	struct essay *e = NULL;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(b->site[mid].key, k);
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < b->nsite && strcmp(b->site[lo].key, k) == 0)
+		e = b->site[lo].e;
+	free(k);
+	return e;
+}
+
+/* The one essay whose file is named name (no folder, any case, with or
+ * without its extension), as Hugo's ref and Jekyll's post_url find it;
+ * NULL when none or several are. */
+struct essay *
+site_find_stem(const struct book *b, const char *name)
+{
+	char *k = site_key(path_basename(name));
+	struct essay *hit = NULL;
+
+	if (*k == '\0') {
+		free(k);
+		return NULL;
+	}
+	for (size_t i = 0; i < b->nessays; i++) {
+		char *s = site_key(path_basename(b->essays[i].rel));
+		int same = strcmp(s, k) == 0;
+
+		free(s);
+		if (same) {
+			if (hit) {
+				hit = NULL;
+				break;
+			}
+			hit = &b->essays[i];
+		}
+	}
+	free(k);
+	return hit;
+}
+
+/* Whether rel (relative to the root) is an image file in the folder. */
+int
+site_is_image(const struct book *b, const char *rel)
+{
+	static const char *const exts[] = { ".png", ".jpg", ".jpeg", ".gif",
+	    ".svg", ".webp", NULL };
+	struct stat st;
+	char *full;
+	int ok = 0;
+
+	for (size_t i = 0; exts[i] && !ok; i++)
+		ok = path_has_ext(rel, exts[i]);
+	if (!ok)
+		return 0;
+	full = path_join(b->root, rel);
+	ok = stat(full, &st) == 0 && S_ISREG(st.st_mode);
+	free(full);
+	return ok;
+}
+
+/* static/rel when rel is not in the folder but there: Hugo serves its
+ * static folder at the site's root.  NULL otherwise. */
+char *
+site_static(const struct book *b, const char *rel)
+{
+	struct stat st;
+	char *full = path_join(b->root, rel), *alt = NULL;
+
+	if (stat(full, &st) == -1) {
+		char *cand = path_join("static", rel), *cf;
+
+		cf = path_join(b->root, cand);
+		if (stat(cf, &st) == 0 && S_ISREG(st.st_mode))
+			alt = cand;
+		else
+			free(cand);
+		free(cf);
+	}
+	free(full);
+	return alt;
+}
