@@ -167,7 +167,10 @@ warn_once(struct essay *e, struct quire_diag *d, struct embed_state *st,
 		return;
 	st->warned |= kind;
 	l.line = line_of(e, src, st->line);
-	if (url)
+	if (kind == K_TWEET)
+		diag_warn(d, &l, "%s does not run in a book: the quoted tweet "
+		    "is shown as text", name);
+	else if (url)
 		diag_warn(d, &l, "%s cannot be embedded in a book: shown as a "
 		    "link to %.200s", name, url);
 	else
@@ -325,8 +328,16 @@ embed_convert(struct essay *e, struct quire_diag *d, struct embed_state *st,
 	}
 	if (title)
 		text = clean_text(title);
-	else if (what && src && !is_remote(src))
-		text = xasprintf("%s: %s", what, path_basename(src));
+	else if (what && src && (kind == K_VIDEO || kind == K_AUDIO) &&
+	    (!strcmp(what, "Video") || !strcmp(what, "Audio"))) {
+		char *file = xstrndup(path_basename(src),
+		    strcspn(path_basename(src), "?#"));
+		text = clean_text(*file ? file : src);
+		free(file);
+		file = xasprintf("%s: %s", what, text);
+		free(text);
+		text = file;
+	}
 	else if (what)
 		text = xstrdup(what);
 	else if (url) {

@@ -883,15 +883,41 @@ trimmed(const char *s)
 	return xstrndup(s, (size_t)(end - s));
 }
 
-/* The title: front matter, else a leading "# heading", else the file
- * name.  A leading h1 that repeats the title is dropped. */
+/* A heading that became the essay's title goes; links to its id (its
+ * own, else GitHub's slug of it: chapter.html#what-is-ownership) still
+ * land, on an empty anchor in its place. */
+static void
+drop_title_heading(xmlNode *h)
+{
+	char *id = get_attr(h, "id");
+
+	if (id == NULL) {
+		char *raw = node_text(h);
+		id = slug_github(raw);
+		free(raw);
+	}
+	if (*id && strcmp(id, "essay-title") != 0) {
+		xmlNode *span = xmlNewDocNode(h->doc, h->ns, BAD_CAST "span",
+		    NULL);
+		set_attr(span, "id", id);
+		xmlAddPrevSibling(h, span);
+	}
+	free(id);
+	xmlUnlinkNode(h);
+	xmlFreeNode(h);
+}
+
+/* The title: front matter, else the heading that opens the essay,
+ * whatever its level (an mdBook chapter opens with "## What Is
+ * Ownership?"), else the file name.  A leading heading that repeats
+ * the title is dropped. */
 static void
 settle_title(struct essay *e, xmlNode *box)
 {
 	xmlNode *first = xmlFirstElementChild(box);
 	char *text = NULL;
 
-	if (first && heading_level(first) == 1) {
+	if (first && heading_level(first)) {
 		char *raw = node_text(first);
 		text = trimmed(raw);
 		free(raw);
@@ -902,11 +928,9 @@ settle_title(struct essay *e, xmlNode *box)
 		e->title_line = pos ? atoi(pos) : 0;
 		text = NULL;
 		free(pos);
-		xmlUnlinkNode(first);
-		xmlFreeNode(first);
+		drop_title_heading(first);
 	} else if (e->title && text && strcmp(text, e->title) == 0) {
-		xmlUnlinkNode(first);
-		xmlFreeNode(first);
+		drop_title_heading(first);
 	}
 	free(text);
 	if (e->title == NULL || *e->title == '\0') {

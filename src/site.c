@@ -310,7 +310,7 @@ shortcode(struct pre *p, const char *at, int *fence)
 	const char *in = at + 3, *close, *stop, *q;
 	char *name, *with = NULL;
 	struct args a;
-	int comment = 0;
+	int comment = 0, told = 0;
 
 	close = find(in, p->end, pct ? "%}}" : ">}}");
 	if (close == NULL)
@@ -416,8 +416,9 @@ shortcode(struct pre *p, const char *at, int *fence)
 			if (v == NULL) {
 				struct loc l = here(p, at);
 				diag_warn(p->d, &l, "{{< param %s >}}: no such "
-				    "key in the front matter or collection.yaml",
-				    k);
+				    "key in the front matter or collection.yaml; "
+				    "shown as text", k);
+				told = 1;
 			} else {
 				struct buf b = { 0 };
 				put_md(&b, v);
@@ -428,7 +429,7 @@ shortcode(struct pre *p, const char *at, int *fence)
 	if (with) {
 		replace(p, at, stop, with);
 		free(with);
-	} else
+	} else if (!told)
 		unknown(p, at, "Hugo shortcode", *name == '/' ? name + 1 :
 		    name);
 	args_free(&a);
