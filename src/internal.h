@@ -216,6 +216,7 @@ struct essay {
 	char *site_slug;    /* slug: the last part of its URL */
 	struct strv params; /* its other front-matter values: key, value... */
 	struct idset siterefs;  /* targets of {{< ref >}}, {% post_url %} */
+	struct strv hids;   /* ids given to headings ({#id}): line, id... */
 };
 
 /* The book's contents as a tree: parts (folders, or the parts of

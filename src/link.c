@@ -649,6 +649,24 @@ ids_and_headings(struct essay *e, struct quire_diag *d)
 	xmlNode *n;
 
 	idset_add(&e->ids, "essay-title");
+	/* Ids written after headings ({#id}), by the heading's line. */
+	for (n = e->hids.n ? e->content : NULL; n;
+	    n = next_element(n, e->content)) {
+		char *pos;
+
+		if (!heading_level(n) || xmlHasProp(n, BAD_CAST "id") ||
+		    (pos = get_attr(n, "data-sourcepos")) == NULL)
+			continue;
+		for (size_t i = 0; i + 1 < e->hids.n; i += 2)
+			if (atoi(e->hids.v[i]) == atoi(pos)) {
+				char *id = xml_clean(e->hids.v[i + 1],
+				    strlen(e->hids.v[i + 1]));
+				set_attr(n, "id", id);
+				free(id);
+				break;
+			}
+		free(pos);
+	}
 	for (n = e->content; n; n = next_element(n, e->content)) {
 		char *id;
 

@@ -67,6 +67,7 @@ essay_free(struct essay *e)
 	free(e->site_slug);
 	strv_free(&e->params);
 	idset_free(&e->siterefs);
+	strv_free(&e->hids);
 	free(e->text);
 	memset(e, 0, sizeof(*e));
 }

@@ -397,7 +397,8 @@ shortcode(struct pre *p, const char *at, int *fence)
 			with = video_link("Gist on GitHub", url, NULL);
 			free(url);
 		}
-	} else if (!strcmp(name, "tweet") || !strcmp(name, "twitter")) {
+	} else if (!strcmp(name, "tweet") || !strcmp(name, "twitter") ||
+	    !strcmp(name, "x")) {
 		const char *u = arg(&a, "user", -1), *id = arg(&a, "id", 0);
 		if (id) {
 			char *url = xasprintf("https://twitter.com/%s/status/%s",
@@ -405,6 +406,16 @@ shortcode(struct pre *p, const char *at, int *fence)
 			with = video_link("Post on Twitter", url, NULL);
 			free(url);
 		}
+	} else if (!strcmp(name, "details")) {
+		const char *sum = arg(&a, "summary", 0);
+		struct buf b = { 0 };
+
+		buf_puts(&b, "<details><summary>");
+		put_html(&b, sum ? sum : "Details");
+		buf_puts(&b, "</summary>");
+		with = buf_take(&b);
+	} else if (!strcmp(name, "/details")) {
+		with = xstrdup("</details>");
 	} else if (!strcmp(name, "param")) {
 		const char *k = arg(&a, "name", 0), *v = NULL;
 		if (k) {
@@ -632,6 +643,56 @@ kramdown(struct pre *p, const char *at)
 	return close + 1;
 }
 
+/* ---- heading attributes: ## Title {#id .class} ---- */
+
+/* Where the attributes that end an ATX heading line start (goldmark's,
+ * kramdown's and pandoc's {#id}), after recording the id for the link
+ * stage by the heading's line; NULL when the line is not such a
+ * heading. */
+static const char *
+heading_attrs(struct pre *p, const char *s, const char *eol)
+{
+	const char *q = s, *open, *in, *end = eol;
+	int hashes = 0;
+
+	while (q < eol && (*q == ' ' || *q == '>'))
+		q++;
+	while (q < eol && *q == '#' && hashes < 7) {
+		q++;
+		hashes++;
+	}
+	if (hashes == 0 || hashes > 6 || q >= eol || *q != ' ')
+		return NULL;
+	while (end > q && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	if (end == q || end[-1] != '}')
+		return NULL;
+	for (open = end - 1; open > q && *open != '{'; open--)
+		;
+	if (*open != '{')
+		return NULL;
+	in = open + 1;
+	if (*in == ':')
+		in++;
+	if (!ial_body(in, end - 1))
+		return NULL;
+	for (const char *t = in; t < end - 1; t++)
+		if (*t == '#' && (t == in || t[-1] == ' ')) {
+			const char *ie = t + 1;
+			while (ie < end - 1 && *ie != ' ')
+				ie++;
+			if (ie > t + 1) {
+				char line[24];
+				snprintf(line, sizeof(line), "%d", p->lineno);
+				strv_push(&p->e->hids, xstrdup(line));
+				strv_push(&p->e->hids, xstrndup(t + 1,
+				    (size_t)(ie - t - 1)));
+			}
+			break;
+		}
+	return open;
+}
+
 /* ---- the pass ---- */
 
 /* Whether the line at s opens or closes a fence; its length and mark. */
@@ -735,7 +796,7 @@ site_prepass(struct book *b, struct essay *e, struct quire_diag *d)
 	/* Most essays have none of it. */
 	if (!find_bytes(s, end, "{{", 2) &&
 	    !find_bytes(s, end, "{%", 2) &&
-	    !find_bytes(s, end, "{:", 2))
+	    !find_bytes(s, end, "{:", 2) && !find_bytes(s, end, "{#", 2))
 		return;
 	p.s = s;
 	p.end = end;
@@ -780,8 +841,12 @@ site_prepass(struct book *b, struct essay *e, struct quire_diag *d)
 			buf_put(&p.out, s, (size_t)(eol - s));
 			s = eol;
 		} else {
+			const char *attrs = span || raw ? NULL :
+			    heading_attrs(&p, s, eol);
+			const char *stop = attrs ? attrs : eol;
+
 			mark = 0;
-			while (s < eol) {
+			while (s < stop) {
 				const char *r = NULL;
 
 				if (*s == '`') {
@@ -834,6 +899,8 @@ site_prepass(struct book *b, struct essay *e, struct quire_diag *d)
 				} else
 					buf_putc(&p.out, *s++);
 			}
+			if (attrs)
+				s = eol;  /* the heading's attributes: taken */
 			/* A blank line ends any code span. */
 			{
 				const char *t = p.line;

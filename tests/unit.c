@@ -1074,6 +1074,94 @@ test_math(void)
 	unsetenv("QUIRE_MATH");
 }
 
+/* Counts the newlines of s. */
+static int
+count_lines(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+static void
+test_site(void)
+{
+	struct quire_diag *d = quire_diag_new(0);
+	struct book b;
+	struct essay e;
+	char *k;
+	const char *md;
+
+	/* Site keys: pretty URLs, files and folders' index pages meet. */
+	k = site_key("/Functions/strings/Trim/");
+	CHECK_STR(k, "functions/strings/trim");
+	free(k);
+	k = site_key("functions/strings/Trim.md");
+	CHECK_STR(k, "functions/strings/trim");
+	free(k);
+	k = site_key("about/index.html");
+	CHECK_STR(k, "about");
+	free(k);
+	k = site_key("blog/_index.md");
+	CHECK_STR(k, "blog");
+	free(k);
+	k = site_key("src/README.md");
+	CHECK_STR(k, "src");
+	free(k);
+	k = site_key("ch01.html");
+	CHECK_STR(k, "ch01");
+	free(k);
+	k = site_key("notindex.md");
+	CHECK_STR(k, "notindex");
+	free(k);
+
+	/* Typographic punctuation; Markdown in a title stays as written. */
+	k = site_smart("Don't \"panic\" -- or...");
+	CHECK_STR(k, "Don\xe2\x80\x99t \xe2\x80\x9cpanic\xe2\x80\x9d "
+	    "\xe2\x80\x93 or\xe2\x80\xa6");
+	free(k);
+	k = site_smart("*not* `code` [x](y) <b> & 'q'");
+	CHECK_STR(k, "*not* `code` [x](y) <b> & \xe2\x80\x98q\xe2\x80\x99");
+	free(k);
+	k = site_smart("1. It's a list");
+	CHECK_STR(k, "1. It's a list");  /* not a paragraph: kept */
+	free(k);
+	k = site_smart("No quotes");
+	CHECK_STR(k, "No quotes");
+	free(k);
+
+	/* The pre-pass keeps every line on its line, and code as it is. */
+	memset(&b, 0, sizeof(b));
+	md = "---\nsig: f(x)\n---\n"
+	    "A {{< param sig >}} b\n"
+	    "{{< figure\n  src=\"a.png\"\n  caption=\"C\" >}}\n"
+	    "`{{< param sig >}}` and ``{{ x }}``\n"
+	    "```\n{{< youtube abc >}}\n```\n"
+	    "{% highlight c %}\nint {{ x }};\n{% endhighlight %}\n"
+	    "[r]({{< ref \"other.md\" >}}) {{< what >}} {{< what >}}\n";
+	e = essay_of(md);
+	CHECK(essay_front_matter(&e, d) == 0);
+	site_prepass(&b, &e, d);
+	CHECK(count_lines(e.text) == count_lines(md));
+	CHECK(strstr(e.text, "A f(x) ") != NULL);
+	CHECK(strstr(e.text, "<figcaption>C</figcaption></figure>\n\n\n`") !=
+	    NULL);
+	CHECK(strstr(e.text, "`{{< param sig >}}` and ``{{ x }}``\n") != NULL);
+	CHECK(strstr(e.text, "```\n{{< youtube abc >}}\n```\n") != NULL);
+	CHECK(strstr(e.text, "```c\nint {{ x }};\n```\n") != NULL);
+	/* Padded to the length it had: columns after it stay true. */
+	{
+		const char *r = strstr(e.text, "[r](other.md ");
+		CHECK(r != NULL && r[4 + 22] == ')');
+	}
+	CHECK(idset_has(&e.siterefs, "other.md"));
+	CHECK(quire_diag_warnings(d) == 1);  /* 'what', once */
+	essay_clear(&e);
+	quire_diag_free(d);
+}
+
 int
 main(void)
 {
@@ -1093,6 +1181,7 @@ main(void)
 	test_highlight();
 	test_release();
 	test_math();
+	test_site();
 	quire_cleanup();
 	printf("%d checks, %d failures\n", checks, failures);
 	return failures != 0;
