@@ -44,7 +44,7 @@ build hugo
 diags hugo <<'EOF'
 hugo/content/about/index.md:19:50: warning: link target is not an essay of this book: /no/such/page/
 hugo/content/about/index.md:23:1: warning: {{< param nosuchkey >}}: no such key in the front matter or collection.yaml; shown as text
-hugo/content/functions/strings/Trim.md:23:1: warning: Hugo shortcode 'note' is not supported: shown as text
+hugo/content/functions/strings/Trim.md:25:1: warning: Hugo shortcode 'note' is not supported: shown as text
 hugo/content/posts/first-post.md:12:1: warning: an <iframe> cannot be embedded in a book: shown as a link to https://www.youtube.com/watch?v=dQw4w9WgXcQ
 hugo/content/posts/first-post.md:16:38: warning: link target is not an essay of this book: /missing/page/
 EOF
@@ -141,5 +141,7 @@ has mdbook $T '<a href="https://example.org/diagram.swf" class="embed">A diagram
 has mdbook $T 'class="embed">Embedded content from example.org</a>' "<embed>: a link"
 has mdbook $T '<a href="src-ch01-what-is-ownership.xhtml#the-stack-and-the-heap">ownership</a>' \
 	"a link to a heading that moved up a level"
+has mdbook $T '<h3 id="dangling">Dangling References</h3>' "{#id .class} after a heading: its id"
+has mdbook $T '<a href="#dangling">above</a>' "a link to that id"
 has mdbook nav.xhtml 'What Is Ownership?' "the contents show the chapter's title"
 finish
