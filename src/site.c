@@ -22,6 +22,10 @@ struct site_url {
 	size_t order;       /* essays earlier in the book win a tie */
 };
 
+struct found {
+	const char *from, *hit;   /* hit: NULL when none after from */
+};
+
 struct pre {
 	struct book *b;
 	struct essay *e;
@@ -31,6 +35,8 @@ struct pre {
 	const char *line;        /* start of the current line */
 	int lineno;
 	struct idset kinds;      /* kinds of unknown syntax reported */
+	struct found found[5];   /* closers[], as last found */
+	struct found ticks[33];  /* runs of n backticks, as last found */
 };
 
 /* ---- small helpers ---- */
@@ -43,12 +49,32 @@ starts(const char *p, const char *end, const char *lit)
 	return (size_t)(end - p) >= n && memcmp(p, lit, n) == 0;
 }
 
-static const char *
-find(const char *p, const char *end, const char *lit)
-{
-	const char *lim = end - p > MAX_TEMPLATE ? p + MAX_TEMPLATE : end;
+/* The closing delimiters, each searched for once per stretch of text:
+ * the next one found stays the answer until the scan passes it, so that
+ * a file of nothing but "{{" is read a bounded number of times. */
+static const char *const closers[] = { ">}}", "%}}", "%}", "}}", "}" };
+#define NCLOSERS (sizeof(closers) / sizeof(*closers))
 
-	return find_bytes(p, lim, lit, strlen(lit));
+/* The first lit at or after p, within MAX_TEMPLATE bytes; NULL if none. */
+static const char *
+find(struct found *cache, const char *p, const char *end, const char *lit)
+{
+	struct found *c = NULL;
+	const char *hit;
+
+	for (size_t i = 0; i < NCLOSERS; i++)
+		if (strcmp(closers[i], lit) == 0)
+			c = &cache[i];
+	if (c && c->from && c->from <= p && (c->hit == NULL || c->hit >= p))
+		hit = c->hit;
+	else {
+		hit = find_bytes(p, end, lit, strlen(lit));
+		if (c) {
+			c->from = p;
+			c->hit = hit;
+		}
+	}
+	return hit && hit - p <= MAX_TEMPLATE ? hit : NULL;
 }
 
 static void
@@ -312,7 +338,7 @@ shortcode(struct pre *p, const char *at, int *fence)
 	struct args a;
 	int comment = 0, told = 0;
 
-	close = find(in, p->end, pct ? "%}}" : ">}}");
+	close = find(p->found, in, p->end, pct ? "%}}" : ">}}");
 	if (close == NULL)
 		return NULL;
 	stop = close + 3;
@@ -457,7 +483,7 @@ liquid_tag(struct pre *p, const char *at, int *fence, int *raw)
 	char *name, *with = NULL;
 	struct args a;
 
-	if ((close = find(in, p->end, "%}")) == NULL)
+	if ((close = find(p->found, in, p->end, "%}")) == NULL)
 		return NULL;
 	stop = close + 2;
 	if (*in == '-')
@@ -515,7 +541,7 @@ liquid_output(struct pre *p, const char *at)
 	const char *in = at + 2, *close, *stop, *ie;
 	char *expr, *with = NULL, *bar;
 
-	if ((close = find(in, p->end, "}}")) == NULL)
+	if ((close = find(p->found, in, p->end, "}}")) == NULL)
 		return NULL;
 	stop = close + 2;
 	if (*in == '-' || *in == '<' || *in == '%')
@@ -609,7 +635,7 @@ kramdown(struct pre *p, const char *at)
 	eol = memchr(at, '\n', (size_t)(p->end - at));
 	if (eol == NULL)
 		eol = p->end;
-	if ((close = memchr(in, '}', (size_t)(eol - in))) == NULL)
+	if ((close = find(p->found, in, p->end, "}")) == NULL || close > eol)
 		return NULL;
 	if (*in == ':') {
 		/* {::comment}, {::options ...}: extensions, dropped. */
@@ -745,26 +771,54 @@ fence_line(const char *s, const char *end, char *mark, size_t *len,
 	return 1;
 }
 
+static int span_search(const char *, const char *, size_t, const char **);
+
 /* Whether a run of n backticks at p is closed by another of n before a
- * blank line: then it opens a code span. */
+ * blank line: then it opens a code span.  The answer found for a run
+ * holds for every later run of the same length up to where it was
+ * found, so a paragraph of unmatched runs is read once per length. */
 static int
-span_closes(const char *p, const char *end, size_t n)
+span_closes(struct pre *pp, const char *p, const char *end, size_t n)
 {
+	struct found *c = n < 33 ? &pp->ticks[n] : NULL;
+	const char *stop;
+	int r;
+
+	if (c && c->from && c->from <= p && p < c->hit)
+		return c->hit[0] == '`';
+	r = span_search(p, end, n, &stop);
+	if (c) {
+		c->from = p;
+		c->hit = stop;
+	}
+	return r;
+}
+
+/* The search itself; stop: where it ended (the closing run, or the
+ * blank line or end that ended it). */
+static int
+span_search(const char *p, const char *end, size_t n, const char **stop)
+{
+	*stop = end;
 	for (const char *q = p; q < end; q++) {
 		if (*q == '\n') {
 			const char *r = q + 1;
 			while (r < end && (*r == ' ' || *r == '\t'))
 				r++;
-			if (r >= end || *r == '\n')
+			if (r >= end || *r == '\n') {
+				*stop = q;
 				return 0;
+			}
 			continue;
 		}
 		if (*q == '`') {
 			size_t k = 0;
 			while (q + k < end && q[k] == '`')
 				k++;
-			if (k == n)
+			if (k == n) {
+				*stop = q;
 				return 1;
+			}
 			q += k - 1;
 		}
 	}
@@ -787,17 +841,26 @@ code_text(struct pre *p, const char *at)
 void
 site_prepass(struct book *b, struct essay *e, struct quire_diag *d)
 {
-	struct pre p = { b, e, d, { 0 }, NULL, NULL, NULL, 0, { 0 } };
+	struct pre p;
 	const char *s = e->text + e->body, *end = e->text + e->len;
 	char mark = 0;
 	size_t flen = 0, span = 0;
 	int fence = 0, raw = 0, info;
 
-	/* Most essays have none of it. */
-	if (!find_bytes(s, end, "{{", 2) &&
-	    !find_bytes(s, end, "{%", 2) &&
-	    !find_bytes(s, end, "{:", 2) && !find_bytes(s, end, "{#", 2))
-		return;
+	/* Most essays have none of it: one look at each '{'. */
+	{
+		const char *q = s;
+
+		while ((q = memchr(q, '{', (size_t)(end - q))) != NULL &&
+		    (q + 1 == end || !strchr("{%:#", q[1]) || q[1] == '\0'))
+			q++;
+		if (q == NULL)
+			return;
+	}
+	memset(&p, 0, sizeof(p));
+	p.b = b;
+	p.e = e;
+	p.d = d;
 	p.s = s;
 	p.end = end;
 	p.lineno = e->body_line;
@@ -855,7 +918,7 @@ site_prepass(struct book *b, struct essay *e, struct quire_diag *d)
 						k++;
 					if (span == k)
 						span = 0;
-					else if (!span && span_closes(s + k, end,
+					else if (!span && span_closes(&p, s + k, end,
 					    k))
 						span = k;
 					buf_put(&p.out, s, k);
