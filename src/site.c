@@ -257,6 +257,16 @@ alone(struct pre *p, const char *at, const char *stop)
 	return 1;
 }
 
+/* Past the name at p: letters, digits, '_', '.', '/' (and '-'). */
+static const char *
+name_end(const char *p, const char *end, int dash)
+{
+	while (p < end && (isalnum((unsigned char)*p) || *p == '_' ||
+	    *p == '.' || *p == '/' || (dash && *p == '-')))
+		p++;
+	return p;
+}
+
 /* ---- Hugo shortcodes: {{< name args >}} and {{% name args %}} ---- */
 
 static char *
@@ -373,8 +383,10 @@ shortcode(struct pre *p, const char *at, int *fence)
 	}
 	if (comment)
 		return NULL;
-	for (q = in; q < close && !isspace((unsigned char)*q); q++)
-		;
+	q = name_end(in, close, 1);
+	if (q == in || q - in > 64 || (q < close && !isspace((unsigned char)*q)
+	    && *q != '/'))
+		return NULL;  /* not a shortcode: braces in the text */
 	name = xstrndup(in, (size_t)(q - in));
 	{
 		const char *ae = close;
@@ -490,9 +502,10 @@ liquid_tag(struct pre *p, const char *at, int *fence, int *raw)
 		in++;
 	while (in < close && isspace((unsigned char)*in))
 		in++;
-	for (q = in; q < close && !isspace((unsigned char)*q) && *q != '-';
-	    q++)
-		;
+	q = name_end(in, close, 0);
+	if (q == in || q - in > 64 || (q < close && !isspace((unsigned char)*q)
+	    && *q != '-'))
+		return NULL;  /* not a tag: braces in the text */
 	name = xstrndup(in, (size_t)(q - in));
 	{
 		const char *ae = close;
@@ -572,9 +585,13 @@ liquid_output(struct pre *p, const char *at)
 		replace(p, at, stop, with);
 		free(with);
 	} else {
-		char *k = xstrndup(expr, strcspn(expr, " |("));
-		unknown(p, at, "template expression", *k ? k : expr);
-		free(k);
+		const char *ke = name_end(expr, expr + strlen(expr), 0);
+
+		if (ke > expr && ke - expr <= 64) {
+			char *k = xstrndup(expr, (size_t)(ke - expr));
+			unknown(p, at, "template expression", k);
+			free(k);
+		}  /* else not a template: braces in the text */
 	}
 	free(expr);
 	return with ? stop : NULL;
