@@ -885,8 +885,8 @@ trimmed(const char *s)
 
 /* A heading that became the essay's title goes; links to its id (its
  * own, else GitHub's slug of it: chapter.html#what-is-ownership) still
- * land, on an empty anchor in its place. */
-static void
+ * land: the essay's header takes it.  Returns that id, or NULL. */
+static char *
 drop_title_heading(xmlNode *h)
 {
 	char *id = get_attr(h, "id");
@@ -896,26 +896,24 @@ drop_title_heading(xmlNode *h)
 		id = slug_github(raw);
 		free(raw);
 	}
-	if (*id && strcmp(id, "essay-title") != 0) {
-		xmlNode *span = xmlNewDocNode(h->doc, h->ns, BAD_CAST "span",
-		    NULL);
-		set_attr(span, "id", id);
-		xmlAddPrevSibling(h, span);
+	if (*id == '\0' || strcmp(id, "essay-title") == 0) {
+		free(id);
+		id = NULL;
 	}
-	free(id);
 	xmlUnlinkNode(h);
 	xmlFreeNode(h);
+	return id;
 }
 
 /* The title: front matter, else the heading that opens the essay,
  * whatever its level (an mdBook chapter opens with "## What Is
  * Ownership?"), else the file name.  A leading heading that repeats
  * the title is dropped. */
-static void
+static char *
 settle_title(struct essay *e, xmlNode *box)
 {
 	xmlNode *first = xmlFirstElementChild(box);
-	char *text = NULL;
+	char *text = NULL, *id = NULL;
 
 	if (first && heading_level(first)) {
 		char *raw = node_text(first);
@@ -928,9 +926,9 @@ settle_title(struct essay *e, xmlNode *box)
 		e->title_line = pos ? atoi(pos) : 0;
 		text = NULL;
 		free(pos);
-		drop_title_heading(first);
+		id = drop_title_heading(first);
 	} else if (e->title && text && strcmp(text, e->title) == 0) {
-		drop_title_heading(first);
+		id = drop_title_heading(first);
 	}
 	free(text);
 	if (e->title == NULL || *e->title == '\0') {
@@ -948,12 +946,18 @@ settle_title(struct essay *e, xmlNode *box)
 		int prev = 1;
 		normalise_levels(box, &prev);
 	}
+	return id;
 }
 
+/* id: the id of the heading the title came from, for the header. */
 static void
-essay_header(struct book *b, struct essay *e, xmlNode *section)
+essay_header(struct book *b, struct essay *e, xmlNode *section, char *id)
 {
 	xmlNode *hd = el(section, "header"), *h, *p;
+
+	if (id)
+		set_attr(hd, "id", id);
+	free(id);
 
 	h = el_text(hd, "h1", e->title);
 	set_attr(h, "id", "essay-title");
@@ -1313,6 +1317,7 @@ render_essay_html(struct book *b, struct essay *e,
 	size_t ncut, at;
 	GumboOptions gopt = kGumboDefaultOptions;
 	xmlNode *body, *box, *section, *k, *next;
+	char *title_id;
 	const char *lang = e->lang ? e->lang : b->lang;
 	gopt.max_errors = 0;
 	gopt.allocator = arena_alloc;
@@ -1365,7 +1370,7 @@ render_essay_html(struct book *b, struct essay *e,
 	repair(box);
 	highlight_tree(box);
 	blocks_essay(box);
-	settle_title(e, box);
+	title_id = settle_title(e, box);
 
 	/* Now the real title is known. */
 	{
@@ -1386,7 +1391,7 @@ render_essay_html(struct book *b, struct essay *e,
 	set_attr(section, "role", e->part_page ? "doc-part" : "doc-chapter");
 	set_attr(section, "aria-labelledby", "essay-title");
 	set_attr(section, "class", e->part_page ? "essay part" : "essay");
-	essay_header(b, e, section);
+	essay_header(b, e, section, title_id);
 	for (k = box->children; k; k = next) {
 		next = k->next;
 		xmlUnlinkNode(k);
