@@ -773,8 +773,7 @@ baddate:
 	}
 	if (strcmp(key, "slug") == 0)
 		return want_string(f->d, key, v, l, &e->site_slug);
-	/* Values for the site's {{< param >}}: Hugo's params mapping, and
-	 * any other single value. */
+	/* Values for the site's {{< param >}}: Hugo's params mapping. */
 	if (strcmp(key, "params") == 0 && v->kind == V_MAP) {
 		struct fm_rec *r = &v->recs[0];
 		for (size_t i = 0; i + 1 < r->kv.n; i += 2) {
@@ -783,10 +782,6 @@ baddate:
 			    strlen(r->kv.v[i + 1])));
 		}
 		return 0;
-	}
-	if (v->kind == V_SCALAR) {
-		strv_push(&e->params, xstrdup(key));
-		strv_push(&e->params, xml_clean(v->scalar, strlen(v->scalar)));
 	}
 	if (strcmp(key, "dir") == 0) {
 		if (want_string(f->d, key, v, l, &e->dir) < 0 || !e->dir)

@@ -44,7 +44,7 @@ build hugo
 diags hugo <<'EOF'
 hugo/content/about/index.md:19:50: warning: link target is not an essay of this book: /no/such/page/
 hugo/content/about/index.md:23:1: warning: {{< param nosuchkey >}}: no such key in the front matter or collection.yaml; shown as text
-hugo/content/functions/strings/Trim.md:25:1: warning: Hugo shortcode 'note' is not supported: shown as text
+hugo/content/functions/strings/Trim.md:26:1: warning: Hugo shortcode 'note' is not supported: shown as text
 hugo/content/posts/first-post.md:12:1: warning: an <iframe> cannot be embedded in a book: shown as a link to https://www.youtube.com/watch?v=dQw4w9WgXcQ
 hugo/content/posts/first-post.md:16:38: warning: link target is not an essay of this book: /missing/page/
 EOF

@@ -1134,7 +1134,7 @@ test_site(void)
 
 	/* The pre-pass keeps every line on its line, and code as it is. */
 	memset(&b, 0, sizeof(b));
-	md = "---\nsig: f(x)\n---\n"
+	md = "---\nparams:\n  sig: f(x)\n---\n"
 	    "A {{< param sig >}} b\n"
 	    "{{< figure\n  src=\"a.png\"\n  caption=\"C\" >}}\n"
 	    "`{{< param sig >}}` and ``{{ x }}``\n"
