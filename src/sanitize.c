@@ -703,15 +703,14 @@ san_image_ok(const char *mime, const unsigned char *p, size_t n)
 struct svgfile {
 	size_t dropped;
 	char first[64];    /* the first thing dropped, for the message */
-	int depth;
 };
 
 static void
 dropped(struct svgfile *s, const char *what, const xmlChar *name)
 {
 	if (s->dropped++ == 0)
-		snprintf(s->first, sizeof(s->first), "%s %.40s", what,
-		    (const char *)name);
+		snprintf(s->first, sizeof(s->first), "%s%s%.40s", what,
+		    *name ? " " : "", (const char *)name);
 }
 
 /* A data: URI of a PNG, JPEG or GIF image whose bytes are whole. */
