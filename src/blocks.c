@@ -8,18 +8,18 @@
 
 #include "internal.h"
 
-/* The alerts and their visible labels: the one place a translation of
- * the labels has to look. */
+/* The alerts and their visible labels, in the essay's language from the
+ * message catalogues (po/). */
 static const struct {
 	const char *kind;   /* as written: [!NOTE] */
 	const char *class;  /* callout-note */
-	const char *label;  /* shown above its text */
+	enum word label;    /* shown above its text */
 } alerts[] = {
-	{ "NOTE", "callout-note", "Note" },
-	{ "TIP", "callout-tip", "Tip" },
-	{ "IMPORTANT", "callout-important", "Important" },
-	{ "WARNING", "callout-warning", "Warning" },
-	{ "CAUTION", "callout-caution", "Caution" },
+	{ "NOTE", "callout-note", W_NOTE },
+	{ "TIP", "callout-tip", W_TIP },
+	{ "IMPORTANT", "callout-important", W_IMPORTANT },
+	{ "WARNING", "callout-warning", W_WARNING },
+	{ "CAUTION", "callout-caution", W_CAUTION },
 };
 
 static int
@@ -96,7 +96,7 @@ figure(xmlNode *p)
  * CAUTION; any case) alone: an aside with role note, never a footnote,
  * its label first. */
 static void
-alert(xmlNode *q)
+alert(xmlNode *q, const char *lang)
 {
 	xmlNode *p = xmlFirstElementChild(q), *t, *label, *first;
 	const char *s, *rest;
@@ -141,7 +141,7 @@ alert(xmlNode *q)
 		free(cls);
 	}
 	label = xmlNewDocNode(q->doc, q->ns, BAD_CAST "p", NULL);
-	add_text(label, alerts[i].label);
+	add_text(label, i18n_word(lang, alerts[i].label));
 	set_attr(label, "class", "callout-label");
 	first = q->children;
 	if (first)
@@ -339,7 +339,7 @@ dl_merge(xmlNode *parent)
 }
 
 static void
-walk(xmlNode *n)
+walk(xmlNode *n, const char *lang)
 {
 	xmlNode *k, *next;
 
@@ -350,8 +350,8 @@ walk(xmlNode *n)
 		if (k->type != XML_ELEMENT_NODE)
 			continue;
 		if (is_el(k, "blockquote"))
-			alert(k);
-		walk(k);
+			alert(k, lang);
+		walk(k, lang);
 		if (md_para(k))
 			figure(k);
 	}
@@ -360,7 +360,7 @@ walk(xmlNode *n)
 }
 
 void
-blocks_essay(xmlNode *box)
+blocks_essay(xmlNode *box, const char *lang)
 {
-	walk(box);
+	walk(box, lang);
 }

@@ -329,7 +329,8 @@ struct segment;
 int render_essay_html(struct book *, struct essay *,
     const struct segment *, size_t, struct quire_diag *);
 /* blocks.c: figures, alerts and definition lists in a rendered tree. */
-void blocks_essay(xmlNode *box);
+/* Figures, alerts (labelled in lang) and definition lists. */
+void blocks_essay(xmlNode *box, const char *lang);
 void link_prepare(struct book *);
 /* Orders essays by file name (book.byfile). */
 int cmp_essay_file(const void *, const void *);

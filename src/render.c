@@ -1369,7 +1369,7 @@ render_essay_html(struct book *b, struct essay *e,
 	idset_free(&c.embed.anchors);
 	repair(box);
 	highlight_tree(box);
-	blocks_essay(box);
+	blocks_essay(box, lang);
 	title_id = settle_title(e, box);
 
 	/* Now the real title is known. */

@@ -136,4 +136,14 @@ check([s.get('class') for s in spans] == ['math'] * 3 + ['math display'] * 3,
       'display formulas marked as such')
 sys.exit(1 if bad else 0)
 EOF
+# The labels come from the book's language (po/de.po): a German book says
+# "Hinweis" and "Vorsicht", not "Note" and "Caution".
+mkdir -p "$TMP/de"
+printf 'title: Ein Buch\nlanguage: de\n' >"$TMP/de/collection.yaml"
+printf -- '---\ntitle: Eins\n---\n> [!NOTE]\n> Text.\n\n> [!CAUTION]\n> Mehr.\n' >"$TMP/de/eins.md"
+"$Q" build "$TMP/de" -o "$TMP/de-out" -f html -q 2>"$TMP/err3" ||
+	{ cat "$TMP/err3"; fail "German book"; }
+labels=$(grep -o '<p class="callout-label">[^<]*' "$TMP"/de-out/*.html | sed 's/.*>//' | tr '\n' ,)
+[ "$labels" = "Hinweis,Vorsicht," ] && ok "callout labels in the book's language" ||
+	fail "callout labels in a German book: $labels"
 finish
