@@ -374,11 +374,9 @@ static struct resource *
 font_add(struct book *b, const char *rel, const struct loc *l,
     struct quire_diag *d)
 {
-	struct resource *r = NULL;
-	unsigned char hash[32];
-	char hex[17];
-	const char *mime, *ext;
-	char *data;
+	struct resource *r;
+	const char *mime;
+	char *data, *ext;
 	size_t len;
 	int rc;
 
@@ -398,26 +396,9 @@ font_add(struct book *b, const char *rel, const struct loc *l,
 		free(data);
 		return NULL;
 	}
-	sha256(data, len, hash);
-	r = xcalloc(1, sizeof(*r));
-	r->src = xstrdup(rel);
-	GROW(b->res, b->nres);
-	b->res[b->nres++] = r;
-	for (size_t i = 0; i + 1 < b->nres; i++)
-		if (!b->res[i]->same && memcmp(b->res[i]->hash, hash, 32) == 0) {
-			r->same = b->res[i];
-			free(data);
-			return r->same;
-		}
-	r->mime = mime;
-	r->data = (unsigned char *)data;
-	r->len = len;
-	memcpy(r->hash, hash, 32);
-	for (int i = 0; i < 8; i++)
-		snprintf(hex + 2 * i, 3, "%02x", hash[i]);
-	ext = strchr(mime, '/') + 1;
-	r->name = xasprintf("fonts/%s.%s", hex, ext);
-	r->id = xasprintf("font-%s", hex);
+	ext = xasprintf(".%s", strchr(mime, '/') + 1);
+	r = resource_pack(b, rel, data, len, mime, "fonts", ext, "font");
+	free(ext);
 	return r;
 }
 

@@ -401,6 +401,9 @@ struct resource *resource_add(struct book *, const char *rel,
 int read_inside(const struct book *, const char *rel, const struct loc *,
     struct quire_diag *, char **data, size_t *len, time_t *mtime);
 const char *sniff_mime(const unsigned char *, size_t);
+struct resource *resource_pack(struct book *, const char *src, char *data,
+    size_t len, const char *mime, const char *dir, const char *ext,
+    const char *idpfx);
 const char *resource_uri(struct book *, const char *name);
 
 /* sanitize.c: the one allow-list for markup from the content (inline

@@ -782,9 +782,6 @@ static struct resource *
 resource_take(struct book *b, const char *src, const char *shown,
     char *data, size_t len, const struct loc *l, struct quire_diag *d)
 {
-	struct resource *r;
-	unsigned char hash[32];
-	char hex[65];
 	const char *mime;
 
 	mime = sniff_mime((unsigned char *)data, len);
@@ -819,6 +816,22 @@ resource_take(struct book *b, const char *src, const char *shown,
 		free(data);
 		return NULL;
 	}
+	return resource_pack(b, src, data, len, mime, "images",
+	    mime_ext(mime), "img");
+}
+
+/* Packs data (owned from here on) as the resource for src, named after
+ * its SHA-256 in folder dir: once per content, so that an earlier
+ * resource with the same bytes is what src gets.  ext starts with a
+ * dot. */
+struct resource *
+resource_pack(struct book *b, const char *src, char *data, size_t len,
+    const char *mime, const char *dir, const char *ext, const char *idpfx)
+{
+	struct resource *r;
+	unsigned char hash[32];
+	char hex[17];
+
 	sha256(data, len, hash);
 	r = xcalloc(1, sizeof(*r));
 	r->src = xstrdup(src);
@@ -836,8 +849,8 @@ resource_take(struct book *b, const char *src, const char *shown,
 	memcpy(r->hash, hash, 32);
 	for (int i = 0; i < 8; i++)
 		snprintf(hex + 2 * i, 3, "%02x", hash[i]);
-	r->name = xasprintf("images/%s%s", hex, mime_ext(mime));
-	r->id = xasprintf("img-%s", hex);
+	r->name = xasprintf("%s/%s%s", dir, hex, ext);
+	r->id = xasprintf("%s-%s", idpfx, hex);
 	return r;
 }
 
