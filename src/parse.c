@@ -368,8 +368,12 @@ scan_literal(struct scan *sc, const char *p, int in_link, int top)
 	    "wbr", NULL };
 	static const char *const neutral[] = { "html", "head", "body",
 	    "frameset", NULL };
+	/* Elements whose text the tree builder reads raw (script, the
+	 * RAWTEXT and RCDATA ones) or in another namespace: what follows
+	 * them cannot be told apart from here. */
 	static const char *const risky[] = { "plaintext", "svg", "math",
-	    "script", NULL };
+	    "script", "title", "textarea", "style", "xmp", "iframe",
+	    "noembed", "noframes", "noscript", NULL };
 
 	const char *end = p + strlen(p);
 
