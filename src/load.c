@@ -1638,6 +1638,14 @@ summary_chapter(struct summary *m, int indent, char *text, char *target,
 	}
 	parent = indent < 0 ? &s->book->tree : m->depth ?
 	    m->stack[m->depth - 1] : m->part;
+	if (url_is_remote(target)) {
+		/* GitBook's summaries link to pages elsewhere: nothing to
+		 * bind, and never fetched. */
+		diag_warn(s->d, &l, "'%s' links outside the book (%.80s); "
+		    "left out of the contents", text, target);
+		free(text);
+		return;
+	}
 	if ((hash = strchr(target, '#')) != NULL)
 		*hash = '\0';
 	if (*target) {

@@ -54,13 +54,16 @@ links() {
 }
 
 fetch @hyas/doks@0.5.0 content/en hugo && {
-	bind hugo 9
+	# 9 pages, of which two are _index.md pages with a body: the pages of
+	# their parts (epub:type part), not essays.
+	bind hugo 7
 	links hugo </dev/null
 	grep -q "content-docs-prologue-quick-start\|docs-prologue-quick-start" "$TMP/hugo.out"/*.html &&
 		ok "hugo: relref by name resolved" || fail "hugo: quick-start not linked"
 }
 fetch gitbook@3.2.3 docs mdbook && {
-	bind mdbook 25
+	# Every file of docs/ but SUMMARY.md itself (which gives the order).
+	bind mdbook 24
 	# asciidoc.md, ./templating.md, ./languages.md and ./lexicon.md are
 	# written relative to the wrong folder: GitBook's site has them dead.
 	links mdbook <<'EOF'
