@@ -330,21 +330,6 @@ css_refs(const char *text, size_t len, struct css_ref **out)
 	return n;
 }
 
-static int
-has_scheme(const char *s)
-{
-	const char *p = s;
-
-	if (s[0] == '/' && s[1] == '/')
-		return 1;
-	if (!isalpha((unsigned char)*p))
-		return 0;
-	while (isalnum((unsigned char)*p) || *p == '+' || *p == '-' ||
-	    *p == '.')
-		p++;
-	return *p == ':';
-}
-
 static const char *
 font_mime(const unsigned char *p, size_t n)
 {
@@ -463,7 +448,7 @@ css_prepare(struct book *b, struct style *st, struct quire_diag *d)
 		put_html_safe(&html, at, (size_t)(r->from - at));
 		at = r->to;
 		if (r->import) {
-			if (has_scheme(u))
+			if (url_is_remote(u))
 				diag_warn(d, &l, "@import of %s: a stylesheet "
 				    "may not fetch anything; dropped", u);
 			else
@@ -480,7 +465,7 @@ css_prepare(struct book *b, struct style *st, struct quire_diag *d)
 			put_html_safe(&html, r->from, (size_t)(r->to - r->from));
 			continue;
 		}
-		if (has_scheme(u)) {
+		if (url_is_remote(u)) {
 			diag_warn(d, &l, "remote resource %s: a stylesheet may "
 			    "not fetch anything; dropped", u);
 			buf_puts(&epub, "none");
