@@ -22,17 +22,6 @@ static const struct {
 	{ "CAUTION", "callout-caution", W_CAUTION },
 };
 
-static int
-blank(const xmlNode *n)
-{
-	if (n->type != XML_TEXT_NODE)
-		return 0;
-	for (const xmlChar *p = n->content; p && *p; p++)
-		if (!isspace(*p))
-			return 0;
-	return 1;
-}
-
 /* A paragraph written in Markdown (raw HTML ones have no position). */
 static int
 md_para(const xmlNode *n)
@@ -64,7 +53,7 @@ figure(xmlNode *p)
 			if (img || !is_el(k, "img"))
 				return;
 			img = k;
-		} else if (k->type == XML_TEXT_NODE && !blank(k))
+		} else if (k->type == XML_TEXT_NODE && !blank_text(k))
 			return;
 	}
 	if (img == NULL)

@@ -464,6 +464,7 @@ void set_attr(xmlNode *, const char *, const char *);
 char *get_attr(xmlNode *, const char *);  /* malloc'd or NULL */
 int is_el(const xmlNode *, const char *name);
 int is_html(const xmlNode *);
+int blank_text(const xmlNode *);  /* white space only */
 char *node_text(xmlNode *);               /* malloc'd text content */
 void set_epub_type(xmlNode *, const char *);
 int heading_level(const xmlNode *);        /* 1-6 for h1-h6, else 0 */

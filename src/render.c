@@ -614,17 +614,6 @@ is_block(const xmlNode *n)
 	return 0;
 }
 
-static int
-blank_text(const xmlNode *n)
-{
-	if (n->type != XML_TEXT_NODE)
-		return 0;
-	for (const xmlChar *p = n->content; p && *p; p++)
-		if (!isspace(*p))
-			return 0;
-	return 1;
-}
-
 static void
 rename_node(xmlNode *n, const char *name)
 {

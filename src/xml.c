@@ -1,5 +1,6 @@
 /* Small helpers over libxml2 trees shared by the renderer and the writers:
  * building elements and text safely, reading attributes, serialising. */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -347,4 +348,16 @@ titlepage(xmlNode *sec, const struct book *b)
 		}
 	}
 	return h1;
+}
+
+/* A text node of white space only. */
+int
+blank_text(const xmlNode *n)
+{
+	if (n->type != XML_TEXT_NODE)
+		return 0;
+	for (const xmlChar *p = n->content; p && *p; p++)
+		if (!isspace(*p))
+			return 0;
+	return 1;
 }
