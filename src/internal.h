@@ -121,9 +121,11 @@ struct resource {
 	char *name;         /* path inside the book: images/x.png */
 	char *id;           /* manifest id */
 	const char *mime;
-	unsigned char *data;
+	unsigned char *data;  /* its bytes when kept (SVG, data: URIs, fonts);
+	                       * NULL: read again from file when written */
 	size_t len;
 	unsigned char hash[32];
+	char *file;         /* a raster image's file, its resolved path */
 	struct resource *same;  /* an alias of this one (same bytes) */
 	char *uri;          /* its data: URI, made once for the archive */
 };
@@ -207,7 +209,8 @@ struct essay {
 	/* What the writers take from it, made as soon as it is rendered so
 	 * that its tree can go at once: */
 	struct packed epub;
-	struct part *html;  /* its <article> in the archive */
+	struct part *html;  /* its <article> in the archive: nhtml parts */
+	size_t nhtml;
 	/* For the release ledger (book.ledger_info): */
 	unsigned char src_sha[32];  /* of the source file */
 	long words;
@@ -405,6 +408,19 @@ struct resource *resource_pack(struct book *, const char *src, char *data,
     size_t len, const char *mime, const char *dir, const char *ext,
     const char *idpfx);
 const char *resource_uri(struct book *, const char *name);
+/* The resource packed as name (not an alias); NULL if none. */
+struct resource *resource_find(struct book *, const char *name);
+/* Hands a resource's bytes to out in blocks (base64: as base64, in one
+ * line), read again from its file when it has one and checked against
+ * the size and hash it had when it was checked.  0; -1 when out or a
+ * read failed (errno set); -2 when the file has changed. */
+int resource_emit(const struct resource *, int base64,
+    int (*out)(void *, const char *, size_t), void *);
+/* The whole bytes of a resource, checked as above (malloc'd); NULL when
+ * they could not be read or have changed. */
+unsigned char *resource_bytes(const struct resource *);
+/* Stored, not deflated, in a zip: the data is compressed already. */
+int mime_compressed(const char *mime);
 
 /* sanitize.c: the one allow-list for markup from the content (inline
  * HTML, inline SVG and MathML, SVG image files), and the one judge of the
@@ -487,6 +503,7 @@ struct part {
 	char *data;
 	size_t len;
 	struct packed z;    /* when data is NULL: the bytes, deflated */
+	const struct resource *res;  /* when set: the base64 of its bytes */
 };
 struct out_file {
 	char *name;         /* file name inside the output folder */
@@ -496,6 +513,10 @@ struct out_file {
 void out_add(struct out_file *, char *data, size_t len);
 void out_add_part(struct out_file *, struct part *);
 void out_free(struct out_file *);
+/* Hands a part's bytes to out in order; -1 when out or a read failed,
+ * -2 when a resource's file changed since it was checked. */
+int part_emit(const struct part *, int (*out)(void *, const char *,
+    size_t), void *);
 struct quire_writer {
 	const char *name;
 	unsigned format;

@@ -780,8 +780,10 @@ mime_ext(const char *mime)
  * met it first. */
 static struct resource *
 resource_take(struct book *b, const char *src, const char *shown,
-    char *data, size_t len, const struct loc *l, struct quire_diag *d)
+    const char *file, char *data, size_t len, const struct loc *l,
+    struct quire_diag *d)
 {
+	struct resource *r;
 	const char *mime;
 
 	mime = sniff_mime((unsigned char *)data, len);
@@ -816,8 +818,17 @@ resource_take(struct book *b, const char *src, const char *shown,
 		free(data);
 		return NULL;
 	}
-	return resource_pack(b, src, data, len, mime, "images",
-	    mime_ext(mime), "img");
+	r = resource_pack(b, src, data, len, mime, "images", mime_ext(mime),
+	    "img");
+	/* A raster image from a file is read again when it is written:
+	 * its bytes are not held until then. */
+	if (file && r->data && r->file == NULL &&
+	    strcmp(mime, "image/svg+xml") != 0) {
+		r->file = xstrdup(file);
+		free(r->data);
+		r->data = NULL;
+	}
+	return r;
 }
 
 /* Packs data (owned from here on) as the resource for src, named after
@@ -870,7 +881,7 @@ resource_add_locked(struct book *b, const char *rel, const struct loc *l,
     struct quire_diag *d)
 {
 	struct resource *r;
-	char *data;
+	char *data, *full, *real;
 	size_t len;
 	int rc;
 
@@ -883,7 +894,14 @@ resource_add_locked(struct book *b, const char *rel, const struct loc *l,
 	}
 	if (rc < 0)
 		return NULL;
-	return resource_take(b, rel, rel, data, len, l, d);
+	/* read_inside() found it inside the root; what is read again
+	 * later must have the bytes checked now. */
+	full = path_join(b->root, rel);
+	real = realpath(full, NULL);
+	r = resource_take(b, rel, rel, real, data, len, l, d);
+	free(real);
+	free(full);
+	return r;
 }
 
 /* The resource for an image given as a base64 data: URI, checked as a
@@ -921,7 +939,8 @@ resource_add_data(struct book *b, const char *uri, const struct loc *l,
 	key = xasprintf("data:%s", hex);
 	pthread_mutex_lock(&b->lock);
 	if ((r = find_src(b, key)) == NULL)
-		r = resource_take(b, key, shown, (char *)bytes, len, l, d);
+		r = resource_take(b, key, shown, NULL, (char *)bytes, len, l,
+		    d);
 	else
 		free(bytes);
 	pthread_mutex_unlock(&b->lock);
@@ -953,15 +972,38 @@ resource_uri(struct book *b, const char *name)
 		if (r->same || strcmp(r->name, name) != 0)
 			continue;
 		if (r->uri == NULL) {
-			char *b64 = base64(r->data, r->len);
+			unsigned char *bytes = r->data ? r->data :
+			    resource_bytes(r);
+			char *b64;
+
+			if (bytes == NULL)
+				break;
+			b64 = base64(bytes, r->len);
 			r->uri = xasprintf("data:%s;base64,%s", r->mime, b64);
 			free(b64);
+			if (bytes != r->data)
+				free(bytes);
 		}
 		uri = r->uri;
 		break;
 	}
 	pthread_mutex_unlock(&b->lock);
 	return uri;
+}
+
+struct resource *
+resource_find(struct book *b, const char *name)
+{
+	struct resource *r = NULL;
+
+	pthread_mutex_lock(&b->lock);
+	for (size_t i = 0; i < b->nres; i++)
+		if (!b->res[i]->same && strcmp(b->res[i]->name, name) == 0) {
+			r = b->res[i];
+			break;
+		}
+	pthread_mutex_unlock(&b->lock);
+	return r;
 }
 
 static int

@@ -45,11 +45,11 @@ essay_free(struct essay *e)
 	idset_free(&e->xbad);
 	idset_free(&e->seen);
 	free(e->epub.data);
-	if (e->html) {
-		free(e->html->data);
-		free(e->html->z.data);
-		free(e->html);
+	for (size_t i = 0; i < e->nhtml; i++) {
+		free(e->html[i].data);
+		free(e->html[i].z.data);
 	}
+	free(e->html);
 	free(e->lines);
 	free(e->rel);
 	free(e->path);
@@ -149,6 +149,7 @@ book_free(struct book *b)
 		free(r->name);
 		free(r->id);
 		free(r->data);
+		free(r->file);
 		free(r);
 	}
 	free(b->res);

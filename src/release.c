@@ -449,13 +449,10 @@ out_digest(const struct out_file *f, char hex[65], unsigned long long *size)
 
 	k.size = 0;
 	sha256_init(&k.sha);
-	for (size_t i = 0; i < f->nparts; i++) {
-		const struct part *pt = &f->parts[i];
-		if (pt->data)
-			digest_put(&k, pt->data, pt->len);
-		else
-			inflate_raw(&pt->z, digest_put, &k);
-	}
+	/* A resource's file found changed here is reported when the
+	 * file is written. */
+	for (size_t i = 0; i < f->nparts; i++)
+		part_emit(&f->parts[i], digest_put, &k);
 	sha256_final(&k.sha, h);
 	hex32(h, hex);
 	*size = k.size;
@@ -869,10 +866,22 @@ release_publish(struct book *b, const struct quire_options *opt,
 	if (b->cover_res) {
 		const char *ext = strrchr(b->cover_res->name, '.');
 		cover.name = xasprintf("%s-cover%s", b->slug, ext ? ext : "");
-		out_add(&cover, xmalloc(b->cover_res->len ? b->cover_res->len :
-		    1), b->cover_res->len);
-		memcpy(cover.parts[0].data, b->cover_res->data,
-		    b->cover_res->len);
+		if (b->cover_res->data) {
+			out_add(&cover, xmalloc(b->cover_res->len ?
+			    b->cover_res->len : 1), b->cover_res->len);
+			memcpy(cover.parts[0].data, b->cover_res->data,
+			    b->cover_res->len);
+		} else {
+			unsigned char *bytes = resource_bytes(b->cover_res);
+			struct loc cl = { b->cover_res->file, 0, 0 };
+
+			if (bytes == NULL) {
+				diag_error(d, &cl, "the image changed while the "
+				    "book was being made; nothing was written");
+				goto done;
+			}
+			out_add(&cover, (char *)bytes, b->cover_res->len);
+		}
 		cover_mime = b->cover_res->mime;
 	} else {
 		char *s = cover_svg(b, &len);

@@ -112,6 +112,17 @@ out_free(struct out_file *f)
 	memset(f, 0, sizeof(*f));
 }
 
+int
+part_emit(const struct part *pt, int (*out)(void *, const char *, size_t),
+    void *arg)
+{
+	if (pt->res)
+		return resource_emit(pt->res, 1, out, arg);
+	if (pt->data)
+		return out(arg, pt->data, pt->len);
+	return inflate_raw(&pt->z, out, arg);
+}
+
 /* One file's bytes on their way out, hashed as they go. */
 struct sink {
 	int fd;
@@ -127,19 +138,22 @@ sink_put(void *arg, const char *p, size_t n)
 	return write_all(k->fd, p, n);
 }
 
+/* -2 with *changed set when a resource's file changed. */
 static int
-write_file(int fd, const struct out_file *f, unsigned char digest[32])
+write_file(int fd, const struct out_file *f, unsigned char digest[32],
+    const struct resource **changed)
 {
 	struct sink k;
+	int rc;
 
 	k.fd = fd;
 	sha256_init(&k.sha);
 	for (size_t i = 0; i < f->nparts; i++) {
-		const struct part *pt = &f->parts[i];
-		if ((pt->data ? sink_put(&k, pt->data, pt->len) :
-		    inflate_raw(&pt->z, sink_put, &k)) == -1) {
+		if ((rc = part_emit(&f->parts[i], sink_put, &k)) != 0) {
+			if (rc == -2)
+				*changed = f->parts[i].res;
 			sha256_final(&k.sha, digest);
-			return -1;
+			return rc;
 		}
 	}
 	sha256_final(&k.sha, digest);
@@ -151,6 +165,7 @@ struct fill {
 	const struct out_file *f;
 	int fd;
 	int err;            /* errno of the failure, 0 if none */
+	const struct resource *changed;  /* a resource whose file changed */
 	unsigned char digest[32];
 };
 
@@ -158,9 +173,11 @@ static void *
 fill_file(void *arg)
 {
 	struct fill *k = arg;
+	int rc = write_file(k->fd, k->f, k->digest, &k->changed);
 
-	if (write_file(k->fd, k->f, k->digest) == -1 || fsync(k->fd) == -1 ||
-	    fchmod(k->fd, 0644) == -1)
+	if (rc == -2)
+		k->err = ESTALE;
+	else if (rc == -1 || fsync(k->fd) == -1 || fchmod(k->fd, 0644) == -1)
 		k->err = errno ? errno : EIO;
 	if (close(k->fd) == -1 && k->err == 0)
 		k->err = errno;
@@ -241,7 +258,12 @@ write_outputs(const char *dir, struct out_file *f, size_t n,
 		fill_file(&fills[n]);
 	}
 	for (size_t i = 0; i < all; i++)
-		if (fills[i].err) {
+		if (fills[i].changed) {
+			struct loc rl = { fills[i].changed->file, 0, 0 };
+			diag_error(d, &rl, "the image changed while the book "
+			    "was being made; nothing was written");
+			failed = 1;
+		} else if (fills[i].err) {
 			char *final = path_join(dir, fills[i].f->name);
 			struct loc fl = { final, 0, 0 };
 			diag_syserr(d, &fl, "cannot write: %s",

@@ -1162,6 +1162,86 @@ test_site(void)
 	quire_diag_free(d);
 }
 
+static int
+emit_put(void *arg, const char *p, size_t n)
+{
+	buf_put(arg, p, n);
+	return 0;
+}
+
+/* Resource bytes streamed from a file in blocks: the base64 of the whole
+ * file whatever its size against the block size; a file changed since it
+ * was hashed is refused, the same size or not. */
+static void
+test_resource_emit(void)
+{
+	static const size_t sizes[] = { 1, 2, 3, 4, 49151, 49152, 49153,
+	    3 * 49152 + 2, 200001 };
+	char path[] = "/tmp/quire-unit-res-XXXXXX";
+	int fd = mkstemp(path);
+
+	CHECK(fd != -1);
+	if (fd == -1)
+		return;
+	close(fd);
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(*sizes); k++) {
+		size_t n = sizes[k];
+		unsigned char *bytes = xmalloc(n);
+		struct resource r;
+		struct buf got = { 0 };
+		char *want;
+		FILE *f;
+
+		for (size_t i = 0; i < n; i++)
+			bytes[i] = (unsigned char)(i * 7 + k + (i >> 9));
+		f = fopen(path, "wb");
+		fwrite(bytes, 1, n, f);
+		fclose(f);
+		memset(&r, 0, sizeof(r));
+		r.file = path;
+		r.len = n;
+		sha256(bytes, n, r.hash);
+		want = base64(bytes, n);
+		CHECK(resource_emit(&r, 1, emit_put, &got) == 0);
+		buf_putc(&got, '\0');
+		CHECK(got.data && strcmp(got.data, want) == 0);
+		buf_free(&got);
+		/* From memory, the same. */
+		r.data = bytes;
+		CHECK(resource_emit(&r, 1, emit_put, &got) == 0);
+		buf_putc(&got, '\0');
+		CHECK(got.data && strcmp(got.data, want) == 0);
+		buf_free(&got);
+		r.data = NULL;
+		free(want);
+		/* One byte changed, the size the same: refused. */
+		bytes[n / 2] ^= 1;
+		f = fopen(path, "wb");
+		fwrite(bytes, 1, n, f);
+		fclose(f);
+		CHECK(resource_emit(&r, 1, emit_put, &got) == -2);
+		buf_free(&got);
+		CHECK(resource_bytes(&r) == NULL);
+		/* Longer, then shorter: refused. */
+		bytes[n / 2] ^= 1;
+		f = fopen(path, "wb");
+		fwrite(bytes, 1, n, f);
+		fputc('x', f);
+		fclose(f);
+		CHECK(resource_emit(&r, 0, emit_put, &got) == -2);
+		buf_free(&got);
+		f = fopen(path, "wb");
+		fwrite(bytes, 1, n - 1, f);
+		fclose(f);
+		CHECK(resource_emit(&r, 0, emit_put, &got) == -2);
+		buf_free(&got);
+		free(bytes);
+	}
+	unlink(path);
+	CHECK(mime_compressed("image/jpeg") && mime_compressed("image/png") &&
+	    mime_compressed("font/woff2") && !mime_compressed("image/svg+xml"));
+}
+
 int
 main(void)
 {
@@ -1182,6 +1262,7 @@ main(void)
 	test_release();
 	test_math();
 	test_site();
+	test_resource_emit();
 	quire_cleanup();
 	printf("%d checks, %d failures\n", checks, failures);
 	return failures != 0;

@@ -1,0 +1,123 @@
+/* Resource bytes on their way out: an image's file read again in
+ * fixed-size blocks when the outputs are written, checked against the
+ * size and SHA-256 it had when it was checked, as it is or as base64. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "internal.h"
+
+int
+mime_compressed(const char *mime)
+{
+	static const char *const types[] = {
+		"image/jpeg", "image/png", "image/gif", "image/webp",
+		"font/woff", "font/woff2", "application/font-woff"
+	};
+
+	for (size_t i = 0; i < sizeof(types) / sizeof(*types); i++)
+		if (strcmp(mime, types[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Blocks of a multiple of 3 bytes: their base64 strings, end to end,
+ * are the base64 of the whole. */
+#define EMIT_BLOCK ((size_t)3 << 14)
+
+static int
+emit_block(const unsigned char *p, size_t n, int b64,
+    int (*out)(void *, const char *, size_t), void *arg)
+{
+	unsigned char enc[EMIT_BLOCK / 3 * 4 + 1];
+
+	if (!b64)
+		return out(arg, (const char *)p, n);
+	n = (size_t)EVP_EncodeBlock(enc, p, (int)n);
+	return out(arg, (const char *)enc, n);
+}
+
+int
+resource_emit(const struct resource *r, int b64,
+    int (*out)(void *, const char *, size_t), void *arg)
+{
+	unsigned char *blk, hash[32];
+	struct sha256 sha;
+	size_t total = 0, n;
+	ssize_t got;
+	int fd, rc = -1;
+
+	if (r->data) {
+		for (size_t off = 0; off < r->len; off += EMIT_BLOCK)
+			if (emit_block(r->data + off, r->len - off < EMIT_BLOCK ?
+			    r->len - off : EMIT_BLOCK, b64, out, arg) == -1)
+				return -1;
+		return 0;
+	}
+	if ((fd = open(r->file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) == -1)
+		return errno == ENOENT || errno == ELOOP ? -2 : -1;
+	blk = xmalloc(EMIT_BLOCK);
+	sha256_init(&sha);
+	for (;;) {
+		/* A full block unless the file ends. */
+		for (n = 0; n < EMIT_BLOCK; n += (size_t)got) {
+			got = read(fd, blk + n, EMIT_BLOCK - n);
+			if (got < 0 && errno == EINTR) {
+				got = 0;
+				continue;
+			}
+			if (got < 0) {
+				sha256_final(&sha, hash);
+				goto out;
+			}
+			if (got == 0)
+				break;
+		}
+		total += n;
+		if (n == 0)
+			break;
+		sha256_update(&sha, blk, n);
+		if (total > r->len) {
+			sha256_final(&sha, hash);
+			rc = -2;
+			goto out;
+		}
+		if (emit_block(blk, n, b64, out, arg) == -1) {
+			sha256_final(&sha, hash);
+			goto out;
+		}
+		if (n < EMIT_BLOCK)
+			break;
+	}
+	sha256_final(&sha, hash);
+	rc = total == r->len && memcmp(hash, r->hash, 32) == 0 ? 0 : -2;
+out:
+	free(blk);
+	close(fd);
+	return rc;
+}
+
+static int
+bytes_put(void *arg, const char *p, size_t n)
+{
+	buf_put(arg, p, n);
+	return 0;
+}
+
+unsigned char *
+resource_bytes(const struct resource *r)
+{
+	struct buf all = { 0 };
+
+	buf_grow(&all, r->len + 1);
+	if (resource_emit(r, 0, bytes_put, &all) != 0) {
+		buf_free(&all);
+		return NULL;
+	}
+	return (unsigned char *)buf_take(&all);
+}
