@@ -239,8 +239,7 @@ count_token(const char *p, size_t n, const char *tok)
 }
 
 /* The article serialised with every image's src a data: URI holding a
- * token (*im's first node says which); the token occurs exactly once per
- * image. */
+ * token, the first that occurs in it exactly once per image (im->tok). */
 static xmlOutputBuffer *
 serialise(struct essay *e, xmlNode *art, struct imgs *im)
 {
