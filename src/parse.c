@@ -8,6 +8,7 @@
 #include <cmark-gfm.h>
 #include <cmark-gfm-core-extensions.h>
 #include <cmark-gfm-extension_api.h>
+#include <gumbo.h>
 
 #include "internal.h"
 #include "math.h"
@@ -16,7 +17,7 @@
 void cmark_release_plugins(void);
 /* Exported by the table extension, declared in no header; set when the
  * extensions are registered. */
-extern cmark_node_type CMARK_NODE_TABLE_CELL;
+extern cmark_node_type CMARK_NODE_TABLE, CMARK_NODE_TABLE_CELL;
 
 static const char *const extensions[] = { "table", "strikethrough",
     "autolink", "tasklist" };
@@ -312,7 +313,21 @@ parse_render_html(struct essay *e)
  * link in a link, a stray end tag...): then the builder is back where a
  * whole-document parse would be, in body with nothing open, and reading
  * the span alone gives the same tree.  Anything the scan does not
- * understand makes the span run to the end of the essay. */
+ * understand makes the span run to the end of the essay.  One more
+ * way a span ends: a paragraph, heading, list or quote of the document
+ * itself whose raw HTML opened only elements of unknown names (and
+ * voids that leave a p open), some left open ("<COPYRIGHT HOLDER>" in a
+ * licence, "Array<string>" in a list).  Such an element is an ordinary
+ * one, neither special nor a formatting element, and nothing but
+ * cmark-gfm's own well-nested tags stand around it: the block's end tag
+ * (</p>, </li>, </ul>...) pops it, and the builder is back in body with
+ * nothing open.  And an
+ * <a> left open ("<a name=x />": "/>" closes no HTML element) stays in
+ * the builder's list of formatting elements, copied around the text
+ * that follows, until the next <a> start tag takes it out of the list
+ * and off the stack: the span runs to the end of the first block after
+ * it with a Markdown link opened while nothing else was open, outside
+ * any table (whose cells hide the list), not to the end of the essay. */
 
 #define SCAN_DEPTH 64
 
@@ -321,6 +336,11 @@ struct scan {
 	int depth;
 	int floor;                  /* in a table cell: the depth there */
 	int dirty;                  /* the span runs to the end */
+	int known;                  /* a start tag of a known name, bar a
+				     * few voids that leave a p open */
+	int pending_a;              /* an <a> left open (see above) */
+	int link_clear;             /* a Markdown link opened with nothing
+				     * open, outside tables */
 };
 
 static int
@@ -368,6 +388,9 @@ scan_literal(struct scan *sc, const char *p, int in_link, int top)
 	    "wbr", NULL };
 	static const char *const neutral[] = { "html", "head", "body",
 	    "frameset", NULL };
+	/* Voids that do not close an open p (hr does). */
+	static const char *const inline_voids[] = { "br", "img", "image",
+	    "wbr", "input", "keygen", "area", "embed", NULL };
 	/* Elements whose text the tree builder reads raw (script, the
 	 * RAWTEXT and RCDATA ones) or in another namespace: what follows
 	 * them cannot be told apart from here. */
@@ -456,6 +479,9 @@ scan_literal(struct scan *sc, const char *p, int in_link, int top)
 			return;
 		}
 		p++;
+		if (!close && gumbo_tag_enum(name) != GUMBO_TAG_UNKNOWN &&
+		    !name_is(name, inline_voids))
+			sc->known = 1;
 		if (name_is(name, neutral) || name_is(name, voids))
 			continue;
 		if (name_is(name, risky) || (in_link && strcmp(name, "a") == 0)) {
@@ -485,13 +511,35 @@ scan_literal(struct scan *sc, const char *p, int in_link, int top)
 	}
 }
 
+/* Whether the block is one cmark-gfm writes as an element whose end
+ * tag pops the unknown elements raw HTML opened in it (a paragraph, a
+ * heading, a list, a quote: not an HTML block, not a table). */
+static int
+closes_unknown(cmark_node *n)
+{
+	cmark_node_type t = cmark_node_get_type(n);
+
+	return t == CMARK_NODE_PARAGRAPH || t == CMARK_NODE_HEADING ||
+	    t == CMARK_NODE_LIST || t == CMARK_NODE_BLOCK_QUOTE;
+}
+
+/* Whether the elements raw HTML left open are all <a>. */
+static int
+only_a(const struct scan *sc)
+{
+	for (int i = 0; i < sc->depth; i++)
+		if (strcmp(sc->open[i], "a") != 0)
+			return 0;
+	return 1;
+}
+
 /* Whether the block holds raw HTML (or a link in a link), scanning it. */
 static int
 block_raw(cmark_node *block, struct scan *sc)
 {
 	cmark_iter *it = cmark_iter_new(block);
 	cmark_event_type ev;
-	int links = 0, raw = 0;
+	int links = 0, raw = 0, tables = 0;
 
 	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
 		cmark_node *n = cmark_iter_get_node(it);
@@ -499,8 +547,13 @@ block_raw(cmark_node *block, struct scan *sc)
 
 		if (t == CMARK_NODE_TABLE_CELL) {
 			sc->floor = ev == CMARK_EVENT_ENTER ? sc->depth : 0;
+		} else if (t == CMARK_NODE_TABLE) {
+			tables += ev == CMARK_EVENT_ENTER ? 1 : -1;
 		} else if (t == CMARK_NODE_LINK || t == CMARK_NODE_IMAGE) {
 			if (ev == CMARK_EVENT_ENTER) {
+				if (t == CMARK_NODE_LINK && !tables &&
+				    !sc->dirty && sc->depth == 0)
+					sc->link_clear = 1;
 				if (t == CMARK_NODE_LINK && links)
 					raw = 1;  /* the builder splits it */
 				links++;
@@ -689,6 +742,7 @@ parse_segments(struct essay *e, struct segment **out)
 			cmark_node_append_child(notes, n);
 			continue;
 		}
+		sc.known = sc.link_clear = 0;
 		r = block_raw(n, &sc) || span;
 		if (r != raw) {
 			seg_add(&v, &nv, &b, raw);
@@ -697,7 +751,18 @@ parse_segments(struct essay *e, struct segment **out)
 		h = render_node(n);
 		buf_puts(&b, h);
 		free(h);
-		span = r && (sc.dirty || sc.depth > 0);
+		/* A paragraph that started with nothing open closes what
+		 * unknown elements its raw HTML opened (see above). */
+		if (r && !span && !sc.dirty && !sc.known && sc.depth > 0 &&
+		    closes_unknown(n))
+			sc.depth = 0;
+		if (sc.link_clear)
+			sc.pending_a = 0;
+		if (r && !sc.dirty && sc.depth > 0 && only_a(&sc)) {
+			sc.pending_a = 1;
+			sc.depth = 0;
+		}
+		span = r && (sc.dirty || sc.depth > 0 || sc.pending_a);
 	}
 	if (notes) {
 		char *h = render_node(notes);

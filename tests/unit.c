@@ -639,6 +639,40 @@ test_segments(void)
 		{ "A<em>\n</em>\n|-\n\ns\n", 1 },
 		{ "A <b>x\n\n| c </b> | d |\n|---|---|\n| e | f |\n\nB.\n", 1 },
 		{ "| a <em>x</em> | b |\n|---|---|\n\nB *b*.\n", 2 },
+		/* Unknown elements left open in a paragraph are closed by
+		 * its </p>: what follows is a segment of its own. */
+		{ "A <COPYRIGHT HOLDER> b.\n\nB *b*.\n\nC.\n", 2 },
+		{ "A <x>b</x> <y a='1'>c<br> *d* [e](f).\n\nB *b*.\n", 2 },
+		{ "A *<x>b* [<y>c](d) e.\n\nB *b*.\n\n<z>\n\nC.\n", 2 },
+		/* ... but not when something else may have closed it first,
+		 * nor when it was open before the paragraph. */
+		{ "A <div>a</div><x>b.\n\nB *b*.\n\nC.\n", 1 },
+		{ "A <x> <hr> b.\n\nB *b*.\n\n- c\n", 1 },
+		{ "<x>\n\nA <y>b.\n\nB *b*.\n", 1 },
+		{ "- A <x>b.\n\n  B *b*.\n\nC.\n", 1 },
+		{ "- `list` **{String|Array<string>}**: x\n- b\n\nB *b*.\n\n"
+		  "C.\n", 2 },
+		{ "> A <x>b\n> <y>\n\nB *b*.\n", 2 },
+		{ "## H <x>b\n\nB *b*.\n", 2 },
+		{ "1. A <x>b\n   - c <y>\n\n     <z>\n2. d\n\nB *b*.\n", 2 },
+		{ "- A <x>b\n- <div>c\n\nB *b*.\n", 1 },
+		{ "<x>\n\n- A <y>b\n\nB *b*.\n", 1 },
+		/* An <a> left open is copied around the text until the next
+		 * link's start tag ends it: the span ends with that block. */
+		{ "# T <a name=\"t\" />\n\nA *b* c.\n\nD [l](u) e.\n\n"
+		  "F *f*.\n\nG.\n", 2 },
+		{ "<a name=\"x\" />\n\n## H\n\nA [l](u).\n\nB *b*.\n", 2 },
+		{ "<a name=x/>\n\n<div>\n\n[l](u)\n\n</div>\n\n[m](v)\n\n"
+		  "B *b*.\n", 2 },
+		{ "<a name=x/>\n\n| [l](u) | b |\n|---|---|\n\nB *b*.\n\n"
+		  "[m](n)\n\nC *c*.\n", 2 },
+		{ "A <a name=x/> [l](u) <a name=y/>.\n\nB *b*.\n\n[m](n) o."
+		  "\n\nC *c*.\n", 2 },
+		{ "<a name=x/>\n\n*A* **[l](u)** `c`.\n\n> B *b*.\n", 2 },
+		{ "- <a name=x/>\n- *i* [l](u)\n\n[m](v)\n\nB *b*.\n", 2 },
+		{ "A <a name=x/>[^1].\n\n[^1]: [l](u)\n\nB *b*.\n\n"
+		  "C *c*.\n", 1 },
+		{ "<a name=x/><b>\n\n[l](u)\n\nB *b*.\n", 1 },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
