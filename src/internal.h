@@ -201,6 +201,7 @@ struct essay {
 	size_t nlines;
 	int hint_block;     /* where the last link of a block was found */
 	size_t hint_line, hint_off;
+	struct idset guesses;  /* where searches from the top ended (link.c) */
 	int col_line, col_byte, col_char;  /* the last column worked out */
 	struct later *xlinks, *remote;  /* judged by link_check() */
 	size_t nxlinks, nremote;

@@ -269,6 +269,15 @@ match_decoded(const char *q, const char *eol, const char *needle, size_t nn)
 	return (size_t)(s - q);
 }
 
+/* Remembers where the search from the top for needle ended: at offset
+ * at (found), or nowhere (at == 0: not found). */
+static void
+guess_keep(struct essay *e, const char *needle, size_t at)
+{
+	idset_add(&e->guesses, needle);
+	*idset_val(&e->guesses, needle) = at;
+}
+
 static struct loc
 locate_bytes(struct essay *e, xmlNode *n, const char *needle, int fuzzy,
     int *found)
@@ -301,6 +310,34 @@ locate_bytes(struct essay *e, xmlNode *n, const char *needle, int fuzzy,
 	}
 	if ((size_t)l.line > e->nlines)
 		return l;
+	/* A search from the top finds the same place for the same needle
+	 * every time: an essay of thousands of raw HTML badges reads its
+	 * text once for each different one, not once for each. */
+	if (guessed && !fuzzy) {
+		size_t *at = idset_val(&e->guesses, needle), lo = 0, hi;
+
+		if (at != NULL && *at == 0) {
+			l.line = l.col = 0;
+			return l;
+		}
+		if (at != NULL) {
+			/* The last line starting at or before it. */
+			for (hi = e->nlines; hi - lo > 1; ) {
+				size_t mid = lo + (hi - lo) / 2;
+				if (e->lines[mid] <= *at - 1)
+					lo = mid;
+				else
+					hi = mid;
+			}
+			e->hint_block = l.line;
+			e->hint_line = lo;
+			e->hint_off = *at - 1 + nn;
+			l.line = (int)lo + 1;
+			l.col = (int)(*at - 1 - e->lines[lo]) + 1;
+			*found = 1;
+			return l;
+		}
+	}
 	/* Links and images come in source order: the search for the next
 	 * one in the same block starts where the last one was found, so a
 	 * megabyte-long paragraph of links is read once, not once a link. */
@@ -333,6 +370,9 @@ locate_bytes(struct essay *e, xmlNode *n, const char *needle, int fuzzy,
 						continue;
 					m = nn;
 				}
+				if (guessed && !fuzzy)
+					guess_keep(e, needle,
+					    (size_t)(q - e->text) + 1);
 				e->hint_block = l.line;
 				e->hint_line = k;
 				e->hint_off = (size_t)(q + m - e->text);
@@ -345,6 +385,8 @@ locate_bytes(struct essay *e, xmlNode *n, const char *needle, int fuzzy,
 				break;
 		}
 	}
+	if (guessed && !fuzzy)
+		guess_keep(e, needle, 0);
 	if (guessed)
 		l.line = l.col = 0;
 	return l;
@@ -1416,6 +1458,7 @@ link_essay(struct book *b, struct essay *e, struct quire_diag *d)
 	free(todo);
 	strip_internal(e->content);
 	idset_free(&e->seen);
+	idset_free(&e->guesses);
 	return rc;
 }
 
