@@ -314,14 +314,10 @@ parse_render_html(struct essay *e)
  * whole-document parse would be, in body with nothing open, and reading
  * the span alone gives the same tree.  Anything the scan does not
  * understand makes the span run to the end of the essay.  One more
- * way a span ends: a paragraph, heading, list or quote of the document
- * itself whose raw HTML opened only elements of unknown names (and
- * voids that leave a p open), some left open ("<COPYRIGHT HOLDER>" in a
- * licence, "Array<string>" in a list).  Such an element is an ordinary
- * one, neither special nor a formatting element, and nothing but
- * cmark-gfm's own well-nested tags stand around it: the block's end tag
- * (</p>, </li>, </ul>...) pops it, and the builder is back in body with
- * nothing open.  And an
+ * way a span ends: a block of the document itself whose own end tags
+ * pop what its raw HTML left open (block_closes()): a paragraph whose
+ * raw HTML opened only elements of unknown names ("<COPYRIGHT HOLDER>"
+ * in a licence), a list item's <details> never closed.  And an
  * <a> left open ("<a name=x />": "/>" closes no HTML element) stays in
  * the builder's list of formatting elements, copied around the text
  * that follows, until the next <a> start tag takes it out of the list
@@ -338,6 +334,7 @@ struct scan {
 	int dirty;                  /* the span runs to the end */
 	int known;                  /* a start tag of a known name, bar a
 				     * few voids that leave a p open */
+	int items;                  /* a start tag of li, dd or dt */
 	int pending_a;              /* an <a> left open (see above) */
 	int link_clear;             /* a Markdown link opened with nothing
 				     * open, outside tables */
@@ -482,6 +479,9 @@ scan_literal(struct scan *sc, const char *p, int in_link, int top)
 		if (!close && gumbo_tag_enum(name) != GUMBO_TAG_UNKNOWN &&
 		    !name_is(name, inline_voids))
 			sc->known = 1;
+		if (!close && (strcmp(name, "li") == 0 ||
+		    strcmp(name, "dd") == 0 || strcmp(name, "dt") == 0))
+			sc->items = 1;
 		if (name_is(name, neutral) || name_is(name, voids))
 			continue;
 		if (name_is(name, risky) || (in_link && strcmp(name, "a") == 0)) {
@@ -511,16 +511,36 @@ scan_literal(struct scan *sc, const char *p, int in_link, int top)
 	}
 }
 
-/* Whether the block is one cmark-gfm writes as an element whose end
- * tag pops the unknown elements raw HTML opened in it (a paragraph, a
- * heading, a list, a quote: not an HTML block, not a table). */
+/* Whether the block ends with nothing open that raw HTML opened in it,
+ * though the scan saw elements left open: cmark-gfm's end tag for the
+ * block (</p>, </h2>) pops the ordinary elements raw HTML opened in it
+ * when nothing else was opened, and </li>, </ul>, </blockquote> pop
+ * any element but those that stop their search (a table, a cell, a
+ * list...) or that leave a trace after they are popped (formatting
+ * elements are copied again later, a form stays the form, a select
+ * changes how what follows is read); no li, dd or dt start tag may have
+ * closed an item before its end tag.  Not an HTML block (nothing of
+ * cmark-gfm's closes it), not a table (cells and foster parenting). */
 static int
-closes_unknown(cmark_node *n)
+block_closes(cmark_node *n, const struct scan *sc)
 {
+	static const char *const sticky[] = { "a", "b", "big", "code", "em",
+	    "font", "i", "nobr", "s", "small", "strike", "strong", "tt", "u",
+	    "applet", "caption", "table", "tbody", "thead", "tfoot", "tr",
+	    "td", "th", "colgroup", "marquee", "object", "template", "ol",
+	    "ul", "li", "dd", "dt", "select", "form", NULL };
 	cmark_node_type t = cmark_node_get_type(n);
 
-	return t == CMARK_NODE_PARAGRAPH || t == CMARK_NODE_HEADING ||
-	    t == CMARK_NODE_LIST || t == CMARK_NODE_BLOCK_QUOTE;
+	if (t == CMARK_NODE_PARAGRAPH || t == CMARK_NODE_HEADING)
+		return !sc->known;
+	if (t != CMARK_NODE_LIST && t != CMARK_NODE_BLOCK_QUOTE)
+		return 0;
+	if (sc->items)
+		return 0;
+	for (int i = 0; i < sc->depth; i++)
+		if (name_is(sc->open[i], sticky))
+			return 0;
+	return 1;
 }
 
 /* Whether the elements raw HTML left open are all <a>. */
@@ -742,7 +762,7 @@ parse_segments(struct essay *e, struct segment **out)
 			cmark_node_append_child(notes, n);
 			continue;
 		}
-		sc.known = sc.link_clear = 0;
+		sc.known = sc.items = sc.link_clear = 0;
 		r = block_raw(n, &sc) || span;
 		if (r != raw) {
 			seg_add(&v, &nv, &b, raw);
@@ -753,8 +773,8 @@ parse_segments(struct essay *e, struct segment **out)
 		free(h);
 		/* A paragraph that started with nothing open closes what
 		 * unknown elements its raw HTML opened (see above). */
-		if (r && !span && !sc.dirty && !sc.known && sc.depth > 0 &&
-		    closes_unknown(n))
+		if (r && !span && !sc.dirty && sc.depth > 0 &&
+		    block_closes(n, &sc))
 			sc.depth = 0;
 		if (sc.link_clear)
 			sc.pending_a = 0;

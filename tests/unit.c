@@ -657,6 +657,17 @@ test_segments(void)
 		{ "1. A <x>b\n   - c <y>\n\n     <z>\n2. d\n\nB *b*.\n", 2 },
 		{ "- A <x>b\n- <div>c\n\nB *b*.\n", 1 },
 		{ "<x>\n\n- A <y>b\n\nB *b*.\n", 1 },
+		/* Items and quotes pop what their raw HTML left open, but
+		 * for elements that leave a trace or stop the search. */
+		{ "- A\n  <details>\n  <summary>\n  S\n  </summary>\n\n"
+		  "  ```\n  x\n  ```\n- B\n\nB *b*.\n\nC.\n", 2 },
+		{ "> <div><p>q\n>\n> r\n\nB *b*.\n", 2 },
+		{ "- <div>a\n- <b>c\n\nB *b*.\n\nC *c*.\n", 1 },
+		{ "- <table><tr><td>a\n\nB *b*.\n", 1 },
+		{ "- a <li>b\n- <div>c\n\nB *b*.\n", 1 },
+		{ "- <form>a\n\nB *b*.\n\n<form>\n\nC.\n", 1 },
+		{ "## H <h3>x</h3> <y>z\n\nB *b*.\n", 1 },
+		{ "A <y>b <div>c</div> d.\n\nB *b*.\n", 1 },
 		/* An <a> left open is copied around the text until the next
 		 * link's start tag ends it: the span ends with that block. */
 		{ "# T <a name=\"t\" />\n\nA *b* c.\n\nD [l](u) e.\n\n"
