@@ -559,7 +559,7 @@ block_raw(cmark_node *block, struct scan *sc)
 {
 	cmark_iter *it = cmark_iter_new(block);
 	cmark_event_type ev;
-	int links = 0, raw = 0, tables = 0;
+	int links = 0, raw = 0, tables = 0, images = 0;
 
 	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
 		cmark_node *n = cmark_iter_get_node(it);
@@ -570,8 +570,11 @@ block_raw(cmark_node *block, struct scan *sc)
 		} else if (t == CMARK_NODE_TABLE) {
 			tables += ev == CMARK_EVENT_ENTER ? 1 : -1;
 		} else if (t == CMARK_NODE_LINK || t == CMARK_NODE_IMAGE) {
+			if (t == CMARK_NODE_IMAGE)
+				images += ev == CMARK_EVENT_ENTER ? 1 : -1;
 			if (ev == CMARK_EVENT_ENTER) {
-				if (t == CMARK_NODE_LINK && !tables &&
+				/* A link in an image's text writes no <a>. */
+				if (t == CMARK_NODE_LINK && !tables && !images &&
 				    !sc->dirty && sc->depth == 0)
 					sc->link_clear = 1;
 				if (t == CMARK_NODE_LINK && links)

@@ -684,6 +684,8 @@ test_segments(void)
 		{ "A <a name=x/>[^1].\n\n[^1]: [l](u)\n\nB *b*.\n\n"
 		  "C *c*.\n", 1 },
 		{ "<a name=x/><b>\n\n[l](u)\n\nB *b*.\n", 1 },
+		/* A link in an image's text writes no <a>. */
+		{ "<a href=\"#q\"/>\n\n![[l](u)](i.png)\n\nB *b*.\n", 1 },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
