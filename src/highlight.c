@@ -25,6 +25,9 @@
  * deep, and a few errors wide. */
 #define HL_MAX_DEPTH 256
 #define HL_MAX_ERROR 256
+/* The symbol of an error node in every grammar (tree_sitter/parser.h's
+ * ts_builtin_sym_error, which api.h does not give). */
+#define HL_SYM_ERROR ((TSSymbol)-1)
 
 /* The grammars, compiled from the npm packages at configure time. */
 const TSLanguage *tree_sitter_bash(void);
@@ -59,13 +62,15 @@ struct pred {
 	int negate;
 	enum { P_EQ_STR, P_EQ_CAP, P_MATCH, P_ANY } kind;
 	const char *str;         /* P_EQ_STR: into the query's strings */
+	size_t len;              /* P_EQ_STR: its length */
 	uint32_t other;          /* P_EQ_CAP */
 	pcre2_code *re;          /* P_MATCH */
 	const char **any;        /* P_ANY */
+	size_t *anylen;
 	uint32_t nany;
 };
 
-enum { LUA = 1, FIRST = 2 };
+enum { LUA = 1, FIRST = 2, LEAKS = 4 };
 
 struct grammar {
 	const char *name;
@@ -73,18 +78,23 @@ struct grammar {
 	const char *parts[3];    /* the query, in this order */
 	/* How its patterns were written: LUA, #match? regexes in Lua's
 	 * %d classes; FIRST, of two patterns naming one node the first
-	 * wins (the others: the last, see cmp_cap). */
+	 * wins (the others: the last, see cmp_cap); LEAKS, its scanner
+	 * loses memory (see hl_scanner_malloc). */
 	unsigned flags;
+	/* Compiled once by whichever thread needs the grammar first; two
+	 * threads compile two grammars at once. */
+	pthread_mutex_t lock;
 	int inited;
 	TSQuery *query;          /* NULL if it did not compile */
 	const char **classes;    /* per capture id: a class or NULL */
-	struct pred *preds;
+	struct pred *preds;      /* in the order of their patterns */
 	size_t npreds;
+	uint32_t *pred_at;       /* per pattern: its first pred, then end */
 };
 
 static struct grammar grammars[] = {
-#define GF(n, f, fl, ...) { n, f, { __VA_ARGS__ }, fl, 0, NULL, NULL, \
-	NULL, 0 }
+#define GF(n, f, fl, ...) { n, f, { __VA_ARGS__ }, fl, \
+	PTHREAD_MUTEX_INITIALIZER, 0, NULL, NULL, NULL, 0, NULL }
 #define G(n, f, ...) GF(n, f, 0, __VA_ARGS__)
 	G("bash", tree_sitter_bash, Q(bash)),
 	G("c", tree_sitter_c, Q(c)),
@@ -96,7 +106,7 @@ static struct grammar grammars[] = {
 	G("json", tree_sitter_json, Q(json)),
 	G("python", tree_sitter_python, Q(python)),
 	G("rust", tree_sitter_rust, Q(rust)),
-	GF("sql", tree_sitter_sql, LUA, Q(sql)),
+	GF("sql", tree_sitter_sql, LUA | LEAKS, Q(sql)),
 	G("tsx", tree_sitter_tsx, Q(javascript), Q(jsx), Q(typescript)),
 	G("typescript", tree_sitter_typescript, Q(javascript),
 	    Q(typescript)),
@@ -237,17 +247,21 @@ lua_to_pcre(const char *re, size_t len)
 	return buf_take(&b);
 }
 
-/* The text predicates of every pattern, read once. */
+/* The text predicates of every pattern, read once, their regexes
+ * compiled to machine code when PCRE2 can. */
 static void
 read_preds(struct grammar *g)
 {
 	uint32_t npat = ts_query_pattern_count(g->query);
 
+	g->pred_at = xreallocarray(NULL, (size_t)npat + 1,
+	    sizeof(*g->pred_at));
 	for (uint32_t p = 0; p < npat; p++) {
 		uint32_t nsteps, s = 0;
 		const TSQueryPredicateStep *st =
 		    ts_query_predicates_for_pattern(g->query, p, &nsteps);
 
+		g->pred_at[p] = (uint32_t)g->npreds;
 		while (s < nsteps) {
 			uint32_t e = s, len;
 			const char *op;
@@ -271,6 +285,7 @@ read_preds(struct grammar *g)
 					pr.kind = P_EQ_STR;
 					pr.str = ts_query_string_value_for_id(
 					    g->query, st[s + 2].value_id, &len);
+					pr.len = len;
 				}
 			} else if (strcmp(op, "match?") == 0 ||
 			    strcmp(op, "not-match?") == 0 ||
@@ -297,15 +312,21 @@ read_preds(struct grammar *g)
 					    PCRE2_UTF, &err, &off, NULL);
 				if (pr.re == NULL)
 					goto next;
+				/* Same answers; the interpreter when no JIT. */
+				(void)pcre2_jit_compile(pr.re, PCRE2_JIT_COMPLETE);
 			} else if (strcmp(op, "any-of?") == 0) {
 				pr.kind = P_ANY;
 				pr.any = xreallocarray(NULL, e - s - 2,
 				    sizeof(*pr.any));
+				pr.anylen = xreallocarray(NULL, e - s - 2,
+				    sizeof(*pr.anylen));
 				for (uint32_t i = s + 2; i < e; i++)
-					if (st[i].type == TSQueryPredicateStepTypeString)
-						pr.any[pr.nany++] =
+					if (st[i].type == TSQueryPredicateStepTypeString) {
+						pr.any[pr.nany] =
 						    ts_query_string_value_for_id(
 						    g->query, st[i].value_id, &len);
+						pr.anylen[pr.nany++] = len;
+					}
 			} else
 				goto next;
 			GROW(g->preds, g->npreds);
@@ -314,11 +335,10 @@ next:
 			s = e + 1;
 		}
 	}
+	g->pred_at[npat] = (uint32_t)g->npreds;
 }
 
-static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* Compiles a grammar's query, under init_lock. */
+/* Compiles a grammar's query, under its lock. */
 static void
 grammar_init(struct grammar *g)
 {
@@ -350,14 +370,17 @@ grammar_init(struct grammar *g)
 static TSQuery *
 grammar_query(struct grammar *g)
 {
+	TSQuery *q;
+
 	/* Once, whichever rendering thread comes first. */
-	pthread_mutex_lock(&init_lock);
+	pthread_mutex_lock(&g->lock);
 	if (!g->inited) {
 		grammar_init(g);
 		g->inited = 1;
 	}
-	pthread_mutex_unlock(&init_lock);
-	return g->query;
+	q = g->query;
+	pthread_mutex_unlock(&g->lock);
+	return q;
 }
 
 static int
@@ -381,21 +404,21 @@ static int
 preds_hold(const struct grammar *g, const TSQueryMatch *m,
     const char *code, pcre2_match_data *md)
 {
-	for (size_t i = 0; i < g->npreds; i++) {
+	uint32_t end = g->pred_at[m->pattern_index + 1];
+
+	for (uint32_t i = g->pred_at[m->pattern_index]; i < end; i++) {
 		const struct pred *p = &g->preds[i];
 		const TSQueryCapture *c, *o;
 		uint32_t b, e;
 		int ok = 0;
 
-		if (p->pattern != m->pattern_index)
-			continue;
 		if ((c = capture_of(m, p->capture)) == NULL)
 			continue;
 		b = ts_node_start_byte(c->node);
 		e = ts_node_end_byte(c->node);
 		switch (p->kind) {
 		case P_EQ_STR:
-			ok = node_eq(code, c->node, p->str, strlen(p->str));
+			ok = node_eq(code, c->node, p->str, p->len);
 			break;
 		case P_EQ_CAP:
 			if ((o = capture_of(m, p->other)) == NULL)
@@ -412,7 +435,7 @@ preds_hold(const struct grammar *g, const TSQueryMatch *m,
 		case P_ANY:
 			for (uint32_t k = 0; k < p->nany && !ok; k++)
 				ok = node_eq(code, c->node, p->any[k],
-				    strlen(p->any[k]));
+				    p->anylen[k]);
 			break;
 		}
 		if (ok == p->negate)
@@ -510,7 +533,7 @@ too_deep(TSNode root, unsigned max)
 	for (;;) {
 		TSNode n = ts_tree_cursor_current_node(&c);
 
-		if (strcmp(ts_node_type(n), "ERROR") == 0 &&
+		if (ts_node_symbol(n) == HL_SYM_ERROR &&
 		    ts_node_child_count(n) > HL_MAX_ERROR) {
 			deep = 1;
 			break;
@@ -533,18 +556,99 @@ out:
 	return deep;
 }
 
+/* What one thread keeps from block to block: a parser (with the
+ * language it was last given), a query cursor, PCRE2's match data and
+ * the captures' array.  Freed when the thread ends, or by
+ * highlight_cleanup for the thread that calls it. */
+struct hl_thread {
+	TSParser *parser;
+	const TSLanguage *lang;
+	TSQueryCursor *cur;
+	pcre2_match_data *md;
+	struct cap *caps;
+	size_t capcap;
+};
+
+static pthread_key_t thread_key;
+static pthread_once_t thread_once = PTHREAD_ONCE_INIT;
+
+static void
+thread_free(void *p)
+{
+	struct hl_thread *t = p;
+
+	if (t == NULL)
+		return;
+	if (t->parser)
+		ts_parser_delete(t->parser);
+	if (t->cur)
+		ts_query_cursor_delete(t->cur);
+	pcre2_match_data_free(t->md);
+	free(t->caps);
+	free(t);
+}
+
+static void
+thread_key_make(void)
+{
+	if (pthread_key_create(&thread_key, thread_free) != 0)
+		abort();
+}
+
+static struct hl_thread *
+thread_state(void)
+{
+	struct hl_thread *t;
+
+	pthread_once(&thread_once, thread_key_make);
+	if ((t = pthread_getspecific(thread_key)) != NULL)
+		return t;
+	t = xcalloc(1, sizeof(*t));
+	t->parser = ts_parser_new();
+	t->cur = ts_query_cursor_new();
+	t->md = pcre2_match_data_create(16, NULL);
+	if (t->md == NULL)
+		abort();
+	pthread_setspecific(thread_key, t);
+	return t;
+}
+
+/* The block's tree, by the thread's parser set to g's language. */
+static TSTree *
+parse(struct hl_thread *t, struct grammar *g, const char *code,
+    size_t len)
+{
+	const TSLanguage *lang = g->lang();
+	TSTree *tree;
+
+	if (t->lang != lang) {
+		if (!ts_parser_set_language(t->parser, lang)) {
+			t->lang = NULL;
+			return NULL;
+		}
+		t->lang = lang;
+	}
+	tree = ts_parser_parse_string(t->parser, NULL, code, (uint32_t)len);
+	if (g->flags & LEAKS) {
+		/* Its scanner's state goes with the language, before what
+		 * the scanner lost is freed. */
+		ts_parser_set_language(t->parser, NULL);
+		t->lang = NULL;
+		scanner_release();
+	}
+	return tree;
+}
+
 int
 highlight(const char *lang, const char *code, size_t len,
     struct hl_span **spans, size_t *nspans)
 {
 	struct grammar *g = find_grammar(lang);
+	struct hl_thread *t;
 	TSQuery *q;
-	TSParser *parser;
 	TSTree *tree;
-	TSQueryCursor *cur;
 	TSQueryMatch m;
-	pcre2_match_data *md;
-	struct cap *caps = NULL;
+	struct cap *caps;
 	size_t ncaps = 0, n = 0;
 	uint32_t done = 0;
 
@@ -553,44 +657,42 @@ highlight(const char *lang, const char *code, size_t len,
 	if (g == NULL || len == 0 || len > HL_MAX_BYTES ||
 	    (q = grammar_query(g)) == NULL)
 		return -1;
-	parser = ts_parser_new();
-	if (!ts_parser_set_language(parser, g->lang())) {
-		ts_parser_delete(parser);
-		return -1;
-	}
-	tree = ts_parser_parse_string(parser, NULL, code, (uint32_t)len);
-	ts_parser_delete(parser);
-	scanner_release();
-	if (tree == NULL)
+	t = thread_state();
+	if ((tree = parse(t, g, code, len)) == NULL)
 		return -1;
 	if (too_deep(ts_tree_root_node(tree), HL_MAX_DEPTH)) {
 		ts_tree_delete(tree);
 		return -1;
 	}
-	cur = ts_query_cursor_new();
-	md = pcre2_match_data_create(16, NULL);
-	ts_query_cursor_exec(cur, q, ts_tree_root_node(tree));
-	while (ts_query_cursor_next_match(cur, &m)) {
-		if (!preds_hold(g, &m, code, md))
+	ts_query_cursor_exec(t->cur, q, ts_tree_root_node(tree));
+	while (ts_query_cursor_next_match(t->cur, &m)) {
+		if (!preds_hold(g, &m, code, t->md))
 			continue;
 		for (uint16_t i = 0; i < m.capture_count; i++) {
 			const char *cls = g->classes[m.captures[i].index];
 			TSNode nd = m.captures[i].node;
+			uint32_t b, e;
 
-			if (cls == NULL ||
-			    ts_node_end_byte(nd) <= ts_node_start_byte(nd))
+			if (cls == NULL)
 				continue;
-			GROW(caps, ncaps);
-			caps[ncaps].start = ts_node_start_byte(nd);
-			caps[ncaps].end = ts_node_end_byte(nd);
-			caps[ncaps].rank = (g->flags & FIRST) ?
+			b = ts_node_start_byte(nd);
+			e = ts_node_end_byte(nd);
+			if (e <= b)
+				continue;
+			if (ncaps == t->capcap) {
+				t->capcap = t->capcap ? 2 * t->capcap : 256;
+				t->caps = xreallocarray(t->caps, t->capcap,
+				    sizeof(*t->caps));
+			}
+			t->caps[ncaps].start = b;
+			t->caps[ncaps].end = e;
+			t->caps[ncaps].rank = (g->flags & FIRST) ?
 			    m.pattern_index : UINT32_MAX - m.pattern_index;
-			caps[ncaps++].cls = cls;
+			t->caps[ncaps++].cls = cls;
 		}
 	}
-	pcre2_match_data_free(md);
-	ts_query_cursor_delete(cur);
 	ts_tree_delete(tree);
+	caps = t->caps;
 	if (ncaps > 0)
 		qsort(caps, ncaps, sizeof(*caps), cmp_cap);
 	for (size_t i = 0; i < ncaps; i++) {
@@ -608,7 +710,6 @@ highlight(const char *lang, const char *code, size_t len,
 		(*spans)[n++].cls = caps[i].cls;
 		done = caps[i].end;
 	}
-	free(caps);
 	*nspans = n;
 	return 0;
 }
@@ -708,22 +809,29 @@ highlight_tree(xmlNode *root)
 	}
 }
 
-/* The compiled queries, at exit (valgrind counts them otherwise). */
+/* The compiled queries and this thread's parser, at exit (valgrind
+ * counts them otherwise). */
 void
 highlight_cleanup(void)
 {
+	pthread_once(&thread_once, thread_key_make);
+	thread_free(pthread_getspecific(thread_key));
+	pthread_setspecific(thread_key, NULL);
 	for (size_t i = 0; i < sizeof(grammars) / sizeof(grammars[0]); i++) {
 		struct grammar *g = &grammars[i];
 
 		for (size_t k = 0; k < g->npreds; k++) {
 			pcre2_code_free(g->preds[k].re);
 			free(g->preds[k].any);
+			free(g->preds[k].anylen);
 		}
 		free(g->preds);
+		free(g->pred_at);
 		free(g->classes);
 		if (g->query)
 			ts_query_delete(g->query);
 		g->preds = NULL;
+		g->pred_at = NULL;
 		g->classes = NULL;
 		g->npreds = 0;
 		g->query = NULL;
