@@ -338,6 +338,80 @@ next:
 	g->pred_at[npat] = (uint32_t)g->npreds;
 }
 
+/* Whether c may be part of a capture's name (tree-sitter's identifier
+ * characters). */
+static int
+name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.' ||
+	    c == '?' || c == '!' || (unsigned char)c >= 0x80;
+}
+
+/* Whether the text of one pattern names a capture that has a class;
+ * strings and comments are skipped. */
+static int
+pattern_classed(const char *p, const char *end)
+{
+	while (p < end) {
+		if (*p == '"') {
+			for (p++; p < end && *p != '"'; p++)
+				if (*p == '\\' && p + 1 < end)
+					p++;
+			p++;
+		} else if (*p == ';') {
+			while (p < end && *p != '\n')
+				p++;
+		} else if (*p == '@') {
+			const char *n = ++p;
+
+			while (p < end && name_char(*p))
+				p++;
+			if (class_for(n, (uint32_t)(p - n)) != NULL)
+				return 1;
+		} else
+			p++;
+	}
+	return 0;
+}
+
+/* Turns off what cannot give a class: the patterns that name no
+ * classed capture (every identifier a variable, every bracket
+ * punctuation) and the captures without a class that no predicate
+ * reads.  The query then records less and matches less; what it gives
+ * the classed captures does not change. */
+static void
+prune(struct grammar *g, const char *src, size_t len)
+{
+	uint32_t npat = ts_query_pattern_count(g->query);
+	uint32_t ncap = ts_query_capture_count(g->query);
+	char *read = xcalloc(ncap ? ncap : 1, 1);
+
+	for (uint32_t p = 0; p < npat; p++) {
+		uint32_t b = ts_query_start_byte_for_pattern(g->query, p);
+		uint32_t e = p + 1 < npat ?
+		    ts_query_start_byte_for_pattern(g->query, p + 1) :
+		    (uint32_t)len;
+
+		if (b <= e && e <= len && !pattern_classed(src + b, src + e))
+			ts_query_disable_pattern(g->query, p);
+	}
+	for (size_t i = 0; i < g->npreds; i++) {
+		read[g->preds[i].capture] = 1;
+		if (g->preds[i].kind == P_EQ_CAP)
+			read[g->preds[i].other] = 1;
+	}
+	for (uint32_t i = 0; i < ncap; i++)
+		if (g->classes[i] == NULL && !read[i]) {
+			uint32_t n;
+			const char *name =
+			    ts_query_capture_name_for_id(g->query, i, &n);
+
+			ts_query_disable_capture(g->query, name, n);
+		}
+	free(read);
+}
+
 /* Compiles a grammar's query, under its lock. */
 static void
 grammar_init(struct grammar *g)
@@ -352,9 +426,10 @@ grammar_init(struct grammar *g)
 	}
 	g->query = ts_query_new(g->lang(), src.data, (uint32_t)src.len, &off,
 	    &err);
-	free(src.data);
-	if (g->query == NULL)
+	if (g->query == NULL) {
+		free(src.data);
 		return;
+	}
 	ncap = ts_query_capture_count(g->query);
 	g->classes = xcalloc(ncap ? ncap : 1, sizeof(*g->classes));
 	for (uint32_t i = 0; i < ncap; i++) {
@@ -365,6 +440,8 @@ grammar_init(struct grammar *g)
 		g->classes[i] = class_for(name, len);
 	}
 	read_preds(g);
+	prune(g, src.data, src.len);
+	free(src.data);
 }
 
 static TSQuery *
