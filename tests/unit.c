@@ -998,6 +998,100 @@ test_highlight(void)
 	}
 }
 
+/* Blocks in several languages, for the reuse test below. */
+static const struct {
+	const char *lang, *code;
+} hl_blocks[] = {
+	{ "sql", "CREATE FUNCTION f() RETURNS int AS $$ SELECT 1 $$"
+	    " LANGUAGE sql;\n" },
+	{ "js", "x = require; y = foo; z = Foo; w = FOO_BAR;\n" },
+	{ "bash", "cat <<EOF\n$HOME\nEOF\necho \"$1\" # c\n" },
+	{ "python", "def f(a):\n    return a + 1  # c\n" },
+	{ "yaml", "k: |\n  text\nl: [1, 2]\n" },
+	{ "tsx", "const a = <A b={1}>t</A>;\n" },
+	{ "sql", "SELECT 'a' FROM t; -- c\n" },
+	{ "html", "<p class=\"x\">t</p>\n" },
+};
+#define NHL (sizeof(hl_blocks) / sizeof(*hl_blocks))
+
+struct hl_run {
+	int backwards;
+	int rc[NHL];
+	struct hl_span *sp[NHL];
+	size_t n[NHL];
+};
+
+static void *
+hl_run_all(void *arg)
+{
+	struct hl_run *r = arg;
+
+	for (size_t k = 0; k < NHL; k++) {
+		size_t i = r->backwards ? NHL - 1 - k : k;
+
+		r->rc[i] = highlight(hl_blocks[i].lang, hl_blocks[i].code,
+		    strlen(hl_blocks[i].code), &r->sp[i], &r->n[i]);
+	}
+	return NULL;
+}
+
+/* A thread keeps its parser from block to block and from language to
+ * language: each block's spans are the same whatever was highlighted
+ * before it, on this thread or on another.  Predicates (#eq?, #match?)
+ * judge the captures of their own pattern only. */
+static void
+test_highlight_reuse(void)
+{
+	struct hl_run first = { 0 }, again = { 0 }, other = { 0 };
+	pthread_t tid;
+	const char *js = hl_blocks[1].code;
+	static const struct {
+		const char *token, *cls;
+	} js_want[] = {
+		{ "require", "hl-fn" },   /* #eq? */
+		{ "foo", NULL },          /* no predicate holds */
+		{ "Foo", "hl-type" },     /* #match? "^[A-Z]" */
+		{ "FOO_BAR", "hl-num" },  /* both match: the later pattern */
+	};
+
+	hl_run_all(&first);
+	again.backwards = 1;
+	hl_run_all(&again);
+	other.backwards = 1;
+	CHECK(pthread_create(&tid, NULL, hl_run_all, &other) == 0);
+	pthread_join(tid, NULL);
+	for (size_t i = 0; i < NHL; i++) {
+		CHECK(first.rc[i] == 0 && first.n[i] > 0);
+		for (int k = 0; k < 2; k++) {
+			struct hl_run *r = k ? &other : &again;
+			int same = r->rc[i] == first.rc[i] &&
+			    r->n[i] == first.n[i];
+
+			for (size_t j = 0; same && j < first.n[i]; j++)
+				same = r->sp[i][j].start == first.sp[i][j].start &&
+				    r->sp[i][j].end == first.sp[i][j].end &&
+				    r->sp[i][j].cls == first.sp[i][j].cls;
+			if (!same)
+				fprintf(stderr, "%s block %zu: other spans %s\n",
+				    hl_blocks[i].lang, i,
+				    k ? "on another thread" : "the second time");
+			CHECK(same);
+			free(r->sp[i]);
+		}
+	}
+	for (size_t i = 0; i < sizeof(js_want) / sizeof(*js_want); i++) {
+		const char *cls = class_at(first.sp[1], first.n[1],
+		    (size_t)(strstr(js, js_want[i].token) - js));
+
+		if (js_want[i].cls == NULL)
+			CHECK(cls == NULL);
+		else
+			CHECK(cls != NULL && strcmp(cls, js_want[i].cls) == 0);
+	}
+	for (size_t i = 0; i < NHL; i++)
+		free(first.sp[i]);
+}
+
 /* Release helpers: sizes for people, words across inline and block
  * elements (the header left out), the ledger written and read back. */
 static void
@@ -1306,6 +1400,7 @@ main(void)
 	test_segments();
 	test_sanitize();
 	test_highlight();
+	test_highlight_reuse();
 	test_release();
 	test_math();
 	test_site();
