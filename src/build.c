@@ -1,7 +1,9 @@
 /* The build as a whole: runs the stages in order over the book model, then
  * the writers in the table below, and hands the results to write.c only
  * when no stage reported an error. */
+#include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <string.h>
@@ -177,12 +179,27 @@ render_book(struct book *b, const struct quire_options *opt,
 	pthread_t tid[64];
 	long ncpu = opt->jobs > 0 ? opt->jobs : sysconf(_SC_NPROCESSORS_ONLN);
 	size_t n = ncpu < 1 ? 1 : ncpu > 64 ? 64 : (size_t)ncpu, started = 0;
-	size_t total = 0;
+	size_t total = 0, squeeze = SQUEEZE;
+	const char *env;
 
 	link_prepare(b);
 	for (size_t i = 0; i < b->nessays; i++)
 		total += b->essays[i].len;
-	b->squeeze = total > SQUEEZE;
+	/* The tests make a small book big to reach that path. */
+	if ((env = getenv("QUIRE_TEST_SQUEEZE")) != NULL)
+		squeeze = strtoull(env, NULL, 10);
+	b->squeeze = total > squeeze;
+	/* A big book keeps what it makes on disk until the outputs are
+	 * written: memory then grows with the largest essay, not with the
+	 * book.  A check writes nothing, so it keeps them in memory. */
+	if (b->squeeze && opt->out) {
+		struct loc ol = { opt->out, 0, 0 };
+
+		b->outdir = opt->out;
+		if ((b->spill = spill_open(opt->out)) == NULL)
+			return diag_syserr(d, &ol, "cannot write a temporary "
+			    "file in the output folder: %s", strerror(errno));
+	}
 	if (opt->jobs == 0 && n > b->nessays / 4)
 		n = b->nessays / 4;  /* a few essays: not worth a thread */
 	if (n > b->nessays)
@@ -278,10 +295,17 @@ quire_build(const struct quire_options *opt, struct quire_diag *d)
 {
 	struct book b;
 	struct out_file out[NWRITERS];
+	struct sigaction ign, old_xfsz;
 	size_t nout = 0;
 	int status;
 
 	memset(out, 0, sizeof(out));
+	/* Past a file size limit write() fails with EFBIG, which is
+	 * reported, rather than the signal ending the run. */
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGXFSZ, &ign, &old_xfsz);
 	/* libxml2 allocates through the wrappers that end the run cleanly
 	 * when memory runs out (it would go on with NULL). */
 	xmlMemSetup(free, xmalloc, xrealloc, xstrdup);
@@ -314,6 +338,7 @@ quire_build(const struct quire_options *opt, struct quire_diag *d)
 		out_free(&out[i]);
 	book_free(&b);
 	math_cleanup();  /* the converter lives for one build */
+	sigaction(SIGXFSZ, &old_xfsz, NULL);
 	status = diag_status(d);
 	return status;
 }

@@ -761,10 +761,20 @@ epub_essay(struct book *b, struct essay *e, struct quire_diag *d)
 	size_t len;
 	char *x = xml_dump(e->xml, &len);
 
-	(void)b;
-	(void)d;
 	deflate_raw(x, len, LEVEL, &e->epub);
 	free(x);
+	/* A big book's essays wait on disk, not in memory. */
+	if (b->spill) {
+		struct loc l = { b->outdir, 0, 0 };
+
+		if (spill_put(b->spill, e->epub.data, e->epub.zlen,
+		    &e->epub.off) == -1)
+			return diag_syserr(d, &l, "cannot write a temporary "
+			    "file: %s", strerror(errno));
+		free(e->epub.data);
+		e->epub.data = NULL;
+		e->epub.sp = b->spill;
+	}
 	return 0;
 }
 
@@ -786,7 +796,8 @@ packed_source(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
 
 	switch (cmd) {
 	case ZIP_SOURCE_OPEN:
-		if (s->z->data == NULL && s->z->zlen > 0) {
+		if (s->z->data == NULL && s->z->sp == NULL &&
+		    s->z->zlen > 0) {
 			zip_error_set(&s->err, ZIP_ER_INTERNAL, 0);
 			return -1;  /* released after an earlier reading */
 		}
@@ -796,7 +807,14 @@ packed_source(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
 		n = s->z->zlen - s->off;
 		if (n > len)
 			n = len;
-		memcpy(data, s->z->data + s->off, n);
+		if (s->z->data == NULL) {
+			if (n > 0 && spill_pread(s->z->sp, data, (size_t)n,
+			    s->z->off + s->off) == -1) {
+				zip_error_set(&s->err, ZIP_ER_READ, errno);
+				return -1;
+			}
+		} else
+			memcpy(data, s->z->data + s->off, n);
 		s->off += n;
 		return (zip_int64_t)n;
 	case ZIP_SOURCE_CLOSE:
@@ -942,6 +960,7 @@ file_source(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
 #define SINK_CHUNK ((size_t)1 << 20)
 
 struct zsink {
+	struct spill *sp;   /* a big book's: the archive goes here instead */
 	char **chunk;
 	size_t nchunks;
 	zip_uint64_t size;  /* bytes in the archive */
@@ -966,6 +985,16 @@ sink_write(struct zsink *k, const char *data, zip_uint64_t len)
 {
 	zip_uint64_t done = 0;
 
+	if (k->sp) {
+		if (spill_pwrite(k->sp, data, (size_t)len, k->woff) == -1) {
+			zip_error_set(&k->err, ZIP_ER_WRITE, errno);
+			return -1;
+		}
+		k->woff += len;
+		if (k->woff > k->size)
+			k->size = k->woff;
+		return (zip_int64_t)len;
+	}
 	while (done < len) {
 		size_t c = (size_t)(k->woff / SINK_CHUNK);
 		size_t at = (size_t)(k->woff % SINK_CHUNK);
@@ -991,6 +1020,16 @@ sink_read(struct zsink *k, char *data, zip_uint64_t len)
 {
 	zip_uint64_t done = 0;
 
+	if (k->sp) {
+		if (len > k->size - k->roff)
+			len = k->size - k->roff;
+		if (spill_pread(k->sp, data, (size_t)len, k->roff) == -1) {
+			zip_error_set(&k->err, ZIP_ER_READ, errno);
+			return -1;
+		}
+		k->roff += len;
+		return (zip_int64_t)len;
+	}
 	while (done < len && k->roff < k->size) {
 		size_t at = (size_t)(k->roff % SINK_CHUNK);
 		zip_uint64_t n = SINK_CHUNK - at;
@@ -1080,6 +1119,14 @@ zip_pack(const struct book *b, struct pack *p, struct out_file *out,
 	memset(&sink, 0, sizeof(sink));
 	zip_error_init(&sink.err);
 	zip_error_init(&err);
+	/* A big book is zipped into a spill file of its own, which the
+	 * output file then takes. */
+	if (b->spill && (sink.sp = spill_open(b->outdir)) == NULL) {
+		struct loc ol = { b->outdir, 0, 0 };
+		diag_syserr(d, &ol, "cannot write a temporary file: %s",
+		    strerror(errno));
+		goto out;
+	}
 	if ((src = zip_source_function_create(sink_source, &sink,
 	    &err)) == NULL || (za = zip_open_from_source(src, ZIP_TRUNCATE,
 	    &err)) == NULL) {
@@ -1143,6 +1190,15 @@ zip_pack(const struct book *b, struct pack *p, struct out_file *out,
 		zip_discard(za);
 		goto out_src;
 	}
+	if (sink.sp) {
+		struct part *pt = xcalloc(1, sizeof(*pt));
+
+		pt->sp = sink.sp;
+		pt->len = (size_t)sink.size;
+		out_add_part(out, pt);
+		out->own = sink.sp;
+		sink.sp = NULL;
+	}
 	/* The chunks are the file: every one full but the last. */
 	for (size_t i = 0; i < sink.nchunks; i++) {
 		zip_uint64_t left = sink.size - (zip_uint64_t)i * SINK_CHUNK;
@@ -1155,6 +1211,7 @@ zip_pack(const struct book *b, struct pack *p, struct out_file *out,
 out_src:
 	zip_source_free(src);
 out:
+	spill_close(sink.sp);
 	sink_clear(&sink);
 	zip_error_fini(&sink.err);
 	zip_error_fini(&err);
@@ -1188,7 +1245,7 @@ epub_write(struct book *b, struct out_file *out, struct quire_diag *d)
 {
 	struct pack p = { 0 };
 	const char *cover_href = "cover.svg", *cover_mime = "image/svg+xml";
-	struct ncx_job ncx = { b, { NULL, 0, 0, 0 } };
+	struct ncx_job ncx = { b, { NULL, 0, 0, 0, NULL, 0 } };
 	pthread_t tid;
 	int started;
 	xmlNode *marker;

@@ -3,6 +3,7 @@
  * the files as the archive is written), every id prefixed with its
  * essay's slug so that nothing collides, and a Content-Security-Policy
  * that forbids every fetch. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -266,14 +267,24 @@ serialise(struct essay *e, xmlNode *art, struct imgs *im)
 }
 
 static void
-text_part(const struct book *b, struct essay *e, const char *p, size_t n)
+text_part(const struct book *b, struct essay *e, const char *p, size_t n,
+    struct quire_diag *d)
 {
 	struct part *pt;
 
 	GROW(e->html, e->nhtml);
 	pt = &e->html[e->nhtml++];
 	memset(pt, 0, sizeof(*pt));
-	if (b->squeeze)
+	if (b->spill) {
+		/* A big book's articles wait on disk, as they are. */
+		struct loc l = { b->outdir, 0, 0 };
+
+		pt->sp = b->spill;
+		pt->len = n;
+		if (spill_put(b->spill, p, n, &pt->off) == -1)
+			diag_syserr(d, &l, "cannot write a temporary file: %s",
+			    strerror(errno));
+	} else if (b->squeeze)
 		/* Kept deflated (fast level) until the file is written: in a
 		 * big book the archive is the largest thing a build holds. */
 		deflate_raw(p, n, 1, &pt->z);
@@ -287,7 +298,7 @@ text_part(const struct book *b, struct essay *e, const char *p, size_t n)
  * the cuts the base64 of the image, which the writer streams. */
 static void
 cut_article(const struct book *b, struct essay *e, const char *p, size_t n,
-    const struct imgs *im)
+    const struct imgs *im, struct quire_diag *d)
 {
 	const char *end = p + n;
 	size_t tn = strlen(im->tok);
@@ -296,14 +307,14 @@ cut_article(const struct book *b, struct essay *e, const char *p, size_t n,
 		const char *q = find_bytes(p, end, im->tok, tn);
 		struct part *pt;
 
-		text_part(b, e, p, (size_t)(q - p));
+		text_part(b, e, p, (size_t)(q - p), d);
 		GROW(e->html, e->nhtml);
 		pt = &e->html[e->nhtml++];
 		memset(pt, 0, sizeof(*pt));
 		pt->res = im->res[i];
 		p = q + tn;
 	}
-	text_part(b, e, p, (size_t)(end - p));
+	text_part(b, e, p, (size_t)(end - p), d);
 }
 
 /* An essay's <article>, serialised on the thread that rendered it: its
@@ -361,7 +372,7 @@ html_essay(struct book *b, struct essay *e, struct quire_diag *d)
 	e->xml->type = XML_HTML_DOCUMENT_NODE;
 	ob = serialise(e, art, &im);
 	cut_article(b, e, (const char *)xmlOutputBufferGetContent(ob),
-	    xmlOutputBufferGetSize(ob), &im);
+	    xmlOutputBufferGetSize(ob), &im, d);
 	xmlOutputBufferClose(ob);
 	free(im.node);
 	free(im.res);

@@ -105,10 +105,13 @@ int base64_decode(const char *, size_t, unsigned char **, size_t *);
 const char *find_bytes(const char *p, const char *end, const char *needle,
     size_t n);
 /* Raw deflate, as in zip entries. */
+struct spill;
 struct packed {
 	unsigned char *data;
 	size_t zlen, len;   /* deflated and plain sizes */
 	unsigned long crc;  /* CRC-32 of the plain bytes */
+	struct spill *sp;   /* when data is NULL: the zlen bytes at off in sp */
+	uint64_t off;
 };
 void deflate_raw(const void *, size_t, int level, struct packed *);
 void deflate_cleanup(void);
@@ -303,6 +306,8 @@ struct book {
 	pthread_mutex_t lock;  /* res, while essays render in parallel */
 	struct essay **byfile; /* essays sorted by file name */
 	int squeeze;        /* a big book: archive articles kept deflated */
+	struct spill *spill;  /* a big book's essays, once made (spill.c) */
+	const char *outdir;   /* where spill files go; NULL: a check */
 	struct resource *cover_res;  /* NULL: generated cover */
 	int cover_line, cover_col;   /* where collection.yaml names it */
 	size_t nimages, nimages_noalt;
@@ -503,13 +508,17 @@ char *xml_dump_items(xmlDoc *, xmlNode *marker, size_t n,
 struct part {
 	char *data;
 	size_t len;
-	struct packed z;    /* when data is NULL: the bytes, deflated */
+	struct packed z;    /* when data, sp and res are NULL: the bytes,
+	                       deflated */
 	const struct resource *res;  /* when set: the base64 of its bytes */
+	struct spill *sp;   /* when data is NULL: the len bytes at off in sp */
+	uint64_t off;
 };
 struct out_file {
 	char *name;         /* file name inside the output folder */
 	struct part *parts; /* its bytes, in order, owned */
 	size_t nparts;
+	struct spill *own;  /* a spill file of its own (closed with it) */
 };
 void out_add(struct out_file *, char *data, size_t len);
 void out_add_part(struct out_file *, struct part *);
@@ -518,6 +527,18 @@ void out_free(struct out_file *);
  * -2 when a resource's file changed since it was checked. */
 int part_emit(const struct part *, int (*out)(void *, const char *,
     size_t), void *);
+
+/* spill.c: an unlinked temporary file in the output folder, which holds
+ * what a big book has made until its outputs are written.  spill_put()
+ * may be called from every thread at once.  All return 0, or -1 with
+ * errno set. */
+struct spill *spill_open(const char *dir);  /* NULL with errno */
+void spill_close(struct spill *);
+int spill_put(struct spill *, const void *, size_t, uint64_t *off);
+int spill_pwrite(struct spill *, const void *, size_t, uint64_t off);
+int spill_pread(struct spill *, void *, size_t, uint64_t off);
+int spill_emit(struct spill *, uint64_t off, uint64_t len,
+    int (*out)(void *, const char *, size_t), void *);
 struct quire_writer {
 	const char *name;
 	unsigned format;

@@ -189,6 +189,7 @@ book_free(struct book *b)
 	site_index_free(b);
 	free(b->slug);
 	free(b->uuid);
+	spill_close(b->spill);
 	pthread_mutex_destroy(&b->lock);
 	memset(b, 0, sizeof(*b));
 }

@@ -109,6 +109,7 @@ out_free(struct out_file *f)
 	}
 	free(f->parts);
 	free(f->name);
+	spill_close(f->own);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -120,6 +121,8 @@ part_emit(const struct part *pt, int (*out)(void *, const char *, size_t),
 		return resource_emit(pt->res, 1, out, arg);
 	if (pt->data)
 		return out(arg, pt->data, pt->len);
+	if (pt->sp)
+		return spill_emit(pt->sp, pt->off, pt->len, out, arg);
 	return inflate_raw(&pt->z, out, arg);
 }
 
