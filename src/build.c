@@ -44,6 +44,8 @@ essay_run(struct book *b, struct essay *e, unsigned formats,
 	struct segment *segs;
 	size_t nsegs;
 
+	if (e->text == NULL && e->reread && essay_reload(b, e, d) < 0)
+		return;
 	/* Only cmark-gfm's parse touches its global table; rendering the
 	 * document's blocks to HTML and freeing it read and write this
 	 * essay's nodes alone. */
@@ -72,8 +74,9 @@ essay_run(struct book *b, struct essay *e, unsigned formats,
 	e->lines = NULL;
 	e->nlines = 0;
 	/* Kept only while a link into another essay is to be judged: a
-	 * second rendering may be needed (link_check). */
-	if (e->nxlinks == 0) {
+	 * second rendering may be needed (link_check).  One that was read
+	 * again is read once more for that. */
+	if (e->nxlinks == 0 || e->reread) {
 		free(e->text);
 		e->text = NULL;
 	}

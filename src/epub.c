@@ -1218,9 +1218,65 @@ out:
 	return rc;
 }
 
+/* Where a big book's table of contents is written as it is made. */
+struct spill_out {
+	struct spill *sp;
+	uint64_t size;
+};
+
+static int
+spill_out_write(void *ctx, const char *p, int len)
+{
+	struct spill_out *w = ctx;
+
+	if (spill_pwrite(w->sp, p, (size_t)len, w->size) == -1)
+		return -1;
+	w->size += (uint64_t)len;
+	return len;
+}
+
+/* The document of n items (xml_dump_items_to()), deflated into z.  A big
+ * book's contents are thousands of entries: they are written to a spill
+ * file and deflated from there, never held plain in memory as they grow.
+ * Returns 0, or -1 with errno. */
+static int
+dump_packed(const struct book *b, xmlDoc *doc, xmlNode *marker, size_t n,
+    xmlNode *(*fn)(void *, size_t, xmlNode *), void *arg,
+    struct packed *z)
+{
+	struct spill_out w = { NULL, 0 };
+	xmlOutputBuffer *ob;
+	void *map;
+	int rc = -1;
+
+	if (b->spill == NULL) {
+		size_t len;
+		char *s = xml_dump_items(doc, marker, n, fn, arg, &len);
+
+		deflate_raw(s, len, LEVEL, z);
+		free(s);
+		return 0;
+	}
+	if ((w.sp = spill_open(b->outdir)) == NULL)
+		return -1;
+	ob = xmlOutputBufferCreateIO(spill_out_write, NULL, &w, NULL);
+	xml_dump_items_to(doc, marker, n, fn, arg, ob);
+	if (xmlOutputBufferClose(ob) >= 0 &&
+	    (map = spill_map(w.sp, w.size)) != NULL) {
+		deflate_raw(map, (size_t)w.size, LEVEL, z);
+		spill_unmap(map, w.size);
+		rc = 0;
+	}
+	if (rc < 0 && errno == 0)
+		errno = EIO;
+	spill_close(w.sp);
+	return rc;
+}
+
 struct ncx_job {
 	const struct book *b;
 	struct packed z;
+	int err;            /* errno of a failure, or 0 */
 };
 
 static void *
@@ -1230,13 +1286,11 @@ ncx_job(void *arg)
 	struct ncx_walk walk = { j->b, 1, 1 };
 	xmlNode *marker;
 	xmlDoc *doc = ncx_doc(&walk, &marker);
-	size_t len;
-	char *s = xml_dump_items(doc, marker, j->b->tree.nkids, ncx_top,
-	    &walk, &len);
 
+	if (dump_packed(j->b, doc, marker, j->b->tree.nkids, ncx_top, &walk,
+	    &j->z) == -1)
+		j->err = errno;
 	xmlFreeDoc(doc);
-	deflate_raw(s, len, LEVEL, &j->z);
-	free(s);
 	return NULL;
 }
 
@@ -1245,7 +1299,10 @@ epub_write(struct book *b, struct out_file *out, struct quire_diag *d)
 {
 	struct pack p = { 0 };
 	const char *cover_href = "cover.svg", *cover_mime = "image/svg+xml";
-	struct ncx_job ncx = { b, { NULL, 0, 0, 0, NULL, 0 } };
+	struct ncx_job ncx = { b, { NULL, 0, 0, 0, NULL, 0 }, 0 };
+	struct packed nav = { NULL, 0, 0, 0, NULL, 0 };
+	struct loc ol = { b->outdir, 0, 0 };
+	int err = 0;
 	pthread_t tid;
 	int started;
 	xmlNode *marker;
@@ -1268,14 +1325,22 @@ epub_write(struct book *b, struct out_file *out, struct quire_diag *d)
 	 * essays they are the biggest files after the essays. */
 	started = pthread_create(&tid, NULL, ncx_job, &ncx) == 0;
 	doc = nav_doc(b, &marker);
-	s = xml_dump_items(doc, marker, b->tree.nkids, nav_top, b, &len);
-	add(&p, "EPUB/nav.xhtml", s, len, 1);
+	if (dump_packed(b, doc, marker, b->tree.nkids, nav_top, b,
+	    &nav) == -1)
+		err = errno;
+	add_packed(&p, "EPUB/nav.xhtml", &nav);
 	xmlFreeDoc(doc);
 	if (started)
 		pthread_join(tid, NULL);
 	else
 		ncx_job(&ncx);
 	add_packed(&p, "EPUB/toc.ncx", &ncx.z);
+	if (err || ncx.err) {
+		diag_syserr(d, &ol, "cannot write a temporary file: %s",
+		    strerror(err ? err : ncx.err));
+		rc = -1;
+		goto done;
+	}
 	if (!b->theme_none)
 		add(&p, "EPUB/book.css", (char *)asset_book_css,
 		    asset_book_css_len, 0);
@@ -1320,6 +1385,7 @@ epub_write(struct book *b, struct out_file *out, struct quire_diag *d)
 	}
 	out->name = xasprintf("%s.epub", b->slug);
 	rc = zip_pack(b, &p, out, d);
+done:
 	for (size_t i = 0; i < p.n; i++) {
 		free(p.e[i].name);
 		if (p.e[i].owned)

@@ -188,6 +188,7 @@ struct essay {
 	int part_page;      /* a part's own page (its _index.md) */
 	int title_line;     /* where the title came from, for messages */
 	char *text;         /* the whole file, UTF-8, LF line ends */
+	int reread;         /* text let go after loading: essay_reload() */
 	size_t len;
 	size_t body;        /* offset of the Markdown after front matter */
 	int body_line;      /* line number of that offset */
@@ -330,6 +331,7 @@ void essay_free(struct essay *);
 /* The stages.  Each returns 0, or -1 when it reported an error. */
 int load_book(struct book *, const struct quire_options *,
     struct quire_diag *);
+int essay_reload(struct book *, struct essay *, struct quire_diag *);
 int essay_front_matter(struct essay *, struct quire_diag *);
 int parse_essay(struct essay *, struct quire_diag *);
 /* TeX to MathML for the essay's formulas (math.c does the converting). */
@@ -503,6 +505,8 @@ void xhtml_fix_empty(xmlNode *);
 xmlNode *xml_marker(xmlNode *parent);
 char *xml_dump_items(xmlDoc *, xmlNode *marker, size_t n,
     xmlNode *(*item)(void *, size_t, xmlNode *), void *arg, size_t *len);
+void xml_dump_items_to(xmlDoc *, xmlNode *marker, size_t n,
+    xmlNode *(*item)(void *, size_t, xmlNode *), void *, xmlOutputBuffer *);
 
 /* A back end of the book model. */
 struct part {
@@ -539,6 +543,9 @@ int spill_pwrite(struct spill *, const void *, size_t, uint64_t off);
 int spill_pread(struct spill *, void *, size_t, uint64_t off);
 int spill_emit(struct spill *, uint64_t off, uint64_t len,
     int (*out)(void *, const char *, size_t), void *);
+/* The first len bytes of the file, mapped read-only; NULL with errno. */
+void *spill_map(struct spill *, uint64_t len);
+void spill_unmap(void *, uint64_t len);
 struct quire_writer {
 	const char *name;
 	unsigned format;

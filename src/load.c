@@ -32,6 +32,7 @@ struct scan {
 	struct quire_diag *d;
 	struct strv files;         /* essay paths relative to the root */
 	time_t newest;
+	size_t keep;               /* sources kept, at most (KEEP_SOURCES) */
 };
 
 /* ---- reading files ---- */
@@ -2145,8 +2146,15 @@ struct reader {
 	struct scan *s;
 	pthread_mutex_t lock;
 	size_t next;
+	size_t kept;        /* bytes of sources kept in memory */
 	int rc;
 };
+
+/* Sources kept in memory from loading to rendering, at most: past this,
+ * an essay's text is let go once its front matter is read, and read
+ * again when it is rendered (essay_reload), so that a big book is never
+ * held whole. */
+#define KEEP_SOURCES ((size_t)16 << 20)
 
 static void
 read_essay(struct scan *s, struct essay *e, const char *rel, time_t *newest,
@@ -2192,15 +2200,31 @@ read_worker(void *arg)
 	int rc = 0;
 
 	for (;;) {
+		struct essay *e;
 		size_t i;
+		int keep;
 
 		pthread_mutex_lock(&r->lock);
 		i = r->next++;
 		pthread_mutex_unlock(&r->lock);
 		if (i >= r->s->files.n)
 			break;
-		read_essay(r->s, &r->s->book->essays[i], r->s->files.v[i],
-		    &newest, &rc);
+		e = &r->s->book->essays[i];
+		read_essay(r->s, e, r->s->files.v[i], &newest, &rc);
+		if (e->text == NULL || e->empty)
+			continue;
+		pthread_mutex_lock(&r->lock);
+		keep = r->kept + e->len <= r->s->keep;
+		if (keep)
+			r->kept += e->len;
+		pthread_mutex_unlock(&r->lock);
+		if (!keep) {
+			/* What it was, to be sure it is read again the same. */
+			sha256(e->text, e->len, e->src_sha);
+			free(e->text);
+			e->text = NULL;
+			e->reread = 1;
+		}
 	}
 	pthread_mutex_lock(&r->lock);
 	if (newest > r->s->newest)
@@ -2214,7 +2238,7 @@ read_worker(void *arg)
 static int
 read_essays(struct scan *s)
 {
-	struct reader r = { s, PTHREAD_MUTEX_INITIALIZER, 0, 0 };
+	struct reader r = { s, PTHREAD_MUTEX_INITIALIZER, 0, 0, 0 };
 	pthread_t tid[64];
 	long ncpu = s->opt->jobs > 0 ? s->opt->jobs :
 	    sysconf(_SC_NPROCESSORS_ONLN);
@@ -2236,7 +2260,7 @@ int
 load_book(struct book *b, const struct quire_options *opt,
     struct quire_diag *d)
 {
-	struct scan s = { b, opt, d, { 0 }, 0 };
+	struct scan s = { b, opt, d, { 0 }, 0, KEEP_SOURCES };
 	struct idset titles = { 0 };
 	struct loc rl = { opt->src, 0, 0 };
 	struct stat st;
@@ -2244,6 +2268,9 @@ load_book(struct book *b, const struct quire_options *opt,
 	int rc = 0, summary;
 	char *v;
 
+	/* The tests make a small book big to reach that path. */
+	if ((v = getenv("QUIRE_TEST_SQUEEZE")) != NULL)
+		s.keep = strtoull(v, NULL, 10);
 	b->root = xstrdup(opt->src);
 	if (stat(opt->src, &st) == -1 || !S_ISDIR(st.st_mode))
 		return diag_error(d, &rl, "not a folder: %s", stat(opt->src,
@@ -2344,5 +2371,44 @@ load_book(struct book *b, const struct quire_options *opt,
 	}
 	if (load_styles(b, d) < 0)
 		rc = -1;
+	return rc;
+}
+
+/* The text of an essay that load_book() let go (struct essay.reread),
+ * read and prepared again as it was then, quietly: everything it says
+ * was said the first time.  A source that changed since is an error. */
+int
+essay_reload(struct book *b, struct essay *e, struct quire_diag *d)
+{
+	struct quire_diag *quiet = quire_diag_new(0);
+	struct loc l = { e->path, 0, 0 };
+	unsigned char h[32];
+	struct essay t;
+	int rc = -1;
+
+	memset(&t, 0, sizeof(t));
+	t.rel = xstrdup(e->rel);
+	t.path = xstrdup(e->path);
+	if (read_inside(b, t.rel, NULL, quiet, &t.text, &t.len, NULL) == 0) {
+		t.text = normalise_text(quiet, t.path, t.text, &t.len);
+		if (essay_front_matter(&t, quiet) == 0) {
+			cap_nesting(&t, quiet);
+			cap_tables(&t, quiet);
+			site_prepass(b, &t, quiet);
+			sha256(t.text, t.len, h);
+			if (t.body == e->body &&
+			    memcmp(h, e->src_sha, sizeof(h)) == 0) {
+				e->text = t.text;
+				e->len = t.len;
+				t.text = NULL;
+				rc = 0;
+			}
+		}
+	}
+	if (rc < 0)
+		diag_error(d, &l, "the file changed while the book was being "
+		    "made: build again");
+	essay_free(&t);
+	quire_diag_free(quiet);
 	return rc;
 }

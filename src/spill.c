@@ -7,6 +7,7 @@
 /* For Linux's O_TMPFILE; without it, or on a file system that lacks it,
  * the file is made and unlinked at once. */
 #define _GNU_SOURCE
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -144,4 +145,22 @@ spill_emit(struct spill *s, uint64_t off, uint64_t len,
 	}
 	free(blk);
 	return rc;
+}
+
+void *
+spill_map(struct spill *s, uint64_t len)
+{
+	void *p;
+
+	if (len == 0)
+		return NULL;
+	p = mmap(NULL, (size_t)len, PROT_READ, MAP_PRIVATE, s->fd, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+void
+spill_unmap(void *p, uint64_t len)
+{
+	if (p)
+		munmap(p, (size_t)len);
 }

@@ -195,15 +195,16 @@ xml_dump(xmlDoc *doc, size_t *len)
 /* Like xml_dump(), for a document whose comment marker (made by
  * xml_marker()) stands where n items go: item(arg, i, parent) makes each
  * under the marker's parent; it is written and freed before the next,
- * so a table of contents of thousands of essays is never one tree. */
-char *
-xml_dump_items(xmlDoc *doc, xmlNode *marker, size_t n,
-    xmlNode *(*item)(void *, size_t, xmlNode *), void *arg, size_t *len)
+ * so a table of contents of thousands of essays is never one tree.  The
+ * bytes go to ob, which is flushed, not closed. */
+void
+xml_dump_items_to(xmlDoc *doc, xmlNode *marker, size_t n,
+    xmlNode *(*item)(void *, size_t, xmlNode *), void *arg,
+    xmlOutputBuffer *ob)
 {
 	xmlNode *parent = marker->parent;
-	xmlOutputBuffer *ob = xmlAllocOutputBuffer(NULL);
 	size_t slen, rest;
-	char *skel = xml_dump(doc, &slen), *at, *out;
+	char *skel = xml_dump(doc, &slen), *at;
 	const xmlChar *enc;
 
 	at = strstr(skel, "<!--" XML_MARKER "-->");
@@ -229,12 +230,23 @@ xml_dump_items(xmlDoc *doc, xmlNode *marker, size_t n,
 	rest = slen - (size_t)(at - skel);
 	xmlOutputBufferWrite(ob, (int)rest, at);
 	xmlOutputBufferFlush(ob);
+	free(skel);
+}
+
+/* xml_dump_items_to() into memory. */
+char *
+xml_dump_items(xmlDoc *doc, xmlNode *marker, size_t n,
+    xmlNode *(*item)(void *, size_t, xmlNode *), void *arg, size_t *len)
+{
+	xmlOutputBuffer *ob = xmlAllocOutputBuffer(NULL);
+	char *out;
+
+	xml_dump_items_to(doc, marker, n, item, arg, ob);
 	*len = xmlOutputBufferGetSize(ob);
 	out = xmalloc(*len + 1);
 	memcpy(out, xmlOutputBufferGetContent(ob), *len);
 	out[*len] = '\0';
 	xmlOutputBufferClose(ob);
-	free(skel);
 	return out;
 }
 
