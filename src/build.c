@@ -70,6 +70,7 @@ essay_run(struct book *b, struct essay *e, unsigned formats,
 	xmlFreeDoc(e->xml);
 	e->xml = NULL;
 	e->content = NULL;
+	essay_settle(b, e);
 	free(e->lines);
 	e->lines = NULL;
 	e->nlines = 0;
@@ -114,13 +115,7 @@ essay_redo(struct book *b, struct essay *e, unsigned formats,
 {
 	struct quire_diag *quiet = quire_diag_new(0);
 
-	for (size_t i = 0; i < e->nheads; i++) {
-		free(e->heads[i].id);
-		free(e->heads[i].text);
-	}
-	free(e->heads);
-	e->heads = NULL;
-	e->nheads = 0;
+	heads_free(e);
 	idset_free(&e->ids);
 	free(e->epub.data);
 	memset(&e->epub, 0, sizeof(e->epub));
@@ -228,7 +223,9 @@ render_book(struct book *b, const struct quire_options *opt,
 	for (size_t i = 0; i < b->nessays; i++) {
 		free(b->essays[i].text);
 		b->essays[i].text = NULL;
-		idset_free(&b->essays[i].ids);
+		free(b->essays[i].idh);
+		b->essays[i].idh = NULL;
+		b->essays[i].nidh = 0;
 	}
 	if (b->nres > 1)
 		qsort(b->res, b->nres, sizeof(*b->res), cmp_res);

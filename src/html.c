@@ -379,6 +379,39 @@ html_essay(struct book *b, struct essay *e, struct quire_diag *d)
 	return 0;
 }
 
+/* A big book's contents in the archive: written to its spill file as
+ * they are made, each piece a part of the output file. */
+struct spill_out {
+	struct spill *sp;
+	struct out_file *out;
+	int err;
+};
+
+static int
+spill_part(void *ctx, const char *p, int len)
+{
+	struct spill_out *w = ctx;
+	struct part *last = w->out->nparts ?
+	    &w->out->parts[w->out->nparts - 1] : NULL;
+	uint64_t off;
+
+	if (spill_put(w->sp, p, (size_t)len, &off) == -1) {
+		w->err = errno;
+		return -1;
+	}
+	if (last && last->sp == w->sp && last->off + last->len == off)
+		last->len += (size_t)len;
+	else {
+		struct part *pt = xcalloc(1, sizeof(*pt));
+
+		pt->sp = w->sp;
+		pt->off = off;
+		pt->len = (size_t)len;
+		out_add_part(w->out, pt);
+	}
+	return len;
+}
+
 /* The archive: its head, title page and contents, the articles made by
  * html_essay() in book order, and the footer, as the parts of one file
  * that write_outputs() streams out. */
@@ -390,10 +423,10 @@ html_write(struct book *b, struct out_file *out, struct quire_diag *d)
 	xmlOutputBuffer *skel, *items;
 	const char *mem, *mark, *toc_mark;
 	xmlNode *ol;
+	struct spill_out so = { b->spill, out, 0 };
 	size_t len;
 	char *s;
 
-	(void)d;
 	doc = htmlNewDocNoDtD(NULL, NULL);
 	doc->encoding = xmlStrdup(BAD_CAST "UTF-8");
 	xmlCreateIntSubset(doc, BAD_CAST "html", NULL, NULL);
@@ -446,7 +479,8 @@ html_write(struct book *b, struct out_file *out, struct quire_diag *d)
 	out->name = xasprintf("%s.html", b->slug);
 	out_add(out, xstrndup(mem, (size_t)(toc_mark - mem)),
 	    (size_t)(toc_mark - mem));
-	items = xmlAllocOutputBuffer(NULL);
+	items = b->spill ? xmlOutputBufferCreateIO(spill_part, NULL, &so,
+	    NULL) : xmlAllocOutputBuffer(NULL);
 	for (size_t i = 0; i < b->tree.nkids; i++) {
 		xmlNode *li;
 
@@ -456,10 +490,20 @@ html_write(struct book *b, struct out_file *out, struct quire_diag *d)
 		xmlUnlinkNode(li);
 		xmlFreeNode(li);
 	}
-	len = xmlOutputBufferGetSize(items);
-	out_add(out, xstrndup((const char *)xmlOutputBufferGetContent(items),
-	    len), len);
-	xmlOutputBufferClose(items);
+	if (b->spill == NULL) {
+		len = xmlOutputBufferGetSize(items);
+		out_add(out, xstrndup((const char *)
+		    xmlOutputBufferGetContent(items), len), len);
+	}
+	if (xmlOutputBufferClose(items) < 0 || so.err) {
+		struct loc l = { b->outdir, 0, 0 };
+
+		diag_syserr(d, &l, "cannot write a temporary file: %s",
+		    strerror(so.err ? so.err : EIO));
+		xmlOutputBufferClose(skel);
+		xmlFreeDoc(doc);
+		return -1;
+	}
 	toc_mark += strlen("<!--" XML_MARKER "-->");
 	out_add(out, xstrndup(toc_mark, (size_t)(mark - toc_mark)),
 	    (size_t)(mark - toc_mark));

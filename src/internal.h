@@ -198,6 +198,9 @@ struct essay {
 	xmlNode *content;   /* the essay's <section> in xml */
 	struct heading *heads;
 	size_t nheads;
+	char *heads_mem;    /* once rendered, their strings (essay_settle) */
+	uint64_t *idh;      /* once rendered, its ids hashed, sorted */
+	size_t nidh;
 	unsigned props;
 	size_t nimages, nimages_noalt, nnotes;
 	struct idset ids;   /* every id in the document */
@@ -327,6 +330,13 @@ struct book {
 void book_init(struct book *);
 void book_free(struct book *);
 void essay_free(struct essay *);
+void heads_free(struct essay *);
+/* Once an essay is rendered and its writers have taken what they need:
+ * keeps only what the book needs of it until the end, compactly (the
+ * headings in the contents, its ids hashed), so that memory does not
+ * grow with the number of essays more than it must. */
+void essay_settle(const struct book *, struct essay *);
+int essay_has_id(const struct essay *, const char *id);
 
 /* The stages.  Each returns 0, or -1 when it reported an error. */
 int load_book(struct book *, const struct quire_options *,

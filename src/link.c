@@ -1491,7 +1491,7 @@ link_check(struct book *b, struct quire_diag *d)
 			struct later *x = &e->xlinks[k];
 			struct loc l = { e->path, x->line, x->col };
 
-			if (idset_has(&x->target->ids, x->text))
+			if (essay_has_id(x->target, x->text))
 				continue;
 			diag_warn(d, &l, "link to a missing section: %s#%s",
 			    x->target->rel, x->orig);

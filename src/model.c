@@ -29,17 +29,107 @@ later_free(struct later *v, size_t n)
 }
 
 void
+heads_free(struct essay *e)
+{
+	if (e->heads_mem == NULL)
+		for (size_t i = 0; i < e->nheads; i++) {
+			free(e->heads[i].id);
+			free(e->heads[i].text);
+		}
+	free(e->heads_mem);
+	free(e->heads);
+	e->heads_mem = NULL;
+	e->heads = NULL;
+	e->nheads = 0;
+}
+
+/* FNV-1a, 64 bits: ids collide with a chance of about n^2 / 2^65. */
+static uint64_t
+hash_id(const char *s)
+{
+	uint64_t h = 14695981039346656037u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211u;
+	return h;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+void
+essay_settle(const struct book *b, struct essay *e)
+{
+	size_t n = 0, size = 0;
+	char *p;
+
+	/* Headings deeper than the contents go: no writer lists them. */
+	for (size_t i = 0; i < e->nheads; i++) {
+		struct heading *h = &e->heads[i];
+
+		if (h->level > b->toc_depth) {
+			free(h->id);
+			free(h->text);
+			continue;
+		}
+		e->heads[n++] = *h;
+		size += strlen(h->id) + strlen(h->text) + 2;
+	}
+	e->nheads = n;
+	if (n == 0) {
+		free(e->heads);
+		e->heads = NULL;
+	} else if (e->heads_mem == NULL) {
+		e->heads = xreallocarray(e->heads, n, sizeof(*e->heads));
+		p = e->heads_mem = xmalloc(size);
+		for (size_t i = 0; i < n; i++) {
+			struct heading *h = &e->heads[i];
+			size_t li = strlen(h->id) + 1, lt = strlen(h->text) + 1;
+
+			memcpy(p, h->id, li);
+			free(h->id);
+			h->id = p;
+			p += li;
+			memcpy(p, h->text, lt);
+			free(h->text);
+			h->text = p;
+			p += lt;
+		}
+	}
+	/* Its ids, for links from other essays (link_check). */
+	free(e->idh);
+	e->idh = xreallocarray(NULL, e->ids.n ? e->ids.n : 1,
+	    sizeof(*e->idh));
+	e->nidh = 0;
+	for (size_t i = 0; i < e->ids.cap; i++)
+		if (e->ids.slot[i])
+			e->idh[e->nidh++] = hash_id(e->ids.slot[i]);
+	qsort(e->idh, e->nidh, sizeof(*e->idh), cmp_u64);
+	idset_free(&e->ids);
+}
+
+int
+essay_has_id(const struct essay *e, const char *id)
+{
+	uint64_t h = hash_id(id);
+
+	return bsearch(&h, e->idh, e->nidh, sizeof(h), cmp_u64) != NULL;
+}
+
+void
 essay_free(struct essay *e)
 {
 	essay_free_parse(e);
 	if (e->xml)
 		xmlFreeDoc(e->xml);
-	for (size_t i = 0; i < e->nheads; i++) {
-		free(e->heads[i].id);
-		free(e->heads[i].text);
-	}
-	free(e->heads);
+	heads_free(e);
 	idset_free(&e->ids);
+	free(e->idh);
 	later_free(e->xlinks, e->nxlinks);
 	later_free(e->remote, e->nremote);
 	idset_free(&e->xbad);
