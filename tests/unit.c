@@ -1383,6 +1383,55 @@ test_resource_emit(void)
 	    mime_compressed("font/woff2") && !mime_compressed("image/svg+xml"));
 }
 
+/* A big book's source is let go after loading and read again when it is
+ * rendered: the same bytes come back, and a file changed in between is
+ * an error, not a book made of two versions. */
+static void
+test_reload(void)
+{
+	char dir[] = "/tmp/quire-unit-XXXXXX", *path;
+	struct quire_options opt;
+	struct quire_diag *d = quire_diag_new(0), *d2;
+	struct book b;
+	struct essay *e;
+	char *was;
+	FILE *fp;
+
+	CHECK(mkdtemp(dir) != NULL);
+	path = path_join(dir, "one.md");
+	fp = fopen(path, "w");
+	fputs("---\ntitle: One\n---\nFirst words.\n", fp);
+	fclose(fp);
+	memset(&opt, 0, sizeof(opt));
+	opt.src = dir;
+	setenv("QUIRE_TEST_SQUEEZE", "0", 1);
+	book_init(&b);
+	CHECK(load_book(&b, &opt, d) == 0);
+	unsetenv("QUIRE_TEST_SQUEEZE");
+	CHECK(b.nessays == 1);
+	e = &b.essays[0];
+	CHECK(e->text == NULL && e->reread);
+	CHECK(essay_reload(&b, e, d) == 0 && e->text != NULL);
+	CHECK(quire_diag_errors(d) == 0);
+	was = e->text ? xstrdup(e->text + e->body) : NULL;
+	CHECK_STR(was, "First words.\n");
+	free(e->text);
+	e->text = NULL;
+	fp = fopen(path, "w");
+	fputs("---\ntitle: One\n---\nOther words.\n", fp);
+	fclose(fp);
+	d2 = quire_diag_new(0);
+	CHECK(essay_reload(&b, e, d2) == -1 && e->text == NULL);
+	CHECK(quire_diag_errors(d2) == 1);
+	quire_diag_free(d2);
+	free(was);
+	book_free(&b);
+	unlink(path);
+	rmdir(dir);
+	free(path);
+	quire_diag_free(d);
+}
+
 int
 main(void)
 {
@@ -1405,6 +1454,7 @@ main(void)
 	test_math();
 	test_site();
 	test_resource_emit();
+	test_reload();
 	quire_cleanup();
 	printf("%d checks, %d failures\n", checks, failures);
 	return failures != 0;
