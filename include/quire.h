@@ -22,6 +22,13 @@ enum quire_status {
 	QUIRE_ESYSTEM = 3  /* I/O or other system failure: nothing replaced */
 };
 
+/* The phases of a build, in order, as on_progress() tells them. */
+enum quire_phase {
+	QUIRE_READING,      /* essays read of the files found */
+	QUIRE_RENDERING,    /* essays rendered */
+	QUIRE_WRITING       /* bytes of the outputs written */
+};
+
 struct quire_options {
 	const char *src;        /* content folder (default "content") */
 	const char *out;        /* output folder; NULL: check only, write nothing */
@@ -36,9 +43,11 @@ struct quire_options {
 	long long epoch;
 	/* Called once for every file written, after it is in place. */
 	void (*on_output)(const char *path, void *arg);
-	/* Called as essays are rendered (done of total), from any thread
-	 * but never from two at once; may be NULL. */
-	void (*on_progress)(size_t done, size_t total, void *arg);
+	/* Called as the build goes (done of total in each phase: essays
+	 * read, essays rendered, bytes written), from any thread but never
+	 * from two at once; may be NULL. */
+	void (*on_progress)(enum quire_phase, size_t done, size_t total,
+	    void *arg);
 	void *arg;
 };
 

@@ -100,8 +100,8 @@ render_worker(void *arg)
 		    p->d);
 		if (p->opt->on_progress) {
 			pthread_mutex_lock(&p->lock);
-			p->opt->on_progress(++p->done, p->b->nessays,
-			    p->opt->arg);
+			p->opt->on_progress(QUIRE_RENDERING, ++p->done,
+			    p->b->nessays, p->opt->arg);
 			pthread_mutex_unlock(&p->lock);
 		}
 	}
@@ -314,6 +314,7 @@ quire_build(const struct quire_options *opt, struct quire_diag *d)
 	setenv("TZ", "UTC", 1);
 	tzset();
 	diag_set_strict(d, opt->strict);
+	write_progress(opt->on_progress, opt->arg);
 	book_init(&b);
 	load_book(&b, opt, d);
 	b.ledger_info = opt->release && opt->out;

@@ -649,6 +649,9 @@ char *change_text(const struct rel_change *);
 int mkdirs(const char *);
 /* Writes the n files, then, when sums is not NULL, a file of that name
  * with their SHA-256 digests, in the format of sha256sum -c. */
+/* Where write_outputs() tells the bytes written (QUIRE_WRITING). */
+void write_progress(void (*)(enum quire_phase, size_t, size_t, void *),
+    void *);
 int write_outputs(const char *dir, struct out_file *, size_t,
     const char *sums, struct quire_diag *);
 /* Removes the temporary files being written (out of memory). */

@@ -2147,6 +2147,7 @@ struct reader {
 	pthread_mutex_t lock;
 	size_t next;
 	size_t kept;        /* bytes of sources kept in memory */
+	size_t done;        /* essays read */
 	int rc;
 };
 
@@ -2211,12 +2212,14 @@ read_worker(void *arg)
 			break;
 		e = &r->s->book->essays[i];
 		read_essay(r->s, e, r->s->files.v[i], &newest, &rc);
-		if (e->text == NULL || e->empty)
-			continue;
 		pthread_mutex_lock(&r->lock);
-		keep = r->kept + e->len <= r->s->keep;
-		if (keep)
+		keep = e->text == NULL || e->empty ||
+		    r->kept + e->len <= r->s->keep;
+		if (keep && e->text)
 			r->kept += e->len;
+		if (r->s->opt->on_progress)
+			r->s->opt->on_progress(QUIRE_READING, ++r->done,
+			    r->s->files.n, r->s->opt->arg);
 		pthread_mutex_unlock(&r->lock);
 		if (!keep) {
 			/* What it was, to be sure it is read again the same. */
@@ -2238,7 +2241,7 @@ read_worker(void *arg)
 static int
 read_essays(struct scan *s)
 {
-	struct reader r = { s, PTHREAD_MUTEX_INITIALIZER, 0, 0, 0 };
+	struct reader r = { s, PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, 0 };
 	pthread_t tid[64];
 	long ncpu = s->opt->jobs > 0 ? s->opt->jobs :
 	    sysconf(_SC_NPROCESSORS_ONLN);

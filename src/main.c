@@ -30,7 +30,8 @@ static const char usage_text[] =
     "  -j, --jobs N         render N essays at a time (default: one per\n"
     "                       core; the output is the same for any N)\n"
     "  -q, --quiet          print only diagnostics\n"
-    "      --progress       show essays rendered so far from the start,\n"
+    "      --progress       show the build's progress (essays read and\n"
+    "                       rendered, megabytes written) from the start,\n"
     "                       even when stderr is not a terminal (by\n"
     "                       default: on a terminal, after a second)\n"
     "      --allowed-signers FILE\n"
@@ -56,6 +57,7 @@ struct ui {
 	int tty;            /* stderr is a terminal: \r redraws in place */
 	int shown;          /* a line is on screen, to be cleared */
 	long long start, last;  /* ms */
+	enum quire_phase phase; /* of the last update shown */
 };
 
 static long long
@@ -93,11 +95,12 @@ print_verified(size_t n, void *arg)
 	    n);
 }
 
-/* Essays done of total.  On a terminal the line is redrawn in place and
- * cleared at the end; elsewhere (--progress into a log) each update is a
- * line of its own. */
+/* Done of total in a phase.  On a terminal the line is redrawn in
+ * place and cleared at the end; elsewhere (--progress into a log) each
+ * update is a line of its own.  The first and the last update of each
+ * phase are always shown. */
 static void
-progress(size_t done, size_t total, void *arg)
+progress(enum quire_phase ph, size_t done, size_t total, void *arg)
 {
 	struct ui *ui = arg;
 	long long t;
@@ -107,14 +110,20 @@ progress(size_t done, size_t total, void *arg)
 	t = now_ms();
 	if (ui->progress == 1 && t - ui->start < PROGRESS_DELAY_MS)
 		return;
-	if (done != total && ui->shown && t - ui->last < PROGRESS_EVERY_MS)
+	if (done != total && ph == ui->phase && ui->shown &&
+	    t - ui->last < PROGRESS_EVERY_MS)
 		return;
 	ui->last = t;
-	fprintf(stderr, "%squire: rendered %zu of %zu essays%s",
-	    ui->tty ? "\r" : "", done, total, ui->tty ? "" : "\n");
+	ui->phase = ph;
+	fputs(ui->tty ? "\rquire: " : "quire: ", stderr);
+	if (ph == QUIRE_WRITING)
+		fprintf(stderr, "wrote %.1f of %.1f MB", done / 1e6,
+		    total / 1e6);
+	else
+		fprintf(stderr, "%s %zu of %zu essays", ph == QUIRE_READING ?
+		    "read" : "rendered", done, total);
+	fputs(ui->tty ? "\033[K" : "\n", stderr);
 	ui->shown = 1;
-	if (done == total)
-		progress_clear(ui);
 }
 
 static int
@@ -266,6 +275,7 @@ main(int argc, char *argv[])
 	opt.arg = &ui;
 	d = quire_diag_new(isatty(2) && getenv("NO_COLOR") == NULL);
 	status = quire_build(&opt, d);
+	progress_clear(&ui);
 	quire_diag_flush(d, stderr);
 	quire_diag_free(d);
 	quire_cleanup();

@@ -132,13 +132,59 @@ struct sink {
 	struct sha256 sha;
 };
 
+/* The bytes written of all the outputs, told as they go. */
+static struct {
+	void (*fn)(enum quire_phase, size_t, size_t, void *);
+	void *arg;
+	pthread_mutex_t lock;
+	size_t done, total;
+} told = { NULL, NULL, PTHREAD_MUTEX_INITIALIZER, 0, 0 };
+
+void
+write_progress(void (*fn)(enum quire_phase, size_t, size_t, void *),
+    void *arg)
+{
+	told.fn = fn;
+	told.arg = arg;
+}
+
+static void
+tell(size_t n)
+{
+	if (told.fn == NULL)
+		return;
+	pthread_mutex_lock(&told.lock);
+	/* SHA256SUMS, after the outputs, is not counted. */
+	if (told.done < told.total) {
+		told.done += n;
+		if (told.done > told.total)
+			told.done = told.total;
+		told.fn(QUIRE_WRITING, told.done, told.total, told.arg);
+	}
+	pthread_mutex_unlock(&told.lock);
+}
+
+/* The bytes a part will write. */
+static size_t
+part_size(const struct part *pt)
+{
+	if (pt->res)
+		return (pt->res->len + 2) / 3 * 4;
+	if (pt->data || pt->sp)
+		return pt->len;
+	return pt->z.len;
+}
+
 static int
 sink_put(void *arg, const char *p, size_t n)
 {
 	struct sink *k = arg;
 
 	sha256_update(&k->sha, p, n);
-	return write_all(k->fd, p, n);
+	if (write_all(k->fd, p, n) == -1)
+		return -1;
+	tell(n);
+	return 0;
 }
 
 /* -2 with *changed set when a resource's file changed. */
@@ -237,6 +283,10 @@ write_outputs(const char *dir, struct out_file *f, size_t n,
 		}
 		ntmp = (sig_atomic_t)(i + 1);
 	}
+	told.done = told.total = 0;
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < f[i].nparts; k++)
+			told.total += part_size(&f[i].parts[k]);
 	for (size_t i = 0; i < n; i++) {
 		fills[i].f = &f[i];
 		started[i] = i > 0 && pthread_create(&tid[i], NULL, fill_file,
