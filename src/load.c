@@ -1938,16 +1938,14 @@ settle(struct scan *s, struct division *dv, int sorted, int root)
 /* The essays in reading order, depth first; each node's essay becomes
  * its index in that order. */
 static void
-flatten(struct division *dv, struct essay *from, struct essay *to,
-    size_t *n)
+flatten(struct division *dv, long *dest, size_t *n)
 {
 	if (dv->essay >= 0) {
-		to[*n] = from[dv->essay];
-		memset(&from[dv->essay], 0, sizeof(*from));
+		dest[dv->essay] = (long)*n;
 		dv->essay = (long)(*n)++;
 	}
 	for (size_t i = 0; i < dv->nkids; i++)
-		flatten(&dv->kids[i], from, to, n);
+		flatten(&dv->kids[i], dest, n);
 }
 
 /* Unique file stems: case-insensitively unique, because readers and zip
@@ -2294,14 +2292,34 @@ load_book(struct book *b, const struct quire_options *opt,
 	 * out (drafts, empty essays, what SUMMARY.md does not list) goes. */
 	settle(&s, &b->tree, summary == -2, 1);
 	{
-		struct essay *all = b->essays;
+		/* In place: a book of 100,000 essays does not hold two
+		 * arrays of them.  dest[i] is where essay i goes, -1 if
+		 * nowhere; each swap puts one essay in its place. */
+		long *dest = xreallocarray(NULL, s.files.n ? s.files.n : 1,
+		    sizeof(*dest));
+		struct essay tmp;
 
-		b->essays = xcalloc(s.files.n, sizeof(*b->essays));
-		flatten(&b->tree, all, b->essays, &n);
 		for (size_t i = 0; i < s.files.n; i++)
-			if (all[i].rel)
-				essay_free(&all[i]);
-		free(all);
+			dest[i] = -1;
+		flatten(&b->tree, dest, &n);
+		for (size_t i = 0; i < s.files.n; i++)
+			while (dest[i] >= 0 && (size_t)dest[i] != i) {
+				size_t j = (size_t)dest[i];
+				long t = dest[j];
+
+				tmp = b->essays[j];
+				b->essays[j] = b->essays[i];
+				b->essays[i] = tmp;
+				dest[j] = dest[i];
+				dest[i] = t;
+			}
+		for (size_t i = n; i < s.files.n; i++)
+			if (b->essays[i].rel)
+				essay_free(&b->essays[i]);
+		if (n < s.files.n)
+			b->essays = xreallocarray(b->essays, n ? n : 1,
+			    sizeof(*b->essays));
+		free(dest);
 	}
 	b->nessays = n;
 	strv_free(&s.files);
