@@ -2330,18 +2330,17 @@ load_book(struct book *b, const struct quire_options *opt,
 	/* Titles seen twice: told once each, against the first holder. */
 	for (size_t i = 0; i < b->nessays; i++) {
 		struct essay *e = &b->essays[i];
+		struct loc tl = { e->path, e->title_line, 1 };
 
-		if (e->title == NULL || idset_add(&titles, e->title))
+		if (e->title == NULL)
 			continue;
-		for (size_t j = 0; j < i; j++)
-			if (b->essays[j].title &&
-			    strcmp(e->title, b->essays[j].title) == 0) {
-				struct loc tl = { e->path, e->title_line, 1 };
-				diag_warn(d, &tl, "same title as %s: readers "
-				    "cannot tell them apart in the contents",
-				    b->essays[j].path);
-				break;
-			}
+		if (idset_add(&titles, e->title)) {
+			*idset_val(&titles, e->title) = i;  /* its first holder */
+			continue;
+		}
+		diag_warn(d, &tl, "same title as %s: readers cannot tell them "
+		    "apart in the contents",
+		    b->essays[*idset_val(&titles, e->title)].path);
 	}
 	idset_free(&titles);
 
