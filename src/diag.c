@@ -13,7 +13,7 @@
 #define MAX_LIKE 100   /* messages of one kind kept for one file */
 
 struct msg {
-	char *path;
+	const char *path;   /* interned (quire_diag.paths) */
 	int line, col;
 	enum level level;
 	size_t seq;
@@ -23,11 +23,11 @@ struct msg {
 
 /* A kind of message in a file: its format string, kept or counted. */
 struct kind {
-	char *path;
+	const char *path;   /* interned */
 	const char *fmt;
 	enum level level;
 	size_t n;
-	char *first;        /* the text of the first one */
+	size_t first;       /* its first message, in quire_diag.m */
 };
 
 struct quire_diag {
@@ -35,6 +35,7 @@ struct quire_diag {
 	struct msg *m;
 	size_t n;
 	struct idset kinds;  /* "fmt-address path": index in k, plus one */
+	struct idset paths;  /* every path once: a big book has 100,000 */
 	struct kind *k;
 	size_t nk;
 	size_t errors, warnings;
@@ -58,10 +59,6 @@ quire_diag_new(int color)
 static void
 forget_kinds(struct quire_diag *d)
 {
-	for (size_t i = 0; i < d->nk; i++) {
-		free(d->k[i].path);
-		free(d->k[i].first);
-	}
 	free(d->k);
 	d->k = NULL;
 	d->nk = 0;
@@ -85,7 +82,7 @@ shorten(const char *text)
 /* Counts a message of its kind; 0 if it is past the limit (not kept). */
 static int
 count_kind(struct quire_diag *d, const struct loc *l, const char *fmt,
-    enum level lvl, const char *text)
+    enum level lvl)
 {
 	const char *path = l && l->path ? l->path : "";
 	char *key = xasprintf("%p %s", (const void *)fmt, path);
@@ -95,11 +92,11 @@ count_kind(struct quire_diag *d, const struct loc *l, const char *fmt,
 	if (idset_add(&d->kinds, key)) {
 		GROW(d->k, d->nk);
 		k = &d->k[d->nk];
-		k->path = xstrdup(path);
+		k->path = idset_get(&d->paths, path);
 		k->fmt = fmt;
 		k->level = lvl;
 		k->n = 0;
-		k->first = shorten(text);
+		k->first = d->n;  /* the message about to be kept */
 		*idset_val(&d->kinds, key) = ++d->nk;
 	}
 	v = idset_val(&d->kinds, key);
@@ -115,12 +112,11 @@ quire_diag_free(struct quire_diag *d)
 {
 	if (d == NULL)
 		return;
-	for (size_t i = 0; i < d->n; i++) {
-		free(d->m[i].path);
+	for (size_t i = 0; i < d->n; i++)
 		free(d->m[i].text);
-	}
 	free(d->m);
 	forget_kinds(d);
+	idset_free(&d->paths);
 	pthread_mutex_destroy(&d->lock);
 	free(d);
 }
@@ -152,14 +148,14 @@ vdiag(struct quire_diag *d, enum level lvl, const struct loc *l,
 		d->errors++;
 	else if (lvl == L_WARNING)
 		d->warnings++;
-	if (!count_kind(d, l, fmt, lvl, text)) {
+	if (!count_kind(d, l, fmt, lvl)) {
 		pthread_mutex_unlock(&d->lock);
 		free(text);
 		return;
 	}
 	GROW(d->m, d->n);
 	m = &d->m[d->n];
-	m->path = l && l->path ? xstrdup(l->path) : NULL;
+	m->path = l && l->path ? idset_get(&d->paths, l->path) : NULL;
 	m->line = l ? l->line : 0;
 	m->col = l ? l->col : 0;
 	m->level = lvl;
@@ -261,17 +257,20 @@ quire_diag_flush(struct quire_diag *d, FILE *fp)
 	for (size_t i = 0; i < d->nk; i++) {
 		const struct kind *k = &d->k[i];
 		struct msg *m;
+		char *first;
 
 		if (k->n <= MAX_LIKE)
 			continue;
+		first = shorten(d->m[k->first].text);
 		GROW(d->m, d->n);
 		m = &d->m[d->n];
-		m->path = *k->path ? xstrdup(k->path) : NULL;
+		m->path = *k->path ? k->path : NULL;
 		m->line = m->col = 0;
 		m->level = L_NOTE;
 		m->seq = d->n++;
 		m->text = xasprintf("%zu more %ss like this one, not shown: "
-		    "%s", k->n - MAX_LIKE, level_names[k->level], k->first);
+		    "%s", k->n - MAX_LIKE, level_names[k->level], first);
+		free(first);
 		m->summary = 1;
 	}
 	forget_kinds(d);
@@ -297,10 +296,8 @@ quire_diag_flush(struct quire_diag *d, FILE *fp)
 		fprintf(fp, "%zu error%s, %zu warning%s\n", d->errors,
 		    d->errors == 1 ? "" : "s", d->warnings,
 		    d->warnings == 1 ? "" : "s");
-	for (size_t i = 0; i < d->n; i++) {
-		free(d->m[i].path);
+	for (size_t i = 0; i < d->n; i++)
 		free(d->m[i].text);
-	}
 	d->n = 0;
 	return d->errors;
 }

@@ -142,6 +142,9 @@ struct idset {
 };
 int idset_has(const struct idset *, const char *);
 int idset_add(struct idset *, const char *);  /* 0 if already there */
+/* The set's own copy of s, added if it was not there: it lives as long
+ * as the set. */
+const char *idset_get(struct idset *, const char *);
 size_t *idset_val(const struct idset *, const char *);  /* NULL: absent */
 /* Adds base, else base-K with the first free K from first up, and
  * returns what it added.  hint remembers where each base's search

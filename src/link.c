@@ -81,6 +81,13 @@ idset_add(struct idset *set, const char *s)
 	return 1;
 }
 
+const char *
+idset_get(struct idset *set, const char *s)
+{
+	idset_add(set, s);
+	return set->slot[idset_slot(set, s)];
+}
+
 char *
 idset_unique(struct idset *set, struct idset *hint, const char *base,
     size_t first)
