@@ -91,17 +91,6 @@ xml_new(const char *root, const char *ns, xmlNode **rootp)
 	return doc;
 }
 
-static char *
-iso_time(time_t t)
-{
-	struct tm tm;
-	char s[32];
-
-	gmtime_r(&t, &tm);
-	strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return xstrdup(s);
-}
-
 /* ---- cover, title page ---- */
 
 /* Breaks text into lines of at most width characters (UTF-8 aware). */

@@ -101,6 +101,10 @@ void sha256(const void *, size_t, unsigned char out[32]);
 void sha256_hex(const void *, size_t, char out[65]);
 void sha256_cleanup(void);
 char *base64(const unsigned char *, size_t);
+/* A name-based UUID (RFC 9562 version 8, from SHA-256 of seed), as a
+ * urn:uuid: URI: the same seed always gives the same one. */
+char *uuid_v8(const char *seed);
+char *iso_time(time_t);     /* 2006-01-02T15:04:05Z, in UTC */
 int base64_decode(const char *, size_t, unsigned char **, size_t *);
 const char *find_bytes(const char *p, const char *end, const char *needle,
     size_t n);
@@ -142,6 +146,7 @@ struct idset {
 };
 int idset_has(const struct idset *, const char *);
 int idset_add(struct idset *, const char *);  /* 0 if already there */
+uint64_t hash_fnv(const char *);  /* FNV-1a, 64 bits */
 /* The set's own copy of s, added if it was not there: it lives as long
  * as the set. */
 const char *idset_get(struct idset *, const char *);

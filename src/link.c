@@ -12,10 +12,10 @@
 
 /* ---- string sets ---- */
 
-static size_t
-hash_str(const char *s)
+uint64_t
+hash_fnv(const char *s)
 {
-	size_t h = 1469598103934665603u;
+	uint64_t h = 14695981039346656037u;
 
 	for (; *s; s++)
 		h = (h ^ (unsigned char)*s) * 1099511628211u;
@@ -27,7 +27,7 @@ idset_slot(const struct idset *set, const char *s)
 {
 	size_t i;
 
-	for (i = hash_str(s) & (set->cap - 1); set->slot[i] &&
+	for (i = (size_t)hash_fnv(s) & (set->cap - 1); set->slot[i] &&
 	    strcmp(set->slot[i], s) != 0; i = (i + 1) & (set->cap - 1))
 		;
 	return i;

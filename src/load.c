@@ -2048,7 +2048,6 @@ make_uuid(const struct book *b)
 {
 	const char *src = b->identifier ? b->identifier : b->title;
 	char *seed, *u;
-	unsigned char h[32];
 
 	/* A URN (an ISBN's included) or a URL names the book as given. */
 	if (b->identifier && b->isbn && looks_isbn(b->identifier))
@@ -2071,14 +2070,9 @@ make_uuid(const struct book *b)
 	/* Name-based: the same collection always gets the same UUID
 	 * (RFC 9562 version 8, from SHA-256 of the identifier or title). */
 	seed = xasprintf("quire:%s", src);
-	sha256(seed, strlen(seed), h);
+	u = uuid_v8(seed);
 	free(seed);
-	h[6] = (unsigned char)((h[6] & 0x0f) | 0x80);
-	h[8] = (unsigned char)((h[8] & 0x3f) | 0x80);
-	return xasprintf("urn:uuid:%02x%02x%02x%02x-%02x%02x-%02x%02x-"
-	    "%02x%02x-%02x%02x%02x%02x%02x%02x", h[0], h[1], h[2], h[3], h[4],
-	    h[5], h[6], h[7], h[8], h[9], h[10], h[11], h[12], h[13], h[14],
-	    h[15]);
+	return u;
 }
 
 static int

@@ -43,17 +43,6 @@ heads_free(struct essay *e)
 	e->nheads = 0;
 }
 
-/* FNV-1a, 64 bits: ids collide with a chance of about n^2 / 2^65. */
-static uint64_t
-hash_id(const char *s)
-{
-	uint64_t h = 14695981039346656037u;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211u;
-	return h;
-}
-
 static int
 cmp_u64(const void *a, const void *b)
 {
@@ -101,14 +90,15 @@ essay_settle(const struct book *b, struct essay *e)
 			p += lt;
 		}
 	}
-	/* Its ids, for links from other essays (link_check). */
+	/* Its ids, for links from other essays (link_check), hashed:
+	 * two collide with a chance of about n^2 / 2^65. */
 	free(e->idh);
 	e->idh = xreallocarray(NULL, e->ids.n ? e->ids.n : 1,
 	    sizeof(*e->idh));
 	e->nidh = 0;
 	for (size_t i = 0; i < e->ids.cap; i++)
 		if (e->ids.slot[i])
-			e->idh[e->nidh++] = hash_id(e->ids.slot[i]);
+			e->idh[e->nidh++] = hash_fnv(e->ids.slot[i]);
 	qsort(e->idh, e->nidh, sizeof(*e->idh), cmp_u64);
 	idset_free(&e->ids);
 }
@@ -116,7 +106,7 @@ essay_settle(const struct book *b, struct essay *e)
 int
 essay_has_id(const struct essay *e, const char *id)
 {
-	uint64_t h = hash_id(id);
+	uint64_t h = hash_fnv(id);
 
 	return bsearch(&h, e->idh, e->nidh, sizeof(h), cmp_u64) != NULL;
 }

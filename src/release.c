@@ -341,28 +341,11 @@ ledger_xml(const struct ledger *l, size_t *len)
 static char *
 release_uuid(const char *book, const char *version)
 {
-	unsigned char h[32];
 	char *seed = xasprintf("quire-release:%s:%s", book, version);
+	char *u = uuid_v8(seed);
 
-	sha256(seed, strlen(seed), h);
 	free(seed);
-	h[6] = (unsigned char)((h[6] & 0x0f) | 0x80);
-	h[8] = (unsigned char)((h[8] & 0x3f) | 0x80);
-	return xasprintf("urn:uuid:%02x%02x%02x%02x-%02x%02x-%02x%02x-"
-	    "%02x%02x-%02x%02x%02x%02x%02x%02x", h[0], h[1], h[2], h[3], h[4],
-	    h[5], h[6], h[7], h[8], h[9], h[10], h[11], h[12], h[13], h[14],
-	    h[15]);
-}
-
-static char *
-iso_time(time_t t)
-{
-	struct tm tm;
-	char s[32];
-
-	gmtime_r(&t, &tm);
-	strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return xstrdup(s);
+	return u;
 }
 
 /* Elements that do not end a word: "foo<em>bar</em>" is one. */

@@ -326,23 +326,43 @@ sha256_hex(const void *data, size_t n, char out[65])
 char *
 base64(const unsigned char *p, size_t n)
 {
-	static const char t[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	char *out = xmalloc((n + 2) / 3 * 4 + 1), *o = out;
+	char *out = xmalloc((n + 2) / 3 * 4 + 1);
+	size_t done = 0;
 
-	for (size_t i = 0; i < n; i += 3) {
-		unsigned v = (unsigned)p[i] << 16;
-		if (i + 1 < n)
-			v |= (unsigned)p[i + 1] << 8;
-		if (i + 2 < n)
-			v |= p[i + 2];
-		*o++ = t[v >> 18 & 63];
-		*o++ = t[v >> 12 & 63];
-		*o++ = i + 1 < n ? t[v >> 6 & 63] : '=';
-		*o++ = i + 2 < n ? t[v & 63] : '=';
+	/* OpenSSL's encoder, in pieces that an int counts. */
+	for (size_t i = 0; i < n; i += 3u << 20) {
+		size_t k = n - i < 3u << 20 ? n - i : 3u << 20;
+
+		done += (size_t)EVP_EncodeBlock((unsigned char *)out + done,
+		    p + i, (int)k);
 	}
-	*o = '\0';
+	out[done] = '\0';
 	return out;
+}
+
+char *
+uuid_v8(const char *seed)
+{
+	unsigned char h[32];
+
+	sha256(seed, strlen(seed), h);
+	h[6] = (unsigned char)((h[6] & 0x0f) | 0x80);
+	h[8] = (unsigned char)((h[8] & 0x3f) | 0x80);
+	return xasprintf("urn:uuid:%02x%02x%02x%02x-%02x%02x-%02x%02x-"
+	    "%02x%02x-%02x%02x%02x%02x%02x%02x", h[0], h[1], h[2], h[3], h[4],
+	    h[5], h[6], h[7], h[8], h[9], h[10], h[11], h[12], h[13], h[14],
+	    h[15]);
+}
+
+char *
+iso_time(time_t t)
+{
+	struct tm tm;
+	char s[32];
+
+	gmtime_r(&t, &tm);
+	strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return xstrdup(s);
 }
 
 /* Base64 (RFC 4648, as in data: URIs): white space skipped, padding
