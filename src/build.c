@@ -165,9 +165,6 @@ cmp_res(const void *a, const void *b)
 	return strcmp(x->same ? x->src : x->name, y->same ? y->src : y->name);
 }
 
-/* Sources beyond this size make a book big (struct book.squeeze). */
-#define SQUEEZE ((size_t)16 << 20)
-
 int
 render_book(struct book *b, const struct quire_options *opt,
     struct quire_diag *d)
@@ -177,16 +174,12 @@ render_book(struct book *b, const struct quire_options *opt,
 	pthread_t tid[64];
 	long ncpu = opt->jobs > 0 ? opt->jobs : sysconf(_SC_NPROCESSORS_ONLN);
 	size_t n = ncpu < 1 ? 1 : ncpu > 64 ? 64 : (size_t)ncpu, started = 0;
-	size_t total = 0, squeeze = SQUEEZE;
-	const char *env;
+	size_t total = 0;
 
 	link_prepare(b);
 	for (size_t i = 0; i < b->nessays; i++)
 		total += b->essays[i].len;
-	/* The tests make a small book big to reach that path. */
-	if ((env = getenv("QUIRE_TEST_SQUEEZE")) != NULL)
-		squeeze = strtoull(env, NULL, 10);
-	b->squeeze = total > squeeze;
+	b->squeeze = total > b->big;
 	/* A big book keeps what it makes on disk until the outputs are
 	 * written: memory then grows with the largest essay, not with the
 	 * book.  A check writes nothing, so it keeps them in memory. */

@@ -317,6 +317,8 @@ struct book {
 	struct idset warned;  /* remote URLs already reported */
 	pthread_mutex_t lock;  /* res, while essays render in parallel */
 	struct essay **byfile; /* essays sorted by file name */
+	size_t big;         /* sources past this many bytes make a book big
+	                       (BIG_BOOK, or QUIRE_TEST_SQUEEZE for tests) */
 	int squeeze;        /* a big book: archive articles kept deflated */
 	struct spill *spill;  /* a big book's essays, once made (spill.c) */
 	const char *outdir;   /* where spill files go; NULL: a check */
@@ -347,6 +349,10 @@ void essay_settle(const struct book *, struct essay *);
 int essay_has_id(const struct essay *, const char *id);
 
 /* The stages.  Each returns 0, or -1 when it reported an error. */
+/* A big book: memory must not grow with it.  Past this many bytes of
+ * sources, the load stage lets texts go (read again when rendered) and
+ * the writers keep what they make in spill files. */
+#define BIG_BOOK ((size_t)16 << 20)
 int load_book(struct book *, const struct quire_options *,
     struct quire_diag *);
 int essay_reload(struct book *, struct essay *, struct quire_diag *);

@@ -32,7 +32,6 @@ struct scan {
 	struct quire_diag *d;
 	struct strv files;         /* essay paths relative to the root */
 	time_t newest;
-	size_t keep;               /* sources kept, at most (KEEP_SOURCES) */
 };
 
 /* ---- reading files ---- */
@@ -2143,12 +2142,6 @@ struct reader {
 	int rc;
 };
 
-/* Sources kept in memory from loading to rendering, at most: past this,
- * an essay's text is let go once its front matter is read, and read
- * again when it is rendered (essay_reload), so that a big book is never
- * held whole. */
-#define KEEP_SOURCES ((size_t)16 << 20)
-
 static void
 read_essay(struct scan *s, struct essay *e, const char *rel, time_t *newest,
     int *rc)
@@ -2206,7 +2199,7 @@ read_worker(void *arg)
 		read_essay(r->s, e, r->s->files.v[i], &newest, &rc);
 		pthread_mutex_lock(&r->lock);
 		keep = e->text == NULL || e->empty ||
-		    r->kept + e->len <= r->s->keep;
+		    r->kept + e->len <= r->s->book->big;
 		if (keep && e->text)
 			r->kept += e->len;
 		if (r->s->opt->on_progress)
@@ -2255,7 +2248,7 @@ int
 load_book(struct book *b, const struct quire_options *opt,
     struct quire_diag *d)
 {
-	struct scan s = { b, opt, d, { 0 }, 0, KEEP_SOURCES };
+	struct scan s = { b, opt, d, { 0 }, 0 };
 	struct idset titles = { 0 };
 	struct loc rl = { opt->src, 0, 0 };
 	struct stat st;
@@ -2264,8 +2257,11 @@ load_book(struct book *b, const struct quire_options *opt,
 	char *v;
 
 	/* The tests make a small book big to reach that path. */
-	if ((v = getenv("QUIRE_TEST_SQUEEZE")) != NULL)
-		s.keep = strtoull(v, NULL, 10);
+	/* Sources kept from loading to rendering, at most: past this, an
+	 * essay's text is let go once its front matter is read, and read
+	 * again when it is rendered (essay_reload). */
+	b->big = (v = getenv("QUIRE_TEST_SQUEEZE")) != NULL ?
+	    strtoull(v, NULL, 10) : BIG_BOOK;
 	b->root = xstrdup(opt->src);
 	if (stat(opt->src, &st) == -1 || !S_ISDIR(st.st_mode))
 		return diag_error(d, &rl, "not a folder: %s", stat(opt->src,
