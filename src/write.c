@@ -2,6 +2,7 @@
  * folder and flushed; only when all are complete are they renamed over the
  * old ones.  Any failure, or a signal, leaves the old outputs as they were
  * and no temporary file behind. */
+#define _GNU_SOURCE  /* sync_file_range */
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -126,10 +127,19 @@ part_emit(const struct part *pt, int (*out)(void *, const char *, size_t),
 	return inflate_raw(&pt->z, out, arg);
 }
 
-/* One file's bytes on their way out, hashed as they go. */
+/* One file's bytes on their way out, hashed and written in blocks of
+ * SINK_BLOCK (the parts come in pieces of a few kilobytes), the disk
+ * told to start writing each SINK_FLUSH bytes so that the fsync at the
+ * end has little left to wait for. */
+#define SINK_BLOCK ((size_t)256 << 10)
+#define SINK_FLUSH ((off_t)8 << 20)
+
 struct sink {
 	int fd;
 	struct sha256 sha;
+	char *blk;
+	size_t n;
+	off_t at, flushed;  /* bytes written; handed to the disk */
 };
 
 /* The bytes written of all the outputs, told as they go. */
@@ -175,15 +185,43 @@ part_size(const struct part *pt)
 	return pt->z.len;
 }
 
+/* Hashes and writes what the block holds. */
+static int
+sink_drain(struct sink *k)
+{
+	if (k->n == 0)
+		return 0;
+	sha256_update(&k->sha, k->blk, k->n);
+	if (write_all(k->fd, k->blk, k->n) == -1)
+		return -1;
+	tell(k->n);
+	k->at += (off_t)k->n;
+	k->n = 0;
+#ifdef SYNC_FILE_RANGE_WRITE
+	if (k->at - k->flushed >= SINK_FLUSH) {
+		(void)sync_file_range(k->fd, k->flushed, k->at - k->flushed,
+		    SYNC_FILE_RANGE_WRITE);
+		k->flushed = k->at;
+	}
+#endif
+	return 0;
+}
+
 static int
 sink_put(void *arg, const char *p, size_t n)
 {
 	struct sink *k = arg;
 
-	sha256_update(&k->sha, p, n);
-	if (write_all(k->fd, p, n) == -1)
-		return -1;
-	tell(n);
+	while (n > 0) {
+		size_t m = SINK_BLOCK - k->n < n ? SINK_BLOCK - k->n : n;
+
+		memcpy(k->blk + k->n, p, m);
+		k->n += m;
+		p += m;
+		n -= m;
+		if (k->n == SINK_BLOCK && sink_drain(k) == -1)
+			return -1;
+	}
 	return 0;
 }
 
@@ -192,21 +230,24 @@ static int
 write_file(int fd, const struct out_file *f, unsigned char digest[32],
     const struct resource **changed)
 {
-	struct sink k;
-	int rc;
+	struct sink k = { 0 };
+	int rc = 0;
 
 	k.fd = fd;
+	k.blk = xmalloc(SINK_BLOCK);
 	sha256_init(&k.sha);
 	for (size_t i = 0; i < f->nparts; i++) {
 		if ((rc = part_emit(&f->parts[i], sink_put, &k)) != 0) {
 			if (rc == -2)
 				*changed = f->parts[i].res;
-			sha256_final(&k.sha, digest);
-			return rc;
+			break;
 		}
 	}
+	if (rc == 0)
+		rc = sink_drain(&k);
 	sha256_final(&k.sha, digest);
-	return 0;
+	free(k.blk);
+	return rc;
 }
 
 /* One output into its temporary file, on its own thread. */
