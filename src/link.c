@@ -821,18 +821,23 @@ mime_ext(const char *mime)
 
 #define MAX_IMAGE (64u << 20)  /* as any file read (load.c) */
 
-/* The resource for the image bytes data (taken), found at src (a path
- * relative to the root, or a data: URI's key), shown in messages as
- * shown; checked as every image is: its type sniffed, raster bytes
- * decoded far enough, an SVG document sanitised.  Its name and id come
- * from its bytes, so they do not depend on which essay, on which thread,
- * met it first. */
-static struct resource *
-resource_take(struct book *b, const char *src, const char *shown,
-    const char *file, char *data, size_t len, const struct loc *l,
-    struct quire_diag *d)
+/* An image's bytes checked as every image is, before they are packed:
+ * its type sniffed, raster bytes decoded far enough, an SVG document
+ * sanitised; and their SHA-256.  Done outside the book's lock, so that
+ * threads check their images at once. */
+struct checked {
+	char *data;
+	size_t len;
+	const char *mime;
+	unsigned char hash[32];
+};
+
+/* Checks data (taken) found at src, shown in messages as shown; -1
+ * after a warning. */
+static int
+image_check(char *data, size_t len, const char *shown, const struct loc *l,
+    struct quire_diag *d, struct checked *c)
 {
-	struct resource *r;
 	const char *mime;
 
 	mime = sniff_mime((unsigned char *)data, len);
@@ -841,7 +846,7 @@ resource_take(struct book *b, const char *src, const char *shown,
 		    mime == NULL ? "not a PNG, JPEG, GIF or SVG image" :
 		    "WebP is not an EPUB 3 core media type");
 		free(data);
-		return NULL;
+		return -1;
 	}
 	if (strcmp(mime, "image/svg+xml") == 0) {
 		char *clean, *why;
@@ -853,7 +858,7 @@ resource_take(struct book *b, const char *src, const char *shown,
 			    shown, why);
 			free(why);
 			free(data);
-			return NULL;
+			return -1;
 		}
 		if (why)
 			diag_warn(d, l, "%s: %s", shown, why);
@@ -865,14 +870,42 @@ resource_take(struct book *b, const char *src, const char *shown,
 		diag_warn(d, l, "%s: a truncated or corrupt %s image; its alt "
 		    "text is shown instead", shown, mime + 6);
 		free(data);
-		return NULL;
+		return -1;
 	}
-	r = resource_pack(b, src, data, len, mime, "images", mime_ext(mime),
-	    "img");
+	c->data = data;
+	c->len = len;
+	c->mime = mime;
+	sha256(data, len, c->hash);
+	return 0;
+}
+
+static struct resource *pack_hashed(struct book *, const char *, char *,
+    size_t, const unsigned char[32], const char *, const char *,
+    const char *, const char *);
+
+static struct resource *find_src(struct book *, const char *);
+
+/* The resource for the checked image c (its data taken), found at src (a
+ * path relative to the root, or a data: URI's key), under the book's
+ * lock: the one another thread packed for src meanwhile, if any.  Its
+ * name and id come from its bytes, so they do not depend on which
+ * essay, on which thread, met it first. */
+static struct resource *
+image_pack(struct book *b, const char *src, const char *file,
+    struct checked *c)
+{
+	struct resource *r;
+
+	if ((r = find_src(b, src)) != NULL) {
+		free(c->data);
+		return r;
+	}
+	r = pack_hashed(b, src, c->data, c->len, c->hash, c->mime, "images",
+	    mime_ext(c->mime), "img");
 	/* A raster image from a file is read again when it is written:
 	 * its bytes are not held until then. */
 	if (file && r->data && r->file == NULL &&
-	    strcmp(mime, "image/svg+xml") != 0) {
+	    strcmp(c->mime, "image/svg+xml") != 0) {
 		r->file = xstrdup(file);
 		free(r->data);
 		r->data = NULL;
@@ -880,19 +913,18 @@ resource_take(struct book *b, const char *src, const char *shown,
 	return r;
 }
 
-/* Packs data (owned from here on) as the resource for src, named after
- * its SHA-256 in folder dir: once per content, so that an earlier
- * resource with the same bytes is what src gets.  ext starts with a
- * dot. */
-struct resource *
-resource_pack(struct book *b, const char *src, char *data, size_t len,
-    const char *mime, const char *dir, const char *ext, const char *idpfx)
+/* Packs data (owned from here on), whose SHA-256 is hash, as the
+ * resource for src, named after that hash in folder dir: once per
+ * content, so that an earlier resource with the same bytes is what src
+ * gets.  ext starts with a dot. */
+static struct resource *
+pack_hashed(struct book *b, const char *src, char *data, size_t len,
+    const unsigned char hash[32], const char *mime, const char *dir,
+    const char *ext, const char *idpfx)
 {
 	struct resource *r;
-	unsigned char hash[32];
 	char hex[17];
 
-	sha256(data, len, hash);
 	r = xcalloc(1, sizeof(*r));
 	r->src = xstrdup(src);
 	GROW(b->res, b->nres);
@@ -914,6 +946,16 @@ resource_pack(struct book *b, const char *src, char *data, size_t len,
 	return r;
 }
 
+struct resource *
+resource_pack(struct book *b, const char *src, char *data, size_t len,
+    const char *mime, const char *dir, const char *ext, const char *idpfx)
+{
+	unsigned char hash[32];
+
+	sha256(data, len, hash);
+	return pack_hashed(b, src, data, len, hash, mime, dir, ext, idpfx);
+}
+
 static struct resource *
 find_src(struct book *b, const char *src)
 {
@@ -923,36 +965,6 @@ find_src(struct book *b, const char *src)
 	return NULL;
 }
 
-/* The resource for the image at rel (relative to the root), packed once
- * per content; NULL after a diagnostic (or, when missing, a warning). */
-static struct resource *
-resource_add_locked(struct book *b, const char *rel, const struct loc *l,
-    struct quire_diag *d)
-{
-	struct resource *r;
-	char *data, *full, *real;
-	size_t len;
-	int rc;
-
-	if ((r = find_src(b, rel)) != NULL)
-		return r;
-	rc = read_inside(b, rel, l, d, &data, &len, NULL);
-	if (rc == -2) {
-		diag_warn(d, l, "image not found: %s", rel);
-		return NULL;
-	}
-	if (rc < 0)
-		return NULL;
-	/* read_inside() found it inside the root; what is read again
-	 * later must have the bytes checked now. */
-	full = path_join(b->root, rel);
-	real = realpath(full, NULL);
-	r = resource_take(b, rel, rel, real, data, len, l, d);
-	free(real);
-	free(full);
-	return r;
-}
-
 /* The resource for an image given as a base64 data: URI, checked as a
  * file is; NULL after a warning. */
 static struct resource *
@@ -960,6 +972,7 @@ resource_add_data(struct book *b, const char *uri, const struct loc *l,
     struct quire_diag *d)
 {
 	struct resource *r;
+	struct checked c;
 	unsigned char *bytes;
 	char hex[65], *key, *mime, shown[96];
 	size_t len;
@@ -987,25 +1000,53 @@ resource_add_data(struct book *b, const char *uri, const struct loc *l,
 	sha256_hex(uri, strlen(uri), hex);
 	key = xasprintf("data:%s", hex);
 	pthread_mutex_lock(&b->lock);
-	if ((r = find_src(b, key)) == NULL)
-		r = resource_take(b, key, shown, NULL, (char *)bytes, len, l,
-		    d);
-	else
-		free(bytes);
+	r = find_src(b, key);
 	pthread_mutex_unlock(&b->lock);
+	if (r == NULL && image_check((char *)bytes, len, shown, l, d,
+	    &c) == 0) {
+		pthread_mutex_lock(&b->lock);
+		r = image_pack(b, key, NULL, &c);
+		pthread_mutex_unlock(&b->lock);
+	} else if (r != NULL)
+		free(bytes);
 	free(key);
 	return r;
 }
 
+/* The resource for the image at rel (relative to the root), packed once
+ * per content; NULL after a diagnostic (or, when missing, a warning).
+ * The file is read and checked without the book's lock. */
 struct resource *
 resource_add(struct book *b, const char *rel, const struct loc *l,
     struct quire_diag *d)
 {
 	struct resource *r;
+	struct checked c;
+	char *data, *full, *real;
+	size_t len;
+	int rc;
 
 	pthread_mutex_lock(&b->lock);
-	r = resource_add_locked(b, rel, l, d);
+	r = find_src(b, rel);
 	pthread_mutex_unlock(&b->lock);
+	if (r != NULL)
+		return r;
+	rc = read_inside(b, rel, l, d, &data, &len, NULL);
+	if (rc == -2) {
+		diag_warn(d, l, "image not found: %s", rel);
+		return NULL;
+	}
+	if (rc < 0 || image_check(data, len, rel, l, d, &c) != 0)
+		return NULL;
+	/* read_inside() found it inside the root; what is read again
+	 * later must have the bytes checked now. */
+	full = path_join(b->root, rel);
+	real = realpath(full, NULL);
+	pthread_mutex_lock(&b->lock);
+	r = image_pack(b, rel, real, &c);
+	pthread_mutex_unlock(&b->lock);
+	free(real);
+	free(full);
 	return r;
 }
 
