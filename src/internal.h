@@ -123,6 +123,14 @@ int inflate_raw(const struct packed *, int (*)(void *, const char *, size_t),
     void *);
 
 /* A local image, packed once whatever the number of references. */
+/* What tells a file's bytes have changed without reading them: its
+ * device, inode, size, and modification and change times (a write sets
+ * the change time to the clock's, which no one can set back). */
+struct stamp {
+	unsigned long long dev, ino;
+	long long size, msec, mnsec, csec, cnsec;
+};
+
 struct resource {
 	char *src;          /* path relative to the content root */
 	char *name;         /* path inside the book: images/x.png */
@@ -133,6 +141,8 @@ struct resource {
 	size_t len;
 	unsigned char hash[32];
 	char *file;         /* a raster image's file, its resolved path */
+	struct stamp stamp; /* that file's, when its bytes were read */
+	int stamped;        /* stamp is known: no need to hash them again */
 	struct resource *same;  /* an alias of this one (same bytes) */
 	char *uri;          /* its data: URI, made once for the archive */
 };
@@ -442,10 +452,15 @@ struct resource *resource_pack(struct book *, const char *src, char *data,
 const char *resource_uri(struct book *, const char *name);
 /* The resource packed as name (not an alias); NULL if none. */
 struct resource *resource_find(struct book *, const char *name);
+/* A file's stamp, of path (following symbolic links) or of an open fd;
+ * -1 if it cannot be had or the file is not a regular one. */
+int stamp_path(const char *, struct stamp *);
+int stamp_fd(int, struct stamp *);
 /* Hands a resource's bytes to out in blocks (base64: as base64, in one
  * line), read again from its file when it has one and checked against
- * the size and hash it had when it was checked.  0; -1 when out or a
- * read failed (errno set); -2 when the file has changed. */
+ * the stamp it had when it was checked, or else its size and hash.  0;
+ * -1 when out or a read failed (errno set); -2 when the file has
+ * changed. */
 int resource_emit(const struct resource *, int base64,
     int (*out)(void *, const char *, size_t), void *);
 /* The whole bytes of a resource, checked as above (malloc'd); NULL when

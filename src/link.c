@@ -2,6 +2,8 @@
  * between essays and to sections are resolved and checked, local images
  * are packed once each (never from outside the content folder), remote
  * images are never fetched.  Every essay's tree ends ready for writers. */
+#include <sys/stat.h>
+
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -892,7 +894,7 @@ static struct resource *find_src(struct book *, const char *);
  * essay, on which thread, met it first. */
 static struct resource *
 image_pack(struct book *b, const char *src, const char *file,
-    struct checked *c)
+    const struct stamp *stamp, struct checked *c)
 {
 	struct resource *r;
 
@@ -909,6 +911,10 @@ image_pack(struct book *b, const char *src, const char *file,
 		r->file = xstrdup(file);
 		free(r->data);
 		r->data = NULL;
+		if (stamp) {
+			r->stamp = *stamp;
+			r->stamped = 1;
+		}
 	}
 	return r;
 }
@@ -1005,11 +1011,44 @@ resource_add_data(struct book *b, const char *uri, const struct loc *l,
 	if (r == NULL && image_check((char *)bytes, len, shown, l, d,
 	    &c) == 0) {
 		pthread_mutex_lock(&b->lock);
-		r = image_pack(b, key, NULL, &c);
+		r = image_pack(b, key, NULL, NULL, &c);
 		pthread_mutex_unlock(&b->lock);
 	} else if (r != NULL)
 		free(bytes);
 	free(key);
+	return r;
+}
+
+/* The resolved path of full, a file read_inside() found inside the
+ * root: a photo book's images share a few folders, whose resolved paths
+ * are kept (one per thread, the last) instead of every image's path
+ * resolved a link at a time again. */
+static char *
+image_real(const char *full)
+{
+	static _Thread_local char dir[4096], real[4096];
+	const char *base = strrchr(full, '/');
+	size_t dn = base ? (size_t)(base - full) : 0;
+	struct stat st;
+	char *r, *rb;
+
+	if (base == NULL || strcmp(base, "/.") == 0 ||
+	    strcmp(base, "/..") == 0 || base[1] == '\0')
+		return realpath(full, NULL);
+	/* A name that is not a link, in a folder met before. */
+	if (*dir && strlen(dir) == dn && strncmp(dir, full, dn) == 0 &&
+	    lstat(full, &st) == 0 && S_ISREG(st.st_mode))
+		return xasprintf("%s%s", real, base);
+	if ((r = realpath(full, NULL)) == NULL)
+		return NULL;
+	if ((rb = strrchr(r, '/')) != NULL && strcmp(rb, base) == 0 &&
+	    dn < sizeof(dir) && (size_t)(rb - r) < sizeof(real) &&
+	    lstat(full, &st) == 0 && S_ISREG(st.st_mode)) {
+		memcpy(dir, full, dn);
+		dir[dn] = '\0';
+		memcpy(real, r, (size_t)(rb - r));
+		real[rb - r] = '\0';
+	}
 	return r;
 }
 
@@ -1022,28 +1061,34 @@ resource_add(struct book *b, const char *rel, const struct loc *l,
 {
 	struct resource *r;
 	struct checked c;
+	struct stamp before, after;
 	char *data, *full, *real;
 	size_t len;
-	int rc;
+	int rc, stamped;
 
 	pthread_mutex_lock(&b->lock);
 	r = find_src(b, rel);
 	pthread_mutex_unlock(&b->lock);
 	if (r != NULL)
 		return r;
+	full = path_join(b->root, rel);
+	/* Stamped the same before and after it was read: the bytes read
+	 * are the ones the stamp stands for. */
+	stamped = stamp_path(full, &before) == 0;
 	rc = read_inside(b, rel, l, d, &data, &len, NULL);
-	if (rc == -2) {
+	if (rc == -2)
 		diag_warn(d, l, "image not found: %s", rel);
+	if (rc < 0 || image_check(data, len, rel, l, d, &c) != 0) {
+		free(full);
 		return NULL;
 	}
-	if (rc < 0 || image_check(data, len, rel, l, d, &c) != 0)
-		return NULL;
+	stamped = stamped && stamp_path(full, &after) == 0 &&
+	    memcmp(&before, &after, sizeof(before)) == 0;
 	/* read_inside() found it inside the root; what is read again
 	 * later must have the bytes checked now. */
-	full = path_join(b->root, rel);
-	real = realpath(full, NULL);
+	real = image_real(full);
 	pthread_mutex_lock(&b->lock);
-	r = image_pack(b, rel, real, &c);
+	r = image_pack(b, rel, real, stamped ? &after : NULL, &c);
 	pthread_mutex_unlock(&b->lock);
 	free(real);
 	free(full);
