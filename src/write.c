@@ -130,16 +130,26 @@ part_emit(const struct part *pt, int (*out)(void *, const char *, size_t),
 /* One file's bytes on their way out, hashed and written in blocks of
  * SINK_BLOCK (the parts come in pieces of a few kilobytes), the disk
  * told to start writing each SINK_FLUSH bytes so that the fsync at the
- * end has little left to wait for. */
+ * end has little left to wait for.  Past its first block, a file is
+ * hashed on a thread of its own, one block while the next is filled. */
 #define SINK_BLOCK ((size_t)256 << 10)
 #define SINK_FLUSH ((off_t)8 << 20)
 
 struct sink {
 	int fd;
 	struct sha256 sha;
-	char *blk;
-	size_t n;
+	char *blk[2];       /* filled in turn */
+	int cur;            /* the one being filled */
+	size_t n;           /* bytes in it */
 	off_t at, flushed;  /* bytes written; handed to the disk */
+	int tried;          /* a hasher was asked for */
+	int threaded;       /* the hasher runs */
+	pthread_t tid;
+	pthread_mutex_t lock;
+	pthread_cond_t cv;
+	const char *todo;   /* the block the hasher is given, or NULL */
+	size_t todolen;
+	int quit;
 };
 
 /* The bytes written of all the outputs, told as they go. */
@@ -185,18 +195,49 @@ part_size(const struct part *pt)
 	return pt->z.len;
 }
 
-/* Hashes and writes what the block holds. */
+static void *
+sink_hasher(void *arg)
+{
+	struct sink *k = arg;
+
+	pthread_mutex_lock(&k->lock);
+	for (;;) {
+		if (k->todo) {
+			const char *p = k->todo;
+			size_t n = k->todolen;
+
+			pthread_mutex_unlock(&k->lock);
+			sha256_update(&k->sha, p, n);
+			pthread_mutex_lock(&k->lock);
+			k->todo = NULL;
+			pthread_cond_broadcast(&k->cv);
+		} else if (k->quit)
+			break;
+		else
+			pthread_cond_wait(&k->cv, &k->lock);
+	}
+	pthread_mutex_unlock(&k->lock);
+	return NULL;
+}
+
+/* Waits until the hasher has hashed what it was given. */
+static void
+sink_wait(struct sink *k)
+{
+	while (k->todo)
+		pthread_cond_wait(&k->cv, &k->lock);
+}
+
+/* Writes and hashes what the block holds. */
 static int
 sink_drain(struct sink *k)
 {
 	if (k->n == 0)
 		return 0;
-	sha256_update(&k->sha, k->blk, k->n);
-	if (write_all(k->fd, k->blk, k->n) == -1)
+	if (write_all(k->fd, k->blk[k->cur], k->n) == -1)
 		return -1;
 	tell(k->n);
 	k->at += (off_t)k->n;
-	k->n = 0;
 #ifdef SYNC_FILE_RANGE_WRITE
 	if (k->at - k->flushed >= SINK_FLUSH) {
 		(void)sync_file_range(k->fd, k->flushed, k->at - k->flushed,
@@ -204,7 +245,50 @@ sink_drain(struct sink *k)
 		k->flushed = k->at;
 	}
 #endif
+	if (!k->tried && k->n == SINK_BLOCK) {
+		k->tried = 1;
+		pthread_mutex_init(&k->lock, NULL);
+		pthread_cond_init(&k->cv, NULL);
+		k->blk[1] = xmalloc(SINK_BLOCK);
+		if (pthread_create(&k->tid, NULL, sink_hasher, k) == 0)
+			k->threaded = 1;
+		else {
+			pthread_mutex_destroy(&k->lock);
+			pthread_cond_destroy(&k->cv);
+		}
+	}
+	if (k->threaded) {
+		pthread_mutex_lock(&k->lock);
+		sink_wait(k);
+		k->todo = k->blk[k->cur];
+		k->todolen = k->n;
+		pthread_cond_broadcast(&k->cv);
+		pthread_mutex_unlock(&k->lock);
+		k->cur ^= 1;
+	} else
+		sha256_update(&k->sha, k->blk[k->cur], k->n);
+	k->n = 0;
 	return 0;
+}
+
+/* The hasher done and gone; the digest. */
+static void
+sink_end(struct sink *k, unsigned char digest[32])
+{
+	if (k->threaded) {
+		pthread_mutex_lock(&k->lock);
+		sink_wait(k);
+		k->quit = 1;
+		pthread_cond_broadcast(&k->cv);
+		pthread_mutex_unlock(&k->lock);
+		pthread_join(k->tid, NULL);
+		pthread_mutex_destroy(&k->lock);
+		pthread_cond_destroy(&k->cv);
+		k->threaded = 0;
+	}
+	sha256_final(&k->sha, digest);
+	free(k->blk[0]);
+	free(k->blk[1]);
 }
 
 static int
@@ -215,7 +299,7 @@ sink_put(void *arg, const char *p, size_t n)
 	while (n > 0) {
 		size_t m = SINK_BLOCK - k->n < n ? SINK_BLOCK - k->n : n;
 
-		memcpy(k->blk + k->n, p, m);
+		memcpy(k->blk[k->cur] + k->n, p, m);
 		k->n += m;
 		p += m;
 		n -= m;
@@ -234,7 +318,7 @@ write_file(int fd, const struct out_file *f, unsigned char digest[32],
 	int rc = 0;
 
 	k.fd = fd;
-	k.blk = xmalloc(SINK_BLOCK);
+	k.blk[0] = xmalloc(SINK_BLOCK);
 	sha256_init(&k.sha);
 	for (size_t i = 0; i < f->nparts; i++) {
 		if ((rc = part_emit(&f->parts[i], sink_put, &k)) != 0) {
@@ -245,8 +329,7 @@ write_file(int fd, const struct out_file *f, unsigned char digest[32],
 	}
 	if (rc == 0)
 		rc = sink_drain(&k);
-	sha256_final(&k.sha, digest);
-	free(k.blk);
+	sink_end(&k, digest);
 	return rc;
 }
 
