@@ -176,6 +176,7 @@ render_book(struct book *b, const struct quire_options *opt,
 	size_t n = ncpu < 1 ? 1 : ncpu > 64 ? 64 : (size_t)ncpu, started = 0;
 	size_t total = 0;
 
+	b->threads = (int)n;
 	link_prepare(b);
 	for (size_t i = 0; i < b->nessays; i++)
 		total += b->essays[i].len;

@@ -331,6 +331,7 @@ struct book {
 	                       (BIG_BOOK, or QUIRE_TEST_SQUEEZE for tests) */
 	int squeeze;        /* a big book: archive articles kept deflated */
 	struct spill *spill;  /* a big book's essays, once made (spill.c) */
+	int threads;        /* threads one big essay may render on (-j) */
 	const char *outdir;   /* where spill files go; NULL: a check */
 	struct resource *cover_res;  /* NULL: generated cover */
 	int cover_line, cover_col;   /* where collection.yaml names it */

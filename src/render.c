@@ -3,6 +3,8 @@
  * namespace, an allow-list of elements and attributes, obsolete markup
  * mapped, content models repaired, so any input gives valid EPUB 3. */
 #include <ctype.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,9 @@
 
 #define MAX_NEST 200   /* deeper elements are flattened into their parent */
 #define MAX_ATTRS 100  /* attributes kept in one tag of raw HTML */
+#define BIG_ESSAY ((size_t)1 << 20)  /* past this, blocks on every core */
+#define MAX_HELPERS 3  /* threads helping one big essay */
+#define BLOCKS_AT_ONCE ((size_t)32)  /* top-level blocks a thread takes at a time */
 
 /* The rules are the sanitiser's (sanitize.c). */
 static const struct rule *
@@ -754,12 +759,22 @@ name_link(xmlNode *a)
 	free(name);
 }
 
+static void repair_node(xmlNode *);
+
 static void
 repair(xmlNode *n)
 {
 	for (xmlNode *k = n->children; k; k = k->next)
 		if (k->type == XML_ELEMENT_NODE && is_html(k))
 			repair(k);
+	repair_node(n);
+}
+
+/* The repairs of n itself and of its children's names, once its
+ * children are repaired. */
+static void
+repair_node(xmlNode *n)
+{
 	if (!is_html(n))
 		return;
 	if (is_el(n, "ul") || is_el(n, "ol"))
@@ -809,6 +824,81 @@ repair(xmlNode *n)
 			xmlFreeNode(k);
 		}
 	}
+}
+
+/* ---- a big essay's blocks on every core ---- */
+
+/* Repairing and highlighting a top-level block touch that block's nodes
+ * alone and report nothing, so a big essay's blocks go through them on
+ * several threads, each taking the next few blocks in turn.  The one
+ * thing the threads share is the document's dictionary of names, which
+ * libxml2 only reads when the name is in it already: every name these
+ * passes give a node is put in it first. */
+struct blocks_work {
+	xmlNode **v;        /* the top-level blocks */
+	size_t n;
+	atomic_size_t next; /* the first block no thread has taken */
+};
+
+static const char *const pass_names[] = { "div", "span", "li", "td",
+    "class", "aria-label", NULL };
+
+static void *
+blocks_worker(void *arg)
+{
+	struct blocks_work *w = arg;
+	size_t i, end;
+
+	while ((i = atomic_fetch_add(&w->next, BLOCKS_AT_ONCE)) < w->n) {
+		end = w->n - i < BLOCKS_AT_ONCE ? w->n : i + BLOCKS_AT_ONCE;
+		for (; i < end; i++) {
+			xmlNode *k = w->v[i];
+
+			if (k->type == XML_ELEMENT_NODE && is_html(k))
+				repair(k);
+			highlight_tree(k);
+		}
+	}
+	return NULL;
+}
+
+/* repair() then highlight_tree() of box, the same, on up to threads
+ * threads when the essay is big. */
+static void
+repair_and_highlight(xmlNode *box, size_t len, int threads)
+{
+	struct blocks_work w = { NULL, 0, 0 };
+	pthread_t tid[MAX_HELPERS];
+	size_t nh = 0, cap = 0, before;
+	xmlDict *dict = box->doc->dict;
+
+	if (len < BIG_ESSAY || threads < 2 || dict == NULL) {
+		repair(box);
+		highlight_tree(box);
+		return;
+	}
+	for (size_t i = 0; pass_names[i]; i++)
+		xmlDictLookup(dict, BAD_CAST pass_names[i], -1);
+	before = (size_t)xmlDictSize(dict);
+	for (xmlNode *k = box->children; k; k = k->next) {
+		if (w.n == cap) {
+			cap = cap ? cap * 2 : 1024;
+			w.v = xreallocarray(w.v, cap, sizeof(*w.v));
+		}
+		w.v[w.n++] = k;
+	}
+	while (nh < MAX_HELPERS && nh + 1 < (size_t)threads &&
+	    pthread_create(&tid[nh], NULL, blocks_worker, &w) == 0)
+		nh++;
+	blocks_worker(&w);
+	for (size_t i = 0; i < nh; i++)
+		pthread_join(tid[i], NULL);
+	free(w.v);
+	/* A name new to the dictionary would have been added while other
+	 * threads read it: pass_names lacks it. */
+	if ((size_t)xmlDictSize(dict) != before)
+		abort();
+	repair_node(box);
 }
 
 /* ---- the essay document ---- */
@@ -1356,8 +1446,7 @@ render_essay_html(struct book *b, struct essay *e,
 		free(capped);
 	}
 	idset_free(&c.embed.anchors);
-	repair(box);
-	highlight_tree(box);
+	repair_and_highlight(box, e->len, b->threads);
 	blocks_essay(box, lang);
 	title_id = settle_title(e, box);
 

@@ -4,7 +4,9 @@
 # that one essay is rendered twice) gives the same bytes and the same
 # diagnostics whether one thread renders the essays or many do.
 # With TECHNICAL, its essays (math: one converter shared by the threads)
-# four times too.
+# four times too.  One essay past a megabyte (the fixture's essays and
+# the code fixture's, end to end, again and again) has its blocks
+# repaired and highlighted on several threads: the same bytes too.
 # Usage: threads.sh QUIRE FIXTURE CONTENT [TECHNICAL]
 . "$(dirname "$0")/lib.sh"
 Q=$1 FIX=$2 SRC=$3 TECH=${4:-}
@@ -25,6 +27,19 @@ fi
 cp -R "$SRC" "$B/writing"
 rm "$B/writing/collection.yaml"
 printf -- '---\ntitle: Across\n---\nSee [a part](c1/01-markdown.md#no-such-part), [the essay](c2/02-links.md) and [again](c1/01-markdown.md#no-such-part).\n' > "$B/zz-across.md"
+{
+	printf -- '---\ntitle: One big essay\n---\n'
+	for i in $(seq 240); do
+		for f in "$FIX"/0*.md "$FIX"/../code/0*.md; do
+			printf '\n'
+			awk 'NR == 1 && $0 == "---" { fm = 1; next }
+			    fm { if ($0 == "---") fm = 0; next } { print }' "$f"
+		done
+	done
+} > "$B/zz-big.md"
+size=$(wc -c < "$B/zz-big.md")
+[ "$size" -gt 1200000 ] && grep -q '^```c$' "$B/zz-big.md" &&
+	ok "a big essay of $size bytes, with code" || fail "big essay: $size bytes"
 n=$(find "$B" -name '*.md' | wc -l)
 [ "$n" -ge 30 ] && ok "$n essays" || fail "only $n essays"
 for j in 1 2 7; do
