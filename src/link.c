@@ -693,8 +693,19 @@ section_name(xmlNode *n, size_t k)
 	return i18n_fmt(node_lang(n), W_SECTION, num, NULL);
 }
 
+/* Links and images are collected on the way through the headings, in
+ * the order of the document (xlinks, e->seen and the hints of locate()
+ * follow it). */
+static int
+to_resolve(xmlNode *n)
+{
+	return (is_el(n, "a") && xmlHasProp(n, BAD_CAST "href") &&
+	    !xmlHasProp(n, BAD_CAST "role")) || is_el(n, "img");
+}
+
 static void
-ids_and_headings(struct essay *e, struct quire_diag *d)
+ids_and_headings(struct essay *e, struct quire_diag *d, xmlNode ***todo,
+    size_t *nt)
 {
 	struct idset hint = { 0 };
 	xmlNode *n;
@@ -737,6 +748,10 @@ ids_and_headings(struct essay *e, struct quire_diag *d)
 		int lv = heading_level(n);
 		char *raw, *text, *id, *base;
 
+		if (n->type == XML_ELEMENT_NODE && to_resolve(n)) {
+			GROW(*todo, *nt);
+			(*todo)[(*nt)++] = n;
+		}
 		if (!lv || (n->parent && is_el(n->parent, "header") &&
 		    n->parent->parent == e->content))
 			continue;
@@ -1530,20 +1545,14 @@ link_prepare(struct book *b)
 int
 link_essay(struct book *b, struct essay *e, struct quire_diag *d)
 {
-	xmlNode **todo = NULL, *n;
+	xmlNode **todo = NULL;
 	size_t nt = 0;
 	int rc = 0;
 
 	footnotes(e);
-	ids_and_headings(e, d);
-	/* Collected first: resolving may unwrap or replace nodes, never
-	 * free another one on the list. */
-	for (n = e->content; n; n = next_element(n, e->content))
-		if ((is_el(n, "a") && xmlHasProp(n, BAD_CAST "href") &&
-		    !xmlHasProp(n, BAD_CAST "role")) || is_el(n, "img")) {
-			GROW(todo, nt);
-			todo[nt++] = n;
-		}
+	/* Links and images collected first: resolving may unwrap or
+	 * replace nodes, never free another one on the list. */
+	ids_and_headings(e, d, &todo, &nt);
 	for (size_t k = 0; k < nt; k++)
 		if ((is_el(todo[k], "a") ? link(b, e, todo[k], d) :
 		    image(b, e, todo[k], d)) < 0)

@@ -913,26 +913,20 @@ has_h1(xmlNode *n)
 	return 0;
 }
 
+/* No level skipped on the way down (h2 then h4): screen readers
+ * navigate by level.  With demote, every heading one level down first
+ * (h1 to h2, h6 stays), in the same walk. */
 static void
-demote(xmlNode *n)
+normalise_levels(xmlNode *n, int *prev, int demote)
 {
 	for (xmlNode *k = n->children; k; k = k->next) {
 		int lv = heading_level(k);
-		if (lv && lv < 6) {
+
+		if (lv && demote && lv < 6) {
 			char name[3] = { 'h', (char)('1' + lv), '\0' };
 			rename_node(k, name);
+			lv++;
 		}
-		if (k->children && !heading_level(k))
-			demote(k);
-	}
-}
-
-static void
-normalise_levels(xmlNode *n, int *prev)
-{
-	for (xmlNode *k = n->children; k; k = k->next) {
-		int lv = heading_level(k);
-
 		if (lv) {
 			if (lv > *prev + 1) {
 				char name[3] = { 'h', (char)('0' + *prev + 1), 0 };
@@ -944,9 +938,9 @@ normalise_levels(xmlNode *n, int *prev)
 			/* Hidden until opened: what it holds does not set
 			 * the level for what follows it. */
 			int inner = *prev;
-			normalise_levels(k, &inner);
+			normalise_levels(k, &inner, demote);
 		} else if (k->children)
-			normalise_levels(k, prev);
+			normalise_levels(k, prev, demote);
 	}
 }
 
@@ -1017,13 +1011,9 @@ settle_title(struct essay *e, xmlNode *box)
 		free(e->title);
 		e->title = stem;
 	}
-	if (has_h1(box))
-		demote(box);
 	{
-		/* No level skipped on the way down (h2 then h4): screen
-		 * readers navigate by level. */
 		int prev = 1;
-		normalise_levels(box, &prev);
+		normalise_levels(box, &prev, has_h1(box));
 	}
 	return id;
 }
