@@ -506,8 +506,46 @@ item(xmlNode *man, const char *id, const char *href, const char *type,
 		set_attr(n, "properties", props);
 }
 
+/* An essay's item in the manifest. */
+static xmlNode *
+opf_item(void *arg, size_t i, xmlNode *man)
+{
+	const struct book *b = arg;
+	const struct essay *e = &b->essays[i];
+	struct buf props = { 0 };
+	char *s;
+
+	if (e->props & P_SVG)
+		buf_puts(&props, "svg");
+	if (e->props & P_MATHML)
+		buf_puts(&props, props.len ? " mathml" : "mathml");
+	s = xasprintf("e%zu", i + 1);
+	item(man, s, e->file, "application/xhtml+xml",
+	    props.data ? props.data : "");
+	free(s);
+	buf_free(&props);
+	return xmlGetLastChild(man);
+}
+
+/* An essay's place in the spine. */
+static xmlNode *
+opf_itemref(void *arg, size_t i, xmlNode *spine)
+{
+	xmlNode *n = el(spine, "itemref");
+	char *s = xasprintf("e%zu", i + 1);
+
+	(void)arg;
+	set_attr(n, "idref", s);
+	free(s);
+	return n;
+}
+
+/* The package document, with markers where the essays' items and
+ * itemrefs go (opf_item(), opf_itemref()): a book of many thousand
+ * essays is never one tree of them. */
 static xmlDoc *
-opf_doc(const struct book *b, const char *cover_href, const char *cover_mime)
+opf_doc(const struct book *b, const char *cover_href, const char *cover_mime,
+    xmlNode *marks[2])
 {
 	xmlNode *pkg, *md, *man, *spine, *guide, *n;
 	xmlDoc *doc = xml_new("package", NS_OPF, &pkg);
@@ -679,20 +717,7 @@ opf_doc(const struct book *b, const char *cover_href, const char *cover_mime)
 	item(man, "cover-image", cover_href, cover_mime, "cover-image");
 	item(man, "cover", "cover.xhtml", "application/xhtml+xml", NULL);
 	item(man, "title", "title.xhtml", "application/xhtml+xml", NULL);
-	for (size_t i = 0; i < b->nessays; i++) {
-		const struct essay *e = &b->essays[i];
-		struct buf props = { 0 };
-
-		if (e->props & P_SVG)
-			buf_puts(&props, "svg");
-		if (e->props & P_MATHML)
-			buf_puts(&props, props.len ? " mathml" : "mathml");
-		s = xasprintf("e%zu", i + 1);
-		item(man, s, e->file, "application/xhtml+xml",
-		    props.data ? props.data : "");
-		free(s);
-		buf_free(&props);
-	}
+	marks[0] = xml_marker(man);  /* opf_item()s */
 	for (size_t i = 0; i < b->nres; i++) {
 		const struct resource *r = b->res[i];
 		if (!r->same && r != b->cover_res)
@@ -705,11 +730,7 @@ opf_doc(const struct book *b, const char *cover_href, const char *cover_mime)
 	set_attr(el(spine, "itemref"), "idref", "cover");
 	set_attr(el(spine, "itemref"), "idref", "title");
 	set_attr(el(spine, "itemref"), "idref", "nav");
-	for (size_t i = 0; i < b->nessays; i++) {
-		s = xasprintf("e%zu", i + 1);
-		set_attr(el(spine, "itemref"), "idref", s);
-		free(s);
-	}
+	marks[1] = xml_marker(spine);  /* opf_itemref()s */
 	/* EPUB 2 guide: Kindle takes its "start" and "contents" from it. */
 	guide = el(pkg, "guide");
 	n = el(guide, "reference");
@@ -1224,6 +1245,8 @@ spill_out_write(void *ctx, const char *p, int len)
 	return len;
 }
 
+static pthread_mutex_t mapped = PTHREAD_MUTEX_INITIALIZER;
+
 /* The document of n items (xml_dump_items_to()), deflated into z.  A big
  * book's contents are thousands of entries: they are written to a spill
  * file and deflated from there, never held plain in memory as they grow.
@@ -1250,12 +1273,16 @@ dump_packed(const struct book *b, xmlDoc *doc, xmlNode *marker, size_t n,
 		return -1;
 	ob = xmlOutputBufferCreateIO(spill_out_write, NULL, &w, NULL);
 	xml_dump_items_to(doc, marker, n, fn, arg, ob);
+	/* The nav and the NCX are made at once, but mapped and deflated one
+	 * after the other: the mapped pages count in the peak memory. */
+	pthread_mutex_lock(&mapped);
 	if (xmlOutputBufferClose(ob) >= 0 &&
 	    (map = spill_map(w.sp, w.size)) != NULL) {
 		deflate_raw(map, (size_t)w.size, LEVEL, z);
 		spill_unmap(map, w.size);
 		rc = 0;
 	}
+	pthread_mutex_unlock(&mapped);
 	if (rc < 0 && errno == 0)
 		errno = EIO;
 	spill_close(w.sp);
@@ -1307,9 +1334,24 @@ epub_write(struct book *b, struct out_file *out, struct quire_diag *d)
 		cover_href = b->cover_res->name;
 		cover_mime = b->cover_res->mime;
 	}
-	doc = opf_doc(b, cover_href, cover_mime);
-	add_doc(&p, "EPUB/package.opf", doc);
-	xmlFreeDoc(doc);
+	{
+		xmlNode *marks[2];
+		xmlOutputBuffer *ob = xmlAllocOutputBuffer(NULL);
+
+		doc = opf_doc(b, cover_href, cover_mime, marks);
+		struct xml_run runs[2] = {
+			{ marks[0], b->nessays, opf_item, b },
+			{ marks[1], b->nessays, opf_itemref, NULL },
+		};
+		xml_dump_runs_to(doc, runs, 2, ob);
+		len = xmlOutputBufferGetSize(ob);
+		s = xmalloc(len + 1);
+		memcpy(s, xmlOutputBufferGetContent(ob), len);
+		s[len] = '\0';
+		xmlOutputBufferClose(ob);
+		add(&p, "EPUB/package.opf", s, len, 1);
+		xmlFreeDoc(doc);
+	}
 	/* The NCX on a thread of its own, the nav here: for thousands of
 	 * essays they are the biggest files after the essays. */
 	started = pthread_create(&tid, NULL, ncx_job, &ncx) == 0;

@@ -547,6 +547,15 @@ char *xml_dump_items(xmlDoc *, xmlNode *marker, size_t n,
     xmlNode *(*item)(void *, size_t, xmlNode *), void *arg, size_t *len);
 void xml_dump_items_to(xmlDoc *, xmlNode *marker, size_t n,
     xmlNode *(*item)(void *, size_t, xmlNode *), void *, xmlOutputBuffer *);
+/* A run of items for xml_dump_runs_to(): several markers in one document. */
+struct xml_run {
+	xmlNode *marker;
+	size_t n;
+	xmlNode *(*item)(void *, size_t, xmlNode *);
+	void *arg;
+};
+void xml_dump_runs_to(xmlDoc *, const struct xml_run *, size_t nruns,
+    xmlOutputBuffer *);
 
 /* A back end of the book model. */
 struct part {

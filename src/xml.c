@@ -203,45 +203,61 @@ xml_dump(xmlDoc *doc, size_t *len)
 	return out;
 }
 
-/* Like xml_dump(), for a document whose comment marker (made by
- * xml_marker()) stands where n items go: item(arg, i, parent) makes each
- * under the marker's parent; it is written and freed before the next,
- * so a table of contents of thousands of essays is never one tree.  The
+/* Like xml_dump(), for a document whose comment markers (made by
+ * xml_marker()) stand where runs of items go, the runs in document order:
+ * run k's item(arg, i, parent) makes each of its n items under its
+ * marker's parent; each is written and freed before the next, so a table
+ * of contents or a package of thousands of essays is never one tree.  The
  * bytes go to ob, which is flushed, not closed. */
+void
+xml_dump_runs_to(xmlDoc *doc, const struct xml_run *runs, size_t nruns,
+    xmlOutputBuffer *ob)
+{
+	static const char mark[] = "<!--" XML_MARKER "-->";
+	size_t slen;
+	char *skel = xml_dump(doc, &slen), *from = skel, *at;
+	const xmlChar *enc = doc->encoding;
+	xmlNode **parent = xreallocarray(NULL, nruns, sizeof(*parent));
+
+	for (size_t k = 0; k < nruns; k++) {
+		parent[k] = runs[k].marker->parent;
+		xmlUnlinkNode(runs[k].marker);
+		xmlFreeNode(runs[k].marker);
+	}
+	for (size_t k = 0; k < nruns; k++) {
+		at = strstr(from, mark);
+		xmlOutputBufferWrite(ob, (int)(at - from), from);
+		/* As xmlDocDumpMemoryEnc() does while it writes: attribute
+		 * values stay UTF-8 rather than become character
+		 * references. */
+		doc->encoding = BAD_CAST "UTF-8";
+		for (size_t i = 0; i < runs[k].n; i++) {
+			xmlNode *it = runs[k].item(runs[k].arg, i, parent[k]);
+
+			if (it == NULL)
+				continue;
+			xhtml_fix_empty(it);
+			xmlNodeDumpOutput(ob, doc, it, 0, 0, "UTF-8");
+			xmlUnlinkNode(it);
+			xmlFreeNode(it);
+		}
+		doc->encoding = enc;
+		from = at + sizeof(mark) - 1;
+	}
+	xmlOutputBufferWrite(ob, (int)(slen - (size_t)(from - skel)), from);
+	xmlOutputBufferFlush(ob);
+	free(parent);
+	free(skel);
+}
+
 void
 xml_dump_items_to(xmlDoc *doc, xmlNode *marker, size_t n,
     xmlNode *(*item)(void *, size_t, xmlNode *), void *arg,
     xmlOutputBuffer *ob)
 {
-	xmlNode *parent = marker->parent;
-	size_t slen, rest;
-	char *skel = xml_dump(doc, &slen), *at;
-	const xmlChar *enc;
+	struct xml_run run = { marker, n, item, arg };
 
-	at = strstr(skel, "<!--" XML_MARKER "-->");
-	xmlUnlinkNode(marker);
-	xmlFreeNode(marker);
-	xmlOutputBufferWrite(ob, (int)(at - skel), skel);
-	/* As xmlDocDumpMemoryEnc() does while it writes: attribute values
-	 * stay UTF-8 rather than become character references. */
-	enc = doc->encoding;
-	doc->encoding = BAD_CAST "UTF-8";
-	for (size_t i = 0; i < n; i++) {
-		xmlNode *it = item(arg, i, parent);
-
-		if (it == NULL)
-			continue;
-		xhtml_fix_empty(it);
-		xmlNodeDumpOutput(ob, doc, it, 0, 0, "UTF-8");
-		xmlUnlinkNode(it);
-		xmlFreeNode(it);
-	}
-	doc->encoding = enc;
-	at += strlen("<!--" XML_MARKER "-->");
-	rest = slen - (size_t)(at - skel);
-	xmlOutputBufferWrite(ob, (int)rest, at);
-	xmlOutputBufferFlush(ob);
-	free(skel);
+	xml_dump_runs_to(doc, &run, 1, ob);
 }
 
 /* xml_dump_items_to() into memory. */
