@@ -130,11 +130,11 @@ essay_redo(struct book *b, struct essay *e, unsigned formats,
 	e->hint_block = 0;
 	e->hint_line = e->hint_off = 0;
 	e->col_line = e->col_byte = e->col_char = 0;
+	e->nremote = 0;  /* met again in the same places: nothing changes */
 	essay_run(b, e, formats, cmark, quiet);
 	later_free(e->xlinks, e->nxlinks);
-	later_free(e->remote, e->nremote);
-	e->xlinks = e->remote = NULL;
-	e->nxlinks = e->nremote = 0;
+	e->xlinks = NULL;
+	e->nxlinks = 0;
 	quire_diag_free(quiet);
 }
 

@@ -1245,8 +1245,6 @@ spill_out_write(void *ctx, const char *p, int len)
 	return len;
 }
 
-static pthread_mutex_t mapped = PTHREAD_MUTEX_INITIALIZER;
-
 /* The document of n items (xml_dump_items_to()), deflated into z.  A big
  * book's contents are thousands of entries: they are written to a spill
  * file and deflated from there, never held plain in memory as they grow.
@@ -1258,7 +1256,7 @@ dump_packed(const struct book *b, xmlDoc *doc, xmlNode *marker, size_t n,
 {
 	struct spill_out w = { NULL, 0 };
 	xmlOutputBuffer *ob;
-	void *map;
+	struct spill_map *map;
 	int rc = -1;
 
 	if (b->spill == NULL) {
@@ -1273,16 +1271,12 @@ dump_packed(const struct book *b, xmlDoc *doc, xmlNode *marker, size_t n,
 		return -1;
 	ob = xmlOutputBufferCreateIO(spill_out_write, NULL, &w, NULL);
 	xml_dump_items_to(doc, marker, n, fn, arg, ob);
-	/* The nav and the NCX are made at once, but mapped and deflated one
-	 * after the other: the mapped pages count in the peak memory. */
-	pthread_mutex_lock(&mapped);
 	if (xmlOutputBufferClose(ob) >= 0 &&
 	    (map = spill_map(w.sp, w.size)) != NULL) {
-		deflate_raw(map, (size_t)w.size, LEVEL, z);
-		spill_unmap(map, w.size);
+		deflate_raw(spill_map_data(map), (size_t)w.size, LEVEL, z);
+		spill_unmap(map);
 		rc = 0;
 	}
-	pthread_mutex_unlock(&mapped);
 	if (rc < 0 && errno == 0)
 		errno = EIO;
 	spill_close(w.sp);

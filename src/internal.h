@@ -228,8 +228,9 @@ struct essay {
 	size_t hint_line, hint_off;
 	struct idset guesses;  /* where searches from the top ended (link.c) */
 	int col_line, col_byte, col_char;  /* the last column worked out */
-	struct later *xlinks, *remote;  /* judged by link_check() */
-	size_t nxlinks, nremote;
+	struct later *xlinks;  /* judged by link_check() */
+	size_t nxlinks;
+	size_t nremote;     /* remote URLs met in it (book.rfirst) */
 	struct idset xbad;  /* hrefs into sections found missing */
 	struct idset seen;  /* remote URLs met in this essay */
 	/* What the writers take from it, made as soon as it is rendered so
@@ -324,7 +325,15 @@ struct book {
 	struct essay **byrel;  /* essays sorted by path, for link lookups */
 	struct resource **res;
 	size_t nres;
-	struct idset warned;  /* remote URLs already reported */
+	/* Remote images: where the book first has each URL, its essay and
+	 * its place among that essay's remote URLs (told by link_check()). */
+	struct idset remote;  /* URL: index in rfirst, plus one */
+	struct remote_first {
+		const char *url;  /* remote's own copy */
+		size_t essay, seq;
+		int line, col;
+	} *rfirst;
+	size_t nrfirst;
 	pthread_mutex_t lock;  /* res, while essays render in parallel */
 	struct essay **byfile; /* essays sorted by file name */
 	size_t big;         /* sources past this many bytes make a book big
@@ -592,9 +601,12 @@ int spill_pwrite(struct spill *, const void *, size_t, uint64_t off);
 int spill_pread(struct spill *, void *, size_t, uint64_t off);
 int spill_emit(struct spill *, uint64_t off, uint64_t len,
     int (*out)(void *, const char *, size_t), void *);
-/* The first len bytes of the file, mapped read-only; NULL with errno. */
-void *spill_map(struct spill *, uint64_t len);
-void spill_unmap(void *, uint64_t len);
+/* The first len bytes of the file, mapped read-only, its pages let go
+ * again and again while it is open, so that it never counts whole in
+ * memory; NULL with errno. */
+struct spill_map *spill_map(struct spill *, uint64_t len);
+const void *spill_map_data(const struct spill_map *);
+void spill_unmap(struct spill_map *);
 struct quire_writer {
 	const char *name;
 	unsigned format;

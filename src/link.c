@@ -1196,6 +1196,47 @@ later_add(struct later **v, size_t *n, const char *text, const char *orig,
 	x->col = l->col;
 }
 
+/* A remote image's URL, the first time the essay has it: the book keeps
+ * where it first has each URL, whichever thread gets there first, and
+ * not every essay's list of them. */
+static void
+remote_met(struct book *b, struct essay *e, const char *url,
+    const struct loc *l)
+{
+	size_t ei = (size_t)(e - b->essays), seq = e->nremote++;
+	struct remote_first *r;
+	size_t *v;
+
+	pthread_mutex_lock(&b->lock);
+	if ((v = idset_val(&b->remote, url)) == NULL) {
+		url = idset_get(&b->remote, url);
+		GROW(b->rfirst, b->nrfirst);
+		r = &b->rfirst[b->nrfirst];
+		r->url = url;
+		r->essay = SIZE_MAX;
+		*idset_val(&b->remote, url) = ++b->nrfirst;
+	} else
+		r = &b->rfirst[*v - 1];
+	if (ei < r->essay || (ei == r->essay && seq < r->seq)) {
+		r->essay = ei;
+		r->seq = seq;
+		r->line = l->line;
+		r->col = l->col;
+	}
+	pthread_mutex_unlock(&b->lock);
+}
+
+static int
+cmp_rfirst(const void *a, const void *b)
+{
+	const struct remote_first *x = *(struct remote_first *const *)a;
+	const struct remote_first *y = *(struct remote_first *const *)b;
+
+	if (x->essay != y->essay)
+		return x->essay < y->essay ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
 static int
 inside_link(xmlNode *n)
 {
@@ -1240,8 +1281,7 @@ image(struct book *b, struct essay *e, xmlNode *img, struct quire_diag *d)
 	}
 	if (strncmp(src, "//", 2) == 0 || has_scheme(src)) {
 		if (idset_add(&e->seen, src))
-			later_add(&e->remote, &e->nremote, src, NULL, NULL,
-			    NULL, AT());
+			remote_met(b, e, src, AT());
 		if (inside_link(img) || strncasecmp(src, "http", 4) != 0)
 			replace_with_text(img, *alt ? alt : "image",
 			    "image-remote");
@@ -1571,8 +1611,13 @@ link_essay(struct book *b, struct essay *e, struct quire_diag *d)
 size_t
 link_check(struct book *b, struct quire_diag *d)
 {
-	size_t redo = 0;
+	size_t redo = 0, r = 0;
+	struct remote_first **first = xreallocarray(NULL,
+	    b->nrfirst ? b->nrfirst : 1, sizeof(*first));
 
+	for (size_t k = 0; k < b->nrfirst; k++)
+		first[k] = &b->rfirst[k];
+	qsort(first, b->nrfirst, sizeof(*first), cmp_rfirst);
 	b->nimages = b->nimages_noalt = 0;
 	for (size_t i = 0; i < b->nessays; i++) {
 		struct essay *e = &b->essays[i];
@@ -1580,14 +1625,13 @@ link_check(struct book *b, struct quire_diag *d)
 
 		b->nimages += e->nimages;
 		b->nimages_noalt += e->nimages_noalt;
-		for (size_t k = 0; k < e->nremote; k++) {
-			struct loc l = { e->path, e->remote[k].line,
-			    e->remote[k].col };
+		for (; r < b->nrfirst && first[r]->essay == i; r++) {
+			struct loc l = { e->path, first[r]->line,
+			    first[r]->col };
 			char shown[96];
 
-			if (idset_add(&b->warned, e->remote[k].text))
-				diag_warn(d, &l, "remote image not fetched: %s",
-				    clip_url(e->remote[k].text, shown));
+			diag_warn(d, &l, "remote image not fetched: %s",
+			    clip_url(first[r]->url, shown));
 		}
 		for (size_t k = 0; k < e->nxlinks; k++) {
 			struct later *x = &e->xlinks[k];
@@ -1600,11 +1644,11 @@ link_check(struct book *b, struct quire_diag *d)
 			idset_add(&e->xbad, x->href);
 			bad = 1;
 		}
-		later_free(e->remote, e->nremote);
 		later_free(e->xlinks, e->nxlinks);
-		e->remote = e->xlinks = NULL;
-		e->nremote = e->nxlinks = 0;
+		e->xlinks = NULL;
+		e->nxlinks = 0;
 		redo += bad;
 	}
+	free(first);
 	return redo;
 }

@@ -121,7 +121,6 @@ essay_free(struct essay *e)
 	idset_free(&e->ids);
 	free(e->idh);
 	later_free(e->xlinks, e->nxlinks);
-	later_free(e->remote, e->nremote);
 	idset_free(&e->xbad);
 	idset_free(&e->seen);
 	free(e->epub.data);
@@ -233,7 +232,8 @@ book_free(struct book *b)
 		free(r);
 	}
 	free(b->res);
-	idset_free(&b->warned);
+	idset_free(&b->remote);
+	free(b->rfirst);
 	free(b->root);
 	free(b->root_real);
 	free(b->title);

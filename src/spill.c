@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -147,20 +148,88 @@ spill_emit(struct spill *s, uint64_t off, uint64_t len,
 	return rc;
 }
 
-void *
+/* A mapping whose pages are taken out of the process's page tables every
+ * SHED_NS while it is read (madvise MADV_DONTNEED): read-only pages of a
+ * file come back from the page cache, unchanged, when they are touched
+ * again, so what reads it (the deflater, which must have the whole input
+ * at one address) sees the same bytes while the resident memory stays a
+ * few megabytes, not the file's size. */
+#define SHED_NS 10000000L
+
+struct spill_map {
+	void *p;
+	size_t len;
+	pthread_mutex_t lock;
+	pthread_cond_t done_cv;
+	int done;
+	pthread_t tid;
+	int started;
+};
+
+static void *
+shedder(void *arg)
+{
+	struct spill_map *m = arg;
+	struct timespec t;
+
+	pthread_mutex_lock(&m->lock);
+	while (!m->done) {
+		clock_gettime(CLOCK_REALTIME, &t);
+		t.tv_nsec += SHED_NS;
+		if (t.tv_nsec >= 1000000000L) {
+			t.tv_sec++;
+			t.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&m->done_cv, &m->lock, &t);
+		if (!m->done)
+			madvise(m->p, m->len, MADV_DONTNEED);
+	}
+	pthread_mutex_unlock(&m->lock);
+	return NULL;
+}
+
+struct spill_map *
 spill_map(struct spill *s, uint64_t len)
 {
+	struct spill_map *m;
 	void *p;
 
-	if (len == 0)
+	if (len == 0 || len > SIZE_MAX) {
+		errno = EINVAL;
 		return NULL;
+	}
 	p = mmap(NULL, (size_t)len, PROT_READ, MAP_PRIVATE, s->fd, 0);
-	return p == MAP_FAILED ? NULL : p;
+	if (p == MAP_FAILED)
+		return NULL;
+	m = xcalloc(1, sizeof(*m));
+	m->p = p;
+	m->len = (size_t)len;
+	pthread_mutex_init(&m->lock, NULL);
+	pthread_cond_init(&m->done_cv, NULL);
+	/* Without the thread the mapping is only bigger in memory. */
+	m->started = pthread_create(&m->tid, NULL, shedder, m) == 0;
+	return m;
+}
+
+const void *
+spill_map_data(const struct spill_map *m)
+{
+	return m->p;
 }
 
 void
-spill_unmap(void *p, uint64_t len)
+spill_unmap(struct spill_map *m)
 {
-	if (p)
-		munmap(p, (size_t)len);
+	if (m == NULL)
+		return;
+	pthread_mutex_lock(&m->lock);
+	m->done = 1;
+	pthread_cond_signal(&m->done_cv);
+	pthread_mutex_unlock(&m->lock);
+	if (m->started)
+		pthread_join(m->tid, NULL);
+	munmap(m->p, m->len);
+	pthread_cond_destroy(&m->done_cv);
+	pthread_mutex_destroy(&m->lock);
+	free(m);
 }
