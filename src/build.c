@@ -139,14 +139,18 @@ essay_redo(struct book *b, struct essay *e, unsigned formats,
 }
 
 /* Longest essays first, so that no thread is left with a long one
- * while the others are idle at the end.  The order of the work changes
- * nothing in the outputs. */
+ * while the others are idle at the end; those with formulas after the
+ * others.  The order of the work changes nothing in the outputs. */
 static int
 cmp_longest(const void *a, const void *b)
 {
 	const struct essay *x = *(struct essay *const *)a;
 	const struct essay *y = *(struct essay *const *)b;
 
+	/* Essays that may have formulas last: node, started while the book
+	 * was read, has loaded KaTeX by then instead of being waited for. */
+	if (x->maybe_math != y->maybe_math)
+		return x->maybe_math ? 1 : -1;
 	if (x->len != y->len)
 		return x->len < y->len ? 1 : -1;
 	return x < y ? -1 : x > y;

@@ -212,6 +212,7 @@ struct essay {
 	int body_line;      /* line number of that offset */
 	void *doc;          /* cmark_node *, owned (parse.c) */
 	int plain;          /* no raw HTML: its HTML is read as XML */
+	int maybe_math;     /* may have a formula (math_candidate()) */
 	xmlDoc *xml;        /* the XHTML document, owned */
 	xmlNode *content;   /* the essay's <section> in xml */
 	struct heading *heads;

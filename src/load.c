@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <iconv.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include <yaml.h>
 
 #include "internal.h"
+#include "math.h"
 
 #define MAX_FILE (64u << 20)   /* larger inputs are refused */
 #define MAX_DEPTH 32           /* folder nesting */
@@ -32,6 +34,7 @@ struct scan {
 	struct quire_diag *d;
 	struct strv files;         /* essay paths relative to the root */
 	time_t newest;
+	atomic_int math_seen;      /* an essay may have a formula */
 };
 
 /* ---- reading files ---- */
@@ -2164,6 +2167,11 @@ read_essay(struct scan *s, struct essay *e, const char *rel, time_t *newest,
 	e->text = normalise_text(d, e->path, e->text, &e->len);
 	if (essay_front_matter(e, d) < 0)
 		*rc = -1;
+	/* node takes a while to load KaTeX: it starts while the rest is
+	 * read and rendered, not at the first formula. */
+	if ((e->maybe_math = math_candidate(e->text + e->body,
+	    e->len - e->body)) && !atomic_exchange(&s->math_seen, 1))
+		math_prestart();
 	else if (cap_nesting(e, d), cap_tables(e, d),
 	    site_prepass(s->book, e, d),
 	    blank(e->text + e->body) && is_index(e->rel))
@@ -2202,6 +2210,7 @@ read_worker(void *arg)
 		    r->kept + e->len <= r->s->book->big;
 		if (keep && e->text)
 			r->kept += e->len;
+
 		if (r->s->opt->on_progress)
 			r->s->opt->on_progress(QUIRE_READING, ++r->done,
 			    r->s->files.n, r->s->opt->arg);
@@ -2248,7 +2257,7 @@ int
 load_book(struct book *b, const struct quire_options *opt,
     struct quire_diag *d)
 {
-	struct scan s = { b, opt, d, { 0 }, 0 };
+	struct scan s = { b, opt, d, { 0 }, 0, 0 };
 	struct idset titles = { 0 };
 	struct loc rl = { opt->src, 0, 0 };
 	struct stat st;

@@ -29,7 +29,8 @@ extern char **environ;
 
 static struct {
 	pthread_mutex_t lock;
-	int state;          /* 0 not tried, 1 running, -1 unavailable */
+	int state;          /* 0 not tried, 2 started, 1 greeted: running,
+	                       -1 unavailable */
 	int fd;             /* our end of the socket */
 	pid_t pid;
 	char *why;          /* why it is unavailable */
@@ -177,15 +178,15 @@ child_env(void)
 	return env;
 }
 
+/* Starts node; its greeting is read by greet().  The lock is held. */
 static int
-start(void)
+spawn(void)
 {
 	const char *script = script_path();
 	const char *node = getenv("QUIRE_NODE");
 	posix_spawn_file_actions_t fa;
 	char *argv[4], **env;
 	int sv[2], rc;
-	ssize_t n;
 
 	if (node == NULL || *node == '\0')
 		node = "node";
@@ -216,7 +217,16 @@ start(void)
 		stop("node was not found");
 		return -1;
 	}
-	n = read_line();
+	m.state = 2;
+	return 0;
+}
+
+/* Reads the greeting of a node spawn() started.  The lock is held. */
+static int
+greet(void)
+{
+	ssize_t n = read_line();
+
 	if (n < 0 || (size_t)n < 13 || memcmp(m.in, "quire-math 1 ", 13) != 0) {
 		stop("node could not load KaTeX");
 		return -1;
@@ -315,7 +325,9 @@ math_convert(const char *tex, size_t len, int display, char **out)
 		}
 	}
 	if (m.state == 0)
-		start();
+		spawn();
+	if (m.state == 2)
+		greet();
 	if (m.state == 1)
 		rc = exchange(tex, len, display, out);
 	if (rc != MATH_NONE) {
@@ -325,6 +337,55 @@ math_convert(const char *tex, size_t len, int display, char **out)
 	pthread_mutex_unlock(&m.lock);
 	free(key);
 	return rc;
+}
+
+void
+math_prestart(void)
+{
+	pthread_mutex_lock(&m.lock);
+	if (m.state == 0)
+		spawn();
+	pthread_mutex_unlock(&m.lock);
+}
+
+/* Pandoc's rules for a formula, looked for roughly, a line at a time:
+ * "$$", a ```math or ~~~math fence, or "$x...y$" within the line, not
+ * "$ " nor "$5". */
+int
+math_candidate(const char *text, size_t len)
+{
+	const char *end = text + len, *p, *eol, *q, *c;
+
+	for (p = text; p < end; p = eol + 1) {
+		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			eol = end;
+		for (q = p; q < eol && q - p < 3 && *q == ' '; q++)
+			;
+		if (eol - q >= 7 && (memcmp(q, "```", 3) == 0 ||
+		    memcmp(q, "~~~", 3) == 0)) {
+			for (c = q; c < eol && *c == *q; c++)
+				;
+			while (c < eol && *c == ' ')
+				c++;
+			if (eol - c >= 4 && memcmp(c, "math", 4) == 0)
+				return 1;
+		}
+		for (q = p; (q = memchr(q, '$', (size_t)(eol - q))) != NULL;) {
+			if (++q >= eol)
+				break;
+			if (*q == '$')
+				return 1;
+			if (*q == ' ' || *q == '\t')
+				continue;
+			for (c = q; c < eol && *c != '$'; c++)
+				if (*c == '\\' && c + 1 < eol)
+					c++;
+			if (c < eol && c[-1] != ' ' && c[-1] != '\t' &&
+			    (c + 1 >= end || c[1] < '0' || c[1] > '9'))
+				return 1;
+		}
+	}
+	return 0;
 }
 
 int
@@ -347,6 +408,9 @@ math_cleanup(void)
 	if (m.fd >= 0)
 		close(m.fd);  /* end of input: the converter exits */
 	m.fd = -1;
+	/* Started early but never asked: not worth waiting for. */
+	if (m.pid > 0 && m.state == 2)
+		kill(m.pid, SIGTERM);
 	if (m.pid > 0)
 		while (waitpid(m.pid, NULL, 0) < 0 && errno == EINTR)
 			;

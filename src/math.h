@@ -15,6 +15,11 @@ int math_convert(const char *tex, size_t len, int display, char **out);
 /* Why there is no converter, in *why (caller frees); 1 the first time
  * it is asked during a build, so it is reported once. */
 int math_missing(char **why);
+/* Starts the converter now, in the background, so that the first
+ * formula does not wait for node to load KaTeX; safe from any thread. */
+void math_prestart(void);
+/* 1 if text may hold a formula (cheap, rough: may say 1 for none). */
+int math_candidate(const char *text, size_t len);
 /* Ends the converter; the next build starts a new one. */
 void math_cleanup(void);
 
