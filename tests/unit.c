@@ -1432,6 +1432,27 @@ test_reload(void)
 	quire_diag_free(d);
 }
 
+/* Whether an essay may have a formula, so that node starts early: every
+ * formula pandoc's rules find must be seen; what is plainly not one
+ * should not start it. */
+static void
+test_math_candidate(void)
+{
+	static const char *const yes[] = { "Let $x$ be.", "a $$x$$ b",
+	    "$$\nx\n$$", "```math\nx\n```", "  ~~~ math\nx\n~~~",
+	    "so $a+b$.", "end $x$", "$\\$$ and $y$", "one\ntwo $x^2$\n" };
+	static const char *const no[] = { "costs $5 and $10", "$ npm i",
+	    "plain text", "a $x\ny$ b", "```js\nmath\n```", "x $a $ b",
+	    "" };
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(*yes); i++)
+		CHECK(math_candidate(yes[i], strlen(yes[i])) == 1);
+	for (size_t i = 0; i < sizeof(no) / sizeof(*no); i++)
+		CHECK(math_candidate(no[i], strlen(no[i])) == 0);
+	/* Only the bytes given are looked at. */
+	CHECK(math_candidate("$x$", 2) == 0);
+}
+
 int
 main(void)
 {
@@ -1455,6 +1476,7 @@ main(void)
 	test_site();
 	test_resource_emit();
 	test_reload();
+	test_math_candidate();
 	quire_cleanup();
 	printf("%d checks, %d failures\n", checks, failures);
 	return failures != 0;
