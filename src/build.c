@@ -195,6 +195,14 @@ render_book(struct book *b, const struct quire_options *opt,
 		if ((b->spill = spill_open(opt->out)) == NULL)
 			return diag_syserr(d, &ol, "cannot write a temporary "
 			    "file in the output folder: %s", strerror(errno));
+		/* The diagnostics' texts too (without, they stay in
+		 * memory). */
+		{
+			struct spill *ds = spill_open(opt->out);
+
+			if (ds)
+				diag_spill(d, ds);
+		}
 	}
 	if (opt->jobs == 0 && n > b->nessays / 4)
 		n = b->nessays / 4;  /* a few essays: not worth a thread */

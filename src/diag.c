@@ -17,7 +17,9 @@ struct msg {
 	int line, col;
 	enum level level;
 	size_t seq;
-	char *text;
+	char *text;         /* NULL: its len bytes at off in quire_diag.sp */
+	uint64_t off;
+	size_t len;
 	int summary;        /* "N more like this": after the file's others */
 };
 
@@ -40,6 +42,7 @@ struct quire_diag {
 	size_t nk;
 	size_t errors, warnings;
 	int strict, color, syserr;
+	struct spill *sp;   /* a big book's: the messages' texts go here */
 };
 
 static const char *const level_names[] = { "note", "warning", "error" };
@@ -84,15 +87,15 @@ static int
 count_kind(struct quire_diag *d, const struct loc *l, const char *fmt,
     enum level lvl)
 {
-	const char *path = l && l->path ? l->path : "";
-	char *key = xasprintf("%p %s", (const void *)fmt, path);
+	const char *path = idset_get(&d->paths, l && l->path ? l->path : "");
+	char *key = xasprintf("%p %p", (const void *)fmt, (const void *)path);
 	struct kind *k;
 	size_t *v;
 
 	if (idset_add(&d->kinds, key)) {
 		GROW(d->k, d->nk);
 		k = &d->k[d->nk];
-		k->path = idset_get(&d->paths, path);
+		k->path = path;
 		k->fmt = fmt;
 		k->level = lvl;
 		k->n = 0;
@@ -117,8 +120,35 @@ quire_diag_free(struct quire_diag *d)
 	free(d->m);
 	forget_kinds(d);
 	idset_free(&d->paths);
+	spill_close(d->sp);
 	pthread_mutex_destroy(&d->lock);
 	free(d);
+}
+
+void
+diag_spill(struct quire_diag *d, struct spill *sp)
+{
+	pthread_mutex_lock(&d->lock);
+	spill_close(d->sp);
+	d->sp = sp;
+	pthread_mutex_unlock(&d->lock);
+}
+
+/* A message's text, the caller's to free. */
+static char *
+msg_text(const struct quire_diag *d, const struct msg *m)
+{
+	char *t;
+
+	if (m->text)
+		return xstrdup(m->text);
+	t = xmalloc(m->len + 1);
+	if (spill_pread(d->sp, t, m->len, m->off) == -1) {
+		free(t);
+		return xasprintf("(message lost: %s)", strerror(errno));
+	}
+	t[m->len] = '\0';
+	return t;
 }
 
 void
@@ -161,7 +191,14 @@ vdiag(struct quire_diag *d, enum level lvl, const struct loc *l,
 	m->level = lvl;
 	m->seq = d->n++;
 	m->text = text;
+	m->len = strlen(text);
 	m->summary = 0;
+	/* A big book's hundreds of thousands of messages keep only their
+	 * places in memory; spill_put() may be called under the lock. */
+	if (d->sp && spill_put(d->sp, text, m->len, &m->off) == 0) {
+		free(text);
+		m->text = NULL;
+	}
 	pthread_mutex_unlock(&d->lock);
 }
 
@@ -257,11 +294,13 @@ quire_diag_flush(struct quire_diag *d, FILE *fp)
 	for (size_t i = 0; i < d->nk; i++) {
 		const struct kind *k = &d->k[i];
 		struct msg *m;
-		char *first;
+		char *first, *text;
 
 		if (k->n <= MAX_LIKE)
 			continue;
-		first = shorten(d->m[k->first].text);
+		text = msg_text(d, &d->m[k->first]);
+		first = shorten(text);
+		free(text);
 		GROW(d->m, d->n);
 		m = &d->m[d->n];
 		m->path = *k->path ? k->path : NULL;
@@ -278,6 +317,7 @@ quire_diag_flush(struct quire_diag *d, FILE *fp)
 		qsort(d->m, d->n, sizeof(*d->m), cmp_msg);
 	for (size_t i = 0; i < d->n; i++) {
 		const struct msg *m = &d->m[i];
+		char *text = m->text ? m->text : msg_text(d, m);
 
 		fputs(bold, fp);
 		if (m->path) {
@@ -290,7 +330,9 @@ quire_diag_flush(struct quire_diag *d, FILE *fp)
 			fputs("quire: ", fp);
 		fprintf(fp, "%s%s%s: %s%s%s\n", reset,
 		    d->color ? level_colors[m->level] : "",
-		    level_names[m->level], reset, m->text, "");
+		    level_names[m->level], reset, text, "");
+		if (text != m->text)
+			free(text);
 	}
 	if (d->errors || d->warnings)
 		fprintf(fp, "%zu error%s, %zu warning%s\n", d->errors,

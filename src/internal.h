@@ -58,6 +58,10 @@ int diag(struct quire_diag *, enum level, const struct loc *,
 #define diag_error(d, l, ...) diag((d), L_ERROR, (l), __VA_ARGS__)
 #define diag_warn(d, l, ...) diag((d), L_WARNING, (l), __VA_ARGS__)
 void diag_set_strict(struct quire_diag *, int);
+struct spill;
+/* From now on the messages' texts go to sp (which d takes over) until
+ * they are printed: a big book's are many. */
+void diag_spill(struct quire_diag *, struct spill *sp);
 /* System failures (I/O) are errors that also make the status 3. */
 int diag_syserr(struct quire_diag *, const struct loc *, const char *, ...)
     __attribute__((format(printf, 3, 4)));

@@ -10,6 +10,17 @@
 Q=$1
 shift
 export SOURCE_DATE_EPOCH=1700000000
+# A noisy book too: a big book's diagnostics are kept in a spill file,
+# and must read back the same, summaries of a kind past 100 included.
+mkdir -p "$TMP/noisy"
+{
+	printf -- '---\ntitle: Noisy\n---\n\n'
+	for i in $(seq 1 130); do
+		printf 'See [part %d](missing-%d.md) and ![a](https://example.org/%d.png).\n\n' "$i" "$i" "$i"
+	done
+} > "$TMP/noisy/noisy.md"
+printf -- '---\ntitle: Calm\n---\n\nA [link](noisy.md#nowhere).\n' > "$TMP/noisy/calm.md"
+set -- "$@" "$TMP/noisy"
 for src in "$@"; do
 	n=$(basename "$src")
 	"$Q" build "$src" -o "$TMP/mem-$n" -q 2>"$TMP/mem-$n.err" ||
