@@ -1330,19 +1330,13 @@ epub_write(struct book *b, struct out_file *out, struct quire_diag *d)
 	}
 	{
 		xmlNode *marks[2];
-		xmlOutputBuffer *ob = xmlAllocOutputBuffer(NULL);
 
 		doc = opf_doc(b, cover_href, cover_mime, marks);
 		struct xml_run runs[2] = {
 			{ marks[0], b->nessays, opf_item, b },
 			{ marks[1], b->nessays, opf_itemref, NULL },
 		};
-		xml_dump_runs_to(doc, runs, 2, ob);
-		len = xmlOutputBufferGetSize(ob);
-		s = xmalloc(len + 1);
-		memcpy(s, xmlOutputBufferGetContent(ob), len);
-		s[len] = '\0';
-		xmlOutputBufferClose(ob);
+		s = xml_dump_runs(doc, runs, 2, &len);
 		add(&p, "EPUB/package.opf", s, len, 1);
 		xmlFreeDoc(doc);
 	}

@@ -570,6 +570,8 @@ struct xml_run {
 };
 void xml_dump_runs_to(xmlDoc *, const struct xml_run *, size_t nruns,
     xmlOutputBuffer *);
+char *xml_dump_runs(xmlDoc *, const struct xml_run *, size_t nruns,
+    size_t *len);
 
 /* A back end of the book model. */
 struct part {

@@ -260,21 +260,30 @@ xml_dump_items_to(xmlDoc *doc, xmlNode *marker, size_t n,
 	xml_dump_runs_to(doc, &run, 1, ob);
 }
 
-/* xml_dump_items_to() into memory. */
+/* xml_dump_runs_to() and xml_dump_items_to() into memory. */
 char *
-xml_dump_items(xmlDoc *doc, xmlNode *marker, size_t n,
-    xmlNode *(*item)(void *, size_t, xmlNode *), void *arg, size_t *len)
+xml_dump_runs(xmlDoc *doc, const struct xml_run *runs, size_t nruns,
+    size_t *len)
 {
 	xmlOutputBuffer *ob = xmlAllocOutputBuffer(NULL);
 	char *out;
 
-	xml_dump_items_to(doc, marker, n, item, arg, ob);
+	xml_dump_runs_to(doc, runs, nruns, ob);
 	*len = xmlOutputBufferGetSize(ob);
 	out = xmalloc(*len + 1);
 	memcpy(out, xmlOutputBufferGetContent(ob), *len);
 	out[*len] = '\0';
 	xmlOutputBufferClose(ob);
 	return out;
+}
+
+char *
+xml_dump_items(xmlDoc *doc, xmlNode *marker, size_t n,
+    xmlNode *(*item)(void *, size_t, xmlNode *), void *arg, size_t *len)
+{
+	struct xml_run run = { marker, n, item, arg };
+
+	return xml_dump_runs(doc, &run, 1, len);
 }
 
 xmlNode *
