@@ -17,9 +17,6 @@
 static const struct quire_writer writers[] = {
 	{ "epub", QUIRE_EPUB, ".epub", epub_essay, epub_write },
 	{ "html", QUIRE_HTML, ".html", html_essay, html_write },
-	/* Over the release ledger, once the books are made (release.c). */
-	{ "page", W_PAGE, ".html", NULL, page_write },
-	{ "catalog", W_CATALOG, ".xml", NULL, opds_write },
 };
 #define NWRITERS (sizeof(writers) / sizeof(*writers))
 
@@ -286,16 +283,6 @@ write_all_formats(struct book *b, unsigned formats, struct out_file *out,
 	return ok == n ? n : 0;
 }
 
-/* The writers over the release ledger (book.ledger): the downloads page
- * and the catalog, in table order into out.  0, or -1 after an error. */
-int
-write_release_pages(struct book *b, struct out_file *out,
-    struct quire_diag *d)
-{
-	return write_all_formats(b, W_PAGE | W_CATALOG, out, d) ==
-	    W_NLEDGER ? 0 : -1;
-}
-
 int
 quire_build(const struct quire_options *opt, struct quire_diag *d)
 {
@@ -322,9 +309,9 @@ quire_build(const struct quire_options *opt, struct quire_diag *d)
 	diag_set_strict(d, opt->strict);
 	write_progress(opt->on_progress, opt->arg);
 	book_init(&b);
+	b.math_wanted = math_prestart;
 	load_book(&b, opt, d);
 	b.ledger_info = opt->release && opt->out;
-	b.signing = opt->sign != NULL;
 	xmlInitParser();
 	cmark_init();
 	if (b.nessays)

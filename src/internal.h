@@ -20,6 +20,9 @@ void *xreallocarray(void *, size_t, size_t);
 char *xstrdup(const char *);
 char *xstrndup(const char *, size_t);
 char *xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
+/* What to do before the run ends for want of memory (write.c removes its
+ * temporary files); async-signal-safe. */
+void mem_on_exhaust(void (*)(void));
 /* Makes room for element n of array p, doubling when n is a power of two
  * (the capacity is n rounded up to one), so appends cost O(1). */
 #define GROW(p, n) do { \
@@ -346,19 +349,24 @@ struct book {
 	int squeeze;        /* a big book: archive articles kept deflated */
 	struct spill *spill;  /* a big book's essays, once made (spill.c) */
 	int threads;        /* threads one big essay may render on (-j) */
+	/* Called once, from any thread, when the load stage meets an essay
+	 * that may have a formula (math_prestart). */
+	void (*math_wanted)(void);
 	const char *outdir;   /* where spill files go; NULL: a check */
 	struct resource *cover_res;  /* NULL: generated cover */
 	int cover_line, cover_col;   /* where collection.yaml names it */
 	size_t nimages, nimages_noalt;
 	int ledger_info;    /* a release: essays' digests and words wanted */
-	/* While a release's page and catalog are written: */
-	struct ledger *ledger;
-	struct out_file *cover_file;
-	const char *cover_mime;
-	int signing;        /* SHA256SUMS.sig will be made */
 	struct strv params;  /* collection.yaml's other values: key, value... */
 	struct site_url *site;  /* the essays by site URL, sorted (site.c) */
 	size_t nsite;
+};
+
+/* An essay as a static site generator serves it (site.c's index). */
+struct site_url {
+	char *key;
+	struct essay *e;
+	size_t order;       /* essays earlier in the book win a tie */
 };
 
 /* model.c: the book model's constructors and destructors. */
@@ -378,8 +386,12 @@ int essay_has_id(const struct essay *, const char *id);
  * sources, the load stage lets texts go (read again when rendered) and
  * the writers keep what they make in spill files. */
 #define BIG_BOOK ((size_t)16 << 20)
+/* Larger files are refused, whoever reads them (files.c). */
+#define MAX_FILE (64u << 20)
 int load_book(struct book *, const struct quire_options *,
     struct quire_diag *);
+/* 1 if text may hold a formula (cheap, rough: may say 1 for none). */
+int math_candidate(const char *text, size_t len);
 int essay_reload(struct book *, struct essay *, struct quire_diag *);
 int essay_front_matter(struct essay *, struct quire_diag *);
 int parse_essay(struct essay *, struct quire_diag *);
@@ -455,6 +467,10 @@ int embed_convert(struct essay *, struct quire_diag *, struct embed_state *,
 
 /* Resource lookup shared by load (cover) and link (images). */
 struct resource *resource_add(struct book *, const char *rel,
+    const struct loc *, struct quire_diag *);
+/* An image given as a base64 data: URI, checked as a file is; NULL
+ * after a warning. */
+struct resource *resource_add_data(struct book *, const char *uri,
     const struct loc *, struct quire_diag *);
 /* Reads rel inside the content root; -2 when it does not exist (not
  * reported), -1 after reporting any other failure. */
@@ -550,6 +566,8 @@ void add_text(xmlNode *, const char *);
 void add_date(xmlNode *, const char *date, const char *sep);
 struct book;
 xmlNode *titlepage(xmlNode *, const struct book *);
+/* A new document whose root element is root in namespace ns. */
+xmlDoc *xml_new(const char *root, const char *ns, xmlNode **rootp);
 xmlDoc *xhtml_new(const char *lang, const char *title, const char *css,
     xmlNode **body);
 /* Serialises an XML document; fixes empty non-void elements first. */
@@ -682,15 +700,18 @@ int release_publish(struct book *, const struct quire_options *,
     struct out_file *, size_t, struct quire_diag *);
 int release_working_copy(const struct quire_options *, struct out_file *,
     size_t, struct quire_diag *);
-/* page.c, opds.c: the downloads page and the OPDS catalog, written from
- * book.ledger: rows of the writers table (build.c) for these formats. */
-#define W_PAGE (1u << 8)
-#define W_CATALOG (1u << 9)
-#define W_NLEDGER 2
-int write_release_pages(struct book *, struct out_file *,
+/* page.c, opds.c: the downloads page and the OPDS catalog of a release,
+ * written from what release_publish() hands them. */
+struct edition {
+	const struct ledger *ledger;     /* every release, the new one last */
+	const struct out_file *cover_file;
+	const char *cover_mime;
+	int signing;        /* SHA256SUMS.sig will be made */
+};
+int page_write(const struct edition *, struct out_file *,
     struct quire_diag *);
-int page_write(struct book *, struct out_file *, struct quire_diag *);
-int opds_write(struct book *, struct out_file *, struct quire_diag *);
+int opds_write(const struct edition *, struct out_file *,
+    struct quire_diag *);
 /* epub.c: the typographic cover drawn when the collection has none. */
 char *cover_svg(const struct book *, size_t *len);
 /* run.c: runs a program (no shell); in: a file for its standard input
@@ -712,8 +733,6 @@ void write_progress(void (*)(enum quire_phase, size_t, size_t, void *),
     void *);
 int write_outputs(const char *dir, struct out_file *, size_t,
     const char *sums, struct quire_diag *);
-/* Removes the temporary files being written (out of memory). */
-void write_abandon(void);
 
 /* i18n.c: the words quire writes, in the book's language. */
 enum word {

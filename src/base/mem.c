@@ -8,13 +8,24 @@
 
 #include "internal.h"
 
-/* Out of memory: no temporary output left behind, the system status. */
+static void (*volatile on_exhaust)(void);
+
+void
+mem_on_exhaust(void (*fn)(void))
+{
+	on_exhaust = fn;
+}
+
+/* Out of memory: what the layers above asked for done (no temporary
+ * output left behind), the system status. */
 static void
 oom(void)
 {
 	static const char msg[] = "quire: error: out of memory\n";
+	void (*fn)(void) = on_exhaust;
 
-	write_abandon();
+	if (fn)
+		fn();
 	if (write(2, msg, sizeof(msg) - 1) < 0)
 		_exit(QUIRE_ESYSTEM);
 	_exit(QUIRE_ESYSTEM);

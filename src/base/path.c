@@ -1,5 +1,8 @@
 /* Paths relative to the content root: joining, resolving "." and "..",
  * refusing anything that would leave the root, and safe file names. */
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,4 +160,24 @@ url_is_remote(const char *s)
 	    *p == '.')
 		p++;
 	return *p == ':';
+}
+
+int
+mkdirs(const char *dir)
+{
+	char *p = xstrdup(dir);
+	int rc = 0;
+
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0777) == -1 && errno != EEXIST)
+			rc = -1;
+		*s = '/';
+	}
+	if (mkdir(p, 0777) == -1 && errno != EEXIST)
+		rc = -1;
+	free(p);
+	return rc;
 }

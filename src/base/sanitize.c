@@ -951,3 +951,32 @@ san_svg_file(const unsigned char *p, size_t n, char **out, size_t *outlen,
 		    "" : "s", s.dropped == 1 ? "" : "s", s.first);
 	return 0;
 }
+
+/* What a file is, by its first bytes: a raster image type, SVG, or NULL. */
+const char *
+sniff_mime(const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+
+	if (n >= 8 && memcmp(p, "\x89PNG\r\n\x1a\n", 8) == 0)
+		return "image/png";
+	if (n >= 3 && memcmp(p, "\xff\xd8\xff", 3) == 0)
+		return "image/jpeg";
+	if (n >= 6 && (memcmp(p, "GIF87a", 6) == 0 ||
+	    memcmp(p, "GIF89a", 6) == 0))
+		return "image/gif";
+	if (n >= 12 && memcmp(p, "RIFF", 4) == 0 &&
+	    memcmp(p + 8, "WEBP", 4) == 0)
+		return "image/webp";
+	if (n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+		i = 3;
+	while (i < n && isspace(p[i]))
+		i++;
+	if (i < n && p[i] == '<') {
+		size_t lim = n < 4096 ? n : 4096;
+		for (; i + 4 <= lim; i++)
+			if (memcmp(p + i, "<svg", 4) == 0)
+				return "image/svg+xml";
+	}
+	return NULL;
+}

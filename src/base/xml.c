@@ -112,27 +112,6 @@ xhtml_new(const char *lang, const char *title, const char *css,
 	return doc;
 }
 
-/* quire's stylesheet (unless the book says theme: none) and the
- * author's, linked from the head of an XHTML document in that order. */
-void
-xhtml_styles(xmlDoc *doc, const struct book *b)
-{
-	xmlNode *head = xmlDocGetRootElement(doc)->children, *n;
-
-	for (; head && !is_el(head, "head"); head = head->next)
-		;
-	if (head == NULL)
-		return;
-	for (size_t i = 0; i <= b->nstyles; i++) {
-		if (i == 0 && b->theme_none)
-			continue;
-		n = el(head, "link");
-		set_attr(n, "rel", "stylesheet");
-		set_attr(n, "type", "text/css");
-		set_attr(n, "href", i == 0 ? "book.css" : b->styles[i - 1].name);
-	}
-}
-
 const char *
 node_lang(const xmlNode *n)
 {
@@ -322,82 +301,6 @@ add_date(xmlNode *parent, const char *date, const char *sep)
 	free(human);
 }
 
-/* The title page's content, for both writers: title, subtitle, authors,
- * description, version and date, publisher, rights.  Returns the h1. */
-xmlNode *
-titlepage(xmlNode *sec, const struct book *b)
-{
-	xmlNode *h1 = el_text(sec, "h1", b->title), *p;
-	const char *lang = b->lang;
-
-	if (b->subtitle)
-		set_attr(el_text(sec, "p", b->subtitle), "class", "subtitle");
-	for (size_t i = 0; i < b->authors.n; i++)
-		set_attr(el_text(sec, "p", b->authors.v[i]), "class", "author");
-	/* Contributors with a role the catalogues name: "Editor: A. B."
-	 * (authors among them were listed above). */
-	for (size_t i = 0; i < b->ncontribs; i++) {
-		const struct contributor *c = &b->contribs[i];
-		enum word w = W_CONTRIBUTOR;
-		char *s;
-
-		if (c->role && strcmp(c->role, "aut") == 0)
-			continue;
-		if (c->role && strcmp(c->role, "edt") == 0)
-			w = W_EDITOR;
-		else if (c->role && strcmp(c->role, "trl") == 0)
-			w = W_TRANSLATOR;
-		else if (c->role && strcmp(c->role, "ill") == 0)
-			w = W_ILLUSTRATOR;
-		else if (c->role && strcmp(c->role, "aui") == 0)
-			w = W_FOREWORD;
-		s = xasprintf("%s: %s", i18n_word(lang, w), c->name);
-		set_attr(el_text(sec, "p", s), "class", "contributor");
-		free(s);
-	}
-	if (b->description)
-		set_attr(el_text(sec, "p", b->description), "class",
-		    "description");
-	if (b->series) {
-		char *s = b->series_pos ? xasprintf("%s: %s \xc2\xb7 %s",
-		    i18n_word(lang, W_SERIES), b->series, b->series_pos) :
-		    xasprintf("%s: %s", i18n_word(lang, W_SERIES), b->series);
-		set_attr(el_text(sec, "p", s), "class", "series");
-		free(s);
-	}
-	if (b->version || b->date) {
-		p = el(sec, "p");
-		set_attr(p, "class", "edition");
-		if (b->version) {
-			char *v = i18n_fmt(lang, W_VERSION, b->version, NULL);
-			add_text(p, v);
-			free(v);
-		}
-		if (b->date)
-			add_date(p, b->date, " \xc2\xb7 ");
-	}
-	if (b->isbn) {
-		char *s = xasprintf("ISBN %s", b->isbn + 9);
-		set_attr(el_text(sec, "p", s), "class", "isbn");
-		free(s);
-	}
-	if (b->publisher)
-		set_attr(el_text(sec, "p", b->publisher), "class", "publisher");
-	if (b->rights || b->license) {
-		p = el(sec, "p");
-		set_attr(p, "class", "rights");
-		if (b->rights)
-			add_text(p, b->rights);
-		if (b->license) {
-			if (b->rights)
-				add_text(p, " ");
-			set_attr(el_text(p, "a", b->license), "href",
-			    b->license);
-		}
-	}
-	return h1;
-}
-
 /* A text node of white space only. */
 int
 blank_text(const xmlNode *n)
@@ -408,4 +311,16 @@ blank_text(const xmlNode *n)
 		if (!isspace(*p))
 			return 0;
 	return 1;
+}
+
+xmlDoc *
+xml_new(const char *root, const char *ns, xmlNode **rootp)
+{
+	xmlDoc *doc = xmlNewDoc(BAD_CAST "1.0");
+	xmlNode *r = xmlNewDocNode(doc, NULL, BAD_CAST root, NULL);
+
+	xmlDocSetRootElement(doc, r);
+	xmlSetNs(r, xmlNewNs(r, BAD_CAST ns, NULL));
+	*rootp = r;
+	return doc;
 }

@@ -5,6 +5,8 @@
 
 #include <libxml/tree.h>
 
+#include <cmark-gfm.h>
+
 #include "internal.h"
 
 void
@@ -272,4 +274,22 @@ book_free(struct book *b)
 	spill_close(b->spill);
 	pthread_mutex_destroy(&b->lock);
 	memset(b, 0, sizeof(*b));
+}
+
+void
+essay_free_parse(struct essay *e)
+{
+	if (e->doc)
+		cmark_node_free(e->doc);
+	e->doc = NULL;
+}
+
+void
+site_index_free(struct book *b)
+{
+	for (size_t i = 0; i < b->nsite; i++)
+		free(b->site[i].key);
+	free(b->site);
+	b->site = NULL;
+	b->nsite = 0;
 }

@@ -83,7 +83,8 @@ entry(xmlNode *feed, xmlNs *dc, const struct release *r)
 }
 
 int
-opds_write(struct book *b, struct out_file *out, struct quire_diag *d)
+opds_write(const struct edition *b, struct out_file *out,
+    struct quire_diag *d)
 {
 	const struct ledger *l = b->ledger;
 	const struct release *latest;

@@ -97,7 +97,7 @@ changes(xmlNode *parent, const struct release *r, const char *h)
 }
 
 static void
-book_header(xmlNode *body, const struct book *b, const struct release *r)
+book_header(xmlNode *body, const struct edition *b, const struct release *r)
 {
 	xmlNode *hd = el(body, "header"), *div, *img;
 	const struct out_file *c = b->cover_file;
@@ -137,7 +137,7 @@ book_header(xmlNode *body, const struct book *b, const struct release *r)
 }
 
 static void
-checking(xmlNode *main, const struct book *b, const struct release *r)
+checking(xmlNode *main, const struct edition *b, const struct release *r)
 {
 	xmlNode *sec = el(main, "section"), *p, *a;
 	const struct rel_file *f = release_file(r, "epub");
@@ -180,7 +180,7 @@ checking(xmlNode *main, const struct book *b, const struct release *r)
 }
 
 int
-page_write(struct book *b, struct out_file *out, struct quire_diag *d)
+page_write(const struct edition *b, struct out_file *out, struct quire_diag *d)
 {
 	const struct ledger *l = b->ledger;
 	const struct release *latest;

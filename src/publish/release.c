@@ -909,16 +909,18 @@ release_publish(struct book *b, const struct quire_options *opt,
 	memset(&cur, 0, sizeof(cur));
 
 	/* The new generation: ledger, page, catalog, sums; signed. */
-	b->ledger = &l;
-	b->cover_file = &cover;
-	b->cover_mime = cover_mime;
 	files[0].name = xstrdup(LEDGER);
 	{
 		char *s = ledger_xml(&l, &len);
 		out_add(&files[0], s, len);
 	}
-	if (write_release_pages(b, &files[1], d) == -1)
-		goto done;
+	{
+		struct edition ed = { &l, &cover, cover_mime,
+		    opt->sign != NULL };
+		int pst = page_write(&ed, &files[1], d);
+		if (opds_write(&ed, &files[2], d) == -1 || pst == -1)
+			goto done;
+	}
 	files[3].name = xstrdup(SUMS);
 	{
 		char *s = sums_text(&l, files, 3, &len);
@@ -997,8 +999,6 @@ done:
 		rm_tree(gen);
 		free(gen);
 	}
-	b->ledger = NULL;
-	b->cover_file = NULL;
 	for (size_t i = 0; i < NGEN; i++)
 		out_free(&files[i]);
 	out_free(&cover);

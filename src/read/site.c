@@ -16,12 +16,6 @@
 
 #define MAX_TEMPLATE 4096   /* longest template construct looked for */
 
-struct site_url {
-	char *key;
-	struct essay *e;
-	size_t order;       /* essays earlier in the book win a tie */
-};
-
 struct found {
 	const char *from, *hit;   /* hit: NULL when none after from */
 };
@@ -1175,16 +1169,6 @@ site_index(struct book *b)
 	}
 	if (b->nsite)
 		qsort(b->site, b->nsite, sizeof(*b->site), cmp_url);
-}
-
-void
-site_index_free(struct book *b)
-{
-	for (size_t i = 0; i < b->nsite; i++)
-		free(b->site[i].key);
-	free(b->site);
-	b->site = NULL;
-	b->nsite = 0;
 }
 
 /* The essay the site serves at path (relative to the site's root). */

@@ -348,46 +348,6 @@ math_prestart(void)
 	pthread_mutex_unlock(&m.lock);
 }
 
-/* Pandoc's rules for a formula, looked for roughly, a line at a time:
- * "$$", a ```math or ~~~math fence, or "$x...y$" within the line, not
- * "$ " nor "$5". */
-int
-math_candidate(const char *text, size_t len)
-{
-	const char *end = text + len, *p, *eol, *q, *c;
-
-	for (p = text; p < end; p = eol + 1) {
-		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			eol = end;
-		for (q = p; q < eol && q - p < 3 && *q == ' '; q++)
-			;
-		if (eol - q >= 7 && (memcmp(q, "```", 3) == 0 ||
-		    memcmp(q, "~~~", 3) == 0)) {
-			for (c = q; c < eol && *c == *q; c++)
-				;
-			while (c < eol && *c == ' ')
-				c++;
-			if (eol - c >= 4 && memcmp(c, "math", 4) == 0)
-				return 1;
-		}
-		for (q = p; (q = memchr(q, '$', (size_t)(eol - q))) != NULL;) {
-			if (++q >= eol)
-				break;
-			if (*q == '$')
-				return 1;
-			if (*q == ' ' || *q == '\t')
-				continue;
-			for (c = q; c < eol && *c != '$'; c++)
-				if (*c == '\\' && c + 1 < eol)
-					c++;
-			if (c < eol && c[-1] != ' ' && c[-1] != '\t' &&
-			    (c + 1 >= end || c[1] < '0' || c[1] > '9'))
-				return 1;
-		}
-	}
-	return 0;
-}
-
 int
 math_missing(char **why)
 {

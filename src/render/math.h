@@ -18,8 +18,6 @@ int math_missing(char **why);
 /* Starts the converter now, in the background, so that the first
  * formula does not wait for node to load KaTeX; safe from any thread. */
 void math_prestart(void);
-/* 1 if text may hold a formula (cheap, rough: may say 1 for none). */
-int math_candidate(const char *text, size_t len);
 /* Ends the converter; the next build starts a new one. */
 void math_cleanup(void);
 

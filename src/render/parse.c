@@ -808,14 +808,6 @@ parse_segments(struct essay *e, struct segment **out)
 	return nv;
 }
 
-void
-essay_free_parse(struct essay *e)
-{
-	if (e->doc)
-		cmark_node_free(e->doc);
-	e->doc = NULL;
-}
-
 /* Registers the extensions once, before any thread parses. */
 void
 cmark_init(void)

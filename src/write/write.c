@@ -30,32 +30,12 @@ on_signal(int sig)
 	raise(sig);
 }
 
-void
+static void
 write_abandon(void)
 {
 	for (sig_atomic_t i = 0; i < ntmp; i++)
 		if (tmp_paths[i][0])
 			unlink(tmp_paths[i]);
-}
-
-int
-mkdirs(const char *dir)
-{
-	char *p = xstrdup(dir);
-	int rc = 0;
-
-	for (char *s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0777) == -1 && errno != EEXIST)
-			rc = -1;
-		*s = '/';
-	}
-	if (mkdir(p, 0777) == -1 && errno != EEXIST)
-		rc = -1;
-	free(p);
-	return rc;
 }
 
 static int
@@ -387,6 +367,7 @@ write_outputs(const char *dir, struct out_file *f, size_t n,
 		sigaction(sigs[i], &sa, &old[i]);
 	}
 	ntmp = 0;
+	mem_on_exhaust(write_abandon);
 	memset(fills, 0, sizeof(fills));
 	/* The temporary files, made here (the signal handler knows them
 	 * all), filled on a thread each, the digests file last. */
