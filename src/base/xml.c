@@ -324,3 +324,63 @@ xml_new(const char *root, const char *ns, xmlNode **rootp)
 	*rootp = r;
 	return doc;
 }
+
+/* Elements that do not end a word: "foo<em>bar</em>" is one. */
+static int
+is_inline(const xmlNode *n)
+{
+	static const char *const names[] = { "a", "abbr", "b", "bdi", "bdo",
+	    "cite", "code", "data", "del", "dfn", "em", "i", "ins", "kbd",
+	    "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup",
+	    "time", "u", "var", NULL };
+
+	for (size_t i = 0; names[i]; i++)
+		if (strcmp((const char *)n->name, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+words_of(const xmlChar *p, long *words, int *in)
+{
+	for (; p && *p; p++) {
+		int space = *p == ' ' || *p == '\n' || *p == '\t' ||
+		    *p == '\r' || *p == '\f' || *p == '\v';
+		if (!space && !*in)
+			(*words)++;
+		*in = !space;
+	}
+}
+
+/* The words of an essay's text after its header (title, date, summary),
+ * for what changed between releases.  A walk without recursion: lists
+ * may nest thousands deep. */
+long
+count_words(xmlNode *section)
+{
+	long words = 0;
+	int in = 0;
+	xmlNode *n = section->children;
+
+	if (n && n->type == XML_ELEMENT_NODE &&
+	    strcmp((const char *)n->name, "header") == 0)
+		n = n->next;
+	while (n && n != section) {
+		if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE)
+			words_of(n->content, &words, &in);
+		else if (n->type == XML_ELEMENT_NODE && !is_inline(n))
+			in = 0;
+		if (n->type == XML_ELEMENT_NODE && n->children) {
+			n = n->children;
+			continue;
+		}
+		while (n != section && n->next == NULL) {
+			n = n->parent;
+			if (n->type == XML_ELEMENT_NODE && !is_inline(n))
+				in = 0;
+		}
+		if (n != section)
+			n = n->next;
+	}
+	return words;
+}

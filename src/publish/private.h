@@ -1,0 +1,30 @@
+/* private.h: what the files of the publish stage share, and no one else. */
+#ifndef QUIRE_PUBLISH_PRIVATE_H
+#define QUIRE_PUBLISH_PRIVATE_H
+
+#define STATE ".quire"
+#define LEDGER "releases.xml"
+#define SUMS "SHA256SUMS"
+#define SIG "SHA256SUMS.sig"
+
+/* The files of a generation, in the order they are linked. */
+static const char *const gen_names[] = { LEDGER, "index.html",
+    "catalog.xml", SUMS };
+#define NGEN (sizeof(gen_names) / sizeof(*gen_names))
+
+/* folder.c */
+int fsync_dir(const char *dir);
+void rm_tree(const char *path);
+char *current_gen(const char *state);
+int link_all(const char *dir, int signed_);
+int has_sig(const char *state);
+char *sums_text(const struct ledger *l, struct out_file *gen, size_t ngen,
+    size_t *len);
+int sign_file(const char *key, const char *path, const struct loc *l,
+    struct quire_diag *d);
+
+/* release.c */
+void out_digest(const struct out_file *f, char hex[65],
+    unsigned long long *size);
+
+#endif
