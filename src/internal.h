@@ -642,6 +642,15 @@ struct quire_writer {
 	/* Once every essay is done: the file. */
 	int (*write)(struct book *, struct out_file *, struct quire_diag *);
 };
+/* writers.c: the table.  NWRITERS rows, in the order of their files. */
+#define NWRITERS 2
+/* Each wanted writer's essay hook, in table order. */
+void writers_essay(struct book *, struct essay *, unsigned formats,
+    struct quire_diag *);
+/* The files of the wanted formats into out (NWRITERS at most), in table
+ * order, each writer on its own thread; how many, or 0 after an error. */
+size_t write_all_formats(struct book *, unsigned formats,
+    struct out_file *out, struct quire_diag *);
 int epub_write(struct book *, struct out_file *, struct quire_diag *);
 int html_write(struct book *, struct out_file *, struct quire_diag *);
 /* The EPUB's XHTML file, deflated; then the archive's article, which
