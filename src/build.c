@@ -11,8 +11,7 @@
 
 #include <libxml/parser.h>
 
-#include "internal.h"
-#include "math.h"
+#include "build.h"
 
 
 /* Every essay goes through the stages and the writers' essay hooks on

@@ -14,8 +14,7 @@
 #include <zlib.h>
 #include <libxml/parser.h>
 
-#include "internal.h"
-#include "math.h"
+#include "build.h"
 
 static int failures, checks;
 

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "base/base.h"
 
 #define MAX_LIKE 100   /* messages of one kind kept for one file */
 

@@ -15,7 +15,7 @@
 #include <unicode/uloc.h>
 #include <unicode/ustring.h>
 
-#include "internal.h"
+#include "base/base.h"
 
 /* The keys of po/quire.desktop.in, in the order of enum word. */
 static const char *const keys[W_NWORDS] = {

@@ -9,7 +9,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
-#include "internal.h"
+#include "base/base.h"
 
 /* ---- the tables ---- */
 

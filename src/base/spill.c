@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "base/base.h"
 
 #define BLOCK ((size_t)1 << 16)   /* bytes copied out at a time */
 

@@ -9,7 +9,7 @@
 #include <libdeflate.h>
 #include <openssl/evp.h>
 
-#include "internal.h"
+#include "base/base.h"
 
 /* Decodes one UTF-8 sequence; returns its length, or 0 if invalid. */
 size_t

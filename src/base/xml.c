@@ -6,7 +6,7 @@
 
 #include <libxml/xmlsave.h>
 
-#include "internal.h"
+#include "base/base.h"
 
 xmlNode *
 el(xmlNode *parent, const char *name)

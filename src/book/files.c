@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "book/book.h"
 
 /* Reads rel (relative to the root) after checking that it resolves inside
  * the root; where: the place that asked for it (NULL: the file itself). */

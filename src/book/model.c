@@ -7,7 +7,7 @@
 
 #include <cmark-gfm.h>
 
-#include "internal.h"
+#include "book/book.h"
 
 void
 book_init(struct book *b)
@@ -292,4 +292,11 @@ site_index_free(struct book *b)
 	free(b->site);
 	b->site = NULL;
 	b->nsite = 0;
+}
+
+int
+cmp_essay_file(const void *a, const void *b)
+{
+	return strcmp((*(struct essay *const *)a)->file,
+	    (*(struct essay *const *)b)->file);
 }

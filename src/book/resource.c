@@ -12,7 +12,7 @@
 
 #include <openssl/evp.h>
 
-#include "internal.h"
+#include "book/book.h"
 
 int
 mime_compressed(const char *mime)

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "book/book.h"
 
 /* quire's stylesheet (unless the book says theme: none) and the
  * author's, linked from the head of an XHTML document in that order. */

@@ -14,7 +14,7 @@
 
 #include <libxml/parser.h>
 
-#include "internal.h"
+#include "publish/publish.h"
 #include "private.h"
 
 /* ---- the output folder ---- */

@@ -13,7 +13,7 @@
 
 #include <libxml/parser.h>
 
-#include "internal.h"
+#include "publish/publish.h"
 #include "private.h"
 
 void

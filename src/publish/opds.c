@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "publish/publish.h"
 
 #define NS_ATOM "http://www.w3.org/2005/Atom"
 #define NS_DCTERMS "http://purl.org/dc/terms/"

@@ -7,7 +7,7 @@
 
 #include <libxml/HTMLtree.h>
 
-#include "internal.h"
+#include "publish/publish.h"
 
 #define CSP "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 

@@ -25,7 +25,7 @@
 
 #include <libxml/parser.h>
 
-#include "internal.h"
+#include "publish/publish.h"
 #include "private.h"
 
 /* ---- the release being built ---- */

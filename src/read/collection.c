@@ -19,7 +19,7 @@
 
 #include <yaml.h>
 
-#include "internal.h"
+#include "read/read.h"
 #include "private.h"
 
 /* ---- collection.yaml ---- */

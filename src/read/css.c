@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "read/read.h"
 
 /* Where the tokenizer stands, with the line and column for messages. */
 struct css_in {

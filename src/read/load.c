@@ -22,7 +22,7 @@
 
 #include <yaml.h>
 
-#include "internal.h"
+#include "read/read.h"
 #include "private.h"
 
 /* MAX_FILE: internal.h */

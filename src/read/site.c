@@ -12,7 +12,7 @@
 
 #include <cmark-gfm.h>
 
-#include "internal.h"
+#include "read/read.h"
 
 #define MAX_TEMPLATE 4096   /* longest template construct looked for */
 

@@ -20,7 +20,7 @@
 
 #include <yaml.h>
 
-#include "internal.h"
+#include "read/read.h"
 #include "private.h"
 
 /* ---- reading files ---- */

@@ -18,7 +18,7 @@
 
 #include <yaml.h>
 
-#include "internal.h"
+#include "read/read.h"
 #include "private.h"
 
 /* ---- mdBook's SUMMARY.md ---- */

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "internal.h"
+#include "render/render.h"
 
 /* The alerts and their visible labels, in the essay's language from the
  * message catalogues (po/). */

@@ -10,7 +10,7 @@
 
 #include <gumbo.h>
 
-#include "internal.h"
+#include "render/render.h"
 
 enum kind { K_IFRAME = 1, K_VIDEO = 2, K_AUDIO = 4, K_OBJECT = 8,
     K_EMBED = 16, K_SCRIPT = 32, K_TWEET = 64 };

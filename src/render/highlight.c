@@ -10,7 +10,7 @@
 #include <pcre2.h>
 #include <tree_sitter/api.h>
 
-#include "internal.h"
+#include "render/render.h"
 
 /* Longer blocks stay plain.  libtree-sitter 0.20.7 frees a pointer it
  * did not allocate when an error node has 65,535 children or more

@@ -10,7 +10,7 @@
 
 #include <libxml/HTMLparser.h>
 
-#include "internal.h"
+#include "render/render.h"
 
 /* ---- positions ---- */
 
@@ -863,13 +863,6 @@ cmp_essay_rel(const void *a, const void *b)
 {
 	return strcmp((*(struct essay *const *)a)->rel,
 	    (*(struct essay *const *)b)->rel);
-}
-
-int
-cmp_essay_file(const void *a, const void *b)
-{
-	return strcmp((*(struct essay *const *)a)->file,
-	    (*(struct essay *const *)b)->file);
 }
 
 /* The essay at rel, through the index sorted by path (link_prepare). */

@@ -15,8 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "internal.h"
-#include "math.h"
+#include "render/render.h"
 
 #ifndef QUIRE_MATH_SCRIPT
 #define QUIRE_MATH_SCRIPT ""

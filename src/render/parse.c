@@ -10,8 +10,7 @@
 #include <cmark-gfm-extension_api.h>
 #include <gumbo.h>
 
-#include "internal.h"
-#include "math.h"
+#include "render/render.h"
 
 /* Declared in a private cmark-gfm header only. */
 void cmark_release_plugins(void);

@@ -12,7 +12,7 @@
 #include <gumbo.h>
 #include <libxml/parser.h>
 
-#include "internal.h"
+#include "render/render.h"
 
 #define MAX_NEST 200   /* deeper elements are flattened into their parent */
 #define MAX_ATTRS 100  /* attributes kept in one tag of raw HTML */

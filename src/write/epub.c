@@ -11,7 +11,7 @@
 
 #include <zip.h>
 
-#include "internal.h"
+#include "write/write.h"
 
 #define NS_OPF "http://www.idpf.org/2007/opf"
 #define NS_DC "http://purl.org/dc/elements/1.1/"

@@ -9,7 +9,7 @@
 
 #include <libxml/HTMLtree.h>
 
-#include "internal.h"
+#include "write/write.h"
 
 #define MARK "quire:articles"
 #define CSP "default-src 'none'; img-src data:; font-src data:; " \

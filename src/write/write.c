@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "write/write.h"
 
 #define MAX_OUT 16
 

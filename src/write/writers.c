@@ -3,7 +3,7 @@
  * once every essay is done, on a thread of its own. */
 #include <pthread.h>
 
-#include "internal.h"
+#include "write/write.h"
 
 static const struct quire_writer writers[] = {
 	{ "epub", QUIRE_EPUB, ".epub", epub_essay, epub_write },

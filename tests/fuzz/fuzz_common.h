@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "build.h"
 
 /* A 1x1 transparent PNG: a real image, so image references resolve and the
  * writers pack something. */

@@ -1,0 +1,305 @@
+/* book.h: the book model every stage shares (the book, its essays, parts
+ * and resources), the one reader of the content folder's files, and the
+ * XHTML pieces every writer shares (stylesheet links, title page, cover).
+ * Fields of struct essay are grouped by the stage that writes them. */
+#ifndef QUIRE_BOOK_H
+#define QUIRE_BOOK_H
+
+#include "base/base.h"
+
+/* A local image, packed once whatever the number of references. */
+/* What tells a file's bytes have changed without reading them: its
+ * device, inode, size, and modification and change times (a write sets
+ * the change time to the clock's, which no one can set back). */
+struct stamp {
+	unsigned long long dev, ino;
+	long long size, msec, mnsec, csec, cnsec;
+};
+
+struct resource {
+	char *src;          /* path relative to the content root */
+	char *name;         /* path inside the book: images/x.png */
+	char *id;           /* manifest id */
+	const char *mime;
+	unsigned char *data;  /* its bytes when kept (SVG, data: URIs, fonts);
+	                       * NULL: read again from file when written */
+	size_t len;
+	unsigned char hash[32];
+	char *file;         /* a raster image's file, its resolved path */
+	struct stamp stamp; /* that file's, when its bytes were read */
+	int stamped;        /* stamp is known: no need to hash them again */
+	struct resource *same;  /* an alias of this one (same bytes) */
+	char *uri;          /* its data: URI, made once for the archive */
+};
+
+struct heading {
+	int level;
+	char *id;
+	char *text;
+};
+
+enum essay_props {
+	P_SVG = 1 << 0,     /* inline <svg> */
+	P_MATHML = 1 << 1
+};
+
+struct part;
+
+/* Something found while rendering an essay that can only be judged once
+ * every essay is rendered: a link into another essay's section, or a
+ * remote image that is reported once for the whole book. */
+struct later {
+	char *text;         /* the section id, or the URL */
+	char *orig;         /* the reference as written */
+	char *href;         /* the href written for it */
+	struct essay *target;
+	int line, col;
+};
+
+/* A piece of an output file, as the writers make it of an essay. */
+struct part {
+	char *data;
+	size_t len;
+	struct packed z;    /* when data, sp and res are NULL: the bytes,
+	                       deflated */
+	const struct resource *res;  /* when set: the base64 of its bytes */
+	struct spill *sp;   /* when data is NULL: the len bytes at off in sp */
+	uint64_t off;
+};
+
+struct essay {
+	char *rel;          /* path relative to the content root */
+	char *path;         /* path as shown in diagnostics */
+	char *slug;         /* unique, safe: the file stem in the book */
+	char *file;         /* slug.xhtml */
+	char *title, *subtitle, *summary, *date, *lang;
+	char *dir;          /* front matter's "rtl" or "ltr"; NULL: lang's */
+	struct strv authors, tags;
+	double order;
+	int has_order, draft;
+	int empty;          /* nothing after the front matter: left out */
+	int part_page;      /* a part's own page (its _index.md) */
+	int title_line;     /* where the title came from, for messages */
+	char *text;         /* the whole file, UTF-8, LF line ends */
+	int reread;         /* text let go after loading: essay_reload() */
+	size_t len;
+	size_t body;        /* offset of the Markdown after front matter */
+	int body_line;      /* line number of that offset */
+	void *doc;          /* cmark_node *, owned (parse.c) */
+	int plain;          /* no raw HTML: its HTML is read as XML */
+	int maybe_math;     /* may have a formula (math_candidate()) */
+	xmlDoc *xml;        /* the XHTML document, owned */
+	xmlNode *content;   /* the essay's <section> in xml */
+	struct heading *heads;
+	size_t nheads;
+	char *heads_mem;    /* once rendered, their strings (essay_settle) */
+	uint64_t *idh;      /* once rendered, its ids hashed, sorted */
+	size_t nidh;
+	unsigned props;
+	size_t nimages, nimages_noalt, nnotes;
+	struct idset ids;   /* every id in the document */
+	size_t *lines;      /* offsets of line starts, made on demand */
+	size_t nlines;
+	int hint_block;     /* where the last link of a block was found */
+	size_t hint_line, hint_off;
+	struct idset guesses;  /* where searches from the top ended (link.c) */
+	int col_line, col_byte, col_char;  /* the last column worked out */
+	struct later *xlinks;  /* judged by link_check() */
+	size_t nxlinks;
+	size_t nremote;     /* remote URLs met in it (book.rfirst) */
+	struct idset xbad;  /* hrefs into sections found missing */
+	struct idset seen;  /* remote URLs met in this essay */
+	/* What the writers take from it, made as soon as it is rendered so
+	 * that its tree can go at once: */
+	struct packed epub;
+	struct part *html;  /* its <article> in the archive: nhtml parts */
+	size_t nhtml;
+	/* For the release ledger (book.ledger_info): */
+	unsigned char src_sha[32];  /* of the source file */
+	long words;
+	/* What a static site generator knows it by (site.c): */
+	struct strv urls;   /* url, permalink, aliases of its front matter */
+	char *site_slug;    /* slug: the last part of its URL */
+	struct strv params; /* its other front-matter values: key, value... */
+	struct idset siterefs;  /* targets of {{< ref >}}, {% post_url %} */
+	struct strv hids;   /* ids given to headings ({#id}): line, id... */
+};
+
+/* The book's contents as a tree: parts (folders, or the parts of
+ * SUMMARY.md) holding essays and parts, in reading order.  The essays
+ * themselves are in book.essays in the same order, depth first: a part's
+ * page, then what the part holds. */
+struct division {
+	char *title;        /* a part's (or a draft chapter's) title */
+	char *rel;          /* the folder it came from, or NULL */
+	long essay;         /* index in book.essays: the essay, or a part's
+	                     * own page; -1: none */
+	int part;           /* a part, not an essay (with sub-chapters) */
+	struct division *kids;
+	size_t nkids;
+	/* How it sorts among its siblings while the book loads. */
+	double order;
+	int has_order;
+	const char *date, *key;
+};
+struct division *division_add(struct division *parent);
+/* An essay's sections in the contents: each heading nests under the last
+ * shallower one listed before it. */
+struct toc_stack {
+	int level[8];
+	void *node[8];
+	size_t n;
+};
+/* Where an entry for a heading of level lv goes: under the last
+ * shallower heading's, else under top; NULL: deeper than depth. */
+void *toc_nest(struct toc_stack *, int lv, int depth, void *top);
+void toc_push(struct toc_stack *, int lv, void *node);
+void division_free(struct division *);
+/* The first essay at or under dv, or -1. */
+long division_first(const struct division *);
+
+/* A contributor named in collection.yaml, with a MARC relator code. */
+struct contributor {
+	char *name;
+	const char *role;   /* "edt", "trl"...; NULL: none given or known */
+};
+
+/* An author's stylesheet: read by load, its url()s resolved by css.c. */
+struct style {
+	char *rel;          /* relative to the content root */
+	char *path;         /* as shown in diagnostics */
+	int line, col;      /* where collection.yaml names it */
+	char *text;         /* as read */
+	size_t len;
+	char *name;         /* its file in the EPUB: style-1.css */
+	char *epub, *html;  /* rewritten for each writer */
+};
+
+struct book {
+	char *root;         /* the content folder as given */
+	char *root_real;    /* its resolved path: nothing is read outside */
+	char *title, *subtitle, *description, *lang, *identifier;
+	char *publisher, *rights, *version, *date, *cover;
+	struct strv authors;
+	char *isbn;         /* urn:isbn:..., its check digit verified */
+	char *license;      /* a URL */
+	char *series, *series_pos;
+	struct contributor *contribs;
+	size_t ncontribs;
+	struct strv subjects;
+	struct style *styles;  /* the author's stylesheets, in order */
+	size_t nstyles;
+	int theme_none;     /* theme: none: quire's stylesheets left out */
+	char *slug;         /* the output name stem */
+	char *uuid;         /* the unique identifier: urn:uuid:..., or the
+	                     * URN or URL given as identifier */
+	time_t mtime;       /* the build's one timestamp */
+	struct essay *essays;
+	size_t nessays;
+	struct division tree; /* the contents; the root is the book */
+	int toc_depth;      /* headings down to this level in the contents */
+	struct essay **byrel;  /* essays sorted by path, for link lookups */
+	struct resource **res;
+	size_t nres;
+	/* Remote images: where the book first has each URL, its essay and
+	 * its place among that essay's remote URLs (told by link_check()). */
+	struct idset remote;  /* URL: index in rfirst, plus one */
+	struct remote_first {
+		const char *url;  /* remote's own copy */
+		size_t essay, seq;
+		int line, col;
+	} *rfirst;
+	size_t nrfirst;
+	pthread_mutex_t lock;  /* res, while essays render in parallel */
+	struct essay **byfile; /* essays sorted by file name */
+	size_t big;         /* sources past this many bytes make a book big
+	                       (BIG_BOOK, or QUIRE_TEST_SQUEEZE for tests) */
+	int squeeze;        /* a big book: archive articles kept deflated */
+	struct spill *spill;  /* a big book's essays, once made (spill.c) */
+	int threads;        /* threads one big essay may render on (-j) */
+	/* Called once, from any thread, when the load stage meets an essay
+	 * that may have a formula (math_prestart). */
+	void (*math_wanted)(void);
+	const char *outdir;   /* where spill files go; NULL: a check */
+	struct resource *cover_res;  /* NULL: generated cover */
+	int cover_line, cover_col;   /* where collection.yaml names it */
+	size_t nimages, nimages_noalt;
+	int ledger_info;    /* a release: essays' digests and words wanted */
+	struct strv params;  /* collection.yaml's other values: key, value... */
+	struct site_url *site;  /* the essays by site URL, sorted (site.c) */
+	size_t nsite;
+};
+
+/* An essay as a static site generator serves it (site.c's index). */
+struct site_url {
+	char *key;
+	struct essay *e;
+	size_t order;       /* essays earlier in the book win a tie */
+};
+
+/* model.c: the book model's constructors and destructors. */
+void book_init(struct book *);
+void book_free(struct book *);
+void essay_free(struct essay *);
+void heads_free(struct essay *);
+/* Once an essay is rendered and its writers have taken what they need:
+ * keeps only what the book needs of it until the end, compactly (the
+ * headings in the contents, its ids hashed), so that memory does not
+ * grow with the number of essays more than it must. */
+void essay_settle(const struct book *, struct essay *);
+int essay_has_id(const struct essay *, const char *id);
+/* Orders essays by file name (book.byfile). */
+int cmp_essay_file(const void *, const void *);
+
+/* The stages.  Each returns 0, or -1 when it reported an error. */
+/* A big book: memory must not grow with it.  Past this many bytes of
+ * sources, the load stage lets texts go (read again when rendered) and
+ * the writers keep what they make in spill files. */
+#define BIG_BOOK ((size_t)16 << 20)
+/* Larger files are refused, whoever reads them (files.c). */
+#define MAX_FILE (64u << 20)
+void later_free(struct later *, size_t);
+void essay_free_parse(struct essay *);
+void site_index_free(struct book *);
+/* Resource lookup shared by load (cover) and link (images). */
+struct resource *resource_add(struct book *, const char *rel,
+    const struct loc *, struct quire_diag *);
+/* An image given as a base64 data: URI, checked as a file is; NULL
+ * after a warning. */
+struct resource *resource_add_data(struct book *, const char *uri,
+    const struct loc *, struct quire_diag *);
+/* Reads rel inside the content root; -2 when it does not exist (not
+ * reported), -1 after reporting any other failure. */
+int read_inside(const struct book *, const char *rel, const struct loc *,
+    struct quire_diag *, char **data, size_t *len, time_t *mtime);
+struct resource *resource_pack(struct book *, const char *src, char *data,
+    size_t len, const char *mime, const char *dir, const char *ext,
+    const char *idpfx);
+const char *resource_uri(struct book *, const char *name);
+/* The resource packed as name (not an alias); NULL if none. */
+struct resource *resource_find(struct book *, const char *name);
+/* A file's stamp, of path (following symbolic links) or of an open fd;
+ * -1 if it cannot be had or the file is not a regular one. */
+int stamp_path(const char *, struct stamp *);
+int stamp_fd(int, struct stamp *);
+/* Hands a resource's bytes to out in blocks (base64: as base64, in one
+ * line), read again from its file when it has one and checked against
+ * the stamp it had when it was checked, or else its size and hash.  0;
+ * -1 when out or a read failed (errno set); -2 when the file has
+ * changed. */
+int resource_emit(const struct resource *, int base64,
+    int (*out)(void *, const char *, size_t), void *);
+/* The whole bytes of a resource, checked as above (malloc'd); NULL when
+ * they could not be read or have changed. */
+unsigned char *resource_bytes(const struct resource *);
+/* Stored, not deflated, in a zip: the data is compressed already. */
+int mime_compressed(const char *mime);
+
+xmlNode *titlepage(xmlNode *, const struct book *);
+/* epub.c: the typographic cover drawn when the collection has none. */
+char *cover_svg(const struct book *, size_t *len);
+/* The <link>s of every XHTML document: quire's stylesheet (unless
+ * theme: none), then the author's. */
+void xhtml_styles(xmlDoc *, const struct book *);
+
+#endif

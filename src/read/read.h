@@ -1,0 +1,31 @@
+/* read.h: the content folder into the book model: essays found, read and
+ * normalised, front matter and collection.yaml, SUMMARY.md, the caps on
+ * what cmark-gfm is given, the static site generators' pre-pass and
+ * index, the author's stylesheets. */
+#ifndef QUIRE_READ_H
+#define QUIRE_READ_H
+
+#include "book/book.h"
+
+int load_book(struct book *, const struct quire_options *,
+    struct quire_diag *);
+/* 1 if text may hold a formula (cheap, rough: may say 1 for none). */
+int math_candidate(const char *text, size_t len);
+int essay_reload(struct book *, struct essay *, struct quire_diag *);
+int essay_front_matter(struct essay *, struct quire_diag *);
+/* site.c: what static site generators (Hugo, Jekyll, mdBook) add to
+ * Markdown.  The pre-pass rewrites their template syntax in e->text,
+ * line for line; the index finds an essay by the URL the site gives it. */
+void site_prepass(struct book *, struct essay *, struct quire_diag *);
+char *site_smart(const char *);   /* under the cmark-gfm parse lock */
+void site_index(struct book *);
+char *site_key(const char *);
+struct essay *site_find(const struct book *, const char *path);
+struct essay *site_find_stem(const struct book *, const char *name);
+int site_is_image(const struct book *, const char *rel);
+char *site_static(const struct book *, const char *rel);
+
+/* css.c: the author's stylesheets. */
+int css_prepare(struct book *, struct style *, struct quire_diag *);
+
+#endif

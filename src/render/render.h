@@ -1,0 +1,76 @@
+/* render.h: one essay at a time, Markdown to an XHTML tree: cmark-gfm,
+ * raw HTML through the HTML5 tree builder, figures and callouts,
+ * highlighting, math, embeds, then ids, links, notes and images. */
+#ifndef QUIRE_RENDER_H
+#define QUIRE_RENDER_H
+
+#include "read/read.h"
+
+int parse_essay(struct essay *, struct quire_diag *);
+/* TeX to MathML for the essay's formulas (math.c does the converting). */
+int parse_math(struct essay *, struct quire_diag *);
+struct segment;
+int render_essay_html(struct book *, struct essay *,
+    const struct segment *, size_t, struct quire_diag *);
+/* blocks.c: figures, alerts and definition lists in a rendered tree. */
+/* Figures, alerts (labelled in lang) and definition lists. */
+void blocks_essay(xmlNode *box, const char *lang);
+void link_prepare(struct book *);
+int link_essay(struct book *, struct essay *, struct quire_diag *);
+size_t link_check(struct book *, struct quire_diag *);
+char *parse_render_html(struct essay *);
+/* A run of an essay's top-level blocks as HTML; raw: it holds raw HTML
+ * (the HTML5 tree builder reads it), else it is read as XML. */
+struct segment {
+	char *html;
+	int raw;
+};
+size_t parse_segments(struct essay *, struct segment **);
+void parse_cleanup(void);
+void cmark_init(void);
+
+/* highlight.c: tokens of a code block in a language (an info string such
+ * as "ts" or "bash"), as byte ranges with a stylesheet class, in order
+ * and not overlapping.  -1: language unknown, nothing to mark. */
+struct hl_span {
+	size_t start, end;
+	const char *cls;
+};
+int highlight(const char *lang, const char *code, size_t len,
+    struct hl_span **, size_t *);
+/* The grammar's name for an info string, or NULL if none. */
+const char *highlight_grammar(const char *lang);
+/* Highlights every <pre><code class="language-x"> under a node. */
+void highlight_tree(xmlNode *);
+void highlight_cleanup(void);
+
+/* embed.c: elements a book cannot show (iframes, video, audio, objects,
+ * embed scripts) become links to their source; an anchor without href
+ * becomes an empty one.  1 when it took the node. */
+struct GumboInternalNode;
+struct embed_state {
+	unsigned warned;    /* kinds already reported in this essay */
+	struct idset anchors;  /* ids of empty anchors made */
+	int line;
+};
+int embed_convert(struct essay *, struct quire_diag *, struct embed_state *,
+    const struct GumboInternalNode *, xmlNode *parent);
+
+/* math.c: TeX to MathML through a converter that can be swapped. */
+enum { MATH_NONE = -1, MATH_OK = 0, MATH_BAD = 1 };
+
+/* Converts one formula; safe from any thread.  MATH_OK: *out is one
+ * <math> element (with alttext and an application/x-tex annotation);
+ * MATH_BAD: *out is the converter's message about the TeX; MATH_NONE:
+ * no converter (*out is NULL).  Caller frees *out. */
+int math_convert(const char *tex, size_t len, int display, char **out);
+/* Why there is no converter, in *why (caller frees); 1 the first time
+ * it is asked during a build, so it is reported once. */
+int math_missing(char **why);
+/* Starts the converter now, in the background, so that the first
+ * formula does not wait for node to load KaTeX; safe from any thread. */
+void math_prestart(void);
+/* Ends the converter; the next build starts a new one. */
+void math_cleanup(void);
+
+#endif

@@ -1,0 +1,57 @@
+/* write.h: the back ends of the book model (the EPUB, the archive) in a
+ * table of writers, and the atomic replacement of output files. */
+#ifndef QUIRE_WRITE_H
+#define QUIRE_WRITE_H
+
+#include "book/book.h"
+
+struct out_file {
+	char *name;         /* file name inside the output folder */
+	struct part *parts; /* its bytes, in order, owned */
+	size_t nparts;
+	struct spill *own;  /* a spill file of its own (closed with it) */
+};
+void out_add(struct out_file *, char *data, size_t len);
+void out_add_part(struct out_file *, struct part *);
+void out_free(struct out_file *);
+/* Hands a part's bytes to out in order; -1 when out or a read failed,
+ * -2 when a resource's file changed since it was checked. */
+int part_emit(const struct part *, int (*out)(void *, const char *,
+    size_t), void *);
+
+struct quire_writer {
+	const char *name;
+	unsigned format;
+	const char *ext;
+	/* On the thread that rendered the essay, in table order: what the
+	 * writer needs of it, before its tree is freed. */
+	int (*essay)(struct book *, struct essay *, struct quire_diag *);
+	/* Once every essay is done: the file. */
+	int (*write)(struct book *, struct out_file *, struct quire_diag *);
+};
+/* writers.c: the table.  NWRITERS rows, in the order of their files. */
+#define NWRITERS 2
+/* Each wanted writer's essay hook, in table order. */
+void writers_essay(struct book *, struct essay *, unsigned formats,
+    struct quire_diag *);
+/* The files of the wanted formats into out (NWRITERS at most), in table
+ * order, each writer on its own thread; how many, or 0 after an error. */
+size_t write_all_formats(struct book *, unsigned formats,
+    struct out_file *out, struct quire_diag *);
+int epub_write(struct book *, struct out_file *, struct quire_diag *);
+int html_write(struct book *, struct out_file *, struct quire_diag *);
+/* The EPUB's XHTML file, deflated; then the archive's article, which
+ * takes the tree apart. */
+int epub_essay(struct book *, struct essay *, struct quire_diag *);
+int html_essay(struct book *, struct essay *, struct quire_diag *);
+
+/* write.c: atomic replacement of outputs. */
+/* Writes the n files, then, when sums is not NULL, a file of that name
+ * with their SHA-256 digests, in the format of sha256sum -c. */
+/* Where write_outputs() tells the bytes written (QUIRE_WRITING). */
+void write_progress(void (*)(enum quire_phase, size_t, size_t, void *),
+    void *);
+int write_outputs(const char *dir, struct out_file *, size_t,
+    const char *sums, struct quire_diag *);
+
+#endif
