@@ -1,5 +1,15 @@
 /* quire.h: the public interface of libquire, which binds a folder of Markdown
- * essays into an EPUB 3 book and a single-file offline HTML archive. */
+ * essays into an EPUB 3 book and a single-file offline HTML archive.
+ *
+ * Threads: one quire_build() or quire_verify() at a time in a process.  A
+ * build runs threads of its own, and it changes what the whole process
+ * shares: the TZ variable (set to UTC), libxml2's allocator, signal
+ * handlers for SIGINT, SIGTERM, SIGHUP and SIGXFSZ while outputs are
+ * written, the math converter child, compiled highlighting queries and
+ * cmark-gfm's extension registry.  A struct quire_diag belongs to one
+ * build at a time; its functions are safe from the callbacks below, which
+ * may be called from any of the build's threads (never two at once).
+ * quire_cleanup() only once no build runs. */
 #ifndef QUIRE_H
 #define QUIRE_H
 

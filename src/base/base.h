@@ -286,15 +286,9 @@ int lang_rtl(const char *lang);
 const char *node_lang(const xmlNode *);
 void i18n_cleanup(void);
 
-/* assets.c (generated): the default stylesheets. */
-extern const unsigned char asset_book_css[];
-extern const size_t asset_book_css_len;
-extern const unsigned char asset_archive_css[];
-extern const size_t asset_archive_css_len;
+/* assets.c (generated): the words of po/. */
 extern const unsigned char asset_words[];  /* po/, through msgfmt */
 extern const size_t asset_words_len;
-extern const unsigned char asset_page_css[];
-extern const size_t asset_page_css_len;
 
 /* Makes dir and its parents (mode 0777 less the umask); 0 or -1. */
 int mkdirs(const char *);

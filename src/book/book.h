@@ -68,6 +68,7 @@ struct part {
 };
 
 struct essay {
+	/* read/: the source, its front matter, its place in the book. */
 	char *rel;          /* path relative to the content root */
 	char *path;         /* path as shown in diagnostics */
 	char *slug;         /* unique, safe: the file stem in the book */
@@ -85,16 +86,18 @@ struct essay {
 	size_t len;
 	size_t body;        /* offset of the Markdown after front matter */
 	int body_line;      /* line number of that offset */
+	int maybe_math;     /* may have a formula (math_candidate()) */
+	/* read/site.c: what a static site generator knows it by. */
+	struct strv urls;   /* url, permalink, aliases of its front matter */
+	char *site_slug;    /* slug: the last part of its URL */
+	struct strv params; /* its other front-matter values: key, value... */
+	struct idset siterefs;  /* targets of {{< ref >}}, {% post_url %} */
+	struct strv hids;   /* ids given to headings ({#id}): line, id... */
+	/* render/: while it is rendered; gone when it settles. */
 	void *doc;          /* cmark_node *, owned (parse.c) */
 	int plain;          /* no raw HTML: its HTML is read as XML */
-	int maybe_math;     /* may have a formula (math_candidate()) */
 	xmlDoc *xml;        /* the XHTML document, owned */
 	xmlNode *content;   /* the essay's <section> in xml */
-	struct heading *heads;
-	size_t nheads;
-	char *heads_mem;    /* once rendered, their strings (essay_settle) */
-	uint64_t *idh;      /* once rendered, its ids hashed, sorted */
-	size_t nidh;
 	unsigned props;
 	size_t nimages, nimages_noalt, nnotes;
 	struct idset ids;   /* every id in the document */
@@ -104,25 +107,25 @@ struct essay {
 	size_t hint_line, hint_off;
 	struct idset guesses;  /* where searches from the top ended (link.c) */
 	int col_line, col_byte, col_char;  /* the last column worked out */
+	/* render/: kept to the end, for the contents and link_check(). */
+	struct heading *heads;
+	size_t nheads;
+	char *heads_mem;    /* once rendered, their strings (essay_settle) */
+	uint64_t *idh;      /* once rendered, its ids hashed, sorted */
+	size_t nidh;
 	struct later *xlinks;  /* judged by link_check() */
 	size_t nxlinks;
 	size_t nremote;     /* remote URLs met in it (book.rfirst) */
 	struct idset xbad;  /* hrefs into sections found missing */
 	struct idset seen;  /* remote URLs met in this essay */
-	/* What the writers take from it, made as soon as it is rendered so
-	 * that its tree can go at once: */
+	/* write/: what the writers take from it, made as soon as it is
+	 * rendered so that its tree can go at once. */
 	struct packed epub;
 	struct part *html;  /* its <article> in the archive: nhtml parts */
 	size_t nhtml;
-	/* For the release ledger (book.ledger_info): */
+	/* publish/: for the release ledger (book.ledger_info). */
 	unsigned char src_sha[32];  /* of the source file */
 	long words;
-	/* What a static site generator knows it by (site.c): */
-	struct strv urls;   /* url, permalink, aliases of its front matter */
-	char *site_slug;    /* slug: the last part of its URL */
-	struct strv params; /* its other front-matter values: key, value... */
-	struct idset siterefs;  /* targets of {{< ref >}}, {% post_url %} */
-	struct strv hids;   /* ids given to headings ({#id}): line, id... */
 };
 
 /* The book's contents as a tree: parts (folders, or the parts of
@@ -143,17 +146,6 @@ struct division {
 	const char *date, *key;
 };
 struct division *division_add(struct division *parent);
-/* An essay's sections in the contents: each heading nests under the last
- * shallower one listed before it. */
-struct toc_stack {
-	int level[8];
-	void *node[8];
-	size_t n;
-};
-/* Where an entry for a heading of level lv goes: under the last
- * shallower heading's, else under top; NULL: deeper than depth. */
-void *toc_nest(struct toc_stack *, int lv, int depth, void *top);
-void toc_push(struct toc_stack *, int lv, void *node);
 void division_free(struct division *);
 /* The first essay at or under dv, or -1. */
 long division_first(const struct division *);

@@ -195,25 +195,6 @@ division_first(const struct division *dv)
 	return -1;
 }
 
-void *
-toc_nest(struct toc_stack *st, int lv, int depth, void *top)
-{
-	if (lv > depth || lv < 1 || lv > 6)
-		return NULL;
-	while (st->n && st->level[st->n - 1] >= lv)
-		st->n--;
-	return st->n ? st->node[st->n - 1] : top;
-}
-
-void
-toc_push(struct toc_stack *st, int lv, void *node)
-{
-	if (st->n < sizeof(st->level) / sizeof(*st->level)) {
-		st->level[st->n] = lv;
-		st->node[st->n++] = node;
-	}
-}
-
 void
 book_free(struct book *b)
 {

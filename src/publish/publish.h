@@ -73,4 +73,8 @@ char *human_size(unsigned long long);
 /* One change for people: Added "Title" (1234 words). */
 char *change_text(const struct rel_change *);
 
+/* assets.c (generated): the downloads page's stylesheet. */
+extern const unsigned char asset_page_css[];
+extern const size_t asset_page_css_len;
+
 #endif

@@ -54,4 +54,23 @@ void write_progress(void (*)(enum quire_phase, size_t, size_t, void *),
 int write_outputs(const char *dir, struct out_file *, size_t,
     const char *sums, struct quire_diag *);
 
+/* contents.c */
+/* An essay's sections in the contents: each heading nests under the last
+ * shallower one listed before it. */
+struct toc_stack {
+	int level[8];
+	void *node[8];
+	size_t n;
+};
+/* Where an entry for a heading of level lv goes: under the last
+ * shallower heading's, else under top; NULL: deeper than depth. */
+void *toc_nest(struct toc_stack *, int lv, int depth, void *top);
+void toc_push(struct toc_stack *, int lv, void *node);
+
+/* assets.c (generated): the default stylesheets. */
+extern const unsigned char asset_book_css[];
+extern const size_t asset_book_css_len;
+extern const unsigned char asset_archive_css[];
+extern const size_t asset_archive_css_len;
+
 #endif
