@@ -232,3 +232,35 @@ sign_file(const char *key, const char *path, const struct loc *l,
 	buf_free(&err);
 	return 0;
 }
+
+struct digest_sink {
+	struct sha256 sha;
+	unsigned long long size;
+};
+
+static int
+digest_put(void *arg, const char *p, size_t n)
+{
+	struct digest_sink *k = arg;
+
+	sha256_update(&k->sha, p, n);
+	k->size += n;
+	return 0;
+}
+
+void
+out_digest(const struct out_file *f, char hex[65], unsigned long long *size)
+{
+	struct digest_sink k;
+	unsigned char h[32];
+
+	k.size = 0;
+	sha256_init(&k.sha);
+	/* A resource's file found changed here is reported when the
+	 * file is written. */
+	for (size_t i = 0; i < f->nparts; i++)
+		part_emit(&f->parts[i], digest_put, &k);
+	sha256_final(&k.sha, h);
+	hex32(h, hex);
+	*size = k.size;
+}

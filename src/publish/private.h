@@ -22,8 +22,6 @@ char *sums_text(const struct ledger *l, struct out_file *gen, size_t ngen,
     size_t *len);
 int sign_file(const char *key, const char *path, const struct loc *l,
     struct quire_diag *d);
-
-/* release.c */
 void out_digest(const struct out_file *f, char hex[65],
     unsigned long long *size);
 

@@ -27,25 +27,10 @@
 
 /* MAX_FILE: internal.h */
 
-int
-blank(const char *s)
-{
-	for (; *s; s++)
-		if (*s != ' ' && *s != '\t' && *s != '\n')
-			return 0;
-	return 1;
-}
-
 static int
 cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-int
-is_index(const char *rel)
-{
-	return strcmp(path_basename(rel), "_index.md") == 0;
 }
 
 /* Reads the folder rel into the part dv: its essays (by their index in

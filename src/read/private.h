@@ -49,11 +49,9 @@ struct essay_fm {
 	struct quire_diag *d;
 };
 
-/* load.c */
+/* source.c */
 int blank(const char *s);
 int is_index(const char *rel);
-
-/* source.c */
 int scan_read(struct scan *s, const char *rel, char **data, size_t *len);
 char *normalise_text(struct quire_diag *d, const char *path, char *text,
     size_t *len);

@@ -359,3 +359,18 @@ essay_reload(struct book *b, struct essay *e, struct quire_diag *d)
 	quire_diag_free(quiet);
 	return rc;
 }
+
+int
+blank(const char *s)
+{
+	for (; *s; s++)
+		if (*s != ' ' && *s != '\t' && *s != '\n')
+			return 0;
+	return 1;
+}
+
+int
+is_index(const char *rel)
+{
+	return strcmp(path_basename(rel), "_index.md") == 0;
+}
