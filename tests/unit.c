@@ -1359,7 +1359,7 @@ test_resource_emit(void)
 		f = fopen(path, "wb");
 		fwrite(bytes, 1, n, f);
 		fclose(f);
-		CHECK(resource_emit(&r, 1, emit_put, &got) == -2);
+		CHECK(resource_emit(&r, 1, emit_put, &got) == Q_CHANGED);
 		buf_free(&got);
 		CHECK(resource_bytes(&r) == NULL);
 		/* Longer, then shorter: refused. */
@@ -1368,12 +1368,12 @@ test_resource_emit(void)
 		fwrite(bytes, 1, n, f);
 		fputc('x', f);
 		fclose(f);
-		CHECK(resource_emit(&r, 0, emit_put, &got) == -2);
+		CHECK(resource_emit(&r, 0, emit_put, &got) == Q_CHANGED);
 		buf_free(&got);
 		f = fopen(path, "wb");
 		fwrite(bytes, 1, n - 1, f);
 		fclose(f);
-		CHECK(resource_emit(&r, 0, emit_put, &got) == -2);
+		CHECK(resource_emit(&r, 0, emit_put, &got) == Q_CHANGED);
 		buf_free(&got);
 		free(bytes);
 	}

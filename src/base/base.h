@@ -53,6 +53,11 @@ struct strv {
 void strv_push(struct strv *, char *);
 void strv_free(struct strv *);
 
+/* What a call returns besides 0 and -1 (an error, reported or with
+ * errno set), each with one meaning wherever it is used: */
+#define Q_ABSENT (-2)   /* what was asked for does not exist: not reported */
+#define Q_CHANGED (-3)  /* a file changed since it was checked */
+
 /* diag.c: every message of every stage, in one format. */
 enum level { L_NOTE, L_WARNING, L_ERROR };
 struct loc {

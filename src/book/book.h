@@ -260,7 +260,7 @@ struct resource *resource_add(struct book *, const char *rel,
  * after a warning. */
 struct resource *resource_add_data(struct book *, const char *uri,
     const struct loc *, struct quire_diag *);
-/* Reads rel inside the content root; -2 when it does not exist (not
+/* Reads rel inside the content root; Q_ABSENT when it does not exist (not
  * reported), -1 after reporting any other failure. */
 int read_inside(const struct book *, const char *rel, const struct loc *,
     struct quire_diag *, char **data, size_t *len, time_t *mtime);
@@ -277,7 +277,7 @@ int stamp_fd(int, struct stamp *);
 /* Hands a resource's bytes to out in blocks (base64: as base64, in one
  * line), read again from its file when it has one and checked against
  * the stamp it had when it was checked, or else its size and hash.  0;
- * -1 when out or a read failed (errno set); -2 when the file has
+ * -1 when out or a read failed (errno set); Q_CHANGED when the file has
  * changed. */
 int resource_emit(const struct resource *, int base64,
     int (*out)(void *, const char *, size_t), void *);

@@ -29,7 +29,7 @@ read_inside(const struct book *bk, const char *rel, const struct loc *where,
 
 	if ((real = realpath(full, NULL)) == NULL) {
 		if (errno == ENOENT || errno == ENOTDIR)
-			rc = -2;
+			rc = Q_ABSENT;
 		else
 			diag_errno(d, l, errno, "cannot read %s: %s", full,
 			    strerror(errno));

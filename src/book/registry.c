@@ -281,7 +281,7 @@ resource_add(struct book *b, const char *rel, const struct loc *l,
 	 * are the ones the stamp stands for. */
 	stamped = stamp_path(full, &before) == 0;
 	rc = read_inside(b, rel, l, d, &data, &len, NULL);
-	if (rc == -2)
+	if (rc == Q_ABSENT)
 		diag_warn(d, l, "image not found: %s", rel);
 	if (rc < 0 || image_check(data, len, rel, l, d, &c) != 0) {
 		free(full);

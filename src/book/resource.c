@@ -96,7 +96,7 @@ resource_emit(const struct resource *r, int b64,
 	}
 	if ((fd = open(r->file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
 	    O_CLOEXEC)) == -1)
-		return errno == ENOENT || errno == ELOOP ? -2 : -1;
+		return errno == ENOENT || errno == ELOOP ? Q_CHANGED : -1;
 	/* Unchanged since it was read: its bytes need no hash again. */
 	same = r->stamped && stamp_fd(fd, &now) == 0 &&
 	    memcmp(&now, &r->stamp, sizeof(now)) == 0;
@@ -124,7 +124,7 @@ resource_emit(const struct resource *r, int b64,
 			sha256_update(&sha, blk, n);
 		if (total > r->len) {
 			sha256_final(&sha, hash);
-			rc = -2;
+			rc = Q_CHANGED;
 			goto out;
 		}
 		if (emit_block(blk, n, b64, out, arg) == -1) {
@@ -136,7 +136,7 @@ resource_emit(const struct resource *r, int b64,
 	}
 	sha256_final(&sha, hash);
 	rc = total == r->len && (same || memcmp(hash, r->hash, 32) == 0) ?
-	    0 : -2;
+	    0 : Q_CHANGED;
 out:
 	free(blk);
 	close(fd);

@@ -200,7 +200,7 @@ read_release(xmlNode *rn, struct release *r)
 	return bad ? -1 : 0;
 }
 
-/* Reads the ledger at path (named shown in messages): 0, -2 when there
+/* Reads the ledger at path (named shown in messages): 0, Q_ABSENT when there
  * is none, -1 after reporting that it cannot be read. */
 int
 ledger_read(const char *path, const char *shown, struct ledger *l,
@@ -213,7 +213,7 @@ ledger_read(const char *path, const char *shown, struct ledger *l,
 
 	memset(l, 0, sizeof(*l));
 	if (access(path, F_OK) == -1 && errno == ENOENT)
-		return -2;
+		return Q_ABSENT;
 	doc = xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR |
 	    XML_PARSE_NOWARNING);
 	if (doc == NULL)

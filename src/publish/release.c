@@ -228,7 +228,7 @@ release_publish(struct book *b, const struct quire_options *opt,
 	switch (ledger_read(ledger_path, shown, &l, d)) {
 	case -1:
 		goto done;
-	case -2:
+	case Q_ABSENT:
 		l.book = xstrdup(b->uuid);
 		break;
 	}
@@ -422,7 +422,7 @@ release_working_copy(const struct quire_options *opt, struct out_file *out,
 	release_tidy(dir);
 	if ((st = ledger_read(ledger_path, shown, &l, d)) == -1)
 		goto done;
-	if (st == -2) {
+	if (st == Q_ABSENT) {
 		rc = write_outputs(dir, out, nout, SUMS, d);
 		if (rc == 0)
 			for (size_t i = 0; i < nout; i++)

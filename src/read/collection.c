@@ -458,7 +458,7 @@ load_collection(struct scan *s)
 
 	for (size_t i = 0; i < 2; i++) {
 		rc = scan_read(s, names[i], &text, &len);
-		if (rc == -2)
+		if (rc == Q_ABSENT)
 			continue;
 		if (rc < 0)
 			return -1;
@@ -485,7 +485,7 @@ load_styles(struct book *b, struct quire_diag *d)
 		int r = read_inside(b, st->rel, &l, d, &st->text, &st->len,
 		    NULL);
 
-		if (r == -2)
+		if (r == Q_ABSENT)
 			rc = diag_error(d, &l, "stylesheet not found: %s",
 			    st->rel);
 		else if (r < 0)

@@ -369,7 +369,7 @@ font_add(struct book *b, const char *rel, const struct loc *l,
 		if (strcmp(b->res[i]->src, rel) == 0)
 			return b->res[i]->same ? b->res[i]->same : b->res[i];
 	rc = read_inside(b, rel, l, d, &data, &len, NULL);
-	if (rc == -2) {
+	if (rc == Q_ABSENT) {
 		diag_warn(d, l, "font not found: %s", rel);
 		return NULL;
 	}

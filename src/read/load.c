@@ -360,14 +360,14 @@ load_book(struct book *b, const struct quire_options *opt,
 		rc = -1;
 	if ((summary = find_summary(&s)) == -1)
 		rc = -1;
-	else if (summary == -2 && scan_dir(&s, "", 0, &b->tree) < 0)
+	else if (summary == Q_ABSENT && scan_dir(&s, "", 0, &b->tree) < 0)
 		rc = -1;
 	b->essays = xcalloc(s.files.n, sizeof(*b->essays));
 	if (read_essays(&s) < 0)
 		rc = -1;
 	/* The tree settled and flattened into reading order; what it left
 	 * out (drafts, empty essays, what SUMMARY.md does not list) goes. */
-	settle(&s, &b->tree, summary == -2, 1);
+	settle(&s, &b->tree, summary == Q_ABSENT, 1);
 	{
 		/* In place: a book of 100,000 essays does not hold two
 		 * arrays of them.  dest[i] is where essay i goes, -1 if

@@ -211,7 +211,7 @@ load_summary(struct scan *s, const char *rel, char *text, size_t len)
 	return m.rc;
 }
 
-/* SUMMARY.md in the folder or in its src/, if there is one: -2 if not. */
+/* SUMMARY.md in the folder or in its src/, if there is one: Q_ABSENT if not. */
 int
 find_summary(struct scan *s)
 {
@@ -222,7 +222,7 @@ find_summary(struct scan *s)
 
 	for (size_t i = 0; i < 2; i++) {
 		rc = scan_read(s, names[i], &text, &len);
-		if (rc == -2)
+		if (rc == Q_ABSENT)
 			continue;
 		if (rc < 0)
 			return -1;
@@ -233,5 +233,5 @@ find_summary(struct scan *s)
 		free(text);
 		return rc;
 	}
-	return -2;
+	return Q_ABSENT;
 }

@@ -289,7 +289,7 @@ sink_put(void *arg, const char *p, size_t n)
 	return 0;
 }
 
-/* -2 with *changed set when a resource's file changed. */
+/* Q_CHANGED with *changed set when a resource's file changed. */
 static int
 write_file(int fd, const struct out_file *f, unsigned char digest[32],
     const struct resource **changed)
@@ -302,7 +302,7 @@ write_file(int fd, const struct out_file *f, unsigned char digest[32],
 	sha256_init(&k.sha);
 	for (size_t i = 0; i < f->nparts; i++) {
 		if ((rc = part_emit(&f->parts[i], sink_put, &k)) != 0) {
-			if (rc == -2)
+			if (rc == Q_CHANGED)
 				*changed = f->parts[i].res;
 			break;
 		}
@@ -328,7 +328,7 @@ fill_file(void *arg)
 	struct fill *k = arg;
 	int rc = write_file(k->fd, k->f, k->digest, &k->changed);
 
-	if (rc == -2)
+	if (rc == Q_CHANGED)
 		k->err = ESTALE;
 	else if (rc == -1 || fsync(k->fd) == -1 || fchmod(k->fd, 0644) == -1)
 		k->err = errno ? errno : EIO;

@@ -15,7 +15,7 @@ void out_add(struct out_file *, char *data, size_t len);
 void out_add_part(struct out_file *, struct part *);
 void out_free(struct out_file *);
 /* Hands a part's bytes to out in order; -1 when out or a read failed,
- * -2 when a resource's file changed since it was checked. */
+ * Q_CHANGED when a resource's file changed since it was checked. */
 int part_emit(const struct part *, int (*out)(void *, const char *,
     size_t), void *);
 
