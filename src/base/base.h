@@ -6,13 +6,11 @@
 #ifndef QUIRE_BASE_H
 #define QUIRE_BASE_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
-#include <pthread.h>
-
 #include <libxml/tree.h>
-
 #include "quire.h"
 
 /* mem.c: allocation aborts on exhaustion, so callers never check. */
@@ -124,7 +122,6 @@ int base64_decode(const char *, size_t, unsigned char **, size_t *);
 const char *find_bytes(const char *p, const char *end, const char *needle,
     size_t n);
 /* Raw deflate, as in zip entries. */
-struct spill;
 struct packed {
 	unsigned char *data;
 	size_t zlen, len;   /* deflated and plain sizes */
@@ -147,6 +144,7 @@ struct idset {
 int idset_has(const struct idset *, const char *);
 int idset_add(struct idset *, const char *);  /* 0 if already there */
 uint64_t hash_fnv(const char *);  /* FNV-1a, 64 bits */
+uint64_t hash_fnv_n(const void *, size_t);
 /* The set's own copy of s, added if it was not there: it lives as long
  * as the set. */
 const char *idset_get(struct idset *, const char *);
@@ -224,6 +222,8 @@ void set_epub_type(xmlNode *, const char *);
 int heading_level(const xmlNode *);        /* 1-6 for h1-h6, else 0 */
 void add_text(xmlNode *, const char *);
 void add_date(xmlNode *, const char *date, const char *sep);
+void xhtml_meta(xmlNode *head, const char *k, const char *kv,
+    const char *content);
 /* A new document whose root element is root in namespace ns. */
 xmlDoc *xml_new(const char *root, const char *ns, xmlNode **rootp);
 xmlDoc *xhtml_new(const char *lang, const char *title, const char *css,

@@ -7,13 +7,20 @@
 
 
 uint64_t
-hash_fnv(const char *s)
+hash_fnv_n(const void *p, size_t n)
 {
+	const unsigned char *s = p;
 	uint64_t h = 14695981039346656037u;
 
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211u;
+	while (n--)
+		h = (h ^ *s++) * 1099511628211u;
 	return h;
+}
+
+uint64_t
+hash_fnv(const char *s)
+{
+	return hash_fnv_n(s, strlen(s));
 }
 
 static size_t

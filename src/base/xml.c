@@ -384,3 +384,12 @@ count_words(xmlNode *section)
 	}
 	return words;
 }
+
+void
+xhtml_meta(xmlNode *head, const char *k, const char *kv, const char *content)
+{
+	xmlNode *m = el(head, "meta");
+
+	set_attr(m, k, kv);
+	set_attr(m, "content", content);
+}

@@ -11,15 +11,6 @@
 
 #define CSP "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 
-static void
-hmeta(xmlNode *head, const char *k, const char *kv, const char *content)
-{
-	xmlNode *n = el(head, "meta");
-
-	set_attr(n, k, kv);
-	set_attr(n, "content", content);
-}
-
 static char *
 version_id(const char *prefix, const char *version)
 {
@@ -201,16 +192,16 @@ page_write(const struct edition *b, struct out_file *out, struct quire_diag *d)
 	set_attr(html, "lang", latest->lang);
 	head = el(html, "head");
 	set_attr(el(head, "meta"), "charset", "utf-8");
-	hmeta(head, "http-equiv", "Content-Security-Policy", CSP);
-	hmeta(head, "name", "viewport", "width=device-width, initial-scale=1");
-	hmeta(head, "name", "color-scheme", "light dark");
+	xhtml_meta(head, "http-equiv", "Content-Security-Policy", CSP);
+	xhtml_meta(head, "name", "viewport", "width=device-width, initial-scale=1");
+	xhtml_meta(head, "name", "color-scheme", "light dark");
 	s = xasprintf("%s: downloads", latest->title);
 	el_text(head, "title", s);
 	free(s);
 	if (latest->description)
-		hmeta(head, "name", "description", latest->description);
+		xhtml_meta(head, "name", "description", latest->description);
 	s = xasprintf("quire %s", QUIRE_VERSION);
-	hmeta(head, "name", "generator", s);
+	xhtml_meta(head, "name", "generator", s);
 	free(s);
 	n = el(head, "link");
 	set_attr(n, "rel", "alternate");

@@ -50,21 +50,11 @@ static struct {
 } m = { PTHREAD_MUTEX_INITIALIZER, 0, -1, -1, NULL, NULL, 0, NULL, 0, 0,
     NULL, 0, 0 };
 
-static uint64_t
-hash(const char *p, size_t n)
-{
-	uint64_t h = 14695981039346656037ULL;  /* FNV-1a */
-
-	while (n--)
-		h = (h ^ (unsigned char)*p++) * 1099511628211ULL;
-	return h;
-}
-
 /* The slot of key in the cache: its answer, or the empty slot for it. */
 static struct answer *
 slot(const char *key, size_t klen)
 {
-	size_t i = (size_t)hash(key, klen) & (m.capcache - 1);
+	size_t i = (size_t)hash_fnv_n(key, klen) & (m.capcache - 1);
 
 	while (m.cache[i].key && (m.cache[i].klen != klen ||
 	    memcmp(m.cache[i].key, key, klen) != 0))

@@ -131,15 +131,6 @@ drop_ns_defs(xmlNode *n)
 	}
 }
 
-static void
-hmeta(xmlNode *head, const char *k, const char *kv, const char *content)
-{
-	xmlNode *m = el(head, "meta");
-
-	set_attr(m, k, kv);
-	set_attr(m, "content", content);
-}
-
 /* The contents: an entry per part or essay of the book's top level, made
  * by toc_top() while the file is written (so never one tree for the whole
  * book).  On wide screens the stylesheet makes it a sidebar. */
@@ -437,19 +428,19 @@ html_write(struct book *b, struct out_file *out, struct quire_diag *d)
 		set_attr(html, "dir", "rtl");
 	head = el(html, "head");
 	set_attr(el(head, "meta"), "charset", "utf-8");
-	hmeta(head, "http-equiv", "Content-Security-Policy", CSP);
-	hmeta(head, "name", "viewport", "width=device-width, initial-scale=1");
+	xhtml_meta(head, "http-equiv", "Content-Security-Policy", CSP);
+	xhtml_meta(head, "name", "viewport", "width=device-width, initial-scale=1");
 	el_text(head, "title", b->title);
 	if (b->description)
-		hmeta(head, "name", "description", b->description);
+		xhtml_meta(head, "name", "description", b->description);
 	for (size_t i = 0; i < b->authors.n; i++)
-		hmeta(head, "name", "author", b->authors.v[i]);
+		xhtml_meta(head, "name", "author", b->authors.v[i]);
 	s = xasprintf("quire %s", QUIRE_VERSION);
-	hmeta(head, "name", "generator", s);
+	xhtml_meta(head, "name", "generator", s);
 	free(s);
 	if (b->version)
-		hmeta(head, "name", "version", b->version);
-	hmeta(head, "name", "color-scheme", "light dark");
+		xhtml_meta(head, "name", "version", b->version);
+	xhtml_meta(head, "name", "color-scheme", "light dark");
 	if (!b->theme_none) {
 		n = el(head, "style");
 		s = xstrndup((const char *)asset_archive_css,
