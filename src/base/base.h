@@ -291,10 +291,9 @@ int lang_rtl(const char *lang);
 const char *node_lang(const xmlNode *);
 void i18n_cleanup(void);
 
-/* assets.c (generated): the words of po/. */
-extern const unsigned char asset_words[];  /* po/, through msgfmt */
+/* assets.c (generated): the words of po/, through msgfmt. */
+extern const unsigned char asset_words[];
 extern const size_t asset_words_len;
-
 /* Makes dir and its parents (mode 0777 less the umask); 0 or -1. */
 int mkdirs(const char *);
 
