@@ -66,6 +66,12 @@ int diag(struct quire_diag *, enum level, const struct loc *,
     const char *, ...) __attribute__((format(printf, 4, 5)));
 #define diag_error(d, l, ...) diag((d), L_ERROR, (l), __VA_ARGS__)
 #define diag_warn(d, l, ...) diag((d), L_WARNING, (l), __VA_ARGS__)
+/* A message said once for the whole run under key, at the earliest of
+ * the places it is offered at (path, line, column), whichever thread
+ * offers them first. */
+int diag_once(struct quire_diag *, const char *key, enum level,
+    const struct loc *, const char *, ...)
+    __attribute__((format(printf, 5, 6)));
 void diag_set_strict(struct quire_diag *, int);
 struct spill;
 /* From now on the messages' texts go to sp (which d takes over) until

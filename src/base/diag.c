@@ -43,6 +43,7 @@ struct quire_diag {
 	size_t errors, warnings;
 	int strict, color, syserr;
 	struct spill *sp;   /* a big book's: the messages' texts go here */
+	struct idset once;  /* diag_once()'s keys: index in m, plus one */
 };
 
 static const char *const level_names[] = { "note", "warning", "error" };
@@ -119,6 +120,7 @@ quire_diag_free(struct quire_diag *d)
 		free(d->m[i].text);
 	free(d->m);
 	forget_kinds(d);
+	idset_free(&d->once);
 	idset_free(&d->paths);
 	spill_close(d->sp);
 	pthread_mutex_destroy(&d->lock);
@@ -157,31 +159,36 @@ diag_set_strict(struct quire_diag *d, int strict)
 	d->strict = strict;
 }
 
-static void
-vdiag(struct quire_diag *d, enum level lvl, const struct loc *l,
-    const char *fmt, va_list ap)
+static char *
+format(const char *fmt, va_list ap)
 {
-	struct msg *m;
 	char *text;
 	int n;
 	va_list aq;
 
-	if (lvl == L_WARNING && d->strict)
-		lvl = L_ERROR;
 	va_copy(aq, ap);
 	n = vsnprintf(NULL, 0, fmt, aq);
 	va_end(aq);
 	text = xmalloc(n < 0 ? 1 : (size_t)n + 1);
 	vsnprintf(text, n < 0 ? 1 : (size_t)n + 1, fmt, ap);
-	pthread_mutex_lock(&d->lock);
+	return text;
+}
+
+/* Keeps text (taken) under the lock; 0 when it is only counted.  spill:
+ * its text may go to the spill file. */
+static int
+keep(struct quire_diag *d, enum level lvl, const struct loc *l,
+    const char *fmt, char *text, int spill)
+{
+	struct msg *m;
+
 	if (lvl == L_ERROR)
 		d->errors++;
 	else if (lvl == L_WARNING)
 		d->warnings++;
 	if (!count_kind(d, l, fmt, lvl)) {
-		pthread_mutex_unlock(&d->lock);
 		free(text);
-		return;
+		return 0;
 	}
 	GROW(d->m, d->n);
 	m = &d->m[d->n];
@@ -195,11 +202,77 @@ vdiag(struct quire_diag *d, enum level lvl, const struct loc *l,
 	m->summary = 0;
 	/* A big book's hundreds of thousands of messages keep only their
 	 * places in memory; spill_put() may be called under the lock. */
-	if (d->sp && spill_put(d->sp, text, m->len, &m->off) == 0) {
+	if (spill && d->sp && spill_put(d->sp, text, m->len, &m->off) == 0) {
 		free(text);
 		m->text = NULL;
 	}
+	return 1;
+}
+
+static void
+vdiag(struct quire_diag *d, enum level lvl, const struct loc *l,
+    const char *fmt, va_list ap)
+{
+	char *text;
+
+	if (lvl == L_WARNING && d->strict)
+		lvl = L_ERROR;
+	text = format(fmt, ap);
+	pthread_mutex_lock(&d->lock);
+	keep(d, lvl, l, fmt, text, 1);
 	pthread_mutex_unlock(&d->lock);
+}
+
+/* Whether place (path, line, col) comes before m's. */
+static int
+earlier(const char *path, int line, int col, const struct msg *m)
+{
+	int c;
+
+	if (path == NULL || m->path == NULL)
+		c = (path != NULL) - (m->path != NULL);
+	else
+		c = strcmp(path, m->path);
+	if (c)
+		return c < 0;
+	return line != m->line ? line < m->line : col < m->col;
+}
+
+int
+diag_once(struct quire_diag *d, const char *key, enum level lvl,
+    const struct loc *l, const char *fmt, ...)
+{
+	const char *path = l && l->path ? l->path : NULL;
+	int line = l ? l->line : 0, col = l ? l->col : 0;
+	size_t *v, at;
+	struct msg *m;
+	char *text;
+	va_list ap;
+
+	if (lvl == L_WARNING && d->strict)
+		lvl = L_ERROR;
+	va_start(ap, fmt);
+	text = format(fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(&d->lock);
+	if ((v = idset_val(&d->once, key)) == NULL) {
+		at = d->n;
+		/* Kept in memory: an earlier place may replace it. */
+		if (keep(d, lvl, l, fmt, text, 0)) {
+			idset_add(&d->once, key);
+			*idset_val(&d->once, key) = at + 1;
+		}
+	} else if (earlier(path, line, col, m = &d->m[*v - 1])) {
+		free(m->text);
+		m->text = text;
+		m->len = strlen(text);
+		m->path = path ? idset_get(&d->paths, path) : NULL;
+		m->line = line;
+		m->col = col;
+	} else
+		free(text);
+	pthread_mutex_unlock(&d->lock);
+	return lvl == L_ERROR || d->strict ? -1 : 0;
 }
 
 int

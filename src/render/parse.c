@@ -152,12 +152,15 @@ math_markup(const char *tex, size_t len, int display,
 		;  /* math left for the renderer: shown as TeX, quietly */
 	else if (rc == MATH_BAD)
 		diag_warn(d, loc, "math not converted, shown as TeX: %s", out);
-	else if (math_missing(&why)) {
-		diag_warn(d, loc, "math shown as TeX: no TeX to MathML "
-		    "converter (%s; see QUIRE_MATH)", why);
+	else {
+		/* Said once, at the book's first formula whichever thread
+		 * meets one first. */
+		math_missing(&why);
+		diag_once(d, "math: no converter", L_WARNING, loc,
+		    "math shown as TeX: no TeX to MathML converter (%s; see "
+		    "QUIRE_MATH)", why);
 		free(why);
-	} else
-		free(why);
+	}
 	free(out);
 	buf_puts(&b, display ? "<span class=\"math display\">" :
 	    "<span class=\"math\">");
