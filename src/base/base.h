@@ -237,23 +237,6 @@ xmlDoc *xhtml_new(const char *lang, const char *title, const char *css,
 /* Serialises an XML document; fixes empty non-void elements first. */
 char *xml_dump(xmlDoc *, size_t *len);
 void xhtml_fix_empty(xmlNode *);
-#define XML_MARKER "quire:items"
-xmlNode *xml_marker(xmlNode *parent);
-char *xml_dump_items(xmlDoc *, xmlNode *marker, size_t n,
-    xmlNode *(*item)(void *, size_t, xmlNode *), void *arg, size_t *len);
-void xml_dump_items_to(xmlDoc *, xmlNode *marker, size_t n,
-    xmlNode *(*item)(void *, size_t, xmlNode *), void *, xmlOutputBuffer *);
-/* A run of items for xml_dump_runs_to(): several markers in one document. */
-struct xml_run {
-	xmlNode *marker;
-	size_t n;
-	xmlNode *(*item)(void *, size_t, xmlNode *);
-	void *arg;
-};
-void xml_dump_runs_to(xmlDoc *, const struct xml_run *, size_t nruns,
-    xmlOutputBuffer *);
-char *xml_dump_runs(xmlDoc *, const struct xml_run *, size_t nruns,
-    size_t *len);
 
 /* spill.c: an unlinked temporary file in the output folder, which holds
  * what a big book has made until its outputs are written.  spill_put()

@@ -54,6 +54,26 @@ void write_progress(void (*)(enum quire_phase, size_t, size_t, void *),
 int write_outputs(const char *dir, struct out_file *, size_t,
     const char *sums, struct quire_diag *);
 
+/* items.c: documents written a run of items at a time. */
+#define XML_MARKER "quire:items"
+xmlNode *xml_marker(xmlNode *parent);
+char *xml_dump_items(xmlDoc *, xmlNode *marker, size_t n,
+    xmlNode *(*item)(void *, size_t, xmlNode *), void *arg, size_t *len);
+
+void xml_dump_items_to(xmlDoc *, xmlNode *marker, size_t n,
+    xmlNode *(*item)(void *, size_t, xmlNode *), void *, xmlOutputBuffer *);
+/* A run of items for xml_dump_runs_to(): several markers in one document. */
+struct xml_run {
+	xmlNode *marker;
+	size_t n;
+	xmlNode *(*item)(void *, size_t, xmlNode *);
+	void *arg;
+};
+void xml_dump_runs_to(xmlDoc *, const struct xml_run *, size_t nruns,
+    xmlOutputBuffer *);
+char *xml_dump_runs(xmlDoc *, const struct xml_run *, size_t nruns,
+    size_t *len);
+
 /* contents.c */
 /* An essay's sections in the contents: each heading nests under the last
  * shallower one listed before it. */
