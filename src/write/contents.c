@@ -1,5 +1,7 @@
-/* The book's contents as the writers walk them: an essay's headings
- * nested under the last shallower one. */
+/* The book's contents as every writer walks them (the EPUB's nav and NCX,
+ * the archive's contents): parts and essays in reading order, an essay's
+ * headings down to the book's toc_depth nested under the last shallower
+ * one. */
 #include "write/write.h"
 
 void *
@@ -19,4 +21,33 @@ toc_push(struct toc_stack *st, int lv, void *node)
 		st->level[st->n] = lv;
 		st->node[st->n++] = node;
 	}
+}
+
+void
+contents_walk(const struct book *b, const struct division *dv,
+    xmlNode *parent, const struct contents_ops *ops, void *arg)
+{
+	xmlNode *entry;
+
+	if (dv->essay >= 0) {
+		const struct essay *e = &b->essays[dv->essay];
+		struct toc_stack st = { 0 };
+
+		entry = ops->entry(arg, parent, e, NULL);
+		for (size_t k = 0; k < e->nheads; k++) {
+			const struct heading *h = &e->heads[k];
+			xmlNode *p;
+
+			if ((p = toc_nest(&st, h->level, b->toc_depth,
+			    entry)) == NULL)
+				continue;
+			toc_push(&st, h->level, ops->entry(arg, ops->under(p), e,
+			    h));
+		}
+	} else
+		entry = ops->part(arg, parent, dv);
+	if (ops->made)
+		ops->made(arg, entry, dv);
+	for (size_t i = 0; i < dv->nkids; i++)
+		contents_walk(b, &dv->kids[i], ops->under(entry), ops, arg);
 }

@@ -138,46 +138,43 @@ sublist(xmlNode *li)
 	return last && is_el(last, "ol") ? last : el(li, "ol");
 }
 
-/* An entry of the nav: a part (a heading in a <span>, or a link to its
- * page), or an essay with its sections down to the book's toc_depth,
- * then what it holds. */
-static void
-nav_division(const struct book *b, const struct division *dv, xmlNode *ol)
+/* The nav's entries: an essay or a section, a link; a part without a
+ * page, a heading in a <span>. */
+static xmlNode *
+nav_entry(void *arg, xmlNode *ol, const struct essay *e,
+    const struct heading *h)
 {
 	xmlNode *li;
+	char *href;
 
-	if (dv->essay >= 0) {
-		const struct essay *e = &b->essays[dv->essay];
-		struct toc_stack st = { 0 };
-
-		li = nav_item(ol, e->file, e->title);
-		for (size_t k = 0; k < e->nheads; k++) {
-			const struct heading *h = &e->heads[k];
-			xmlNode *parent;
-			char *href;
-
-			if ((parent = toc_nest(&st, h->level, b->toc_depth,
-			    li)) == NULL)
-				continue;
-			href = xasprintf("%s#%s", e->file, h->id);
-			toc_push(&st, h->level, nav_item(sublist(parent), href,
-			    h->text));
-			free(href);
-		}
-	} else {
-		li = el(ol, "li");
-		el_text(li, "span", dv->title);
-	}
-	for (size_t i = 0; i < dv->nkids; i++)
-		nav_division(b, &dv->kids[i], sublist(li));
+	(void)arg;
+	if (h == NULL)
+		return nav_item(ol, e->file, e->title);
+	href = xasprintf("%s#%s", e->file, h->id);
+	li = nav_item(ol, href, h->text);
+	free(href);
+	return li;
 }
+
+static xmlNode *
+nav_part(void *arg, xmlNode *ol, const struct division *dv)
+{
+	xmlNode *li = el(ol, "li");
+
+	(void)arg;
+	el_text(li, "span", dv->title);
+	return li;
+}
+
+static const struct contents_ops nav_ops = { nav_entry, nav_part, sublist,
+    NULL };
 
 static xmlNode *
 nav_top(void *arg, size_t i, xmlNode *ol)
 {
 	const struct book *b = arg;
 
-	nav_division(b, &b->tree.kids[i], ol);
+	contents_walk(b, &b->tree.kids[i], ol, &nav_ops, NULL);
 	return xmlGetLastChild(ol);
 }
 
@@ -247,46 +244,48 @@ ncx_point(xmlNode *parent, struct ncx_walk *w, const char *label,
 	return np;
 }
 
-/* A navPoint for a part or an essay, with its sections and what it
- * holds. */
-static void
-ncx_division(struct ncx_walk *w, const struct division *dv, xmlNode *map)
+/* The NCX's navPoints: an essay or a section; a part without a page
+ * points at its first essay.  A section's navPoint nests in its parent's. */
+static xmlNode *
+ncx_entry(void *arg, xmlNode *parent, const struct essay *e,
+    const struct heading *h)
 {
-	const struct essay *e;
+	struct ncx_walk *w = arg;
 	xmlNode *np;
+	char *src;
 
-	if (dv->essay >= 0) {
-		struct toc_stack st = { 0 };
-
-		e = &w->b->essays[dv->essay];
-		np = ncx_point(map, w, e->title, e->file, 0);
-		for (size_t k = 0; k < e->nheads; k++) {
-			const struct heading *h = &e->heads[k];
-			xmlNode *parent;
-			char *src;
-
-			if ((parent = toc_nest(&st, h->level, w->b->toc_depth,
-			    np)) == NULL)
-				continue;
-			src = xasprintf("%s#%s", e->file, h->id);
-			toc_push(&st, h->level, ncx_point(parent, w, h->text,
-			    src, 0));
-			free(src);
-		}
-	} else {
-		e = &w->b->essays[division_first(dv)];
-		np = ncx_point(map, w, dv->title, e->file, 1);
-	}
-	for (size_t i = 0; i < dv->nkids; i++)
-		ncx_division(w, &dv->kids[i], np);
+	if (h == NULL)
+		return ncx_point(parent, w, e->title, e->file, 0);
+	src = xasprintf("%s#%s", e->file, h->id);
+	np = ncx_point(parent, w, h->text, src, 0);
+	free(src);
+	return np;
 }
+
+static xmlNode *
+ncx_part(void *arg, xmlNode *map, const struct division *dv)
+{
+	struct ncx_walk *w = arg;
+	const struct essay *e = &w->b->essays[division_first(dv)];
+
+	return ncx_point(map, w, dv->title, e->file, 1);
+}
+
+static xmlNode *
+ncx_under(xmlNode *np)
+{
+	return np;
+}
+
+static const struct contents_ops ncx_ops = { ncx_entry, ncx_part,
+    ncx_under, NULL };
 
 static xmlNode *
 ncx_top(void *arg, size_t i, xmlNode *map)
 {
 	struct ncx_walk *w = arg;
 
-	ncx_division(w, &w->b->tree.kids[i], map);
+	contents_walk(w->b, &w->b->tree.kids[i], map, &ncx_ops, w);
 	return xmlGetLastChild(map);
 }
 

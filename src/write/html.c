@@ -167,42 +167,44 @@ sublist(xmlNode *li)
 	    strcmp((const char *)last->name, "ol") == 0 ? last : el(li, "ol");
 }
 
-/* A part (a heading, or a link to its page) or an essay with its
- * sections down to the book's toc_depth, then what it holds. */
-static void
-toc_division(const struct book *b, const struct division *dv, xmlNode *ol)
+/* The contents' entries: an essay or a section, a link to its place in
+ * the archive; a part without a page, a heading in a <span>, its entry
+ * marked as a part's either way. */
+static xmlNode *
+toc_entry(void *arg, xmlNode *ol, const struct essay *e,
+    const struct heading *h)
 {
 	xmlNode *li;
 	char *s;
 
-	if (dv->essay >= 0) {
-		const struct essay *e = &b->essays[dv->essay];
-		struct toc_stack st = { 0 };
+	(void)arg;
+	s = h ? xasprintf("#%s--%s", e->slug, h->id) :
+	    xasprintf("#%s", e->slug);
+	li = toc_item(ol, s, h ? h->text : e->title);
+	free(s);
+	return li;
+}
 
-		s = xasprintf("#%s", e->slug);
-		li = toc_item(ol, s, e->title);
-		free(s);
-		for (size_t k = 0; k < e->nheads; k++) {
-			const struct heading *h = &e->heads[k];
-			xmlNode *parent;
+static xmlNode *
+toc_part(void *arg, xmlNode *ol, const struct division *dv)
+{
+	xmlNode *li = el(ol, "li");
 
-			if ((parent = toc_nest(&st, h->level, b->toc_depth,
-			    li)) == NULL)
-				continue;
-			s = xasprintf("#%s--%s", e->slug, h->id);
-			toc_push(&st, h->level, toc_item(sublist(parent), s,
-			    h->text));
-			free(s);
-		}
-	} else {
-		li = el(ol, "li");
-		el_text(li, "span", dv->title);
-	}
+	(void)arg;
+	el_text(li, "span", dv->title);
+	return li;
+}
+
+static void
+toc_made(void *arg, xmlNode *li, const struct division *dv)
+{
+	(void)arg;
 	if (dv->part)
 		set_attr(li, "class", "part");
-	for (size_t i = 0; i < dv->nkids; i++)
-		toc_division(b, &dv->kids[i], sublist(li));
 }
+
+static const struct contents_ops toc_ops = { toc_entry, toc_part, sublist,
+    toc_made };
 
 static void
 title_page(const struct book *b, xmlNode *body)
@@ -475,7 +477,7 @@ html_write(struct book *b, struct out_file *out, struct quire_diag *d)
 	for (size_t i = 0; i < b->tree.nkids; i++) {
 		xmlNode *li;
 
-		toc_division(b, &b->tree.kids[i], ol);
+		contents_walk(b, &b->tree.kids[i], ol, &toc_ops, NULL);
 		li = xmlGetLastChild(ol);
 		htmlNodeDumpFormatOutput(items, doc, li, "UTF-8", 0);
 		xmlUnlinkNode(li);

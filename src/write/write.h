@@ -74,7 +74,21 @@ void xml_dump_runs_to(xmlDoc *, const struct xml_run *, size_t nruns,
 char *xml_dump_runs(xmlDoc *, const struct xml_run *, size_t nruns,
     size_t *len);
 
-/* contents.c */
+/* contents.c: what a table of contents is made of, for contents_walk(). */
+struct contents_ops {
+	/* The entry of essay e (h NULL) or of its section h, under parent. */
+	xmlNode *(*entry)(void *, xmlNode *parent, const struct essay *e,
+	    const struct heading *h);
+	/* The entry of a part without a page of its own. */
+	xmlNode *(*part)(void *, xmlNode *parent, const struct division *);
+	/* Where an entry's children go: a list in it, or the entry. */
+	xmlNode *(*under)(xmlNode *entry);
+	/* When not NULL: told of each division's entry once it is made. */
+	void (*made)(void *, xmlNode *entry, const struct division *);
+};
+/* The entries of dv and of what it holds, depth first, under parent. */
+void contents_walk(const struct book *, const struct division *,
+    xmlNode *parent, const struct contents_ops *, void *);
 /* An essay's sections in the contents: each heading nests under the last
  * shallower one listed before it. */
 struct toc_stack {
