@@ -63,6 +63,16 @@ has hugo $T '<a href="content-about-index.xhtml" title="About">about page</a>' "
 has hugo $T '<a href="content-about-index.xhtml#the-team">in any case</a>' "pretty URL, any case, with a fragment"
 has hugo $T '<p>{{&lt; note &gt;}}' "unknown shortcode shown as text"
 T=content-functions-strings-trimspace.xhtml
+has hugo $T 'Since Hugo 0.110;' "cascade: params from functions/_index.md"
+has hugo $T 'alt="Logo"' "../../../images/logo.png from the page's URL is static/images/logo.png"
+has hugo $T '<strong>Linux</strong>' "a Docsy tab's label"
+has hugo $T '<code>snap install hugo</code>' "a tab's content, in a list"
+has hugo $T '(0.110 or later) and read the manual.' "{{ .Site.Params.docs }} from collection.yaml"
+has hugo $T '<h2 id="after-the-tabs">After the tabs</h2>' "the heading after the tabs is a heading"
+has hugo $T 'strings.<span class="hl-type">TrimSpace</span>' "{{< /highlight >}} at the end of the code's last line"
+has hugo $T 'example.org/m@v0.110' "{{< param >}} inside a fence, as Hugo expands it"
+hasnt hugo $T 'highlight' "no highlight shortcode left"
+has hugo nav.xhtml 'Functions' "functions/_index.md: a part"
 has hugo $T '<a href="content-functions-strings-trim.xhtml">Trim</a>' "../trim/ relative to the page's URL"
 has hugo $T '<a href="content-posts-first-post.xhtml#a-video">the first post</a>' "/posts/first-post/#a-video"
 T=content-about-index.xhtml
@@ -109,6 +119,17 @@ has jekyll $T '<a href="#tweet">the quote</a>' "a link to it"
 has jekyll $T 'A tweet, quoted.' "the tweet's text stays"
 hasnt jekyll $T 'widgets.js' "the tweet's script goes"
 
+T=tutorials-setup.xhtml
+has jekyll $T '<img src="images/' "../../img/shot.png from /tutorials/setup/"
+has jekyll $T '<a href="https://github.com/example/notebook/edit/main/setup.md">the source</a>' \
+	"{{ site.repository }} from collection.yaml's site:"
+has jekyll $T '<h2 id="install-steps">Install</h2>' "{: #id} after a heading: its id"
+has jekyll $T '<a href="#install-steps">the steps</a>' "a link to it"
+has jekyll $T '<p>After the highlight' "{% endhighlight %} at the end of a line ends the code"
+has jekyll $T '<code class="language-liquid">{{ page.title }}' "{% raw %} tags go from code"
+has jekyll $T 'matrix = {{1, 1}, {2, 2}}' "braces in indented code stay, unwarned"
+has jekyll nav.xhtml '>Posts<' "_posts: the part title Posts"
+
 # ---- mdBook ----
 build mdbook
 diags mdbook <<'EOF'
@@ -144,4 +165,10 @@ has mdbook $T '<a href="src-ch01-what-is-ownership.xhtml#the-stack-and-the-heap"
 has mdbook $T '<h3 id="dangling">Dangling References</h3>' "{#id .class} after a heading: its id"
 has mdbook $T '<a href="#dangling">above</a>' "a link to that id"
 has mdbook nav.xhtml 'What Is Ownership?' "the contents show the chapter's title"
+has mdbook nav.xhtml '>Slices, Briefly</a>' "a chapter with no heading: its label in SUMMARY.md"
+has mdbook src-ch03-slices.xhtml '<title>Slices, Briefly</title>' "the same in its <title>"
+has mdbook src-ch03-slices.xhtml '<span id="slices"></span>' "its anchor kept"
+has mdbook package.opf '<dc:title>The Little Book of Ownership</dc:title>' "book.toml: the title"
+has mdbook package.opf '>B. Ferris</dc:creator>' "book.toml: the authors"
+hasnt mdbook nav.xhtml '>Summary<' "SUMMARY.md is not a chapter"
 finish
