@@ -893,6 +893,56 @@ clean_svg_tree(struct svgfile *s, xmlNode *root)
 	}
 }
 
+/* What the schema of SVG 1.1 requires that drawings leave to defaults:
+ * a gradient stop's offset (0), the second input of feComposite,
+ * feBlend and feDisplacementMap (the result of the primitive before it,
+ * as browsers take it, named if it had no name; the source graphic for
+ * the first).  Without recursion, as clean_svg_tree(). */
+static void
+svg_defaults(xmlNode *root)
+{
+	xmlNode *n = root;
+	size_t named = 0;
+
+	while (n) {
+		if (n->type == XML_ELEMENT_NODE && n->ns &&
+		    strcmp((const char *)n->ns->href, NS_SVG) == 0) {
+			const char *name = (const char *)n->name;
+
+			if (strcmp(name, "stop") == 0 &&
+			    !xmlHasProp(n, BAD_CAST "offset"))
+				xmlSetProp(n, BAD_CAST "offset", BAD_CAST "0");
+			else if ((strcmp(name, "feComposite") == 0 ||
+			    strcmp(name, "feBlend") == 0 ||
+			    strcmp(name, "feDisplacementMap") == 0) &&
+			    !xmlHasProp(n, BAD_CAST "in2")) {
+				xmlNode *prev = xmlPreviousElementSibling(n);
+				xmlChar *r = prev ? xmlGetProp(prev,
+				    BAD_CAST "result") : NULL;
+
+				if (prev && r == NULL) {
+					char id[40];
+					snprintf(id, sizeof(id), "quire-in2-%zu",
+					    ++named);
+					xmlSetProp(prev, BAD_CAST "result",
+					    BAD_CAST id);
+					r = xmlStrdup(BAD_CAST id);
+				}
+				xmlSetProp(n, BAD_CAST "in2", r ? r :
+				    BAD_CAST "SourceGraphic");
+				xmlFree(r);
+			}
+		}
+		if (n->type == XML_ELEMENT_NODE && n->children) {
+			n = n->children;
+			continue;
+		}
+		while (n && n != root && n->next == NULL)
+			n = n->parent;
+		n = n && n != root ? n->next : NULL;
+	}
+}
+
 int
 san_svg_file(const unsigned char *p, size_t n, char **out, size_t *outlen,
     char **why)
@@ -936,6 +986,7 @@ san_svg_file(const unsigned char *p, size_t n, char **out, size_t *outlen,
 	doc->intSubset = NULL;
 	doc->extSubset = NULL;
 	clean_svg_tree(&s, root);
+	svg_defaults(root);
 	xmlDocDumpMemoryEnc(doc, &mem, &len, "UTF-8");
 	xmlFreeDoc(doc);
 	if (mem == NULL) {

@@ -89,8 +89,8 @@ struct essay {
 	int maybe_math;     /* may have a formula (math_candidate()) */
 	/* read/site.c: what a static site generator knows it by. */
 	struct strv urls;   /* url, permalink, aliases of its front matter */
-	char *site_slug;    /* slug: the last part of its URL */
-	struct strv params; /* its other front-matter values: key, value... */
+	char *site_slug, *label;  /* its URL's last part; its SUMMARY.md name */
+	struct strv params, cascade;  /* front-matter values, Hugo's cascade */
 	struct idset siterefs;  /* targets of {{< ref >}}, {% post_url %} */
 	struct strv hids;   /* ids given to headings ({#id}): line, id... */
 	/* render/: while it is rendered; gone when it settles. */
@@ -137,7 +137,7 @@ struct division {
 	char *rel;          /* the folder it came from, or NULL */
 	long essay;         /* index in book.essays: the essay, or a part's
 	                     * own page; -1: none */
-	int part;           /* a part, not an essay (with sub-chapters) */
+	int part, indexed;  /* a part, not an essay; one with an _index.md */
 	struct division *kids;
 	size_t nkids;
 	/* How it sorts among its siblings while the book loads. */
@@ -217,7 +217,9 @@ struct book {
 	int cover_line, cover_col;   /* where collection.yaml names it */
 	size_t nimages, nimages_noalt;
 	int ledger_info;    /* a release: essays' digests and words wanted */
-	struct strv params;  /* collection.yaml's other values: key, value... */
+	/* collection.yaml's params: and site: (key, value...); the folders
+	 * with a cascade (folder, then "key\0value\0...\0"...). */
+	struct strv params, sitevars, cascades;
 	struct site_url *site;  /* the essays by site URL, sorted (site.c) */
 	size_t nsite;
 };

@@ -137,6 +137,7 @@ essay_free(struct essay *e)
 	free(e->slug);
 	free(e->file);
 	free(e->title);
+	free(e->label);
 	free(e->subtitle);
 	free(e->summary);
 	free(e->date);
@@ -147,6 +148,7 @@ essay_free(struct essay *e)
 	strv_free(&e->urls);
 	free(e->site_slug);
 	strv_free(&e->params);
+	strv_free(&e->cascade);
 	idset_free(&e->siterefs);
 	strv_free(&e->hids);
 	free(e->text);
@@ -249,6 +251,8 @@ book_free(struct book *b)
 	}
 	free(b->styles);
 	strv_free(&b->params);
+	strv_free(&b->sitevars);
+	strv_free(&b->cascades);
 	site_index_free(b);
 	free(b->slug);
 	free(b->uuid);

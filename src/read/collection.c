@@ -370,12 +370,16 @@ collection_key(void *arg, const char *key, struct fm_value *v,
 		}
 		return 0;
 	}
-	if (strcmp(key, "params") == 0 && v->kind == V_MAP) {
-		/* For a site's {{< param >}}. */
+	if ((strcmp(key, "params") == 0 || strcmp(key, "site") == 0) &&
+	    v->kind == V_MAP) {
+		/* For a site's {{< param >}} and .Site.Params.x; Jekyll's
+		 * {{ site.x }}. */
 		struct fm_rec *r = &v->recs[0];
+		struct strv *to = *key == 'p' ? &b->params : &b->sitevars;
+
 		for (size_t i = 0; i + 1 < r->kv.n; i += 2) {
-			strv_push(&b->params, xstrdup(r->kv.v[i]));
-			strv_push(&b->params, xml_clean(r->kv.v[i + 1],
+			strv_push(to, xstrdup(r->kv.v[i]));
+			strv_push(to, xml_clean(r->kv.v[i + 1],
 			    strlen(r->kv.v[i + 1])));
 		}
 		return 0;
@@ -499,4 +503,84 @@ load_styles(struct book *b, struct quire_diag *d)
 	}
 	free(cp);
 	return rc;
+}
+
+/* What book.toml gives, taken as collection.yaml's keys would be where
+ * collection.yaml left them unset. */
+struct toml_take {
+	struct scan *s;
+	const char *path;
+	int authors;        /* collection.yaml named none: book.toml's */
+	int rc;
+};
+
+static void
+toml_take(void *arg, const char *key, const char *value, int line, int col)
+{
+	struct toml_take *t = arg;
+	struct book *b = t->s->book;
+	struct quire_diag *d = t->s->d;
+	struct loc l = { t->path, line, col };
+	struct fm_value v = { 0 };
+	char **dst = NULL;
+
+	if (value == NULL) {
+		t->rc = diag_error(d, &l, "'%s' in book.toml must be %s", key,
+		    strcmp(key, "authors") ? "a string" : "a list of names");
+		return;
+	}
+	if (strcmp(key, "authors") == 0) {
+		if (t->authors && *value)
+			strv_push(&b->authors, xml_clean(value, strlen(value)));
+		return;
+	}
+	if (strcmp(key, "src") == 0) {
+		char *src = value[0] == '/' ? NULL : path_resolve("", value);
+
+		if (src == NULL)
+			t->rc = diag_error(d, &l, "'src' must be a folder "
+			    "inside the book: %s", value);
+		else if (*src && t->s->src == NULL)
+			t->s->src = src;
+		else
+			free(src);
+		return;
+	}
+	dst = !strcmp(key, "title") ? &b->title : !strcmp(key, "language") ?
+	    &b->lang : &b->description;
+	if (*dst)
+		return;
+	v.kind = V_SCALAR;
+	v.scalar = (char *)value;
+	v.line = line;
+	v.col = col;
+	if ((strcmp(key, "language") ? want_string(d, key, &v, &l, dst) :
+	    want_lang(d, key, &v, &l, dst)) < 0)
+		t->rc = -1;
+}
+
+/* mdBook's book.toml: the title, authors, description and language
+ * collection.yaml does not give, and the folder of SUMMARY.md. */
+int
+load_booktoml(struct scan *s)
+{
+	struct toml_take t = { s, NULL, s->book->authors.n == 0, 0 };
+	char *text, *error;
+	size_t len;
+	int rc = scan_read(s, "book.toml", &text, &len), line = 0, col = 0;
+
+	if (rc == Q_ABSENT)
+		return 0;
+	if (rc < 0)
+		return -1;
+	t.path = path_join(s->book->root, "book.toml");
+	text = normalise_text(s->d, t.path, text, &len);
+	if (booktoml_read(text, len, toml_take, &t, &error, &line, &col) < 0) {
+		struct loc l = { t.path, line, col };
+		t.rc = diag_error(s->d, &l, "TOML: %s", error);
+		free(error);
+	}
+	free(text);
+	free((char *)t.path);
+	return t.rc;
 }

@@ -32,7 +32,7 @@ static const char *const essay_keys[] = { "title", "subtitle", "summary",
 /* Keys that Hugo, Jekyll, mdBook and their themes write: accepted without
  * a word, so a site's posts bind as they are. */
 static const char *const site_keys[] = { "aliases", "author_profile",
-    "build", "cascade", "categories", "comments", "cover", "draft",
+    "build", "cascade", "categories", "category", "comments", "cover", "draft",
     "excerpt", "excerpt_separator", "expiryDate", "expirydate",
     "featured_image", "has_children", "headless", "hidden", "image",
     "images", "isCJKLanguage", "katex", "keywords", "lastmod", "layout",
@@ -215,6 +215,23 @@ baddate:
 	}
 	if (strcmp(key, "slug") == 0)
 		return want_string(f->d, key, v, l, &e->site_slug);
+	/* Hugo's cascade: params for every page under the section, as
+	 * {params: {x: 1}} or (older) {x: 1}. */
+	if (strcmp(key, "cascade") == 0 && v->kind == V_MAP) {
+		struct fm_rec *r = &v->recs[0];
+		for (size_t i = 0; i + 1 < r->kv.n; i += 2) {
+			const char *k = r->kv.v[i];
+
+			if (strncmp(k, "params.", 7) == 0)
+				k += 7;
+			if (strchr(k, '.') || *k == '_')
+				continue;  /* _target and the like */
+			strv_push(&e->cascade, xstrdup(k));
+			strv_push(&e->cascade, xml_clean(r->kv.v[i + 1],
+			    strlen(r->kv.v[i + 1])));
+		}
+		return 0;
+	}
 	/* Values for the site's {{< param >}}: Hugo's params mapping. */
 	if (strcmp(key, "params") == 0 && v->kind == V_MAP) {
 		struct fm_rec *r = &v->recs[0];

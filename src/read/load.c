@@ -109,9 +109,12 @@ scan_dir(struct scan *s, const char *rel, int depth, struct division *dv)
 static char *
 part_title(const char *rel)
 {
-	const char *base = path_basename(rel), *p = base;
+	const char *base = path_basename(rel), *p;
 	char *t;
 
+	while (*base == '_' && base[1])
+		base++;  /* Jekyll's _posts, _tutorials */
+	p = base;
 	while (*p >= '0' && *p <= '9')
 		p++;
 	if (p != base && (*p == '-' || *p == '_' || *p == ' ' || *p == '.') &&
@@ -150,6 +153,20 @@ left_out(const struct essay *e, const struct quire_options *opt)
 	return e->rel == NULL || (e->draft && !opt->drafts) || e->empty;
 }
 
+/* SUMMARY.md's label of each chapter goes to its essay: its title when
+ * it has no heading of its own to give one (mdBook names a chapter so). */
+static void
+take_labels(struct essay *es, struct division *dv)
+{
+	if (!dv->part && dv->essay >= 0 && dv->title && es[dv->essay].rel) {
+		free(es[dv->essay].label);
+		es[dv->essay].label = dv->title;
+		dv->title = NULL;
+	}
+	for (size_t i = 0; i < dv->nkids; i++)
+		take_labels(es, &dv->kids[i]);
+}
+
 /* Settles the part (or chapter) dv: its title and place from its
  * _index.md, its page (the _index.md's body), its essays and parts in
  * order, without what is left out.  Returns 0 when nothing is left of
@@ -172,6 +189,7 @@ settle(struct scan *s, struct division *dv, int sorted, int root)
 			free(dv->title);
 			dv->title = xstrdup(e->title);
 		}
+		dv->indexed = e->rel != NULL;
 		if (e->rel) {
 			dv->order = e->order;
 			dv->has_order = e->has_order;
@@ -214,7 +232,7 @@ settle(struct scan *s, struct division *dv, int sorted, int root)
 		} else
 			keep = 0;  /* a draft chapter with nothing under it */
 		if (keep && k->part && k->rel && k->essay < 0 &&
-		    k->nkids == 1 && !k->kids[0].part && !k->kids[0].nkids &&
+		    !k->indexed && k->nkids == 1 && !k->kids[0].part && !k->kids[0].nkids &&
 		    k->kids[0].essay >= 0) {
 			/* A folder of one essay without _index.md (a Hugo
 			 * page bundle): the essay stands in its place. */
@@ -335,7 +353,7 @@ int
 load_book(struct book *b, const struct quire_options *opt,
     struct quire_diag *d)
 {
-	struct scan s = { b, opt, d, { 0 }, 0, 0 };
+	struct scan s = { b, opt, d, { 0 }, 0, 0, NULL };
 	struct idset titles = { 0 };
 	struct loc rl = { opt->src, 0, 0 };
 	struct stat st;
@@ -356,7 +374,7 @@ load_book(struct book *b, const struct quire_options *opt,
 	if ((b->root_real = realpath(opt->src, NULL)) == NULL)
 		return diag_error(d, &rl, "cannot resolve: %s",
 		    strerror(errno));
-	if (load_collection(&s) < 0)
+	if (load_collection(&s) < 0 || load_booktoml(&s) < 0)
 		rc = -1;
 	if ((summary = find_summary(&s)) == -1)
 		rc = -1;
@@ -367,6 +385,7 @@ load_book(struct book *b, const struct quire_options *opt,
 		rc = -1;
 	/* The tree settled and flattened into reading order; what it left
 	 * out (drafts, empty essays, what SUMMARY.md does not list) goes. */
+	take_labels(b->essays, &b->tree);
 	settle(&s, &b->tree, summary == Q_ABSENT, 1);
 	{
 		/* In place: a book of 100,000 essays does not hold two
@@ -400,6 +419,7 @@ load_book(struct book *b, const struct quire_options *opt,
 	}
 	b->nessays = n;
 	strv_free(&s.files);
+	free(s.src);
 	if (n == 0 && rc == 0)
 		rc = diag_error(d, &rl, "no essays (*.md files) found in "
 		    "this folder");

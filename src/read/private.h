@@ -17,6 +17,7 @@ struct scan {
 	struct strv files;         /* essay paths relative to the root */
 	time_t newest;
 	atomic_int math_seen;      /* an essay may have a formula */
+	char *src;                 /* book.toml's src: SUMMARY.md's folder */
 };
 
 enum fm_kind { V_NULL, V_SCALAR, V_LIST, V_MAP, V_RECS, V_OTHER };
@@ -77,6 +78,14 @@ int unknown_key(struct quire_diag *d, const char *path, struct fm_value *v,
 time_t date_epoch(const char *s);
 char *make_uuid(const struct book *b);
 int load_collection(struct scan *s);
+int load_booktoml(struct scan *s);
+
+/* booktoml.cc: book.toml's [book] keys, one call of fn each (value NULL:
+ * not a string); -1 with *error (malloc'd) at line:col if not TOML. */
+typedef void (*toml_take_fn)(void *arg, const char *key,
+    const char *value, int line, int col);
+int booktoml_read(const char *text, size_t len, toml_take_fn fn, void *arg,
+    char **error, int *line, int *col);
 int load_styles(struct book *b, struct quire_diag *d);
 
 /* caps.c */

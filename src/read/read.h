@@ -23,7 +23,7 @@ char *site_key(const char *);
 struct essay *site_find(const struct book *, const char *path);
 struct essay *site_find_stem(const struct book *, const char *name);
 int site_is_image(const struct book *, const char *rel);
-char *site_static(const struct book *, const char *rel);
+char *site_image(const struct book *, const struct essay *, const char *ref);
 
 /* css.c: the author's stylesheets. */
 int css_prepare(struct book *, struct style *, struct quire_diag *);

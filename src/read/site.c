@@ -29,6 +29,7 @@ struct pre {
 	const char *line;        /* start of the current line */
 	int lineno;
 	struct idset kinds;      /* kinds of unknown syntax reported */
+	int code;                /* in code: replacements are not padded */
 	struct found found[5];   /* closers[], as last found */
 	struct found ticks[33];  /* runs of n backticks, as last found */
 };
@@ -217,6 +218,40 @@ param(const struct strv *v, const char *key)
 	return NULL;
 }
 
+/* The value of key that the nearest section above rel gives every page
+ * under it (Hugo's cascade), NULL if none does. */
+static const char *
+cascaded(const struct book *b, const char *rel, const char *key)
+{
+	char *dir = path_dirname(rel);
+	const char *v = NULL;
+
+	while (b->cascades.n && v == NULL) {
+		for (size_t i = 0; i + 1 < b->cascades.n && !v; i += 2) {
+			const char *q = b->cascades.v[i + 1];
+
+			if (strcmp(b->cascades.v[i], dir))
+				continue;
+			for (; *q && !v; q += strlen(q) + 1) {
+				const char *val = q + strlen(q) + 1;
+
+				if (strcasecmp(q, key) == 0)
+					v = val;
+				q = val;
+			}
+		}
+		if (*dir == '\0')
+			break;
+		{
+			char *up = path_dirname(dir);
+			free(dir);
+			dir = up;
+		}
+	}
+	free(dir);
+	return v;
+}
+
 /* The replacement for the construct [at, stop), written to p->out: the
  * same number of lines, so that every line keeps its number, and where
  * it can the same length, so that columns after it stay true. */
@@ -230,7 +265,8 @@ replace(struct pre *p, const char *at, const char *stop, const char *with)
 	buf_puts(&p->out, with);
 	/* Padded only where blanks change nothing: before a blank, or at
 	 * the end of a link's destination or an attribute's value. */
-	if (nl == 0 && n < old && stop < p->end && strchr(" \t)\"'>", *stop))
+	if (nl == 0 && n < old && !p->code && stop < p->end &&
+	    strchr(" \t)\"'>", *stop))
 		for (; n < old; n++)
 			buf_putc(&p->out, ' ');
 	for (; nl > 0; nl--)
@@ -259,6 +295,25 @@ name_end(const char *p, const char *end, int dash)
 	    *p == '.' || *p == '/' || (dash && *p == '-')))
 		p++;
 	return p;
+}
+
+/* Whether the line after the one that ends at or after p is text that
+ * continues a paragraph (not blank, a fence, a list item, a heading, a
+ * quote or another construct). */
+static int
+text_follows(const char *p, const char *end)
+{
+	const char *q = memchr(p, '\n', (size_t)(end - p));
+
+	if (q == NULL)
+		return 0;
+	for (q++; q < end && (*q == ' ' || *q == '\t'); q++)
+		;
+	if (q >= end || strchr("\n`~{<#>*-+|", *q))
+		return 0;
+	while (q < end && isdigit((unsigned char)*q))
+		q++;
+	return q >= end || !strchr(".)", *q);
 }
 
 /* ---- Hugo shortcodes: {{< name args >}} and {{% name args %}} ---- */
@@ -404,6 +459,32 @@ shortcode(struct pre *p, const char *at, int *fence)
 	    *fence) {
 		with = xstrdup("```");
 		*fence = 0;
+	} else if (!strcmp(name, "tabpane") || !strcmp(name, "/tabpane")) {
+		with = xstrdup("");  /* Docsy's tabs: one after another */
+	} else if (!strcmp(name, "tab")) {
+		const char *h = arg(&a, "header", 0), *lang = arg(&a, "lang", -1);
+
+		if (lang && *lang && !pct && alone(p, at, stop)) {
+			/* A tab of code: a code block till its end. */
+			with = xasprintf("```%s", lang);
+			*fence = 3;
+		} else if (h && *h) {
+			struct buf b = { 0 };
+
+			buf_puts(&b, "**");
+			put_md(&b, h);
+			buf_puts(&b, "**");
+			if (alone(p, at, stop) && text_follows(stop, p->end))
+				buf_putc(&b, '\\');  /* a line break */
+			with = buf_take(&b);
+		} else
+			with = xstrdup("");
+	} else if (!strcmp(name, "/tab")) {
+		if (*fence == 3) {
+			with = xstrdup("```");
+			*fence = 0;
+		} else
+			with = xstrdup("");
 	} else if (!strcmp(name, "youtube")) {
 		const char *id = arg(&a, "id", 0);
 		if (id) {
@@ -455,6 +536,8 @@ shortcode(struct pre *p, const char *at, int *fence)
 			    k + 7 : k;
 			v = param(&p->e->params, kk);
 			if (v == NULL)
+				v = cascaded(p->b, p->e->rel, kk);
+			if (v == NULL)
 				v = param(&p->b->params, kk);
 			if (v == NULL) {
 				struct loc l = here(p, at);
@@ -462,6 +545,8 @@ shortcode(struct pre *p, const char *at, int *fence)
 				    "key in the front matter or collection.yaml; "
 				    "shown as text", k);
 				told = 1;
+			} else if (p->code) {
+				with = xstrdup(v);  /* code shows it as is */
 			} else {
 				struct buf b = { 0 };
 				put_md(&b, v);
@@ -472,12 +557,16 @@ shortcode(struct pre *p, const char *at, int *fence)
 	if (with) {
 		replace(p, at, stop, with);
 		free(with);
-	} else if (!told)
-		unknown(p, at, "Hugo shortcode", *name == '/' ? name + 1 :
-		    name);
+	} else {
+		/* Shown as written, and not read again as Liquid. */
+		if (!told)
+			unknown(p, at, "Hugo shortcode", *name == '/' ?
+			    name + 1 : name);
+		buf_put(&p->out, at, (size_t)(stop - at));
+	}
 	args_free(&a);
 	free(name);
-	return with ? stop : NULL;
+	return stop;
 }
 
 /* ---- Liquid (Jekyll): {% tag args %} and {{ expression }} ---- */
@@ -540,12 +629,28 @@ liquid_tag(struct pre *p, const char *at, int *fence, int *raw)
 	return with ? stop : NULL;
 }
 
+/* A site's variable from collection.yaml: Hugo's .Site.Params.x (and
+ * site.Params.x) from params:, Jekyll's site.x from site:. */
+static const char *
+site_var(struct pre *p, const char *expr)
+{
+	static const char *const hugo[] = { ".Site.Params.", "site.Params.",
+	    "site.params.", ".site.params.", NULL };
+
+	for (size_t i = 0; hugo[i]; i++)
+		if (strncmp(expr, hugo[i], strlen(hugo[i])) == 0)
+			return param(&p->b->params, expr + strlen(hugo[i]));
+	if (strncmp(expr, "site.", 5) == 0)
+		return param(&p->b->sitevars, expr + 5);
+	return NULL;
+}
+
 /* {{ site.baseurl }}, {{ site.url }}: the site's root, which is the
  * book's; {{ "x" | relative_url }}: x. */
 static const char *
 liquid_output(struct pre *p, const char *at)
 {
-	const char *in = at + 2, *close, *stop, *ie;
+	const char *in = at + 2, *close, *stop, *ie, *v;
 	char *expr, *with = NULL, *bar;
 
 	if ((close = find(p->found, in, p->end, "}}")) == NULL)
@@ -568,6 +673,11 @@ liquid_output(struct pre *p, const char *at)
 	if (!strcmp(expr, "site.baseurl") || !strcmp(expr, "site.url") ||
 	    !strcmp(expr, "site.github.url") || !strcmp(expr, ".Site.BaseURL"))
 		with = xstrdup("");
+	else if ((v = site_var(p, expr)) != NULL) {
+		struct buf b = { 0 };
+		put_md(&b, v);
+		with = buf_take(&b);
+	}
 	else if ((*expr == '"' || *expr == '\'') && (bar = strchr(expr, '|'))
 	    && (strstr(bar, "relative_url") || strstr(bar, "absolute_url") ||
 	    strstr(bar, "prepend: site.baseurl"))) {
@@ -581,7 +691,8 @@ liquid_output(struct pre *p, const char *at)
 	} else {
 		const char *ke = name_end(expr, expr + strlen(expr), 0);
 
-		if (ke > expr && ke - expr <= 64) {
+		if (ke > expr && ke - expr <= 64 && !isdigit((unsigned char)
+		    *expr)) {
 			char *k = xstrndup(expr, (size_t)(ke - expr));
 			unknown(p, at, "template expression", k);
 			free(k);
@@ -638,10 +749,31 @@ ial_body(const char *p, const char *end)
 	return tokens > 0;
 }
 
+/* The #id among the attributes [p, end), its length in *n; NULL if
+ * none. */
+static const char *
+ial_id(const char *p, const char *end, size_t *n)
+{
+	for (const char *t = p; t < end; t++)
+		if (*t == '#' && (t == p || t[-1] == ' ' || t[-1] == ':')) {
+			const char *ie = t + 1;
+
+			while (ie < end && (isalnum((unsigned char)*ie) ||
+			    *ie == '-' || *ie == '_'))
+				ie++;
+			if (ie > t + 1) {
+				*n = (size_t)(ie - t - 1);
+				return t + 1;
+			}
+		}
+	return NULL;
+}
+
 static const char *
 kramdown(struct pre *p, const char *at)
 {
-	const char *in = at + 2, *close, *eol;
+	const char *in = at + 2, *close, *eol, *id;
+	size_t idn;
 
 	eol = memchr(at, '\n', (size_t)(p->end - at));
 	if (eol == NULL)
@@ -675,6 +807,38 @@ kramdown(struct pre *p, const char *at)
 				buf_putc(&p->out, '\n');
 			}
 		}
+	}
+	if (alone(p, at, close + 1) && (id = ial_id(in, close, &idn))) {
+		/* {: #id} on the line after a heading: the heading's id;
+		 * after or before another block: an anchor there. */
+		const char *o = p->out.data, *ls = o + p->out.len;
+
+		while (ls > o && ls[-1] != '\n')
+			ls--;
+		if (ls > o) {
+			const char *prev = ls - 1, *q;
+
+			while (prev > o && prev[-1] != '\n')
+				prev--;
+			q = prev;
+			while (q < ls && (*q == ' ' || *q == '>'))
+				q++;
+			if (q < ls && *q == '#') {
+				char line[24];
+				snprintf(line, sizeof(line), "%d", p->lineno - 1);
+				strv_push(&p->e->hids, xstrdup(line));
+				strv_push(&p->e->hids, xstrndup(id, idn));
+				replace(p, at, close + 1, "");
+				return close + 1;
+			}
+		}
+		{
+			char *span = xasprintf("<span id=\"%.*s\"></span>",
+			    (int)idn, id);
+			replace(p, at, close + 1, span);
+			free(span);
+		}
+		return close + 1;
 	}
 	replace(p, at, close + 1, "");
 	return close + 1;
@@ -782,6 +946,53 @@ fence_line(const char *s, const char *end, char *mark, size_t *len,
 	return 1;
 }
 
+/* Where the tag or shortcode that closes a highlight (fence 1 or 2) or
+ * a tab of code (3) starts on the line [t, eol); NULL if not there. */
+static const char *
+fence_closer(const char *t, const char *eol, int fence)
+{
+	const char *name = fence == 1 ? "/highlight" : fence == 2 ?
+	    "endhighlight" : "/tab";
+	size_t n = strlen(name);
+
+	for (const char *q = t; (q = memchr(q, '{', (size_t)(eol - q)));
+	    q++) {
+		const char *in = q + 2;
+
+		if (fence == 2 ? !starts(q, eol, "{%") : !starts(q, eol, "{{<") &&
+		    !starts(q, eol, "{{%"))
+			continue;
+		if (fence != 2)
+			in++;
+		while (in < eol && (*in == ' ' || *in == '-'))
+			in++;
+		if (starts(in, eol, name) && (in + n == eol ||
+		    !isalnum((unsigned char)in[n])))
+			return q;
+	}
+	return NULL;
+}
+
+static int
+only_blanks(const char *p, const char *eol)
+{
+	while (p < eol && (*p == ' ' || *p == '\t'))
+		p++;
+	return p == eol;
+}
+
+/* Whether the line after the one ending at eol is blank. */
+static int
+blank_line_next(const char *eol, const char *end)
+{
+	const char *q;
+
+	if (eol >= end)
+		return 0;
+	q = memchr(eol + 1, '\n', (size_t)(end - eol - 1));
+	return only_blanks(eol + 1, q ? q : end) && q != NULL;
+}
+
 static int span_search(const char *, const char *, size_t, const char **);
 
 /* Whether a run of n backticks at p is closed by another of n before a
@@ -836,12 +1047,49 @@ span_search(const char *p, const char *end, size_t n, const char **stop)
 	return 0;
 }
 
-/* Inside code only the escaped form of a shortcode changes. */
+/* Whether the shortcode at p (after "{{<" or "{{%") is named name. */
+static int
+shortcode_is(const char *p, const char *end, const char *name)
+{
+	size_t n = strlen(name);
+
+	p += 3;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	return starts(p, end, name) && p + n < end && (p[n] == ' ' ||
+	    p[n] == '\t');
+}
+
+/* Inside code (a fence, a highlight, a code span) Hugo expands
+ * shortcodes too, and Jekyll runs Liquid: the escaped form shows a
+ * shortcode, param gives its value, raw and endraw go; the rest is
+ * shown as written (an example of the syntax). */
 static const char *
 code_text(struct pre *p, const char *at)
 {
-	if (starts(at, p->end, "{{</*") || starts(at, p->end, "{{%/*")) {
-		const char *r = shortcode(p, at, &(int){ 0 });
+	if (*at == '{' && at + 1 < p->end && (at[1] == '{' || at[1] == '%')) {
+		const char *r = NULL, *q;
+
+		p->code = 1;
+		if (starts(at, p->end, "{{</*") || starts(at, p->end, "{{%/*") ||
+		    ((starts(at, p->end, "{{<") || starts(at, p->end, "{{%")) &&
+		    shortcode_is(at, p->end, "param")))
+			r = shortcode(p, at, &(int){ 0 });
+		else if (at[1] == '%') {
+			q = at + 2 + (at[2] == '-');
+			while (q < p->end && *q == ' ')
+				q++;
+			if ((starts(q, p->end, "raw") || starts(q, p->end,
+			    "endraw")) && (r = find(p->found, q, p->end,
+			    "%}")) != NULL && !memchr(at, '\n',
+			    (size_t)(r - at)) && name_end(q, r, 0) ==
+			    q + (q[0] == 'r' ? 3 : 6)) {
+				r += 2;
+				replace(p, at, r, "");
+			} else
+				r = NULL;
+		}
+		p->code = 0;
 		if (r)
 			return r;
 	}
@@ -895,18 +1143,41 @@ site_prepass(struct book *b, struct essay *e, struct quire_diag *d)
 		} else if (fence) {
 			/* In a highlight shortcode or tag: code, but for the
 			 * line that ends it. */
-			const char *t = s, *r = NULL;
+			const char *t = s, *r = NULL, *c;
 
 			while (t < eol && (*t == ' ' || *t == '\t' || *t == '>'))
 				t++;
-			if (fence == 1 ? (starts(t, eol, "{{<") ||
-			    starts(t, eol, "{{%")) && find_bytes(t, eol,
-			    "/highlight", 10) : starts(t, eol, "{%") &&
-			    find_bytes(t, eol, "endhighlight", 12)) {
+			c = fence_closer(t, eol, fence);
+			if (c == t) {
 				buf_put(&p.out, s, (size_t)(t - s));
-				r = fence == 1 ? shortcode(&p, t, &fence) :
-				    liquid_tag(&p, t, &fence, &raw);
+				r = fence == 2 ? liquid_tag(&p, t, &fence, &raw) :
+				    shortcode(&p, t, &fence);
 				s = r ? r : t;
+			} else if (c) {
+				/* Closed at the end of the code's last line:
+				 * the fence on a line of its own, in place of
+				 * a blank line after it if there is one. */
+				const char *ce = find_bytes(c, eol, fence == 2 ?
+				    "%}" : "}}", 2);
+
+				while (s < c)
+					s = code_text(&p, s);
+				while (p.out.len > 0 && (p.out.data[p.out.len -
+				    1] == ' ' || p.out.data[p.out.len - 1] == '\t'))
+					p.out.len--;
+				if (ce && only_blanks(ce + 2, eol)) {
+					buf_puts(&p.out, "\n```");
+					fence = 0;
+					s = eol;
+					if (blank_line_next(eol, end)) {
+						s = memchr(eol + 1, '\n',
+						    (size_t)(end - eol - 1));
+						if (s == NULL)
+							s = end;
+						eol = s;
+						p.lineno++;
+					}
+				}
 			}
 			while (s < eol)
 				s = code_text(&p, s);
@@ -936,11 +1207,13 @@ site_prepass(struct book *b, struct essay *e, struct quire_diag *d)
 					s += k;
 					continue;
 				}
-				if (span || *s != '{' || s + 1 >= end) {
+				if (*s != '{' || s + 1 >= end) {
 					buf_putc(&p.out, *s++);
 					continue;
 				}
-				if (raw) {
+				if (span)
+					r = code_text(&p, s);
+				else if (raw) {
 					if (starts(s, end, "{%") &&
 					    find_bytes(s, eol,
 					    "endraw", 6))
@@ -1123,6 +1396,29 @@ cmp_url(const void *a, const void *b)
 	return x->order < y->order ? -1 : x->order > y->order;
 }
 
+/* The length of a language folder at the start of p ("en/", "pt-br/",
+ * "zh-Hans/"), as Hugo's multilingual sites keep their content; 0 if
+ * there is none. */
+static size_t
+lang_folder(const char *p)
+{
+	size_t n = 0;
+
+	while (n < 3 && islower((unsigned char)p[n]))
+		n++;
+	if (n < 2)
+		return 0;
+	if (p[n] == '-' || p[n] == '_') {
+		size_t k = n + 1;
+		while (k < n + 9 && isalnum((unsigned char)p[k]))
+			k++;
+		if (k < n + 3)
+			return 0;
+		n = k;
+	}
+	return p[n] == '/' ? n + 1 : 0;
+}
+
 /* Adds the keys of a path and, when it lies in the folder a site keeps
  * its pages in (content/ of Hugo, src/ of mdBook, docs/), of the rest. */
 static void
@@ -1133,8 +1429,16 @@ add_path(struct book *b, const char *path, struct essay *e, size_t order)
 
 	add_key(b, site_key(path), e, order);
 	for (size_t i = 0; roots[i]; i++)
-		if (strncasecmp(path, roots[i], strlen(roots[i])) == 0)
-			add_key(b, site_key(path + strlen(roots[i])), e, order);
+		if (strncasecmp(path, roots[i], strlen(roots[i])) == 0) {
+			const char *rest = path + strlen(roots[i]);
+			size_t n = lang_folder(rest);
+
+			add_key(b, site_key(rest), e, order);
+			/* Hugo's content/en/docs/x.md is served at /docs/x/
+			 * (and /en/docs/x/). */
+			if (i == 0 && n)
+				add_key(b, site_key(rest + n), e, order);
+		}
 }
 
 void
@@ -1243,24 +1547,116 @@ site_is_image(const struct book *b, const char *rel)
 	return ok;
 }
 
-/* static/rel when rel is not in the folder but there: Hugo serves its
- * static folder at the site's root.  NULL otherwise. */
-char *
-site_static(const struct book *b, const char *rel)
+/* ---- images written for the site's URLs ---- */
+
+static int
+is_file(const struct book *b, const char *rel)
 {
 	struct stat st;
-	char *full = path_join(b->root, rel), *alt = NULL;
+	char *full = path_join(b->root, rel);
+	int ok = stat(full, &st) == 0 && S_ISREG(st.st_mode);
 
-	if (stat(full, &st) == -1) {
-		char *cand = path_join("static", rel), *cf;
-
-		cf = path_join(b->root, cand);
-		if (stat(cf, &st) == 0 && S_ISREG(st.st_mode))
-			alt = cand;
-		else
-			free(cand);
-		free(cf);
-	}
 	free(full);
-	return alt;
+	return ok;
+}
+
+/* A base for path_resolve() at the folder the site serves the essay
+ * from, a pretty URL: content/posts/p.md at posts/p/, Jekyll's
+ * _tutorials/x.md at tutorials/x/, an index page at its folder, the
+ * slug for the last part. */
+static char *
+page_base(const struct essay *e)
+{
+	const char *r = e->rel, *base;
+	char *stem, *dot, *dir, *s;
+
+	if (strncasecmp(r, "content/", 8) == 0)
+		r += 8;
+	if (*r == '_')
+		r++;
+	stem = xstrdup(r);
+	if ((dot = strrchr(stem, '.')) != NULL && !strchr(dot, '/'))
+		*dot = '\0';
+	base = path_basename(stem);
+	if (!strcasecmp(base, "index") || !strcasecmp(base, "_index") ||
+	    !strcasecmp(base, "readme")) {
+		s = path_dirname(stem);
+		free(stem);
+		stem = s;
+	} else if (e->site_slug && *e->site_slug &&
+	    !strchr(e->site_slug, '/')) {
+		dir = path_dirname(stem);
+		free(stem);
+		stem = path_join(dir, e->site_slug);
+		free(dir);
+	}
+	s = *stem ? xasprintf("%s/index", stem) : xstrdup("index");
+	free(stem);
+	return s;
+}
+
+/* The file an image reference names, found as the generator finds it:
+ * relative to the essay's file, else as a URL relative to the page's
+ * own URL (its url or permalink, or its pretty URL) or to the site's
+ * root, each looked for in the folder, in Hugo's static/ and content/.
+ * When none is there, the path to report as missing: the one relative
+ * to the file, else to the page's URL; NULL when each leaves the
+ * folder. */
+char *
+site_image(const struct book *b, const struct essay *e, const char *ref)
+{
+	static const char *const roots[] = { "", "static/", "content/",
+	    NULL };
+	struct strv urls = { 0 };
+	char *file, *miss = NULL, *hit = NULL;
+
+	if (ref[0] == '/')
+		file = path_resolve("", ref + strspn(ref, "/"));
+	else
+		file = path_resolve(e->rel, ref);
+	if (file && is_file(b, file))
+		return file;
+	if (ref[0] == '/')
+		strv_push(&urls, path_resolve("", ref + strspn(ref, "/")));
+	else {
+		char *base = page_base(e);
+
+		strv_push(&urls, path_resolve(base, ref));
+		free(base);
+		for (size_t i = 0; i < e->urls.n; i++) {
+			const char *u = e->urls.v[i];
+			size_t n = strlen(u);
+
+			if (strchr(u, ':'))
+				continue;
+			base = n && u[n - 1] == '/' ? xasprintf("%sindex", u) :
+			    xstrdup(u);
+			strv_push(&urls, path_resolve(base +
+			    strspn(base, "/"), ref));
+			free(base);
+		}
+		strv_push(&urls, path_resolve("", ref));
+	}
+	for (size_t i = 0; i < urls.n && !hit; i++) {
+		if (urls.v[i] == NULL)
+			continue;
+		if (miss == NULL)
+			miss = urls.v[i];
+		for (size_t k = 0; roots[k] && !hit; k++) {
+			char *c = xasprintf("%s%s", roots[k], urls.v[i]);
+
+			if (is_file(b, c))
+				hit = c;
+			else
+				free(c);
+		}
+	}
+	if (hit)
+		free(file);
+	else if (file)
+		hit = file;
+	else if (miss)
+		hit = xstrdup(miss);
+	strv_free(&urls);
+	return hit;
 }

@@ -203,6 +203,7 @@ struct reader {
 	size_t done;        /* essays read */
 	int rc;
 	int giant;          /* an essay past the budget was kept */
+	int wave;           /* 0: the _index.md files; 1: the others */
 };
 
 static void
@@ -264,6 +265,8 @@ read_worker(void *arg)
 		pthread_mutex_unlock(&r->lock);
 		if (i >= r->s->files.n)
 			break;
+		if (is_index(r->s->files.v[i]) != (r->wave == 0))
+			continue;
 		e = &r->s->book->essays[i];
 		read_essay(r->s, e, r->s->files.v[i], &newest, &rc);
 		pthread_mutex_lock(&r->lock);
@@ -300,10 +303,22 @@ read_worker(void *arg)
 	return NULL;
 }
 
+/* The pairs of v in one string: key, NUL, value, NUL..., then NUL. */
+static void
+cascade_pack(char **to, const struct strv *v)
+{
+	struct buf b = { 0 };
+
+	for (size_t i = 0; i < v->n; i++)
+		buf_put(&b, v->v[i], strlen(v->v[i]) + 1);
+	buf_putc(&b, '\0');
+	*to = buf_take(&b);
+}
+
 int
 read_essays(struct scan *s)
 {
-	struct reader r = { s, PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, 0, 0 };
+	struct reader r = { s, PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, 0, 0, 0 };
 	pthread_t tid[64];
 	long ncpu = s->opt->jobs > 0 ? s->opt->jobs :
 	    sysconf(_SC_NPROCESSORS_ONLN);
@@ -311,12 +326,29 @@ read_essays(struct scan *s)
 
 	if (s->opt->jobs == 0 && n > s->files.n / 16)
 		n = s->files.n / 16;  /* a few files: not worth a thread */
-	for (size_t i = 0; i + 1 < n; i++)
-		if (pthread_create(&tid[i], NULL, read_worker, &r) == 0)
-			started++;
-	read_worker(&r);
-	for (size_t i = 0; i < started; i++)
-		pthread_join(tid[i], NULL);
+	/* The sections' _index.md first: their cascade is read before the
+	 * pages under them are. */
+	for (r.wave = 0; r.wave < 2; r.wave++) {
+		started = 0;
+		r.next = 0;
+		for (size_t i = 0; i + 1 < n; i++)
+			if (pthread_create(&tid[i], NULL, read_worker, &r) == 0)
+				started++;
+		read_worker(&r);
+		for (size_t i = 0; i < started; i++)
+			pthread_join(tid[i], NULL);
+		for (size_t i = 0; r.wave == 0 && i < s->files.n; i++) {
+			struct essay *e = &s->book->essays[i];
+
+			if (!is_index(s->files.v[i]) || e->cascade.n == 0)
+				continue;
+			strv_push(&s->book->cascades,
+			    path_dirname(s->files.v[i]));
+			strv_push(&s->book->cascades, NULL);
+			cascade_pack(&s->book->cascades.v[
+			    s->book->cascades.n - 1], &e->cascade);
+		}
+	}
 	pthread_mutex_destroy(&r.lock);
 	return r.rc;
 }

@@ -135,12 +135,12 @@ summary_chapter(struct summary *m, int indent, char *text, char *target,
 		}
 	}
 	dv = division_add(parent);
-	if (rel) {
-		dv->essay = (long)s->files.n;
+	dv->essay = rel ? (long)s->files.n : -1;
+	if (rel)
 		strv_push(&s->files, rel);
-		free(text);
-	} else
-		dv->title = text;  /* a draft chapter: only its title */
+	/* A draft chapter's title; a chapter's label, its title if it has
+	 * none of its own (take_labels()). */
+	dv->title = text;
 	if (indent >= 0) {
 		m->stack[m->depth] = dv;
 		m->indent[m->depth++] = indent;
@@ -215,23 +215,25 @@ load_summary(struct scan *s, const char *rel, char *text, size_t len)
 int
 find_summary(struct scan *s)
 {
-	const char *names[] = { "SUMMARY.md", "src/SUMMARY.md" };
+	char *own = s->src ? path_join(s->src, "SUMMARY.md") : NULL;
+	const char *names[] = { "SUMMARY.md", own ? own : "src/SUMMARY.md" };
 	char *text, *path;
 	size_t len;
-	int rc;
+	int rc = Q_ABSENT;
 
 	for (size_t i = 0; i < 2; i++) {
 		rc = scan_read(s, names[i], &text, &len);
 		if (rc == Q_ABSENT)
 			continue;
 		if (rc < 0)
-			return -1;
+			break;
 		path = path_join(s->book->root, names[i]);
 		text = normalise_text(s->d, path, text, &len);
 		free(path);
 		rc = load_summary(s, names[i], text, len);
 		free(text);
-		return rc;
+		break;
 	}
-	return Q_ABSENT;
+	free(own);
+	return rc == Q_ABSENT ? Q_ABSENT : rc < 0 ? -1 : rc;
 }

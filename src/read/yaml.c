@@ -84,6 +84,8 @@ yaml_map(struct quire_diag *d, const char *path, int first_line,
 	char *key = NULL;
 	int state = 0, depth = 0, rc = 0, done = 0, seq = 0;
 	int kline = 0, kcol = 0;
+	char *prefix = NULL;  /* the key of a mapping in a mapping value */
+	size_t inner = 0;     /* scalars read in that mapping */
 	struct fm_value v = { 0 };
 	struct loc l = { path, 0, 0 };
 
@@ -135,6 +137,15 @@ yaml_map(struct quire_diag *d, const char *path, int first_line,
 				    e.type == YAML_MAPPING_START_EVENT) {
 					v.kind = V_RECS;
 					rec_new(&v, l.line, l.col);
+				} else if (depth == 1 && !seq && v.kind == V_MAP &&
+				    e.type == YAML_MAPPING_START_EVENT &&
+				    v.recs[0].kv.n % 2 == 1) {
+					/* One level more, as dotted keys:
+					 * cascade: {params: {x: 1}} has
+					 * params.x. */
+					struct fm_rec *r = &v.recs[0];
+					prefix = r->kv.v[--r->kv.n];
+					inner = 0;
 				} else
 					v.kind = V_OTHER;  /* too deep */
 				depth++;
@@ -151,8 +162,13 @@ yaml_map(struct quire_diag *d, const char *path, int first_line,
 				state = 4;
 				break;
 			}
-			if (state != 3 || --depth > 0)
+			if (state != 3 || --depth > 0) {
+				if (state == 3 && depth == 1 && prefix) {
+					free(prefix);
+					prefix = NULL;
+				}
 				break;
+			}
 			{
 				struct loc vl = { path, v.line, v.col };
 				v.kline = kline;
@@ -209,6 +225,11 @@ yaml_map(struct quire_diag *d, const char *path, int first_line,
 					rec_push(r, "", l.line, l.col);
 					rec_push(r, s, l.line, l.col);
 					strv_push(&v.list, xstrdup(s));
+				} else if (prefix && depth == 2 && inner++ % 2 ==
+				    0) {
+					char *k = xasprintf("%s.%s", prefix, s);
+					rec_push(&v.recs[0], k, l.line, l.col);
+					free(k);
 				} else if (v.nrecs)
 					rec_push(&v.recs[v.nrecs - 1], s, l.line,
 					    l.col);
@@ -220,6 +241,7 @@ yaml_map(struct quire_diag *d, const char *path, int first_line,
 		yaml_event_delete(&e);
 	}
 	free(key);
+	free(prefix);
 	value_clear(&v);
 	yaml_parser_delete(&p);
 	return rc;

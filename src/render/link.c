@@ -586,6 +586,16 @@ section_name(xmlNode *n, size_t k)
 /* Links and images are collected on the way through the headings, in
  * the order of the document (xlinks, e->seen and the hints of locate()
  * follow it). */
+/* Whether n holds an image. */
+static int
+has_img(xmlNode *n)
+{
+	for (xmlNode *k = n; k; k = next_element(k, n))
+		if (is_el(k, "img") || is_el(k, "svg"))
+			return 1;
+	return 0;
+}
+
 static int
 to_resolve(xmlNode *n)
 {
@@ -598,7 +608,8 @@ ids_and_headings(struct essay *e, struct quire_diag *d, xmlNode ***todo,
     size_t *nt)
 {
 	struct idset hint = { 0 };
-	xmlNode *n;
+	xmlNode *n, **dead = NULL;
+	size_t ndead = 0;
 
 	idset_add(&e->ids, "essay-title");
 	/* Ids written after headings ({#id}), by the heading's line. */
@@ -648,6 +659,23 @@ ids_and_headings(struct essay *e, struct quire_diag *d, xmlNode ***todo,
 		raw = node_text(n);
 		text = collapse_ws(raw);
 		free(raw);
+		if (*text == '\0' && !has_img(n)) {
+			/* Nothing to read (Ace: empty-heading): not a
+			 * heading; what it holds (an anchor) stays. */
+			char *pos = get_attr(n, "data-sourcepos");
+			struct loc l = { e->path, pos ? atoi(pos) : 0, 1 };
+
+			diag_warn(d, &l, "empty heading left out");
+			free(pos);
+			free(text);
+			xmlNodeSetName(n, BAD_CAST "div");
+			xmlUnsetProp(n, BAD_CAST "id");
+			if (xmlFirstElementChild(n) == NULL) {
+				GROW(dead, ndead);
+				dead[ndead++] = n;
+			}
+			continue;
+		}
 		if (*text == '\0') {
 			/* A heading of only images (a logo): their alt text
 			 * names it in the contents, else its position does. */
@@ -681,6 +709,11 @@ ids_and_headings(struct essay *e, struct quire_diag *d, xmlNode ***todo,
 		e->heads[e->nheads].text = text;
 		e->nheads++;
 	}
+	for (size_t i = 0; i < ndead; i++) {
+		xmlUnlinkNode(dead[i]);
+		xmlFreeNode(dead[i]);
+	}
+	free(dead);
 	idset_free(&hint);
 }
 
@@ -828,15 +861,7 @@ image(struct book *b, struct essay *e, xmlNode *img, struct quire_diag *d)
 	if ((q = strpbrk(src, "?#")) != NULL)
 		*q = '\0';
 	dec = url_decode(src, strlen(src));
-	path = dec ? resolve_local(e, dec) : NULL;
-	if (path && dec[0] == '/') {
-		/* Hugo serves static/x.png as /x.png. */
-		char *st = site_static(b, path);
-		if (st) {
-			free(path);
-			path = st;
-		}
-	}
+	path = dec ? site_image(b, e, dec) : NULL;
 	if (path == NULL) {
 		rc = diag_error(d, AT(), "image %s is outside the content folder",
 		    clip_url(src, shown));
@@ -885,7 +910,9 @@ href_escape(const char *s)
 
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
-		if (c <= 0x20 || c == 0x7f || strchr("\"<>\\^`{|}", c))
+		if (c <= 0x20 || c == 0x7f || strchr("\"<>\\^`{|}", c) ||
+		    (c == '%' && !(isxdigit((unsigned char)s[1]) &&
+		    isxdigit((unsigned char)s[2]))))
 			buf_printf(&b, "%%%02X", c);
 		else
 			buf_putc(&b, (char)c);
@@ -949,6 +976,25 @@ link(struct book *b, struct essay *e, xmlNode *a, struct quire_diag *d)
 	if (*href == '\0') {
 		xmlUnsetProp(a, BAD_CAST "href");
 		goto out;
+	}
+	if (!xmlHasProp(a, BAD_CAST "aria-label") && !has_img(a)) {
+		char *raw = node_text(a), *text = collapse_ws(raw);
+
+		if (*text == '\0') {
+			/* Nothing to read (Ace: link-name): its address. */
+			rc = diag_warn(d, AT(), "link with no text: shown as "
+			    "its address");
+			for (xmlNode *k = a->children, *kn; k; k = kn) {
+				kn = k->next;
+				if (k->type == XML_TEXT_NODE) {
+					xmlUnlinkNode(k);
+					xmlFreeNode(k);
+				}
+			}
+			xmlAddChild(a, xmlNewDocText(a->doc, BAD_CAST orig));
+		}
+		free(raw);
+		free(text);
 	}
 	if (strncmp(href, "//", 2) == 0 || has_scheme(href)) {
 		static const char *const ok[] = { "http:", "https:", "mailto:",

@@ -627,6 +627,67 @@ contraction(const char *s)
 	return 0;
 }
 
+/* Whether the raw inline HTML lit opens an <a> (1), closes one (-1). */
+static int
+raw_anchor(const char *lit)
+{
+	if (lit == NULL || lit[0] != '<')
+		return 0;
+	if (lit[1] == '/')
+		return (lit[2] | 32) == 'a' && !isalnum((unsigned char)lit[3]) ?
+		    -1 : 0;
+	return (lit[1] | 32) == 'a' && (lit[2] == '>' ||
+	    isspace((unsigned char)lit[2])) ? 1 : 0;
+}
+
+/* <a href="U">U</a> written in raw HTML: cmark-gfm makes an autolink of
+ * the U inside, and a link in a link becomes two (an empty one first).
+ * An autolink inside a raw anchor is its text again. */
+static void
+unlink_in_anchors(cmark_node *doc)
+{
+	cmark_iter *it = cmark_iter_new(doc);
+	cmark_event_type ev;
+	cmark_node **v = NULL;
+	size_t nv = 0;
+	int open = 0;
+
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		cmark_node *n = cmark_iter_get_node(it), *t;
+		cmark_node_type ty = cmark_node_get_type(n);
+		const char *lit, *url;
+
+		if (ev != CMARK_EVENT_ENTER)
+			continue;
+		if (ty == CMARK_NODE_HTML_INLINE) {
+			open += raw_anchor(cmark_node_get_literal(n));
+			if (open < 0)
+				open = 0;
+		} else if (ty == CMARK_NODE_LINK && open > 0 &&
+		    (t = cmark_node_first_child(n)) != NULL &&
+		    cmark_node_next(t) == NULL &&
+		    cmark_node_get_type(t) == CMARK_NODE_TEXT &&
+		    (lit = cmark_node_get_literal(t)) != NULL &&
+		    (url = cmark_node_get_url(n)) != NULL &&
+		    strlen(url) >= strlen(lit) &&
+		    strcmp(url + strlen(url) - strlen(lit), lit) == 0) {
+			GROW(v, nv);
+			v[nv++] = n;
+		} else if (!(ty & CMARK_NODE_TYPE_INLINE))
+			open = 0;  /* a block: the anchor ended with the last */
+	}
+	cmark_iter_free(it);
+	for (size_t i = 0; i < nv; i++) {
+		cmark_node *t = cmark_node_first_child(v[i]);
+
+		cmark_node_unlink(t);
+		cmark_node_insert_before(v[i], t);
+		cmark_node_unlink(v[i]);
+		cmark_node_free(v[i]);
+	}
+	free(v);
+}
+
 /* cmark-gfm's autolinks take "https://example.com's" whole: an address
  * with an apostrophe in its host, which no reader resolves.  An autolink
  * (a link whose one text is its address) ending in a contraction ends
@@ -706,6 +767,7 @@ parse_essay(struct essay *e, struct quire_diag *d)
 	e->doc = cmark_parser_finish(p);
 	cmark_parser_free(p);
 	trim_autolinks(e->doc);
+	unlink_in_anchors(e->doc);
 	{
 		/* No raw HTML and no link in a link (which the HTML5 tree
 		 * builder splits): cmark-gfm's HTML for the document is then

@@ -913,14 +913,23 @@ has_h1(xmlNode *n)
 	return 0;
 }
 
+/* The headings above the one met, each with the level it was written
+ * at and the one it has now. */
+struct levels {
+	int was[8], now[8];
+	int n;
+};
+
 /* No level skipped on the way down (h2 then h4): screen readers
- * navigate by level.  With demote, every heading one level down first
- * (h1 to h2, h6 stays), in the same walk. */
+ * navigate by level.  A heading moves up under the nearest one written
+ * shallower than itself, so that siblings stay siblings (# then three
+ * ###: three h2).  With demote, every heading one level down first (h1
+ * to h2, h6 stays), in the same walk. */
 static void
-normalise_levels(xmlNode *n, int *prev, int demote)
+normalise_levels(xmlNode *n, struct levels *up, int demote)
 {
 	for (xmlNode *k = n->children; k; k = k->next) {
-		int lv = heading_level(k);
+		int lv = heading_level(k), to;
 
 		if (lv && demote && lv < 6) {
 			char name[3] = { 'h', (char)('1' + lv), '\0' };
@@ -928,19 +937,27 @@ normalise_levels(xmlNode *n, int *prev, int demote)
 			lv++;
 		}
 		if (lv) {
-			if (lv > *prev + 1) {
-				char name[3] = { 'h', (char)('0' + *prev + 1), 0 };
+			while (up->n > 1 && up->was[up->n - 1] >= lv)
+				up->n--;
+			to = up->now[up->n - 1] + 1;
+			if (to > lv)
+				to = lv;
+			if (to != lv) {
+				char name[3] = { 'h', (char)('0' + to), 0 };
 				rename_node(k, name);
-				lv = *prev + 1;
 			}
-			*prev = lv;
+			if (up->n < 8) {
+				up->was[up->n] = lv;
+				up->now[up->n] = to;
+				up->n++;
+			}
 		} else if (is_el(k, "details")) {
 			/* Hidden until opened: what it holds does not set
 			 * the level for what follows it. */
-			int inner = *prev;
+			struct levels inner = *up;
 			normalise_levels(k, &inner, demote);
 		} else if (k->children)
-			normalise_levels(k, prev, demote);
+			normalise_levels(k, up, demote);
 	}
 }
 
@@ -982,10 +999,41 @@ drop_title_heading(xmlNode *h)
  * whatever its level (an mdBook chapter opens with "## What Is
  * Ownership?"), else the file name.  A leading heading that repeats
  * the title is dropped. */
+/* Whether n is only anchors: empty <span id>s (what <a name> and
+ * <a id> became), alone or in a paragraph of their own. */
+static int
+anchor_only(xmlNode *n)
+{
+	int any = 0;
+
+	if (is_el(n, "span"))
+		return n->children == NULL || (n->children->type ==
+		    XML_TEXT_NODE && n->children->next == NULL &&
+		    *(const char *)n->children->content == '\0');
+	if (!is_el(n, "p"))
+		return 0;
+	for (xmlNode *k = n->children; k; k = k->next) {
+		if (k->type == XML_TEXT_NODE) {
+			for (const xmlChar *c = k->content; c && *c; c++)
+				if (!isspace(*c))
+					return 0;
+		} else if (k->type == XML_ELEMENT_NODE && anchor_only(k))
+			any = 1;
+		else
+			return 0;
+	}
+	return any;
+}
+
 static char *
 settle_title(struct essay *e, xmlNode *box)
 {
 	xmlNode *first = xmlFirstElementChild(box);
+
+	/* A chapter may start with an anchor (after a comment, gone by
+	 * now): the heading after it is the first. */
+	while (first && anchor_only(first))
+		first = xmlNextElementSibling(first);
 	char *text = NULL, *id = NULL;
 
 	if (first && heading_level(first)) {
@@ -1004,6 +1052,11 @@ settle_title(struct essay *e, xmlNode *box)
 		id = drop_title_heading(first);
 	}
 	free(text);
+	if ((e->title == NULL || *e->title == '\0') && e->label &&
+	    *e->label) {
+		free(e->title);
+		e->title = xstrdup(e->label);
+	}
 	if (e->title == NULL || *e->title == '\0') {
 		char *stem = xstrdup(path_basename(e->rel)), *dot;
 		if ((dot = strrchr(stem, '.')) != NULL)
@@ -1012,8 +1065,8 @@ settle_title(struct essay *e, xmlNode *box)
 		e->title = stem;
 	}
 	{
-		int prev = 1;
-		normalise_levels(box, &prev, has_h1(box));
+		struct levels up = { { 1 }, { 1 }, 1 };
+		normalise_levels(box, &up, has_h1(box));
 	}
 	return id;
 }

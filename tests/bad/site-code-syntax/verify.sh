@@ -1,9 +1,9 @@
 x=$(unzip -p "$1"/*.epub '*a.xhtml')
 for want in '<p>Prose after Hugo' '<p>Prose after Jekyll' 'example.com/tool@v1.4.2' \
-    "echo '{{&lt; param version &gt;}}'" '<code>tool-1.4.2.tar.gz</code>' \
+    "'{{&lt; param version &gt;}}'</span>" '<code>tool-1.4.2.tar.gz</code>' \
     '<code>{{ site.title }}</code>' 'x = {{1, 1}}' '<h2 id="setup">Install</h2>' \
     '<a href="#setup">the setup</a>' 'id="para"' '<a href="#para">that paragraph</a>'; do
 	grep -qF "$want" <<<"$x" || { echo "missing: $want"; exit 1; }
 done
-grep -q 'raw %}\|highlight\|{: #' <<<"$x" && { echo "tags left in"; exit 1; }
+grep -q 'raw %}\|/highlight\|endhighlight\|{: #' <<<"$x" && { echo "tags left in"; exit 1; }
 exit 0
