@@ -30,6 +30,7 @@ struct pre {
 	int lineno;
 	struct idset kinds;      /* kinds of unknown syntax reported */
 	int code;                /* in code: replacements are not padded */
+	int craw;                /* in code, inside {% raw %} */
 	struct found found[5];   /* closers[], as last found */
 	struct found ticks[33];  /* runs of n backticks, as last found */
 };
@@ -973,6 +974,38 @@ fence_closer(const char *t, const char *eol, int fence)
 	return NULL;
 }
 
+/* The closer on the line [t, eol) that is not inside {% raw %} (Jekyll
+ * reads raw first: what it holds is code, a highlight's end too). */
+static const char *
+closer_outside_raw(const struct pre *p, const char *t, const char *eol,
+    int fence)
+{
+	int raw = p->craw;
+
+	for (const char *q = t; (q = memchr(q, '{', (size_t)(eol - q)));
+	    q++) {
+		const char *in = q + 2;
+
+		if (q + 1 < eol && q[1] == '%') {
+			in += in < eol && *in == '-';
+			while (in < eol && *in == ' ')
+				in++;
+			if (starts(in, eol, "endraw")) {
+				raw = 0;
+				continue;
+			}
+			if (starts(in, eol, "raw") && (in + 3 == eol ||
+			    !isalnum((unsigned char)in[3]))) {
+				raw = 1;
+				continue;
+			}
+		}
+		if (!raw && fence_closer(q, eol, fence) == q)
+			return q;
+	}
+	return NULL;
+}
+
 static int
 only_blanks(const char *p, const char *eol)
 {
@@ -1085,6 +1118,7 @@ code_text(struct pre *p, const char *at)
 			    (size_t)(r - at)) && name_end(q, r, 0) ==
 			    q + (q[0] == 'r' ? 3 : 6)) {
 				r += 2;
+				p->craw = q[0] == 'r';
 				replace(p, at, r, "");
 			} else
 				r = NULL;
@@ -1147,7 +1181,7 @@ site_prepass(struct book *b, struct essay *e, struct quire_diag *d)
 
 			while (t < eol && (*t == ' ' || *t == '\t' || *t == '>'))
 				t++;
-			c = fence_closer(t, eol, fence);
+			c = closer_outside_raw(&p, t, eol, fence);
 			if (c == t) {
 				buf_put(&p.out, s, (size_t)(t - s));
 				r = fence == 2 ? liquid_tag(&p, t, &fence, &raw) :
@@ -1441,10 +1475,40 @@ add_path(struct book *b, const char *path, struct essay *e, size_t order)
 		}
 }
 
+/* The first essay in dv, depth first; -1 if none. */
+static long
+first_essay(const struct division *dv)
+{
+	if (dv->essay >= 0)
+		return dv->essay;
+	for (size_t i = 0; i < dv->nkids; i++) {
+		long k = first_essay(&dv->kids[i]);
+		if (k >= 0)
+			return k;
+	}
+	return -1;
+}
+
+/* A part without a page of its own (Hugo's section whose _index.md has
+ * only front matter) is served at its folder's URL: a link there lands
+ * on its first essay. */
+static void
+index_parts(struct book *b, const struct division *dv)
+{
+	long k;
+
+	if (dv->part && dv->rel && dv->essay < 0 &&
+	    (k = first_essay(dv)) >= 0 && (size_t)k < b->nessays)
+		add_path(b, dv->rel, &b->essays[k], b->nessays + (size_t)k);
+	for (size_t i = 0; i < dv->nkids; i++)
+		index_parts(b, &dv->kids[i]);
+}
+
 void
 site_index(struct book *b)
 {
 	site_index_free(b);
+	index_parts(b, &b->tree);
 	for (size_t i = 0; i < b->nessays; i++) {
 		struct essay *e = &b->essays[i];
 		const char *base = path_basename(e->rel);
