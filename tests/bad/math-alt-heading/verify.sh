@@ -1,0 +1,16 @@
+set -e
+e=$(unzip -p "$1"/*.epub EPUB/essay.xhtml)
+nav=$(unzip -p "$1"/*.epub EPUB/nav.xhtml)
+h=$(cat "$1"/*.html)
+for doc in "$e" "$nav" "$h"; do
+	! grep -q 'mc2E=mc' <<<"$doc" || { echo "formula text twice"; exit 1; }
+	! grep -q 'alt="[^"]*&lt;' <<<"$doc" || { echo "markup in alt="; exit 1; }
+	! grep -q '&lt;math\|&lt;semantics\|&lt;mi&gt;' <<<"$doc" || { echo "MathML source as text"; exit 1; }
+done
+grep -q '<title>Energy E=mc^2</title>' <<<"$e" || { echo "title"; exit 1; }
+grep -q '>Energy E=mc^2</a>' <<<"$nav" || { echo "contents entry"; exit 1; }
+grep -q '>Why a&lt;b &amp; more</a>' <<<"$nav" || { echo "section in contents"; exit 1; }
+grep -q 'alt="an image of E=mc^2"' <<<"$e" || { echo "alt"; exit 1; }
+grep -q 'alt="Figure \\alpha here"' <<<"$e" || { echo "figure alt"; exit 1; }
+# The heading itself keeps its MathML.
+grep -q '<h1[^>]*>Energy <math' <<<"$e" || { echo "heading lost its MathML"; exit 1; }
