@@ -47,6 +47,10 @@ static cmark_node_type NODE_MATH, NODE_MATH_DISPLAY;
 /* The user data of a raw HTML node that holds converted math (MathML,
  * for the tree builder), or TeX in a span (plain XHTML). */
 static char math_made, math_plain;
+/* A formula in a table cell, which takes no node of an extension's own
+ * type: a raw HTML node holding "LINE COL\n" and the TeX, inline or
+ * display, until parse_math() converts it. */
+static char math_cell, math_cell_display;
 
 static cmark_node *
 match_math(cmark_syntax_extension *x, cmark_parser *parser,
@@ -60,7 +64,6 @@ match_math(cmark_syntax_extension *x, cmark_parser *parser,
 	char *content;
 
 	(void)parser;
-	(void)parent;
 	if (c != '$')
 		return NULL;
 	display = pos + 1 < len && s[pos + 1] == '$';
@@ -88,12 +91,20 @@ match_math(cmark_syntax_extension *x, cmark_parser *parser,
 	if (end < 0 || end == start)
 		return NULL;
 	after = end + (display ? 2 : 1);
-	n = cmark_node_new_with_mem_and_ext(display ? NODE_MATH_DISPLAY :
-	    NODE_MATH, &cm_mem, x);
 	content = xasprintf("%d %d\n%.*s", cmark_inline_parser_get_line(ip),
 	    cmark_inline_parser_get_column(ip), end - start,
 	    (const char *)s + start);
-	cmark_node_set_string_content(n, content);
+	if (parent && strcmp(cmark_node_get_type_string(parent),
+	    "table_cell") == 0) {
+		n = cmark_node_new_with_mem(CMARK_NODE_HTML_INLINE, &cm_mem);
+		cmark_node_set_literal(n, content);
+		cmark_node_set_user_data(n, display ? &math_cell_display :
+		    &math_cell);
+	} else {
+		n = cmark_node_new_with_mem_and_ext(display ?
+		    NODE_MATH_DISPLAY : NODE_MATH, &cm_mem, x);
+		cmark_node_set_string_content(n, content);
+	}
 	free(content);
 	cmark_inline_parser_set_offset(ip, after);
 	return n;
@@ -184,6 +195,38 @@ math_replace(cmark_node *n, char *html, int block, int mathml)
 	free(html);
 }
 
+static int
+is_math_cell(cmark_node *n)
+{
+	return cmark_node_get_type(n) == CMARK_NODE_HTML_INLINE &&
+	    (cmark_node_get_user_data(n) == &math_cell ||
+	    cmark_node_get_user_data(n) == &math_cell_display);
+}
+
+/* Whether n is inside an image's description (its alt text). */
+static int
+in_image(cmark_node *n)
+{
+	while ((n = cmark_node_parent(n)) != NULL)
+		if (cmark_node_get_type(n) == CMARK_NODE_IMAGE)
+			return 1;
+	return 0;
+}
+
+/* Replaces node n by the text of its TeX. */
+static void
+math_text(cmark_node *n, const char *tex, size_t len)
+{
+	cmark_node *r = cmark_node_new_with_mem(CMARK_NODE_TEXT, &cm_mem);
+	char *t = xstrndup(tex, len);
+
+	cmark_node_set_literal(r, t);
+	free(t);
+	cmark_node_insert_before(n, r);
+	cmark_node_unlink(n);
+	cmark_node_free(n);
+}
+
 /* Converts every formula of the essay: the math nodes, and ```math
  * fences.  After parse_essay(), before parse_segments(); outside the
  * parse lock (the converter is shared under a lock of its own).  With
@@ -206,7 +249,8 @@ parse_math(struct essay *e, struct quire_diag *d)
 		if (ev != CMARK_EVENT_ENTER)
 			continue;
 		if (cmark_node_get_type(n) == NODE_MATH ||
-		    cmark_node_get_type(n) == NODE_MATH_DISPLAY) {
+		    cmark_node_get_type(n) == NODE_MATH_DISPLAY ||
+		    is_math_cell(n)) {
 			GROW(v, nv);
 			v[nv++] = n;
 		} else if (cmark_node_get_type(n) == CMARK_NODE_CODE_BLOCK) {
@@ -246,8 +290,13 @@ parse_math(struct essay *e, struct quire_diag *d)
 			}
 			math_replace(n, html, 1, mathml);
 		} else {
-			const char *s = cmark_node_get_string_content(n);
+			const char *s = is_math_cell(n) ?
+			    cmark_node_get_literal(n) :
+			    cmark_node_get_string_content(n);
 			const char *tex = strchr(s, '\n');
+			int display = cmark_node_get_type(n) ==
+			    NODE_MATH_DISPLAY || cmark_node_get_user_data(n) ==
+			    &math_cell_display;
 			int line = atoi(s), col = atoi(strchr(s, ' ') + 1);
 
 			tex = tex ? tex + 1 : "";
@@ -259,8 +308,13 @@ parse_math(struct essay *e, struct quire_diag *d)
 				size_t len = strlen(tex);
 				while (len && isspace((unsigned char)tex[len - 1]))
 					len--;
-				html = math_markup(tex, len, cmark_node_get_type(n) ==
-				    NODE_MATH_DISPLAY, &loc, d, &mathml);
+				if (in_image(n)) {
+					/* An image's text is its alt=: the TeX. */
+					math_text(n, tex, len);
+					continue;
+				}
+				html = math_markup(tex, len, display, &loc, d,
+				    &mathml);
 			}
 			math_replace(n, html, 0, mathml);
 		}
@@ -592,7 +646,8 @@ block_raw(cmark_node *block, struct scan *sc)
 			raw = 1;  /* MathML, whole: the tree builder reads it */
 		} else if ((t == CMARK_NODE_HTML_BLOCK ||
 		    t == CMARK_NODE_HTML_INLINE) &&
-		    cmark_node_get_user_data(n) == &math_plain) {
+		    (cmark_node_get_user_data(n) == &math_plain ||
+		    is_math_cell(n))) {
 			/* TeX in a span: well-formed XHTML already */
 		} else if (t == CMARK_NODE_HTML_BLOCK ||
 		    t == CMARK_NODE_HTML_INLINE) {
