@@ -311,7 +311,8 @@ foreign_attrs(struct conv *c, xmlNode *n, const GumboElement *g,
 		v = xml_clean(a->value, strlen(a->value));
 		if (strcmp(name, "href") == 0 ? san_url(v) != URL_FRAG :
 		    (ns == SAN_SVG || strcmp(name, "style") == 0 ||
-		    strncmp(name, "math", 4) == 0) && !san_css_ok(v, 0)) {
+		    strncmp(name, "math", 4) == 0) && !san_text_attr(name) &&
+		    !san_css_ok(v, 0)) {
 			free(v);
 			continue;
 		}

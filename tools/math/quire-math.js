@@ -197,8 +197,11 @@ function mjdoc() {
   const j = mathjax();
   if (!j.doc) {
     const m = {};
-    for (const [k, v] of Object.entries(macros))
-      m[k.replace(/^\\/, '')] = v;
+    // MathJax wants the number of arguments of a macro that takes some.
+    for (const [k, v] of Object.entries(macros)) {
+      const args = Math.max(0, ...[...v.matchAll(/#([1-9])/g)].map((x) => Number(x[1])));
+      m[k.replace(/^\\/, '')] = args ? [v, args] : v;
+    }
     // Only TeX's own commands: no \href, \require, \html*; an unknown
     // command is an error, not red text.
     const tex = new j.TeX({
@@ -208,7 +211,9 @@ function mjdoc() {
       maxBuffer: 5 * 1024,
       formatError: (jax, err) => { throw err; },
     });
-    const svg = new j.SVG({ fontCache: 'none', fontData: j.MathJaxNewcmFont });
+    // One drawing a formula: no line breaks inside inline math.
+    const svg = new j.SVG({ fontCache: 'none', fontData: j.MathJaxNewcmFont,
+      linebreaks: { inline: false } });
     j.doc = j.core.document('', { InputJax: tex, OutputJax: svg });
   }
   return j.doc;
@@ -227,6 +232,11 @@ async function svg(tex, display) {
     .replace(/ role="img"/, '')
     .replace(/^<svg/, '<svg role="img" aria-label="' + escapeAttr(tex) + '"')
     .replace(/^(<svg[^>]*>)/, '$1<title>' + escapeText(tex) + '</title>');
+  // Display math: a centred line of its own, as MathML's display="block"
+  // is, with no stylesheet needed.
+  if (display)
+    s = s.replace(/^(<svg[^>]*? style=")[^"]*"/,
+      '$1display: block; margin: 0.6em auto;"');
   return bounded(s);
 }
 
