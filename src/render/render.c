@@ -762,6 +762,36 @@ name_link(xmlNode *a)
 
 static void repair_node(xmlNode *);
 
+static int
+is_mathml(const xmlNode *n, const char *name)
+{
+	return n->type == XML_ELEMENT_NODE && n->ns && n->ns->href &&
+	    strcmp((const char *)n->ns->href, NS_MATHML) == 0 &&
+	    strcmp((const char *)n->name, name) == 0;
+}
+
+/* A <semantics> must begin with the formula it annotates: one the
+ * sanitiser emptied (its presentation dropped, or nothing but an
+ * annotation left) goes with its annotations.  Formulas nest at most
+ * MAX_NEST deep. */
+static void
+fix_semantics(xmlNode *n)
+{
+	for (xmlNode *k = n->children, *next; k; k = next) {
+		next = k->next;
+		if (k->type != XML_ELEMENT_NODE)
+			continue;
+		fix_semantics(k);
+		if (is_mathml(k, "semantics")) {
+			xmlNode *first = xmlFirstElementChild(k);
+			if (first == NULL || is_mathml(first, "annotation")) {
+				xmlUnlinkNode(k);
+				xmlFreeNode(k);
+			}
+		}
+	}
+}
+
 static void
 repair(xmlNode *n)
 {
@@ -816,6 +846,9 @@ repair_node(xmlNode *n)
 			rename_node(k, "td");
 	if (is_el(n, "a") && xmlHasProp(n, BAD_CAST "href"))
 		name_link(n);
+	for (xmlNode *k = n->children; k; k = k->next)
+		if (is_mathml(k, "math"))
+			fix_semantics(k);
 	/* Paragraphs left empty by stray end tags go. */
 	for (xmlNode *k = n->children, *next; k; k = next) {
 		next = k->next;
