@@ -7,8 +7,9 @@
 # - a converter that ignores the end of its input and SIGTERM is killed
 #   after a grace period: the build still ends;
 # - an answer that is not exactly one <math> element (two, one that closes
-#   the paragraph, HTML inside, unclosed, plain text, 8 MB) is refused and
-#   the formula shown as TeX: the rest of the paragraph stays.
+#   the paragraph, HTML inside, unclosed, plain text, 8 MB, 600 levels
+#   deep) is refused and the formula shown as TeX: the rest of the
+#   paragraph stays.
 # Usage: math-converter.sh QUIRE
 . "$(dirname "$0")/lib.sh"
 Q=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -56,7 +57,7 @@ unset QUIRE_FAKE
 
 {
 	printf '# Answers\n\n'
-	for m in two close textarea plaintext open text big; do
+	for m in two close textarea plaintext open text big deep; do
 		printf 'Before %s $%s$ after %s.\n\n' "$m" "$m" "$m"
 	done
 	printf 'Last paragraph $q$.\n'
@@ -70,7 +71,7 @@ for out in epub html; do
 		x=$(cat "$TMP"/out/*.html)
 	fi
 	line=3
-	for m in two close textarea plaintext open text big; do
+	for m in two close textarea plaintext open text big deep; do
 		grep -q "<p>Before $m <span class=\"math\">$m</span> after $m\.</p>" <<<"$x" &&
 			ok "$out: an answer '$m' is refused, the paragraph kept" ||
 			fail "$out: answer '$m': $(grep -o "Before $m.\{0,120\}" <<<"$x" | head -c 300)"
