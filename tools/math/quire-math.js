@@ -27,6 +27,11 @@ console.log = console.info = console.warn = console.error = console.debug =
   () => {};
 
 const MAX_OUT = 256 << 10;
+// KaTeX looks each token up among the macros as it expands it (about two
+// lookups a token): a budget of lookups stops a macro that doubles its
+// argument long before its output is built (a 30 by 30 matrix of
+// fractions takes some 5,400).
+const MAX_LOOKUPS = 50000;
 const MAX_DEPTH = 200;
 
 let macros = {};
@@ -138,6 +143,19 @@ function conform(math) {
   return new XMLSerializer().serializeToString(doc.documentElement);
 }
 
+// The book's macros (a fresh copy a formula: \gdef writes into it),
+// counting KaTeX's lookups.
+function budgeted(m) {
+  let n = 0;
+  return new Proxy(m, {
+    getOwnPropertyDescriptor(target, key) {
+      if (++n > MAX_LOOKUPS)
+        throw new Error('the formula expands to too many tokens');
+      return Reflect.getOwnPropertyDescriptor(target, key);
+    },
+  });
+}
+
 function mathml(tex, display) {
   // Commands that link or load (\href, \url, \includegraphics, \html*)
   // are refused: a book fetches nothing.  KaTeX would show them in red;
@@ -151,7 +169,7 @@ function mathml(tex, display) {
     strict: 'ignore',
     maxExpand: 1000,
     maxSize: 100,
-    macros: Object.assign({}, macros),
+    macros: budgeted(Object.assign({}, macros)),
   });
   if (refused.length)
     throw new Error(refused[0] + ' is not allowed in a book');
