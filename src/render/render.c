@@ -1012,12 +1012,27 @@ drop_title_heading(xmlNode *h)
 	return id;
 }
 
+/* Whether n holds a formula (MathML, or math drawn as a named SVG). */
+static int
+has_formula(const xmlNode *n)
+{
+	for (const xmlNode *k = n->children; k; k = k->next) {
+		if (k->type != XML_ELEMENT_NODE)
+			continue;
+		if (is_mathml(k, "math") || (k->ns && k->ns->href &&
+		    strcmp((const char *)k->ns->href, NS_SVG) == 0 &&
+		    xmlHasProp(k, BAD_CAST "role")) || has_formula(k))
+			return 1;
+	}
+	return 0;
+}
+
 /* The title: front matter, else the heading that opens the essay,
  * whatever its level (an mdBook chapter opens with "## What Is
  * Ownership?"), else the file name.  A leading heading that repeats
  * the title is dropped. */
 static char *
-settle_title(struct essay *e, xmlNode *box)
+settle_title(struct essay *e, xmlNode *box, xmlNode **marked)
 {
 	xmlNode *first = xmlFirstElementChild(box);
 	char *text = NULL, *id = NULL;
@@ -1033,6 +1048,10 @@ settle_title(struct essay *e, xmlNode *box)
 		e->title_line = pos ? atoi(pos) : 0;
 		text = NULL;
 		free(pos);
+		/* A formula in the title stays one in the essay's heading
+		 * (the title's text, for the contents, has its TeX). */
+		if (has_formula(first))
+			*marked = xmlDocCopyNode(first, first->doc, 1);
 		id = drop_title_heading(first);
 	} else if (e->title && text && strcmp(text, e->title) == 0) {
 		id = drop_title_heading(first);
@@ -1054,7 +1073,8 @@ settle_title(struct essay *e, xmlNode *box)
 
 /* id: the id of the heading the title came from, for the header. */
 static void
-essay_header(struct book *b, struct essay *e, xmlNode *section, char *id)
+essay_header(struct book *b, struct essay *e, xmlNode *section, char *id,
+    xmlNode *marked)
 {
 	xmlNode *hd = el(section, "header"), *h, *p;
 
@@ -1062,7 +1082,16 @@ essay_header(struct book *b, struct essay *e, xmlNode *section, char *id)
 		set_attr(hd, "id", id);
 	free(id);
 
-	h = el_text(hd, "h1", e->title);
+	if (marked) {
+		h = el(hd, "h1");
+		while (marked->children) {
+			xmlNode *k = marked->children;
+			xmlUnlinkNode(k);
+			xmlAddChild(h, k);
+		}
+		xmlFreeNode(marked);
+	} else
+		h = el_text(hd, "h1", e->title);
 	set_attr(h, "id", "essay-title");
 	if (e->subtitle)
 		set_attr(el_text(hd, "p", e->subtitle), "class", "subtitle");
@@ -1421,6 +1450,7 @@ render_essay_html(struct book *b, struct essay *e,
 	GumboOptions gopt = kGumboDefaultOptions;
 	xmlNode *body, *box, *section, *k, *next;
 	char *title_id;
+	xmlNode *marked = NULL;
 	const char *lang = e->lang ? e->lang : b->lang;
 	gopt.max_errors = 0;
 	gopt.allocator = arena_alloc;
@@ -1472,7 +1502,7 @@ render_essay_html(struct book *b, struct essay *e,
 	idset_free(&c.embed.anchors);
 	repair_and_highlight(box, e->len, b->threads);
 	blocks_essay(box, lang);
-	title_id = settle_title(e, box);
+	title_id = settle_title(e, box, &marked);
 
 	/* Now the real title is known. */
 	{
@@ -1493,7 +1523,7 @@ render_essay_html(struct book *b, struct essay *e,
 	set_attr(section, "role", e->part_page ? "doc-part" : "doc-chapter");
 	set_attr(section, "aria-labelledby", "essay-title");
 	set_attr(section, "class", e->part_page ? "essay part" : "essay");
-	essay_header(b, e, section, title_id);
+	essay_header(b, e, section, title_id, marked);
 	for (k = box->children; k; k = next) {
 		next = k->next;
 		xmlUnlinkNode(k);

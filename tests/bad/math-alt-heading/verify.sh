@@ -12,5 +12,7 @@ grep -q '>Energy E=mc^2</a>' <<<"$nav" || { echo "contents entry"; exit 1; }
 grep -q '>Why a&lt;b &amp; more</a>' <<<"$nav" || { echo "section in contents"; exit 1; }
 grep -q 'alt="an image of E=mc^2"' <<<"$e" || { echo "alt"; exit 1; }
 grep -q 'alt="Figure \\alpha here"' <<<"$e" || { echo "figure alt"; exit 1; }
-# A section heading keeps its MathML (the essay's title is text).
+# The essay's heading and a section heading keep their MathML; the
+# header keeps the heading's id.
+grep -q '<header id="energy-emc2"><h1 id="essay-title">Energy <math[^>]*alttext="E=mc^2"' <<<"$e" || { echo "title heading lost its MathML"; exit 1; }
 grep -q '<h2[^>]*>Why <math[^>]*alttext="a&lt;b"' <<<"$e" || { echo "heading lost its MathML"; exit 1; }
