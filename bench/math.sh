@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The cost of math: a book of generated essays, each with the formulas of
 # tests/fixtures/technical and a few of its own, built with the TeX to
-# MathML converter (one node + KaTeX co-process per build) and without it
-# (QUIRE_MATH pointing nowhere: the TeX shown as written).  Also pandoc
-# --mathml when it is installed.  Prints a Markdown table.
+# MathML converter (one node + KaTeX co-process per build), with --math svg
+# (the same co-process drawing each formula with MathJax) and without a
+# converter (QUIRE_MATH pointing nowhere: the TeX shown as written).  Also
+# pandoc --mathml when it is installed.  Prints a Markdown table, then the
+# time and the bytes (EPUB and archive) each formula costs in each mode.
 #
 # usage: bash bench/math.sh QUIRE [ESSAYS [FORMULAS_PER_ESSAY]]
 set -eu
@@ -52,11 +54,21 @@ echo "| build ($essays essays) | formulas | wall s | peak RSS MiB |"
 echo "|---|---:|---:|---:|"
 best "quire -f all, MathML (KaTeX co-process)" "$quire" build "$work/book" -o "$work/out/a" -f all -q
 with=$(cat "$work/last")
+best "quire -f all, SVG (MathJax, same co-process)" "$quire" build "$work/book" -o "$work/out/s" -f all -q --math svg
+svg=$(cat "$work/last")
 best "quire -f all, TeX shown (no converter)" env QUIRE_MATH=/nonexistent "$quire" build "$work/book" -o "$work/out/b" -f all -q
 without=$(cat "$work/last")
 if command -v pandoc >/dev/null; then
 	best "pandoc --mathml (EPUB)" pandoc -f markdown --mathml -o "$work/out/p.epub" "$work"/book/essay-*.md
 fi
-awk -v a="$with" -v b="$without" -v n="$n" 'BEGIN {
-	printf "\nMath costs %.3f s for %d formulas: %.0f us a formula (%.2fx the build without it).\n",
-	    a - b, n, (a - b) / n * 1e6, a / b }'
+size() { stat -c %s "$1"/*."$2"; }
+echo
+for mode in a s; do
+	label=MathML t=$with
+	[ $mode = s ] && label=SVG t=$svg
+	awk -v l="$label" -v a="$t" -v b="$without" -v n="$n" \
+	    -v e="$(size "$work/out/$mode" epub)" -v e0="$(size "$work/out/b" epub)" \
+	    -v h="$(size "$work/out/$mode" html)" -v h0="$(size "$work/out/b" html)" 'BEGIN {
+		printf "%s: %.3f s for %d formulas, %.0f us a formula (%.2fx the build without); %.0f bytes a formula in the EPUB (deflated), %.0f in the archive\n",
+		    l, a - b, n, (a - b) / n * 1e6, a / b, (e - e0) / n, (h - h0) / n }'
+done

@@ -39,6 +39,11 @@ enum quire_phase {
 	QUIRE_WRITING       /* bytes of the outputs written */
 };
 
+/* How formulas are drawn: MathML (the default), or SVG at build time for
+ * readers without MathML. */
+enum quire_math { QUIRE_MATH_DEFAULT = 0, QUIRE_MATH_MATHML = 1,
+    QUIRE_MATH_SVG = 2 };
+
 struct quire_options {
 	const char *src;        /* content folder (default "content") */
 	const char *out;        /* output folder; NULL: check only, write nothing */
@@ -47,6 +52,8 @@ struct quire_options {
 	int strict;             /* warnings count as errors */
 	const char *release;    /* overrides collection.yaml's version */
 	int jobs;               /* threads rendering essays; 0: one per core */
+	int math;               /* enum quire_math: how formulas are drawn;
+	                           0: as collection.yaml says (MathML) */
 	const char *sign;       /* with release: an SSH private key that signs
 	                           SHA256SUMS (ssh-keygen -Y sign) */
 	int has_epoch;          /* epoch below is set (SOURCE_DATE_EPOCH) */

@@ -255,6 +255,9 @@ quire_build(const struct quire_options *opt, struct quire_diag *d)
 	book_init(&b);
 	b.math_wanted = math_prestart;
 	load_book(&b, opt, d);
+	/* --math wins over collection.yaml's math:. */
+	math_configure(opt->math ? opt->math == QUIRE_MATH_SVG : b.math_svg,
+	    b.math_macros);
 	b.ledger_info = opt->release && opt->out;
 	xmlInitParser();
 	cmark_init();

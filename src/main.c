@@ -29,6 +29,8 @@ static const char usage_text[] =
     "      --strict         treat warnings as errors\n"
     "  -j, --jobs N         render N essays at a time (default: one per\n"
     "                       core; the output is the same for any N)\n"
+    "      --math MODE      formulas as mathml (the default) or as svg\n"
+    "                       drawn at build time (overrides collection.yaml)\n"
     "  -q, --quiet          print only diagnostics\n"
     "      --progress       show the build's progress (essays read and\n"
     "                       rendered, megabytes written) from the start,\n"
@@ -143,6 +145,7 @@ main(int argc, char *argv[])
 		{ "drafts", no_argument, NULL, 'D' },
 		{ "strict", no_argument, NULL, 'S' },
 		{ "jobs", required_argument, NULL, 'j' },
+		{ "math", required_argument, NULL, 'M' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "progress", no_argument, NULL, 'P' },
 		{ "sign", required_argument, NULL, 'K' },
@@ -219,6 +222,14 @@ main(int argc, char *argv[])
 			opt.jobs = (int)j;
 			break;
 		}
+		case 'M':
+			if (!strcmp(optarg, "mathml"))
+				opt.math = QUIRE_MATH_MATHML;
+			else if (!strcmp(optarg, "svg"))
+				opt.math = QUIRE_MATH_SVG;
+			else
+				return usage_error("--math takes mathml or svg");
+			break;
 		case 'q':
 			quiet = 1;
 			break;

@@ -180,6 +180,8 @@ const struct rule *san_rule(enum san_ns, const char *name);
  * (the same for the same name), -1 for any other. */
 int san_attr(enum san_ns, const struct rule *, const char *name);
 size_t san_nattrs(enum san_ns);
+/* 1 for an attribute whose value is words for people (aria-*, role). */
+int san_text_attr(const char *name);
 int san_tables_sorted(void);
 /* Elements whose text libxml2's HTML serializer writes unescaped. */
 int san_raw_text(const char *name);

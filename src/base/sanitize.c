@@ -737,6 +737,14 @@ is_el_name(const xmlNode *n, const char *name)
 	return strcmp((const char *)n->name, name) == 0;
 }
 
+/* Whether an attribute's value is words for people (an accessible name
+ * such as a formula's TeX), never CSS nor a URL. */
+int
+san_text_attr(const char *name)
+{
+	return strncmp(name, "aria-", 5) == 0 || strcmp(name, "role") == 0;
+}
+
 /* An attribute whose value is text only (no reference to an entity,
  * which would be left undeclared once the DOCTYPE goes). */
 static int
@@ -782,7 +790,8 @@ clean_attrs(struct svgfile *s, xmlNode *n, const struct rule *r)
 			enum san_url k = san_url(val);
 			ok = is_el_name(n, "image") ? k == URL_DATA &&
 			    data_image_ok(val) : k == URL_FRAG;
-		} else if (ok && !(a->ns && strcmp(name, "space") == 0))
+		} else if (ok && !(a->ns && strcmp(name, "space") == 0) &&
+		    !san_text_attr(name))
 			ok = san_css_ok(val, 0);
 		if (!ok) {
 			if (loud)

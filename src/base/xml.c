@@ -54,14 +54,65 @@ is_el(const xmlNode *n, const char *name)
 	    strcmp((const char *)n->name, name) == 0 && is_html(n);
 }
 
+/* The text form of a formula: a <math>'s alttext, an <svg role="img">'s
+ * aria-label (math drawn as SVG); NULL for any other element. */
+static xmlChar *
+formula_text(const xmlNode *n)
+{
+	if (n->type != XML_ELEMENT_NODE || n->ns == NULL || n->ns->href == NULL)
+		return NULL;
+	if (strcmp((const char *)n->name, "math") == 0 &&
+	    strcmp((const char *)n->ns->href, NS_MATHML) == 0)
+		return xmlGetProp(n, BAD_CAST "alttext");
+	if (strcmp((const char *)n->name, "svg") == 0 &&
+	    strcmp((const char *)n->ns->href, NS_SVG) == 0 &&
+	    xmlHasProp(n, BAD_CAST "role"))
+		return xmlGetProp(n, BAD_CAST "aria-label");
+	return NULL;
+}
+
+/* The text of n: its text nodes in order, a formula as its text form
+ * (the TeX), not the glyphs of its elements. */
 char *
 node_text(xmlNode *n)
 {
-	xmlChar *t = xmlNodeGetContent(n);
-	char *s = xstrdup(t ? (char *)t : "");
+	struct buf b = { 0 };
+	xmlNode *c = n;
+	xmlChar *t;
 
-	xmlFree(t);
-	return s;
+	if (n == NULL)
+		return xstrdup("");
+	if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE ||
+	    n->type == XML_ATTRIBUTE_NODE) {
+		t = xmlNodeGetContent(n);
+		buf_puts(&b, t ? (char *)t : "");
+		xmlFree(t);
+		return buf_take(&b);
+	}
+	for (;;) {
+		int down = 1;
+
+		if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
+			if (c->content)
+				buf_puts(&b, (const char *)c->content);
+		} else if ((t = formula_text(c)) != NULL) {
+			buf_puts(&b, (const char *)t);
+			xmlFree(t);
+			down = 0;
+		}
+		if (down && c->type == XML_ELEMENT_NODE && c->children) {
+			c = c->children;
+			continue;
+		}
+		if (c == n)
+			break;
+		while (c->next == NULL && c->parent != n && c->parent)
+			c = c->parent;
+		if (c->next == NULL)
+			break;
+		c = c->next;
+	}
+	return buf_take(&b);
 }
 
 void

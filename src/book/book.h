@@ -182,6 +182,8 @@ struct book {
 	struct style *styles;  /* the author's stylesheets, in order */
 	size_t nstyles;
 	int theme_none;     /* theme: none: quire's stylesheets left out */
+	int math_svg;       /* math: svg: formulas drawn as SVG */
+	char *math_macros;  /* math_macros: a JSON object, name to TeX */
 	char *slug;         /* the output name stem */
 	char *uuid;         /* the unique identifier: urn:uuid:..., or the
 	                     * URN or URL given as identifier */

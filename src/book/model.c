@@ -227,6 +227,7 @@ book_free(struct book *b)
 	free(b->lang);
 	free(b->identifier);
 	free(b->publisher);
+	free(b->math_macros);
 	free(b->rights);
 	free(b->version);
 	free(b->date);

@@ -120,6 +120,65 @@ role_code(const char *r)
 	return NULL;
 }
 
+static void
+json_string(struct buf *b, const char *s)
+{
+	buf_putc(b, '"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\') {
+			buf_putc(b, '\\');
+			buf_putc(b, (char)c);
+		} else if (c < 0x20)
+			buf_printf(b, "\\u%04x", c);
+		else
+			buf_putc(b, (char)c);
+	}
+	buf_putc(b, '"');
+}
+
+/* math_macros: a mapping of a macro's name (letters, with or without its
+ * backslash) to its TeX, for KaTeX's and MathJax's macros, as JSON. */
+static int
+coll_math_macros(struct essay_fm *f, struct book *b, struct fm_value *v,
+    struct loc *l)
+{
+	struct buf j = { 0 };
+	struct fm_rec *r;
+	int rc = 0;
+
+	if (v->kind == V_NULL)
+		return 0;
+	if (v->kind != V_MAP || v->nrecs != 1)
+		return diag_error(f->d, l, "'math_macros' must be a mapping "
+		    "of a macro's name to its TeX");
+	r = &v->recs[0];
+	buf_putc(&j, '{');
+	for (size_t i = 0; i + 1 < r->kv.n; i += 2) {
+		const char *name = r->kv.v[i], *p = name + (*name == '\\');
+		struct loc at = { l->path, r->at ? r->at[i * 2] : l->line,
+		    r->at ? r->at[i * 2 + 1] : l->col };
+
+		if (*p == '\0' || strspn(p, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != strlen(p) ||
+		    strlen(p) > 64) {
+			rc = diag_error(f->d, &at, "math_macros: '%s' is not "
+			    "a macro name (letters only)", name);
+			continue;
+		}
+		if (j.len > 1)
+			buf_putc(&j, ',');
+		json_string(&j, p);
+		buf_putc(&j, ':');
+		json_string(&j, r->kv.v[i + 1]);
+	}
+	buf_putc(&j, '}');
+	free(b->math_macros);
+	b->math_macros = buf_take(&j);
+	return rc;
+}
+
 static int
 coll_series(struct essay_fm *f, struct book *b, struct fm_value *v,
     struct loc *l)
@@ -322,6 +381,24 @@ collection_key(void *arg, const char *key, struct fm_value *v,
 		return 0;
 	}
 
+	if (strcmp(key, "math") == 0) {
+		char *t = NULL;
+		if (want_string(f->d, key, v, l, &t) < 0 || t == NULL)
+			return v->kind == V_NULL ? 0 : -1;
+		if (strcmp(t, "svg") == 0)
+			b->math_svg = 1;
+		else if (strcmp(t, "mathml") == 0)
+			b->math_svg = 0;
+		else {
+			free(t);
+			return diag_error(f->d, l, "'math' must be mathml or "
+			    "svg");
+		}
+		free(t);
+		return 0;
+	}
+	if (strcmp(key, "math_macros") == 0)
+		return coll_math_macros(f, b, v, l);
 	if (strcmp(key, "title") == 0)
 		return want_string(f->d, key, v, l, &b->title);
 	if (strcmp(key, "subtitle") == 0)

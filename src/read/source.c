@@ -228,15 +228,18 @@ read_essay(struct scan *s, struct essay *e, const char *rel, time_t *newest,
 	e->text = normalise_text(d, e->path, e->text, &e->len);
 	if (essay_front_matter(e, d) < 0)
 		*rc = -1;
+	/* Every essay gets the caps and the site pass, whatever it holds:
+	 * nothing here may depend on which essay a thread reads first. */
+	cap_nesting(e, d);
+	cap_tables(e, d);
+	site_prepass(s->book, e, d);
 	/* node takes a while to load KaTeX: it starts while the rest is
 	 * read and rendered, not at the first formula. */
-	if ((e->maybe_math = math_candidate(e->text + e->body,
-	    e->len - e->body)) && !atomic_exchange(&s->math_seen, 1)) {
-		if (s->book->math_wanted)
-			s->book->math_wanted();
-	} else if (cap_nesting(e, d), cap_tables(e, d),
-	    site_prepass(s->book, e, d),
-	    blank(e->text + e->body) && is_index(e->rel))
+	e->maybe_math = math_candidate(e->text + e->body, e->len - e->body);
+	if (e->maybe_math && !atomic_exchange(&s->math_seen, 1) &&
+	    s->book->math_wanted)
+		s->book->math_wanted();
+	if (blank(e->text + e->body) && is_index(e->rel))
 		e->empty = 1;   /* a part's title and place, no page */
 	else if (blank(e->text + e->body) &&
 	    !(e->draft && !s->opt->drafts)) {

@@ -1,19 +1,29 @@
-/* TeX to MathML: one converter co-process per build (node running
- * tools/math/quire-math.js, which uses KaTeX), shared by every rendering
- * thread under a lock; when it cannot be started, formulas stay TeX. */
+/* TeX to MathML or SVG: one converter co-process per build (node running
+ * tools/math/quire-math.js, which uses KaTeX and MathJax), shared by every
+ * rendering thread under a lock; when it cannot be started, formulas stay
+ * TeX.  Whatever the converter does, a build ends: each formula has a
+ * time limit (then the converter is killed and started again), an answer
+ * must be one well-formed <math> (or <svg>) of listed elements, and at the
+ * end a converter that does not leave is killed. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
+#include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
 
 #include "render/render.h"
 
@@ -21,8 +31,19 @@
 #define QUIRE_MATH_SCRIPT ""
 #endif
 
-/* No formula takes KaTeX this long: the converter is stuck. */
-#define MATH_TIMEOUT_MS 30000
+/* node loading KaTeX, on a busy machine. */
+#define MATH_START_MS 30000
+/* No formula takes KaTeX or MathJax this long (a few ms each): the
+ * converter is stuck on it, or on a bomb that its bounds missed. */
+#define MATH_FORMULA_MS 5000
+/* After the end of its input, the converter has this long to leave. */
+#define MATH_GRACE_MS 2000
+/* An answer no formula needs (quire-math.js stops at 256 KiB). */
+#define MATH_MAX_ANSWER ((size_t)1 << 20)
+/* Deeper is flattened by the tree builder (render.c's MAX_NEST). */
+#define MATH_MAX_DEPTH 200
+/* A converter that keeps failing is given up after this many starts. */
+#define MATH_MAX_STARTS 8
 
 extern char **environ;
 
@@ -35,6 +56,9 @@ static struct {
 	char *why;          /* why it is unavailable */
 	char *engine;       /* the greeting's "katex VERSION" */
 	int warned;         /* the missing converter was reported */
+	int starts;         /* converters started this build */
+	int svg;            /* SVG, not MathML (math_configure) */
+	char *macros;       /* JSON of the book's macros, or NULL */
 	char *in;           /* bytes read beyond the last answer */
 	size_t inlen, incap;
 	/* Answers already given, by mode and TeX: a book repeats its
@@ -47,8 +71,7 @@ static struct {
 		int rc;
 	} *cache;
 	size_t ncache, capcache;  /* capcache: a power of two, or 0 */
-} m = { PTHREAD_MUTEX_INITIALIZER, 0, -1, -1, NULL, NULL, 0, NULL, 0, 0,
-    NULL, 0, 0 };
+} m = { .lock = PTHREAD_MUTEX_INITIALIZER, .fd = -1, .pid = -1 };
 
 /* The slot of key in the cache: its answer, or the empty slot for it. */
 static struct answer *
@@ -94,32 +117,99 @@ script_path(void)
 	return s && *s ? s : QUIRE_MATH_SCRIPT;
 }
 
-static void
-stop(const char *why)
+static long long
+now_ms(void)
 {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Ends the converter: its input closed, grace_ms to leave, then SIGKILL
+ * (a converter that ignores the end of its input and SIGTERM must not
+ * keep quire waiting).  The lock is held. */
+static void
+reap(int grace_ms)
+{
+	long long until = now_ms() + grace_ms;
+
 	if (m.fd >= 0)
 		close(m.fd);
 	m.fd = -1;
 	if (m.pid > 0) {
-		kill(m.pid, SIGTERM);
-		while (waitpid(m.pid, NULL, 0) < 0 && errno == EINTR)
-			;
+		if (grace_ms > 0)
+			kill(m.pid, SIGTERM);
+		for (;;) {
+			pid_t r = waitpid(m.pid, NULL, WNOHANG);
+
+			if (r == m.pid || (r < 0 && errno != EINTR))
+				break;
+			if (r == 0 && now_ms() >= until) {
+				kill(m.pid, SIGKILL);
+				while (waitpid(m.pid, NULL, 0) < 0 && errno == EINTR)
+					;
+				break;
+			}
+			if (r == 0)
+				nanosleep(&(struct timespec){ 0, 5000000 }, NULL);
+		}
 	}
 	m.pid = -1;
+	m.inlen = 0;
+}
+
+static void
+stop(const char *why)
+{
+	reap(0);
 	m.state = -1;
 	free(m.why);
 	m.why = xstrdup(why);
 }
 
+/* The converter failed on one formula: killed, and started again for
+ * the next one (unless it keeps failing).  The lock is held. */
+static void
+restart(void)
+{
+	reap(0);
+	if (m.starts >= MATH_MAX_STARTS)
+		stop("the converter kept failing");
+	else
+		m.state = 0;
+}
+
+/* Waits until the converter has something to read, at most until the
+ * time `until` (now_ms()); 1 when it has, 0 at the time limit, -1 on an
+ * error. */
+static int
+wait_input(long long until)
+{
+	for (;;) {
+		struct pollfd p = { m.fd, POLLIN, 0 };
+		long long left = until - now_ms();
+		int r;
+
+		if (left <= 0)
+			return 0;
+		r = poll(&p, 1, left > 60000 ? 60000 : (int)left);
+		if (r > 0)
+			return 1;
+		if (r < 0 && errno != EINTR)
+			return -1;
+	}
+}
+
 /* Reads until a full line is buffered; returns its length (without the
- * newline) or -1. */
+ * newline), -1 on an error or a line too long, -2 at the time until. */
 static ssize_t
-read_line(void)
+read_line(long long until)
 {
 	for (;;) {
 		char *nl = m.inlen ? memchr(m.in, '\n', m.inlen) : NULL;
-		struct pollfd p = { m.fd, POLLIN, 0 };
 		ssize_t r;
+		int w;
 
 		if (nl)
 			return nl - m.in;
@@ -129,8 +219,8 @@ read_line(void)
 			m.incap = m.incap ? m.incap * 2 : 8192;
 			m.in = xrealloc(m.in, m.incap);
 		}
-		if (poll(&p, 1, MATH_TIMEOUT_MS) <= 0)
-			return -1;
+		if ((w = wait_input(until)) <= 0)
+			return w == 0 ? -2 : -1;
 		r = read(m.fd, m.in + m.inlen, m.incap - m.inlen);
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -174,7 +264,7 @@ spawn(void)
 	const char *script = script_path();
 	const char *node = getenv("QUIRE_NODE");
 	posix_spawn_file_actions_t fa;
-	char *argv[4], **env;
+	char *argv[5], **env;
 	int sv[2], rc;
 
 	if (node == NULL || *node == '\0')
@@ -192,10 +282,13 @@ spawn(void)
 	posix_spawn_file_actions_adddup2(&fa, sv[1], 1);
 	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
 	argv[0] = (char *)node;
-	argv[1] = (char *)"--";
-	argv[2] = (char *)script;
-	argv[3] = NULL;
+	/* A formula that its bounds miss fails, not the machine. */
+	argv[1] = (char *)"--max-old-space-size=512";
+	argv[2] = (char *)"--";
+	argv[3] = (char *)script;
+	argv[4] = NULL;
 	env = child_env();
+	m.starts++;
 	rc = posix_spawnp(&m.pid, node, &fa, NULL, argv, env);
 	free(env);
 	posix_spawn_file_actions_destroy(&fa);
@@ -207,23 +300,6 @@ spawn(void)
 		return -1;
 	}
 	m.state = 2;
-	return 0;
-}
-
-/* Reads the greeting of a node spawn() started.  The lock is held. */
-static int
-greet(void)
-{
-	ssize_t n = read_line();
-
-	if (n < 0 || (size_t)n < 13 || memcmp(m.in, "quire-math 1 ", 13) != 0) {
-		stop("node could not load KaTeX");
-		return -1;
-	}
-	free(m.engine);
-	m.engine = xstrndup(m.in + 13, (size_t)n - 13);
-	consume((size_t)n + 1);
-	m.state = 1;
 	return 0;
 }
 
@@ -243,18 +319,26 @@ send_all(const char *p, size_t n)
 	return 0;
 }
 
-/* One request and its answer; the lock is held. */
+/* One request of kind k and its answer, within ms milliseconds.
+ * MATH_OK or MATH_BAD with *out the answer or the converter's message;
+ * on a converter that failed (no answer in time, a broken answer),
+ * MATH_BAD with *out saying so, and *dead set.  The lock is held. */
 static int
-exchange(const char *tex, size_t len, int display, char **out)
+request(char k, const char *text, size_t len, int ms, char **out, int *dead)
 {
+	long long until = now_ms() + ms;
 	char head[32], *end;
 	ssize_t n;
 	unsigned long size;
 	int ok;
 
-	snprintf(head, sizeof(head), "%c %zu\n", display ? 'd' : 'i', len);
-	if (send_all(head, strlen(head)) != 0 || send_all(tex, len) != 0 ||
-	    (n = read_line()) < 0)
+	*dead = 1;
+	snprintf(head, sizeof(head), "%c %zu\n", k, len);
+	if (send_all(head, strlen(head)) != 0 || send_all(text, len) != 0)
+		goto broken;
+	if ((n = read_line(until)) == -2)
+		goto late;
+	if (n < 0)
 		goto broken;
 	m.in[n] = '\0';
 	if (strncmp(m.in, "ok ", 3) == 0)
@@ -265,18 +349,25 @@ exchange(const char *tex, size_t len, int display, char **out)
 		goto broken;
 	errno = 0;
 	size = strtoul(m.in + (ok ? 3 : 4), &end, 10);
-	if (errno || *end != '\0' || size > ((size_t)64 << 20))
+	if (errno || *end != '\0' || m.in[ok ? 3 : 4] == '\0')
 		goto broken;
+	if (size > MATH_MAX_ANSWER) {
+		*out = xasprintf("the converter's answer is too large (%lu "
+		    "bytes, at most %zu)", size, MATH_MAX_ANSWER);
+		return MATH_BAD;
+	}
 	consume((size_t)n + 1);
 	while (m.inlen < size) {
-		struct pollfd p = { m.fd, POLLIN, 0 };
 		ssize_t r;
+		int w;
 
 		if (m.incap < size) {
 			m.incap = size + 1;
 			m.in = xrealloc(m.in, m.incap);
 		}
-		if (poll(&p, 1, MATH_TIMEOUT_MS) <= 0)
+		if ((w = wait_input(until)) == 0)
+			goto late;
+		if (w < 0)
 			goto broken;
 		r = read(m.fd, m.in + m.inlen, m.incap - m.inlen);
 		if (r < 0 && errno == EINTR)
@@ -287,10 +378,137 @@ exchange(const char *tex, size_t len, int display, char **out)
 	}
 	*out = xstrndup(m.in, size);
 	consume(size);
+	*dead = 0;
 	return ok ? MATH_OK : MATH_BAD;
+late:
+	*out = xasprintf("the converter took longer than %d seconds",
+	    ms / 1000);
+	return MATH_BAD;
 broken:
-	stop("the converter stopped answering");
-	return MATH_NONE;
+	*out = xstrdup("the converter stopped without an answer");
+	return MATH_BAD;
+}
+
+/* Reads the greeting of a node spawn() started, then gives it the
+ * book's macros.  The lock is held. */
+static int
+greet(void)
+{
+	ssize_t n = read_line(now_ms() + MATH_START_MS);
+	char *out = NULL;
+	int dead;
+
+	if (n < 0 || (size_t)n < 13 || memcmp(m.in, "quire-math 1 ", 13) != 0) {
+		stop("node could not load KaTeX");
+		return -1;
+	}
+	free(m.engine);
+	m.engine = xstrndup(m.in + 13, (size_t)n - 13);
+	consume((size_t)n + 1);
+	if (m.macros) {
+		request('m', m.macros, strlen(m.macros), MATH_START_MS, &out,
+		    &dead);
+		free(out);
+		if (dead) {
+			stop("the converter did not take the book's macros");
+			return -1;
+		}
+	}
+	m.state = 1;
+	return 0;
+}
+
+static int
+math_ns(const xmlNode *n, const char *href)
+{
+	return n->ns == NULL || (n->ns->href &&
+	    strcmp((const char *)n->ns->href, href) == 0);
+}
+
+/* Why the elements from n down are not what a formula may be: only
+ * elements of the sanitiser's lists for ns and text, at most
+ * MATH_MAX_DEPTH deep; NULL when they are.  Not recursive: the depth
+ * is bounded first. */
+static char *
+odd_tree(xmlNode *root, enum san_ns ns, const char *href)
+{
+	xmlNode *n = root;
+	int depth = 1;
+
+	for (;;) {
+		if (n->type == XML_ELEMENT_NODE) {
+			if (!math_ns(n, href) || san_rule(ns, (const char *)
+			    n->name) == NULL)
+				return xasprintf("the converter's answer holds "
+				    "<%.40s>, which is not %s", n->name,
+				    ns == SAN_SVG ? "SVG" : "MathML");
+			if (depth > MATH_MAX_DEPTH)
+				return xasprintf("the formula is nested deeper "
+				    "than %d levels", MATH_MAX_DEPTH);
+		} else if (n->type != XML_TEXT_NODE)
+			return xstrdup("the converter's answer holds more "
+			    "than elements and text");
+		if (n->type == XML_ELEMENT_NODE && n->children) {
+			n = n->children;
+			depth++;
+			continue;
+		}
+		while (n != root && n->next == NULL) {
+			n = n->parent;
+			depth--;
+		}
+		if (n == root)
+			return NULL;
+		n = n->next;
+	}
+}
+
+/* Why an answer is not exactly one <math> (<svg> in SVG mode) element
+ * that the tree builder reads as it is; NULL when it is.  Anything
+ * else could close the paragraph, open raw text or hide markup from
+ * the sanitiser. */
+static char *
+odd_answer(const char *a, size_t len)
+{
+	const char *root = m.svg ? "svg" : "math";
+	const char *href = m.svg ? "http://www.w3.org/2000/svg" :
+	    "http://www.w3.org/1998/Math/MathML";
+	xmlDoc *doc;
+	xmlNode *r;
+	char *why = NULL;
+
+	if (len > INT_MAX || len < strlen(root) + 1 || a[0] != '<' ||
+	    strncmp(a + 1, root, strlen(root)) != 0)
+		return xasprintf("the converter's answer is not one <%s>",
+		    root);
+	doc = xmlReadMemory(a, (int)len, NULL, "UTF-8", XML_PARSE_NONET |
+	    XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
+	if (doc == NULL || doc->intSubset || (r = xmlDocGetRootElement(doc)) ==
+	    NULL || r->prev || r->next || strcmp((const char *)r->name,
+	    root) != 0 || !math_ns(r, href))
+		why = xasprintf("the converter's answer is not one <%s>", root);
+	else
+		why = odd_tree(r, m.svg ? SAN_SVG : SAN_MATHML, href);
+	xmlFreeDoc(doc);
+	return why;
+}
+
+/* One formula and its answer; the lock is held. */
+static int
+exchange(const char *tex, size_t len, int display, char **out)
+{
+	char k = m.svg ? (display ? 'D' : 'I') : (display ? 'd' : 'i');
+	int dead, rc = request(k, tex, len, MATH_FORMULA_MS, out, &dead);
+	char *why;
+
+	if (dead)
+		restart();
+	else if (rc == MATH_OK && (why = odd_answer(*out, strlen(*out)))) {
+		free(*out);
+		*out = why;
+		rc = MATH_BAD;
+	}
+	return rc;
 }
 
 int
@@ -300,9 +518,9 @@ math_convert(const char *tex, size_t len, int display, char **out)
 	char *key = xmalloc(len + 1);
 
 	*out = NULL;
-	key[0] = display ? 'd' : 'i';
-	memcpy(key + 1, tex, len);
 	pthread_mutex_lock(&m.lock);
+	key[0] = m.svg ? (display ? 'D' : 'I') : (display ? 'd' : 'i');
+	memcpy(key + 1, tex, len);
 	if (m.ncache) {
 		struct answer *a = slot(key, len + 1);
 		if (a->key) {
@@ -326,6 +544,27 @@ math_convert(const char *tex, size_t len, int display, char **out)
 	pthread_mutex_unlock(&m.lock);
 	free(key);
 	return rc;
+}
+
+void
+math_configure(int svg, const char *macros_json)
+{
+	pthread_mutex_lock(&m.lock);
+	m.svg = svg;
+	free(m.macros);
+	m.macros = macros_json ? xstrdup(macros_json) : NULL;
+	pthread_mutex_unlock(&m.lock);
+}
+
+int
+math_is_svg(void)
+{
+	int svg;
+
+	pthread_mutex_lock(&m.lock);
+	svg = m.svg;
+	pthread_mutex_unlock(&m.lock);
+	return svg;
 }
 
 void
@@ -354,18 +593,12 @@ void
 math_cleanup(void)
 {
 	pthread_mutex_lock(&m.lock);
-	if (m.fd >= 0)
-		close(m.fd);  /* end of input: the converter exits */
-	m.fd = -1;
-	/* Started early but never asked: not worth waiting for. */
-	if (m.pid > 0 && m.state == 2)
-		kill(m.pid, SIGTERM);
-	if (m.pid > 0)
-		while (waitpid(m.pid, NULL, 0) < 0 && errno == EINTR)
-			;
-	m.pid = -1;
+	/* End of input: the converter leaves, or is made to. */
+	reap(MATH_GRACE_MS);
 	m.state = 0;
 	m.warned = 0;
+	m.starts = 0;
+	m.svg = 0;
 	for (size_t i = 0; i < m.capcache; i++) {
 		free(m.cache[i].key);
 		free(m.cache[i].out);
@@ -376,7 +609,8 @@ math_cleanup(void)
 	free(m.why);
 	free(m.engine);
 	free(m.in);
-	m.why = m.engine = m.in = NULL;
+	free(m.macros);
+	m.why = m.engine = m.in = m.macros = NULL;
 	m.inlen = m.incap = 0;
 	pthread_mutex_unlock(&m.lock);
 }

@@ -47,6 +47,72 @@ static cmark_node_type NODE_MATH, NODE_MATH_DISPLAY;
 /* The user data of a raw HTML node that holds converted math (MathML,
  * for the tree builder), or TeX in a span (plain XHTML). */
 static char math_made, math_plain;
+/* A formula in a table cell, which takes no node of an extension's own
+ * type: a raw HTML node holding "LINE COL\n" and the TeX, inline or
+ * display, until parse_math() converts it. */
+static char math_cell, math_cell_display;
+
+/* MathJax's \\( ... \\) as kramdown blogs write it in Markdown (the
+ * backslash doubled, as Markdown reads \\( as \(): met at its "(", once
+ * cmark-gfm has made the escaped backslash before it a "\" of text, which
+ * goes.  The TeX is what the site's MathJax saw: Markdown's backslash
+ * escapes done ("\_" is "_", "\\\\" is "\\"), nothing else. */
+static cmark_node *
+match_paren_math(cmark_syntax_extension *x, cmark_node *parent,
+    cmark_inline_parser *ip, const unsigned char *s, int len, int pos)
+{
+	cmark_node *last, *n;
+	const char *lit;
+	struct buf b = { 0 };
+	char *content;
+	int end = -1;
+
+	if (pos < 2 || s[pos - 1] != '\\' || s[pos - 2] != '\\' ||
+	    (pos >= 3 && s[pos - 3] == '\\'))
+		return NULL;
+	for (int i = pos + 1; i + 2 < len; i++)
+		if (s[i] == '\\' && s[i + 1] == '\\' && s[i + 2] == ')') {
+			end = i;
+			break;
+		} else if (s[i] == '\\')
+			i++;
+	last = parent ? cmark_node_last_child(parent) : NULL;
+	if (end < 0 || last == NULL ||
+	    cmark_node_get_type(last) != CMARK_NODE_TEXT ||
+	    (lit = cmark_node_get_literal(last)) == NULL || *lit == '\0' ||
+	    lit[strlen(lit) - 1] != '\\')
+		return NULL;
+	for (int i = pos + 1; i < end; i++) {
+		if (s[i] == '\\' && i + 1 < end && ispunct(s[i + 1]))
+			i++;
+		buf_putc(&b, (char)s[i]);
+	}
+	buf_putc(&b, '\0');
+	{
+		char *t = xstrndup(lit, strlen(lit) - 1);
+		if (*t)
+			cmark_node_set_literal(last, t);
+		else {
+			cmark_node_unlink(last);
+			cmark_node_free(last);
+		}
+		free(t);
+	}
+	content = xasprintf("%d %d\n%s", cmark_inline_parser_get_line(ip),
+	    cmark_inline_parser_get_column(ip) - 2, b.data);
+	buf_free(&b);
+	if (strcmp(cmark_node_get_type_string(parent), "table_cell") == 0) {
+		n = cmark_node_new_with_mem(CMARK_NODE_HTML_INLINE, &cm_mem);
+		cmark_node_set_literal(n, content);
+		cmark_node_set_user_data(n, &math_cell);
+	} else {
+		n = cmark_node_new_with_mem_and_ext(NODE_MATH, &cm_mem, x);
+		cmark_node_set_string_content(n, content);
+	}
+	free(content);
+	cmark_inline_parser_set_offset(ip, end + 3);
+	return n;
+}
 
 static cmark_node *
 match_math(cmark_syntax_extension *x, cmark_parser *parser,
@@ -60,7 +126,8 @@ match_math(cmark_syntax_extension *x, cmark_parser *parser,
 	char *content;
 
 	(void)parser;
-	(void)parent;
+	if (c == '(')
+		return match_paren_math(x, parent, ip, s, len, pos);
 	if (c != '$')
 		return NULL;
 	display = pos + 1 < len && s[pos + 1] == '$';
@@ -88,12 +155,20 @@ match_math(cmark_syntax_extension *x, cmark_parser *parser,
 	if (end < 0 || end == start)
 		return NULL;
 	after = end + (display ? 2 : 1);
-	n = cmark_node_new_with_mem_and_ext(display ? NODE_MATH_DISPLAY :
-	    NODE_MATH, &cm_mem, x);
 	content = xasprintf("%d %d\n%.*s", cmark_inline_parser_get_line(ip),
 	    cmark_inline_parser_get_column(ip), end - start,
 	    (const char *)s + start);
-	cmark_node_set_string_content(n, content);
+	if (parent && strcmp(cmark_node_get_type_string(parent),
+	    "table_cell") == 0) {
+		n = cmark_node_new_with_mem(CMARK_NODE_HTML_INLINE, &cm_mem);
+		cmark_node_set_literal(n, content);
+		cmark_node_set_user_data(n, display ? &math_cell_display :
+		    &math_cell);
+	} else {
+		n = cmark_node_new_with_mem_and_ext(display ?
+		    NODE_MATH_DISPLAY : NODE_MATH, &cm_mem, x);
+		cmark_node_set_string_content(n, content);
+	}
 	free(content);
 	cmark_inline_parser_set_offset(ip, after);
 	return n;
@@ -120,7 +195,8 @@ math_register(void)
 	cmark_syntax_extension_set_get_type_string_func(math_ext,
 	    math_type_string);
 	cmark_syntax_extension_set_special_inline_chars(math_ext,
-	    cmark_llist_append(mem, NULL, (void *)(uintptr_t)'$'));
+	    cmark_llist_append(mem, cmark_llist_append(mem, NULL,
+	    (void *)(uintptr_t)'$'), (void *)(uintptr_t)'('));
 }
 
 static void
@@ -184,6 +260,101 @@ math_replace(cmark_node *n, char *html, int block, int mathml)
 	free(html);
 }
 
+static int
+is_math_cell(cmark_node *n)
+{
+	return cmark_node_get_type(n) == CMARK_NODE_HTML_INLINE &&
+	    (cmark_node_get_user_data(n) == &math_cell ||
+	    cmark_node_get_user_data(n) == &math_cell_display);
+}
+
+/* Whether n is inside an image's description (its alt text). */
+static int
+in_image(cmark_node *n)
+{
+	while ((n = cmark_node_parent(n)) != NULL)
+		if (cmark_node_get_type(n) == CMARK_NODE_IMAGE)
+			return 1;
+	return 0;
+}
+
+/* Replaces node n by the text of its TeX. */
+static void
+math_text(cmark_node *n, const char *tex, size_t len)
+{
+	cmark_node *r = cmark_node_new_with_mem(CMARK_NODE_TEXT, &cm_mem);
+	char *t = xstrndup(tex, len);
+
+	cmark_node_set_literal(r, t);
+	free(t);
+	cmark_node_insert_before(n, r);
+	cmark_node_unlink(n);
+	cmark_node_free(n);
+}
+
+/* Whether paragraph n may be MathJax's display math as kramdown blogs
+ * write it, \\[ ... \\] (Markdown made its first "\\" a "\"). */
+static int
+bracket_start(cmark_node *n)
+{
+	cmark_node *k = cmark_node_first_child(n);
+	const char *lit;
+
+	return k && cmark_node_get_type(k) == CMARK_NODE_TEXT &&
+	    (lit = cmark_node_get_literal(k)) != NULL && lit[0] == '\\';
+}
+
+/* The TeX of paragraph n when its source, as written, is \\[ TeX \\]
+ * and nothing else, with Markdown's backslash escapes done (what the
+ * site's MathJax saw); NULL otherwise.  *lines indexes the starts of the
+ * body's lines, made at the first call. */
+static char *
+bracket_tex(struct essay *e, cmark_node *n, size_t **lines, size_t *nlines)
+{
+	const char *body, *p, *q;
+	size_t blen, from, to;
+	int sl = cmark_node_get_start_line(n), el = cmark_node_get_end_line(n);
+	struct buf b = { 0 };
+
+	if (e->text == NULL || sl < 1 || el < sl)
+		return NULL;
+	body = e->text + e->body;
+	blen = e->len - e->body;
+	if (*lines == NULL) {
+		GROW(*lines, *nlines);
+		(*lines)[(*nlines)++] = 0;
+		for (size_t i = 0; i < blen; i++)
+			if (body[i] == '\n') {
+				GROW(*lines, *nlines);
+				(*lines)[(*nlines)++] = i + 1;
+			}
+	}
+	if ((size_t)el > *nlines)
+		return NULL;
+	from = (*lines)[sl - 1];
+	to = (size_t)el < *nlines ? (*lines)[el] : blen;
+	p = body + from;
+	q = body + to;
+	while (p < q && (*p == ' ' || *p == '\t'))
+		p++;
+	while (q > p && isspace((unsigned char)q[-1]))
+		q--;
+	if (q - p < 6 || memcmp(p, "\\\\[", 3) != 0 ||
+	    memcmp(q - 3, "\\\\]", 3) != 0)
+		return NULL;
+	for (p += 3, q -= 3; p < q && isspace((unsigned char)*p); p++)
+		;
+	while (q > p && isspace((unsigned char)q[-1]))
+		q--;
+	for (; p < q; p++) {
+		if (*p == '\\' && p + 1 < q && ispunct((unsigned char)p[1]))
+			p++;
+		buf_putc(&b, *p);
+	}
+	buf_putc(&b, '\0');
+	return buf_take(&b);
+}
+
 /* Converts every formula of the essay: the math nodes, and ```math
  * fences.  After parse_essay(), before parse_segments(); outside the
  * parse lock (the converter is shared under a lock of its own).  With
@@ -195,7 +366,7 @@ parse_math(struct essay *e, struct quire_diag *d)
 	cmark_node **v = NULL, *n;
 	cmark_iter *it;
 	cmark_event_type ev;
-	size_t nv = 0;
+	size_t nv = 0, *lines = NULL, nlines = 0;
 	int mathml, any = 0;
 
 	if (e->doc == NULL)
@@ -206,7 +377,12 @@ parse_math(struct essay *e, struct quire_diag *d)
 		if (ev != CMARK_EVENT_ENTER)
 			continue;
 		if (cmark_node_get_type(n) == NODE_MATH ||
-		    cmark_node_get_type(n) == NODE_MATH_DISPLAY) {
+		    cmark_node_get_type(n) == NODE_MATH_DISPLAY ||
+		    is_math_cell(n)) {
+			GROW(v, nv);
+			v[nv++] = n;
+		} else if (cmark_node_get_type(n) == CMARK_NODE_PARAGRAPH &&
+		    bracket_start(n)) {
 			GROW(v, nv);
 			v[nv++] = n;
 		} else if (cmark_node_get_type(n) == CMARK_NODE_CODE_BLOCK) {
@@ -224,7 +400,27 @@ parse_math(struct essay *e, struct quire_diag *d)
 		char *html;
 
 		n = v[i];
-		if (cmark_node_get_type(n) == CMARK_NODE_CODE_BLOCK) {
+		if (cmark_node_get_type(n) == CMARK_NODE_PARAGRAPH) {
+			char *tex = bracket_tex(e, n, &lines, &nlines);
+
+			if (tex == NULL)
+				continue;
+			loc.line = cmark_node_get_start_line(n) + e->body_line - 1;
+			loc.col = cmark_node_get_start_column(n);
+			html = math_markup(tex, strlen(tex), 1, &loc, d,
+			    &mathml);
+			free(tex);
+			{
+				char *p = xasprintf("<p data-sourcepos=\"%d:%d-%d:%d\">"
+				    "%s</p>\n", cmark_node_get_start_line(n),
+				    cmark_node_get_start_column(n),
+				    cmark_node_get_end_line(n),
+				    cmark_node_get_end_column(n), html);
+				free(html);
+				html = p;
+			}
+			math_replace(n, html, 1, mathml);
+		} else if (cmark_node_get_type(n) == CMARK_NODE_CODE_BLOCK) {
 			const char *tex = cmark_node_get_literal(n);
 			size_t len = tex ? strlen(tex) : 0;
 
@@ -246,8 +442,13 @@ parse_math(struct essay *e, struct quire_diag *d)
 			}
 			math_replace(n, html, 1, mathml);
 		} else {
-			const char *s = cmark_node_get_string_content(n);
+			const char *s = is_math_cell(n) ?
+			    cmark_node_get_literal(n) :
+			    cmark_node_get_string_content(n);
 			const char *tex = strchr(s, '\n');
+			int display = cmark_node_get_type(n) ==
+			    NODE_MATH_DISPLAY || cmark_node_get_user_data(n) ==
+			    &math_cell_display;
 			int line = atoi(s), col = atoi(strchr(s, ' ') + 1);
 
 			tex = tex ? tex + 1 : "";
@@ -259,8 +460,13 @@ parse_math(struct essay *e, struct quire_diag *d)
 				size_t len = strlen(tex);
 				while (len && isspace((unsigned char)tex[len - 1]))
 					len--;
-				html = math_markup(tex, len, cmark_node_get_type(n) ==
-				    NODE_MATH_DISPLAY, &loc, d, &mathml);
+				if (in_image(n)) {
+					/* An image's text is its alt=: the TeX. */
+					math_text(n, tex, len);
+					continue;
+				}
+				html = math_markup(tex, len, display, &loc, d,
+				    &mathml);
 			}
 			math_replace(n, html, 0, mathml);
 		}
@@ -269,6 +475,7 @@ parse_math(struct essay *e, struct quire_diag *d)
 	if (any)
 		e->plain = 0;  /* MathML is for the tree builder */
 	free(v);
+	free(lines);
 	return 0;
 }
 
@@ -592,7 +799,8 @@ block_raw(cmark_node *block, struct scan *sc)
 			raw = 1;  /* MathML, whole: the tree builder reads it */
 		} else if ((t == CMARK_NODE_HTML_BLOCK ||
 		    t == CMARK_NODE_HTML_INLINE) &&
-		    cmark_node_get_user_data(n) == &math_plain) {
+		    (cmark_node_get_user_data(n) == &math_plain ||
+		    is_math_cell(n))) {
 			/* TeX in a span: well-formed XHTML already */
 		} else if (t == CMARK_NODE_HTML_BLOCK ||
 		    t == CMARK_NODE_HTML_INLINE) {

@@ -311,7 +311,8 @@ foreign_attrs(struct conv *c, xmlNode *n, const GumboElement *g,
 		v = xml_clean(a->value, strlen(a->value));
 		if (strcmp(name, "href") == 0 ? san_url(v) != URL_FRAG :
 		    (ns == SAN_SVG || strcmp(name, "style") == 0 ||
-		    strncmp(name, "math", 4) == 0) && !san_css_ok(v, 0)) {
+		    strncmp(name, "math", 4) == 0) && !san_text_attr(name) &&
+		    !san_css_ok(v, 0)) {
 			free(v);
 			continue;
 		}
@@ -761,6 +762,36 @@ name_link(xmlNode *a)
 
 static void repair_node(xmlNode *);
 
+static int
+is_mathml(const xmlNode *n, const char *name)
+{
+	return n->type == XML_ELEMENT_NODE && n->ns && n->ns->href &&
+	    strcmp((const char *)n->ns->href, NS_MATHML) == 0 &&
+	    strcmp((const char *)n->name, name) == 0;
+}
+
+/* A <semantics> must begin with the formula it annotates: one the
+ * sanitiser emptied (its presentation dropped, or nothing but an
+ * annotation left) goes with its annotations.  Formulas nest at most
+ * MAX_NEST deep. */
+static void
+fix_semantics(xmlNode *n)
+{
+	for (xmlNode *k = n->children, *next; k; k = next) {
+		next = k->next;
+		if (k->type != XML_ELEMENT_NODE)
+			continue;
+		fix_semantics(k);
+		if (is_mathml(k, "semantics")) {
+			xmlNode *first = xmlFirstElementChild(k);
+			if (first == NULL || is_mathml(first, "annotation")) {
+				xmlUnlinkNode(k);
+				xmlFreeNode(k);
+			}
+		}
+	}
+}
+
 static void
 repair(xmlNode *n)
 {
@@ -815,6 +846,9 @@ repair_node(xmlNode *n)
 			rename_node(k, "td");
 	if (is_el(n, "a") && xmlHasProp(n, BAD_CAST "href"))
 		name_link(n);
+	for (xmlNode *k = n->children; k; k = k->next)
+		if (is_mathml(k, "math"))
+			fix_semantics(k);
 	/* Paragraphs left empty by stray end tags go. */
 	for (xmlNode *k = n->children, *next; k; k = next) {
 		next = k->next;
@@ -995,6 +1029,21 @@ drop_title_heading(xmlNode *h)
 	return id;
 }
 
+/* Whether n holds a formula (MathML, or math drawn as a named SVG). */
+static int
+has_formula(const xmlNode *n)
+{
+	for (const xmlNode *k = n->children; k; k = k->next) {
+		if (k->type != XML_ELEMENT_NODE)
+			continue;
+		if (is_mathml(k, "math") || (k->ns && k->ns->href &&
+		    strcmp((const char *)k->ns->href, NS_SVG) == 0 &&
+		    xmlHasProp(k, BAD_CAST "role")) || has_formula(k))
+			return 1;
+	}
+	return 0;
+}
+
 /* The title: front matter, else the heading that opens the essay,
  * whatever its level (an mdBook chapter opens with "## What Is
  * Ownership?"), else the file name.  A leading heading that repeats
@@ -1026,7 +1075,7 @@ anchor_only(xmlNode *n)
 }
 
 static char *
-settle_title(struct essay *e, xmlNode *box)
+settle_title(struct essay *e, xmlNode *box, xmlNode **marked)
 {
 	xmlNode *first = xmlFirstElementChild(box);
 
@@ -1047,6 +1096,10 @@ settle_title(struct essay *e, xmlNode *box)
 		e->title_line = pos ? atoi(pos) : 0;
 		text = NULL;
 		free(pos);
+		/* A formula in the title stays one in the essay's heading
+		 * (the title's text, for the contents, has its TeX). */
+		if (has_formula(first))
+			*marked = xmlDocCopyNode(first, first->doc, 1);
 		id = drop_title_heading(first);
 	} else if (e->title && text && strcmp(text, e->title) == 0) {
 		id = drop_title_heading(first);
@@ -1073,7 +1126,8 @@ settle_title(struct essay *e, xmlNode *box)
 
 /* id: the id of the heading the title came from, for the header. */
 static void
-essay_header(struct book *b, struct essay *e, xmlNode *section, char *id)
+essay_header(struct book *b, struct essay *e, xmlNode *section, char *id,
+    xmlNode *marked)
 {
 	xmlNode *hd = el(section, "header"), *h, *p;
 
@@ -1081,7 +1135,16 @@ essay_header(struct book *b, struct essay *e, xmlNode *section, char *id)
 		set_attr(hd, "id", id);
 	free(id);
 
-	h = el_text(hd, "h1", e->title);
+	if (marked) {
+		h = el(hd, "h1");
+		while (marked->children) {
+			xmlNode *k = marked->children;
+			xmlUnlinkNode(k);
+			xmlAddChild(h, k);
+		}
+		xmlFreeNode(marked);
+	} else
+		h = el_text(hd, "h1", e->title);
 	set_attr(h, "id", "essay-title");
 	if (e->subtitle)
 		set_attr(el_text(hd, "p", e->subtitle), "class", "subtitle");
@@ -1440,6 +1503,7 @@ render_essay_html(struct book *b, struct essay *e,
 	GumboOptions gopt = kGumboDefaultOptions;
 	xmlNode *body, *box, *section, *k, *next;
 	char *title_id;
+	xmlNode *marked = NULL;
 	const char *lang = e->lang ? e->lang : b->lang;
 	gopt.max_errors = 0;
 	gopt.allocator = arena_alloc;
@@ -1491,7 +1555,7 @@ render_essay_html(struct book *b, struct essay *e,
 	idset_free(&c.embed.anchors);
 	repair_and_highlight(box, e->len, b->threads);
 	blocks_essay(box, lang);
-	title_id = settle_title(e, box);
+	title_id = settle_title(e, box, &marked);
 
 	/* Now the real title is known. */
 	{
@@ -1512,7 +1576,7 @@ render_essay_html(struct book *b, struct essay *e,
 	set_attr(section, "role", e->part_page ? "doc-part" : "doc-chapter");
 	set_attr(section, "aria-labelledby", "essay-title");
 	set_attr(section, "class", e->part_page ? "essay part" : "essay");
-	essay_header(b, e, section, title_id);
+	essay_header(b, e, section, title_id, marked);
 	for (k = box->children; k; k = next) {
 		next = k->next;
 		xmlUnlinkNode(k);

@@ -56,13 +56,14 @@ struct embed_state {
 int embed_convert(struct essay *, struct quire_diag *, struct embed_state *,
     const struct GumboInternalNode *, xmlNode *parent);
 
-/* math.c: TeX to MathML through a converter that can be swapped. */
+/* math.c: TeX to MathML or SVG through a converter that can be swapped. */
 enum { MATH_NONE = -1, MATH_OK = 0, MATH_BAD = 1 };
 
 /* Converts one formula; safe from any thread.  MATH_OK: *out is one
- * <math> element (with alttext and an application/x-tex annotation);
- * MATH_BAD: *out is the converter's message about the TeX; MATH_NONE:
- * no converter (*out is NULL).  Caller frees *out. */
+ * <math> element with the TeX as its alttext (or, in SVG mode, one
+ * <svg> named by it); MATH_BAD: *out says why not (the TeX, or a
+ * converter that failed or was too slow on it); MATH_NONE: no converter
+ * (*out is NULL).  Caller frees *out. */
 int math_convert(const char *tex, size_t len, int display, char **out);
 /* Why there is no converter, in *why (caller frees); 1 the first time
  * it is asked during a build, so it is reported once. */
@@ -70,6 +71,10 @@ int math_missing(char **why);
 /* Starts the converter now, in the background, so that the first
  * formula does not wait for node to load KaTeX; safe from any thread. */
 void math_prestart(void);
+/* For the build about to run: SVG instead of MathML, and the book's
+ * macros as a JSON object (NULL: none).  Before the first formula. */
+void math_configure(int svg, const char *macros_json);
+int math_is_svg(void);
 /* Ends the converter; the next build starts a new one. */
 void math_cleanup(void);
 
