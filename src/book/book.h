@@ -4,10 +4,8 @@
  * Fields of struct essay are grouped by the stage that writes them. */
 #ifndef QUIRE_BOOK_H
 #define QUIRE_BOOK_H
-
 #include "base/base.h"
 
-/* A local image, packed once whatever the number of references. */
 /* What tells a file's bytes have changed without reading them: its
  * device, inode, size, and modification and change times (a write sets
  * the change time to the clock's, which no one can set back). */
@@ -16,6 +14,7 @@ struct stamp {
 	long long size, msec, mnsec, csec, cnsec;
 };
 
+/* A local image, packed once whatever the number of references. */
 struct resource {
 	char *src;          /* path relative to the content root */
 	char *name;         /* path inside the book: images/x.png */
