@@ -47,6 +47,8 @@ static cmark_node_type NODE_MATH, NODE_MATH_DISPLAY;
 /* The user data of a raw HTML node that holds converted math (MathML,
  * for the tree builder), or TeX in a span (plain XHTML). */
 static char math_made, math_plain;
+/* A listing's HTML (listing.c), well-formed XHTML like math_plain's. */
+static char listing_made;
 /* A formula in a table cell, which takes no node of an extension's own
  * type: a raw HTML node holding "LINE COL\n" and the TeX, inline or
  * display, until parse_math() converts it. */
@@ -800,8 +802,9 @@ block_raw(cmark_node *block, struct scan *sc)
 		} else if ((t == CMARK_NODE_HTML_BLOCK ||
 		    t == CMARK_NODE_HTML_INLINE) &&
 		    (cmark_node_get_user_data(n) == &math_plain ||
+		    cmark_node_get_user_data(n) == &listing_made ||
 		    is_math_cell(n))) {
-			/* TeX in a span: well-formed XHTML already */
+			/* TeX in a span, a listing: well-formed XHTML */
 		} else if (t == CMARK_NODE_HTML_BLOCK ||
 		    t == CMARK_NODE_HTML_INLINE) {
 			const char *lit = cmark_node_get_literal(n);
@@ -896,6 +899,53 @@ unlink_in_anchors(cmark_node *doc)
 	free(v);
 }
 
+/* Fenced code blocks whose info string asks for more than a language
+ * (listing.c) become that listing's HTML. */
+static void
+listings(cmark_node *doc)
+{
+	cmark_iter *it = cmark_iter_new(doc);
+	cmark_event_type ev;
+	cmark_node **v = NULL;
+	size_t n = 0;
+
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		cmark_node *k = cmark_iter_get_node(it);
+
+		int len = 0, off = 0;
+		char ch = 0;
+
+		if (ev == CMARK_EVENT_ENTER &&
+		    cmark_node_get_type(k) == CMARK_NODE_CODE_BLOCK &&
+		    cmark_node_get_fenced(k, &len, &off, &ch) && len > 0) {
+			GROW(v, n);
+			v[n++] = k;
+		}
+	}
+	cmark_iter_free(it);
+	for (size_t i = 0; i < n; i++) {
+		cmark_node *k = v[i], *r;
+		char pos[64], *html;
+		const char *code = cmark_node_get_literal(k);
+
+		snprintf(pos, sizeof(pos), "%d:%d-%d:%d",
+		    cmark_node_get_start_line(k), cmark_node_get_start_column(k),
+		    cmark_node_get_end_line(k), cmark_node_get_end_column(k));
+		html = listing_markup(cmark_node_get_fence_info(k),
+		    code ? code : "", pos);
+		if (html == NULL)
+			continue;
+		r = cmark_node_new_with_mem(CMARK_NODE_HTML_BLOCK, &cm_mem);
+		cmark_node_set_literal(r, html);
+		cmark_node_set_user_data(r, &listing_made);
+		cmark_node_insert_before(k, r);
+		cmark_node_unlink(k);
+		cmark_node_free(k);
+		free(html);
+	}
+	free(v);
+}
+
 /* cmark-gfm's autolinks take "https://example.com's" whole: an address
  * with an apostrophe in its host, which no reader resolves.  An autolink
  * (a link whose one text is its address) ending in a contraction ends
@@ -975,6 +1025,7 @@ parse_essay(struct essay *e, struct quire_diag *d)
 	e->doc = cmark_parser_finish(p);
 	cmark_parser_free(p);
 	trim_autolinks(e->doc);
+	listings(e->doc);
 	unlink_in_anchors(e->doc);
 	{
 		/* No raw HTML and no link in a link (which the HTML5 tree

@@ -43,6 +43,12 @@ const char *highlight_grammar(const char *lang);
 /* Highlights every <pre><code class="language-x"> under a node. */
 void highlight_tree(xmlNode *);
 void highlight_cleanup(void);
+/* listing.c: a fenced code block's XHTML when its info string asks for
+ * more than a language (or rustdoc hides lines of it), else NULL; after
+ * highlighting, numbered lines and diff lines made a span each. */
+char *listing_markup(const char *info, const char *code,
+    const char *sourcepos);
+void listing_lines(xmlNode *);
 
 /* embed.c: elements a book cannot show (iframes, video, audio, objects,
  * embed scripts) become links to their source; an anchor without href
