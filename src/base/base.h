@@ -73,15 +73,15 @@ int diag_once(struct quire_diag *, const char *key, enum level,
     const struct loc *, const char *, ...)
     __attribute__((format(printf, 5, 6)));
 void diag_set_strict(struct quire_diag *, int);
+/* Includes: from line `line` of file (by address) on, path's from `from`. */
+void diag_map_line(struct quire_diag *, const char *, int, const char *, int);
 struct spill;
-/* From now on the messages' texts go to sp (which d takes over) until
- * they are printed: a big book's are many. */
+/* Texts go to sp (which d takes over) till printed: a big book's are many. */
 void diag_spill(struct quire_diag *, struct spill *sp);
 /* System failures (I/O) are errors that also make the status 3. */
 int diag_syserr(struct quire_diag *, const struct loc *, const char *, ...)
     __attribute__((format(printf, 3, 4)));
-/* An error from a failed call: a system error when errno err says the
- * machine ran out of something (descriptors, memory) or failed (I/O). */
+/* A failed call: a system error if errno err says out of resources or I/O. */
 int diag_errno(struct quire_diag *, const struct loc *, int err,
     const char *, ...) __attribute__((format(printf, 4, 5)));
 int diag_status(const struct quire_diag *);

@@ -44,6 +44,22 @@ struct quire_diag {
 	int strict, color, syserr;
 	struct spill *sp;   /* a big book's: the messages' texts go here */
 	struct idset once;  /* diag_once()'s keys: index in m, plus one */
+	/* Files made of other files (includes): where their lines came
+	 * from, by the address of the path string that the essay's
+	 * messages carry (index in maps, plus one); messages that name
+	 * the same file through another string are in its own lines.  The
+	 * text is compared too: the address may be another's by then. */
+	struct idset mapped;
+	struct linemap {
+		const char *path;     /* interned */
+		struct diag_line {
+			int line;           /* from this line on, */
+			const char *path;   /* interned: this file's */
+			int from;           /* lines from this one */
+		} *v;                       /* by line, ascending */
+		size_t n;
+	} *maps;
+	size_t nmaps;
 };
 
 static const char *const level_names[] = { "note", "warning", "error" };
@@ -121,6 +137,10 @@ quire_diag_free(struct quire_diag *d)
 	free(d->m);
 	forget_kinds(d);
 	idset_free(&d->once);
+	for (size_t i = 0; i < d->nmaps; i++)
+		free(d->maps[i].v);
+	free(d->maps);
+	idset_free(&d->mapped);
 	idset_free(&d->paths);
 	spill_close(d->sp);
 	pthread_mutex_destroy(&d->lock);
@@ -159,6 +179,64 @@ diag_set_strict(struct quire_diag *d, int strict)
 	d->strict = strict;
 }
 
+void
+diag_map_line(struct quire_diag *d, const char *file, int line,
+    const char *path, int from)
+{
+	struct linemap *m;
+	char key[32];
+	size_t *i;
+
+	snprintf(key, sizeof(key), "%p", (const void *)file);
+	pthread_mutex_lock(&d->lock);
+	if ((i = idset_val(&d->mapped, key)) == NULL || *i == 0 ||
+	    strcmp(d->maps[*i - 1].path, file) != 0) {
+		idset_add(&d->mapped, key);
+		GROW(d->maps, d->nmaps);
+		m = &d->maps[d->nmaps++];
+		memset(m, 0, sizeof(*m));
+		m->path = idset_get(&d->paths, file);
+		*idset_val(&d->mapped, key) = d->nmaps;
+	} else
+		m = &d->maps[*i - 1];
+	GROW(m->v, m->n);
+	m->v[m->n++] = (struct diag_line){ line, idset_get(&d->paths, path),
+	    from };
+	pthread_mutex_unlock(&d->lock);
+}
+
+/* Where line l of a file made of others came from; l itself otherwise.
+ * Under the lock. */
+static const struct loc *
+map_loc(struct quire_diag *d, const struct loc *l, struct loc *out)
+{
+	const struct linemap *m;
+	size_t *i, lo = 0, hi;
+	char key[32];
+
+	if (d->nmaps == 0 || l == NULL || l->path == NULL || l->line <= 0)
+		return l;
+	snprintf(key, sizeof(key), "%p", (const void *)l->path);
+	if ((i = idset_val(&d->mapped, key)) == NULL || *i == 0)
+		return l;
+	m = &d->maps[*i - 1];
+	if (strcmp(m->path, l->path) != 0)
+		return l;
+	for (hi = m->n; lo < hi; ) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (m->v[mid].line <= l->line)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return l;
+	out->path = m->v[lo - 1].path;
+	out->line = m->v[lo - 1].from + (l->line - m->v[lo - 1].line);
+	out->col = l->col;
+	return out;
+}
+
 static char *
 format(const char *fmt, va_list ap)
 {
@@ -181,7 +259,9 @@ keep(struct quire_diag *d, enum level lvl, const struct loc *l,
     const char *fmt, char *text, int spill)
 {
 	struct msg *m;
+	struct loc mapped;
 
+	l = map_loc(d, l, &mapped);
 	if (lvl == L_ERROR)
 		d->errors++;
 	else if (lvl == L_WARNING)
@@ -255,6 +335,14 @@ diag_once(struct quire_diag *d, const char *key, enum level lvl,
 	text = format(fmt, ap);
 	va_end(ap);
 	pthread_mutex_lock(&d->lock);
+	{
+		struct loc mp;
+		const struct loc *ml = map_loc(d, l, &mp);
+
+		path = ml && ml->path ? ml->path : NULL;
+		line = ml ? ml->line : 0;
+		col = ml ? ml->col : 0;
+	}
 	if ((v = idset_val(&d->once, key)) == NULL) {
 		at = d->n;
 		/* Kept in memory: an earlier place may replace it. */

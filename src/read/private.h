@@ -18,6 +18,7 @@ struct scan {
 	time_t newest;
 	atomic_int math_seen;      /* an essay may have a formula */
 	char *src;                 /* book.toml's src: SUMMARY.md's folder */
+	struct idset included;     /* Markdown files essays include */
 };
 
 enum fm_kind { V_NULL, V_SCALAR, V_LIST, V_MAP, V_RECS, V_OTHER };
@@ -57,6 +58,11 @@ int scan_read(struct scan *s, const char *rel, char **data, size_t *len);
 char *normalise_text(struct quire_diag *d, const char *path, char *text,
     size_t *len);
 int read_essays(struct scan *s);
+
+/* include.c: mdBook's and Quarto's includes expanded in e's text; md gets
+ * the Markdown files included (no essays of their own). */
+int include_expand(const struct book *b, struct essay *e,
+    struct quire_diag *d, struct strv *md);
 
 /* yaml.c */
 struct fm_rec *rec_new(struct fm_value *v, int line, int col);

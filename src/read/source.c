@@ -208,7 +208,7 @@ struct reader {
 
 static void
 read_essay(struct scan *s, struct essay *e, const char *rel, time_t *newest,
-    int *rc)
+    int *rc, struct strv *md)
 {
 	struct quire_diag *d = s->d;
 	time_t mt = 0;
@@ -227,6 +227,8 @@ read_essay(struct scan *s, struct essay *e, const char *rel, time_t *newest,
 		*newest = mt;
 	e->text = normalise_text(d, e->path, e->text, &e->len);
 	if (essay_front_matter(e, d) < 0)
+		*rc = -1;
+	if (include_expand(s->book, e, d, md) < 0)
 		*rc = -1;
 	/* Every essay gets the caps and the site pass, whatever it holds:
 	 * nothing here may depend on which essay a thread reads first. */
@@ -255,6 +257,7 @@ static void *
 read_worker(void *arg)
 {
 	struct reader *r = arg;
+	struct strv md = { 0 };
 	time_t newest = 0;
 	int rc = 0;
 
@@ -271,8 +274,11 @@ read_worker(void *arg)
 		if (is_index(r->s->files.v[i]) != (r->wave == 0))
 			continue;
 		e = &r->s->book->essays[i];
-		read_essay(r->s, e, r->s->files.v[i], &newest, &rc);
+		read_essay(r->s, e, r->s->files.v[i], &newest, &rc, &md);
 		pthread_mutex_lock(&r->lock);
+		for (size_t k = 0; k < md.n; k++)
+			idset_add(&r->s->included, md.v[k]);
+		strv_free(&md);
 		keep = e->text == NULL || e->empty ||
 		    r->kept + e->len <= r->s->book->big;
 		if (keep && e->text)
@@ -374,6 +380,10 @@ essay_reload(struct book *b, struct essay *e, struct quire_diag *d)
 	if (read_inside(b, t.rel, NULL, quiet, &t.text, &t.len, NULL) == 0) {
 		t.text = normalise_text(quiet, t.path, t.text, &t.len);
 		if (essay_front_matter(&t, quiet) == 0) {
+			struct strv md = { 0 };
+
+			include_expand(b, &t, quiet, &md);
+			strv_free(&md);
 			cap_nesting(&t, quiet);
 			cap_tables(&t, quiet);
 			site_prepass(b, &t, quiet);

@@ -1,0 +1,3 @@
+// ANCHOR: here
+fn a() {}
+// ANCHOR_END: here
