@@ -76,7 +76,7 @@ struct essay {
 	char *dir;          /* front matter's "rtl" or "ltr"; NULL: lang's */
 	struct strv authors, tags;
 	double order;
-	int has_order, draft;
+	int has_order, draft, included, role;  /* role: in essay_roles[] */
 	int empty;          /* nothing after the front matter: left out */
 	int part_page;      /* a part's own page (its _index.md) */
 	int title_line;     /* where the title came from, for messages */
@@ -237,6 +237,7 @@ void book_init(struct book *);
 void book_free(struct book *);
 void essay_free(struct essay *);
 void heads_free(struct essay *);
+extern const char *const essay_roles[]; enum { ROLE_BACK = 7 };  /* model.c */
 /* Once an essay is rendered and its writers have taken what they need:
  * keeps only what the book needs of it until the end, compactly (the
  * headings in the contents, its ids hashed), so that memory does not
@@ -259,8 +260,7 @@ void site_index_free(struct book *);
 /* Resource lookup shared by load (cover) and link (images). */
 struct resource *resource_add(struct book *, const char *rel,
     const struct loc *, struct quire_diag *);
-/* An image given as a base64 data: URI, checked as a file is; NULL
- * after a warning. */
+/* A base64 data: URI image, checked as a file is; NULL after a warning. */
 struct resource *resource_add_data(struct book *, const char *uri,
     const struct loc *, struct quire_diag *);
 /* Reads rel inside the content root; Q_ABSENT when it does not exist (not
@@ -280,8 +280,7 @@ int stamp_fd(int, struct stamp *);
 /* Hands a resource's bytes to out in blocks (base64: as base64, in one
  * line), read again from its file when it has one and checked against
  * the stamp it had when it was checked, or else its size and hash.  0;
- * -1 when out or a read failed (errno set); Q_CHANGED when the file has
- * changed. */
+ * -1 when out or a read failed (errno set); Q_CHANGED if the file changed. */
 int resource_emit(const struct resource *, int base64,
     int (*out)(void *, const char *, size_t), void *);
 /* The whole bytes of a resource, checked as above (malloc'd); NULL when

@@ -113,6 +113,14 @@ essay_has_id(const struct essay *e, const char *id)
 	return bsearch(&h, e->idh, e->nidh, sizeof(h), cmp_u64) != NULL;
 }
 
+/* The roles front matter may give an essay (role:, or epub:type on its
+ * title), as epub:type names them; DPUB-ARIA's role is "doc-" and the
+ * same.  Front matter comes before ROLE_BACK, back matter from it. */
+const char *const essay_roles[] = { "chapter", "dedication", "epigraph",
+    "foreword", "preface", "introduction", "prologue", "epilogue",
+    "afterword", "appendix", "glossary", "bibliography", "colophon",
+    NULL };
+
 void
 essay_free(struct essay *e)
 {

@@ -25,9 +25,11 @@
 
 /* ---- keys: each known one acted on, the rest named ---- */
 
+static int role_of(const char *);
+
 static const char *const essay_keys[] = { "title", "subtitle", "summary",
     "description", "date", "author", "authors", "tags", "lang", "language",
-    "dir", "order", "weight", "draft", NULL };
+    "dir", "order", "weight", "draft", "role", NULL };
 
 /* Keys that Hugo, Jekyll, mdBook and their themes write: accepted without
  * a word, so a site's posts bind as they are. */
@@ -242,6 +244,25 @@ baddate:
 		}
 		return 0;
 	}
+	if (strcmp(key, "role") == 0) {
+		char *r = NULL;
+		int k = role_of(v->kind == V_SCALAR ? v->scalar : "");
+
+		if (v->kind == V_NULL)
+			return 0;
+		if (k < 0) {
+			struct buf b = { 0 };
+			for (int i = 0; essay_roles[i]; i++)
+				buf_printf(&b, "%s%s", i ? ", " : "",
+				    essay_roles[i]);
+			r = buf_take(&b);
+			diag_error(f->d, l, "'role' must be one of %s", r);
+			free(r);
+			return -1;
+		}
+		e->role = k;
+		return 0;
+	}
 	if (strcmp(key, "dir") == 0) {
 		if (want_string(f->d, key, v, l, &e->dir) < 0 || !e->dir)
 			return v->kind == V_NULL ? 0 : -1;
@@ -262,9 +283,97 @@ baddate:
 	}
 }
 
+/* The first lit in [p, end), or NULL. */
+static char *
+memmem_s(char *p, char *end, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	for (; p + n <= end; p++)
+		if (memcmp(p, lit, n) == 0)
+			return p;
+	return NULL;
+}
+
+static int
+role_of(const char *name)
+{
+	for (int i = 0; essay_roles[i]; i++)
+		if (strcmp(essay_roles[i], name) == 0)
+			return i;
+	return -1;
+}
+
+/* pandoc's `# Title {epub:type=appendix}`: the role of the essay, from
+ * its first level-one heading, taken out of the heading's attributes
+ * (on the same line: the lines stay where they were). */
+static void
+heading_role(struct essay *e)
+{
+	char *p = e->text + e->body, *end = e->text + e->len;
+
+	while (p < end) {
+		char *eol = memchr(p, '\n', (size_t)(end - p)), *open, *t;
+		char *stop = eol ? eol : end;
+
+		if (p + 2 <= stop && p[0] == '#' && p[1] == ' ') {
+			while (stop > p && (stop[-1] == ' ' || stop[-1] == '\r'))
+				stop--;
+			if (stop == p || stop[-1] != '}')
+				return;
+			for (open = stop - 1; open > p && *open != '{'; open--)
+				;
+			if (*open != '{' || (t = memmem_s(open, stop,
+			    "epub:type=")) == NULL)
+				return;
+			{
+				char *v = t + 10, *ve;
+				char name[32];
+				int k;
+
+				if (*v == '"' || *v == '\'')
+					v++;
+				for (ve = v; ve < stop - 1 && *ve != ' ' &&
+				    *ve != '"' && *ve != '\''; ve++)
+					;
+				if ((size_t)(ve - v) >= sizeof(name))
+					return;
+				memcpy(name, v, (size_t)(ve - v));
+				name[ve - v] = '\0';
+				if ((k = role_of(name)) < 0)
+					return;
+				if (e->role == 0)
+					e->role = k;
+				if (ve < stop - 1 && (*ve == '"' || *ve == '\''))
+					ve++;
+				/* The attribute out; the braces too if empty. */
+				{
+					char *from = t, *to = ve;
+					int empty = 1;
+
+					for (char *q = open + 1; q < stop - 1; q++)
+						if ((q < from || q >= to) && *q != ' ')
+							empty = 0;
+					if (empty) {
+						from = open;
+						to = stop;
+						while (from > p && from[-1] == ' ')
+							from--;
+					}
+					memmove(from, to, (size_t)(end - to));
+					e->len -= (size_t)(to - from);
+					e->text[e->len] = '\0';
+				}
+			}
+			return;
+		}
+		p = eol ? eol + 1 : end;
+	}
+}
+
 /* Splits the front matter off e->text and reads it into e. */
-int
-essay_front_matter(struct essay *e, struct quire_diag *d)
+static int
+split_front_matter(struct essay *e, struct quire_diag *d)
 {
 	const char *t = e->text, *end = t + e->len, *p, *fm;
 	struct essay_fm f = { e, d };
@@ -296,4 +405,13 @@ essay_front_matter(struct essay *e, struct quire_diag *d)
 	}
 	return diag_error(d, &l, "front matter is not closed: no '---' "
 	    "line after the opening one");
+}
+
+int
+essay_front_matter(struct essay *e, struct quire_diag *d)
+{
+	int rc = split_front_matter(e, d);
+
+	heading_role(e);
+	return rc;
 }

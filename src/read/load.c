@@ -150,7 +150,32 @@ cmp_division(const void *a, const void *b)
 static int
 left_out(const struct essay *e, const struct quire_options *opt)
 {
-	return e->rel == NULL || (e->draft && !opt->drafts) || e->empty;
+	return e->rel == NULL || (e->draft && !opt->drafts) || e->empty ||
+	    e->included;
+}
+
+/* Front matter (role: dedication ... prologue) before the book's
+ * chapters and parts, back matter (epilogue ... colophon) after them,
+ * each in the order it had: at the top level only. */
+static void
+matter_order(struct division *dv, const struct essay *es)
+{
+	struct division *v;
+	size_t k = 0;
+
+	if (dv->nkids < 2)
+		return;
+	v = xreallocarray(NULL, dv->nkids, sizeof(*v));
+	for (int g = 0; g < 3; g++)
+		for (size_t i = 0; i < dv->nkids; i++) {
+			const struct division *c = &dv->kids[i];
+			int r = !c->part && c->essay >= 0 ? es[c->essay].role : 0;
+
+			if ((r == 0 ? 1 : r < ROLE_BACK ? 0 : 2) == g)
+				v[k++] = *c;
+		}
+	memcpy(dv->kids, v, dv->nkids * sizeof(*v));
+	free(v);
 }
 
 /* SUMMARY.md's label of each chapter goes to its essay: its title when
@@ -266,6 +291,8 @@ settle(struct scan *s, struct division *dv, int sorted, int root)
 		free(one.title);
 		free(one.rel);
 	}
+	if (root)
+		matter_order(dv, es);
 	return dv->essay >= 0 || dv->nkids > 0;
 }
 
@@ -353,7 +380,7 @@ int
 load_book(struct book *b, const struct quire_options *opt,
     struct quire_diag *d)
 {
-	struct scan s = { b, opt, d, { 0 }, 0, 0, NULL };
+	struct scan s = { b, opt, d, { 0 }, 0, 0, NULL, { 0 } };
 	struct idset titles = { 0 };
 	struct loc rl = { opt->src, 0, 0 };
 	struct stat st;
@@ -383,6 +410,13 @@ load_book(struct book *b, const struct quire_options *opt,
 	b->essays = xcalloc(s.files.n, sizeof(*b->essays));
 	if (read_essays(&s) < 0)
 		rc = -1;
+	/* A Markdown file that an essay includes is part of that essay,
+	 * not an essay of its own. */
+	for (size_t i = 0; s.included.n && i < s.files.n; i++)
+		if (b->essays[i].rel &&
+		    idset_has(&s.included, b->essays[i].rel))
+			b->essays[i].included = 1;
+	idset_free(&s.included);
 	/* The tree settled and flattened into reading order; what it left
 	 * out (drafts, empty essays, what SUMMARY.md does not list) goes. */
 	take_labels(b->essays, &b->tree);

@@ -1554,6 +1554,7 @@ render_essay_html(struct book *b, struct essay *e,
 	}
 	idset_free(&c.embed.anchors);
 	repair_and_highlight(box, e->len, b->threads);
+	listing_lines(box);
 	blocks_essay(box, lang);
 	title_id = settle_title(e, box, &marked);
 
@@ -1572,8 +1573,15 @@ render_essay_html(struct book *b, struct essay *e,
 	}
 	section = xmlNewDocNode(e->xml, c.xhtml, BAD_CAST "section", NULL);
 	xmlAddPrevSibling(box, section);
-	set_epub_type(section, e->part_page ? "part" : "chapter");
-	set_attr(section, "role", e->part_page ? "doc-part" : "doc-chapter");
+	{
+		const char *type = e->part_page ? "part" :
+		    essay_roles[e->role];
+		char aria[32];
+
+		snprintf(aria, sizeof(aria), "doc-%s", type);
+		set_epub_type(section, type);
+		set_attr(section, "role", aria);
+	}
 	set_attr(section, "aria-labelledby", "essay-title");
 	set_attr(section, "class", e->part_page ? "essay part" : "essay");
 	essay_header(b, e, section, title_id, marked);

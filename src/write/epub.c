@@ -178,6 +178,19 @@ nav_top(void *arg, size_t i, xmlNode *ol)
 	return xmlGetLastChild(ol);
 }
 
+/* The body starts at the first essay that is not front matter (all of
+ * them front matter: the last). */
+static const char *
+body_start(const struct book *b)
+{
+	size_t i = 0;
+
+	while (i + 1 < b->nessays && b->essays[i].role > 0 &&
+	    b->essays[i].role < ROLE_BACK)
+		i++;
+	return b->essays[i].file;
+}
+
 /* The nav document, with a marker where nav_top()'s entries go. */
 static xmlDoc *
 nav_doc(const struct book *b, xmlNode **marker)
@@ -214,7 +227,7 @@ nav_doc(const struct book *b, xmlNode **marker)
 	set_epub_type(nav_item(ol, "nav.xhtml#toc", i18n_word(lang,
 	    W_CONTENTS))->children, "toc");
 	if (b->nessays)
-		set_epub_type(nav_item(ol, b->essays[0].file, i18n_word(lang,
+		set_epub_type(nav_item(ol, body_start(b), i18n_word(lang,
 		    W_START_OF_CONTENT))->children, "bodymatter");
 	return doc;
 }
@@ -616,7 +629,7 @@ opf_doc(const struct book *b, const char *cover_href, const char *cover_mime,
 		n = el(guide, "reference");
 		set_attr(n, "type", "text");
 		set_attr(n, "title", i18n_word(b->lang, W_START));
-		set_attr(n, "href", b->essays[0].file);
+		set_attr(n, "href", body_start(b));
 	}
 	return doc;
 }
