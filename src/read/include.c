@@ -281,6 +281,11 @@ include(struct inc *c, enum kind k, const char *rel, const char *arg,
 	}
 	if (k != K_QUARTO && (sel = strchr(p, ':')) != NULL)
 		*sel++ = '\0';
+	if (*p == '\0') {
+		c->rc = diag_error(c->d, l, "include of no file");
+		free(spec);
+		return;
+	}
 	if ((target = path_resolve(rel, p)) == NULL) {
 		c->rc = diag_error(c->d, l, "%s is outside the content folder",
 		    p);

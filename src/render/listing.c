@@ -202,8 +202,8 @@ info_read(struct listing *l, const char *info)
 		attributes(l, p, end);
 	}
 	/* The class cmark-gfm would write is not the language's. */
-	l->other = l->lang && (strlen(l->lang) != wn ||
-	    memcmp(l->lang, w, wn) != 0);
+	l->other = (wn && *w == '{') || (l->lang && (strlen(l->lang) != wn ||
+	    memcmp(l->lang, w, wn) != 0));
 	l->other |= l->numbered || l->caption || l->title || l->file ||
 	    l->id;
 }
