@@ -212,4 +212,15 @@ check(re.search(r'\.line::before\s*\{[^}]*counter\(line\)', css) is not None,
       'and in the EPUB stylesheet')
 sys.exit(1 if bad else 0)
 EOF
+# An included Markdown file that SUMMARY.md lists is a chapter all the
+# same (without SUMMARY.md it would be part of its includer only).
+mkdir -p "$TMP/sm/src"
+printf '# Summary\n\n- [One](one.md)\n- [Shared](shared.md)\n' >"$TMP/sm/src/SUMMARY.md"
+printf '# One\n\n{{#include shared.md}}\n' >"$TMP/sm/src/one.md"
+printf '# Shared\n\nShared text.\n' >"$TMP/sm/src/shared.md"
+"$Q" build "$TMP/sm" -o "$TMP/sm-out" -f epub -q 2>"$TMP/err4" || cat "$TMP/err4"
+n=$(unzip -l "$TMP"/sm-out/*.epub | grep -c 'shared\.xhtml')
+[ "$n" -eq 1 ] && unzip -p "$TMP"/sm-out/*.epub EPUB/src-one.xhtml | grep -q 'Shared text' &&
+	ok "a listed file is a chapter and included too" ||
+	fail "SUMMARY.md's included chapter ($n)"
 finish

@@ -411,8 +411,9 @@ load_book(struct book *b, const struct quire_options *opt,
 	if (read_essays(&s) < 0)
 		rc = -1;
 	/* A Markdown file that an essay includes is part of that essay,
-	 * not an essay of its own. */
-	for (size_t i = 0; s.included.n && i < s.files.n; i++)
+	 * not an essay of its own, unless SUMMARY.md lists it. */
+	for (size_t i = 0; summary == -2 && s.included.n && i < s.files.n;
+	    i++)
 		if (b->essays[i].rel &&
 		    idset_has(&s.included, b->essays[i].rel))
 			b->essays[i].included = 1;
