@@ -321,7 +321,11 @@ include(struct inc *c, enum kind k, const char *rel, const char *arg,
 	if (k == K_QUARTO || path_has_ext(target, ".md") ||
 	    path_has_ext(target, ".markdown"))
 		strv_push(c->md, xstrdup(target));
-	v = split(data, len, &nv);
+	/* A byte order mark is no text (the essays lose theirs too). */
+	if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0)
+		v = split(data + 3, len - 3, &nv);
+	else
+		v = split(data, len, &nv);
 	picked = pick(c, l, p, v, nv, sel, &np);
 	c->stack[++c->depth] = target;
 	if (k == K_PLAYGROUND) {
