@@ -157,6 +157,10 @@ def main():
             fail("%s: %s %r: no id %r in %s"
                  % (src_doc, what, ref, unquote(u.fragment), target))
 
+    # A chapter, or front or back matter (the role: key).
+    ESSAY_TYPES = ("chapter", "dedication", "epigraph", "foreword", "preface",
+                   "introduction", "prologue", "epilogue", "afterword",
+                   "appendix", "glossary", "bibliography", "colophon")
     essays = notes = 0
     for path, root in docs.items():
         for e in root.iter():
@@ -166,7 +170,7 @@ def main():
                 resolve(path, e.get("src"), "image")
             if e.tag == NCX + "content":
                 resolve(path, e.get("src"), "NCX entry")
-            if e.get(EPUB_TYPE) == "chapter":
+            if e.tag == XHTML + "section" and e.get(EPUB_TYPE) in ESSAY_TYPES:
                 essays += 1
             if e.get(EPUB_TYPE) == "footnote":
                 notes += 1
