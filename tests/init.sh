@@ -38,8 +38,12 @@ grep -q 'warning\|error' "$TMP/e" && fail "keys: $(head -c 400 "$TMP/e")"
 mkdir z && echo mine >z/notes.md
 expect 1 "init into a folder with files" "$Q" init z
 [ "$(ls z)" = notes.md ] && [ "$(cat z/notes.md)" = mine ] && ok "left it alone" || fail "init wrote into z"
-expect 0 "init into an empty folder" "$Q" init "$(mkdir e && echo e)"
+mkdir empty
+expect 0 "init into an empty folder" "$Q" init empty
+[ -f empty/collection.yaml ] || fail "init empty wrote no collection.yaml"
 expect 2 "init a b" "$Q" init a b
+expect 2 "init ''" "$Q" init ''
+expect 2 "new '' x" "$Q" new '' x
 # Without DIR: content/, where build looks by default.
 mkdir w && cd w
 expect 0 "init (no DIR)" "$Q" init

@@ -10,7 +10,7 @@ Q=$(realpath "$1")
 export SOURCE_DATE_EPOCH=1767225600
 mkdir -p "$TMP/tmpdir"
 export TMPDIR=$TMP/tmpdir
-"$Q" init "$TMP/b" >/dev/null || { fail "quire init"; finish; }
+"$Q" init "$TMP/b" >/dev/null 2>&1 || { fail "quire init"; finish; }
 
 # waitfor N: until the log counts N finished builds (up to 20 s); prints
 # the milliseconds waited.
