@@ -6,14 +6,11 @@
 #   bin/quire
 #   share/quire/math/quire-math.js   and its node_modules (KaTeX): found at
 #                                    run time relative to the binary
+#                                    (QUIRE_DATA_FROM_BIN, set beside
+#                                    QUIRE_MATH_SCRIPT)
 #   share/quire/<tool>/              every other co-process of tools/
 #   share/bash-completion/completions/quire, share/zsh/vendor-completions/_quire,
 #   share/fish/vendor_completions.d/quire.fish
-
-# Relative to the binary, the folder quire looks in for its tools
-# (src/render/math.c): ../share/quire with the default layout.
-file(RELATIVE_PATH QUIRE_DATA_FROM_BIN
-  "${CMAKE_INSTALL_FULL_BINDIR}" "${CMAKE_INSTALL_FULL_DATADIR}/quire")
 
 # Every folder of tools/ whole, with its node_modules (npm ci there, by
 # .ci/setup): in a worktree node_modules may be a symbolic link, so it

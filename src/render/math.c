@@ -7,6 +7,7 @@
  * end a converter that does not leave is killed. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -29,6 +30,9 @@
 
 #ifndef QUIRE_MATH_SCRIPT
 #define QUIRE_MATH_SCRIPT ""
+#endif
+#ifndef QUIRE_DATA_FROM_BIN
+#define QUIRE_DATA_FROM_BIN "../share/quire"
 #endif
 
 /* node loading KaTeX, on a busy machine. */
@@ -109,12 +113,35 @@ remember(char *key, size_t klen, const char *out, int rc)
 	m.ncache++;
 }
 
+/* The converter: QUIRE_MATH when set; else the one installed beside the
+ * binary (QUIRE_DATA_FROM_BIN, ../share/quire by default, from the
+ * folder of /proc/self/exe); else the source tree's, for a quire run
+ * from its build tree. */
 static const char *
 script_path(void)
 {
+	static char installed[PATH_MAX + 64];
 	const char *s = getenv("QUIRE_MATH");
+	char exe[PATH_MAX];
+	ssize_t n;
 
-	return s && *s ? s : QUIRE_MATH_SCRIPT;
+	if (s && *s)
+		return s;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		char *slash;
+
+		exe[n] = '\0';
+		if ((slash = strrchr(exe, '/')) != NULL) {
+			*slash = '\0';
+			if ((size_t)snprintf(installed, sizeof(installed),
+			    "%s/%s/math/quire-math.js", exe,
+			    QUIRE_DATA_FROM_BIN) < sizeof(installed) &&
+			    access(installed, R_OK) == 0)
+				return installed;
+		}
+	}
+	return QUIRE_MATH_SCRIPT;
 }
 
 static long long
@@ -587,6 +614,22 @@ math_missing(char **why)
 	*why = xstrdup(m.why ? m.why : "no converter");
 	pthread_mutex_unlock(&m.lock);
 	return first;
+}
+
+/* Between two builds of one process (quire watch): the converter and its
+ * answers stay; what a build reports is reported again, and a converter
+ * that could not be had is tried again. */
+void
+math_next_build(void)
+{
+	pthread_mutex_lock(&m.lock);
+	m.warned = 0;
+	if (m.state == -1) {
+		m.state = 0;
+		free(m.why);
+		m.why = NULL;
+	}
+	pthread_mutex_unlock(&m.lock);
 }
 
 void
