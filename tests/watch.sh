@@ -26,6 +26,7 @@ waitfor() {
 	return 1
 }
 start() {
+	: >"$TMP/log"  # emptied here: the child's own redirection may come late
 	"$Q" watch "$TMP/b" -o "$TMP/out" >"$TMP/paths" 2>"$TMP/log" &
 	pid=$!
 }
