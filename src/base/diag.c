@@ -371,7 +371,7 @@ static char *
 kind_of(const char *fmt, int summary)
 {
 	static const char *const little[] = { "a", "an", "and", "as", "at",
-	    "be", "by", "for", "in", "is", "of", "or", "the", "to" };
+	    "be", "by", "for", "in", "is", "of", "or", "such", "the", "to" };
 	struct buf b = { 0 };
 	size_t words = 0;
 
