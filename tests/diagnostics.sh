@@ -68,7 +68,9 @@ print('%d messages, %d kinds: %s' % (len(got), len(rule), ' '.join(sorted(rule))
 PY
 }
 
-# run NAME WANTSTATUS ARGS...: the text run and both data runs of one command.
+# run NAME WANTSTATUS ARGS...: the text run and both data runs of one
+# command; the files are validated together at the end (one node each).
+declare -A all=()
 run() {
 	name=$1 want=$2
 	shift 2
@@ -79,9 +81,7 @@ run() {
 		[ $rc -eq "$want" ] || fail "$name --diagnostics=$mode: exit $rc, want $want"
 		[ -s "$TMP/$name.$mode.err" ] &&
 			fail "$name --diagnostics=$mode wrote to stderr: $(head -c 200 "$TMP/$name.$mode.err")"
-		node "$V/validate.mjs" $mode "$TMP/$name.$mode" >"$TMP/v" 2>&1 &&
-			ok "$name $mode valid: $(cat "$TMP/v")" ||
-			fail "$name $mode invalid: $(head -c 600 "$TMP/v")"
+		all[$mode]+=" $TMP/$name.$mode"
 		same "$TMP/$name.txt" "$TMP/$name.$mode" $mode >"$TMP/v" 2>&1 &&
 			ok "$name $mode as the text says: $(cat "$TMP/v")" ||
 			fail "$name $mode: $(head -c 600 "$TMP/v")"
@@ -114,6 +114,12 @@ run odd-names 0 check "$TMP/my book é#1"
 grep -q 'my%20book%20%C3%A9%231/a%20b.md' "$TMP/odd-names.sarif" &&
 	ok "SARIF URIs are percent-encoded" || fail "SARIF URI: $(grep -o '"uri": *"[^"]*"' "$TMP/odd-names.sarif")"
 
+for mode in json sarif; do
+	# shellcheck disable=SC2086
+	node "$V/validate.mjs" $mode ${all[$mode]} >"$TMP/v" 2>&1 &&
+		ok "$mode valid: $(sed "s|$TMP/||" "$TMP/v" | tr '\n' ';')" ||
+		fail "$mode invalid: $(head -c 800 "$TMP/v")"
+done
 "$Q" check "$FIX" --diagnostics=xml >/dev/null 2>"$TMP/e"
 [ $? -eq 2 ] && ok "--diagnostics=xml is a usage error" || fail "--diagnostics=xml accepted"
 finish
