@@ -4,6 +4,7 @@
 # binary, the man page, the math converter with KaTeX and the completion
 # scripts; unpacked (dpkg -x) into a root of its own, with the source and
 # build trees hidden, its quire binds a book with a formula into MathML.
+# tests/deb-chroot.sh installs it with apt on a fresh Debian 12 instead.
 # Usage: deb.sh BUILDDIR SOURCEDIR   (77 without unshare or dpkg-shlibdeps)
 . "$(dirname "$0")/lib.sh"
 B=$(realpath "$1") S=$(realpath "$2")
