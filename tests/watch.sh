@@ -70,8 +70,21 @@ grep -q 'collection.yaml:.*error' "$TMP/log" && grep -q '^quire: build failed' "
 [ "$(sha256sum "$TMP"/out/* | sha256sum)" = "$sum" ] && ok "the last good outputs stay" ||
 	fail "outputs changed by a failed build"
 kill -0 $pid 2>/dev/null && ok "still watching after an error" || fail "watch ended on an error"
-printf 'title: Mended\nauthor: A. Writer\nlanguage: en\n' >"$TMP/b/collection.yaml"
+printf 'title: My Book\nauthor: A. Writer\nlanguage: en\n' >"$TMP/b/collection.yaml"
 waitfor $((n + 2)) >/dev/null && ok "rebuilt once mended" || fail "not rebuilt after the fix"
+
+# The book's macros changed: the warm converter must not answer with
+# the old ones (nor its answers be reused).
+n=$(grep -c '^quire: \(built\|rebuilt\|build failed\)' "$TMP/log")
+printf 'title: My Book\nauthor: A. Writer\nlanguage: en\nmath_macros:\n  QQ: "\\\\mathrm{first}"\n' >"$TMP/b/collection.yaml"
+printf -- '---\ntitle: Macros\n---\n\nThe macro $\\QQ$ here.\n' >"$TMP/b/04-macro.md"
+waitfor $((n + 1)) >/dev/null && sleep 0.3
+grep -q 'alttext="\\QQ"><mrow><mi mathvariant="normal">f</mi>' "$html" && ok "a macro of the book" || fail "macro not applied: $(tail -3 "$TMP/log")"
+n=$(grep -c '^quire: \(built\|rebuilt\|build failed\)' "$TMP/log")
+sed -i 's/first/second/' "$TMP/b/collection.yaml"
+waitfor $((n + 1)) >/dev/null && sleep 0.3
+grep -q 'alttext="\\QQ"><mrow><mi mathvariant="normal">s</mi>' "$html" &&
+	ok "a changed macro is used at the next rebuild" || fail "the old macro's answer stayed"
 
 # SIGINT in the middle of a rebuild: status 0, nothing left behind.
 echo "last words" >>"$TMP/b/01-first-essay.md"

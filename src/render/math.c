@@ -573,10 +573,34 @@ math_convert(const char *tex, size_t len, int display, char **out)
 	return rc;
 }
 
+/* Forgets every answer given.  The lock is held. */
+static void
+forget_answers(void)
+{
+	for (size_t i = 0; i < m.capcache; i++) {
+		free(m.cache[i].key);
+		free(m.cache[i].out);
+	}
+	free(m.cache);
+	m.cache = NULL;
+	m.ncache = m.capcache = 0;
+}
+
 void
 math_configure(int svg, const char *macros_json)
 {
 	pthread_mutex_lock(&m.lock);
+	/* Other macros than the running converter was given (a book edited
+	 * under quire watch): its answers no longer hold, and a converter
+	 * that has them is started again with the new ones. */
+	if ((m.macros == NULL) != (macros_json == NULL) || (m.macros &&
+	    strcmp(m.macros, macros_json) != 0)) {
+		if (m.state == 1) {
+			reap(MATH_GRACE_MS);
+			m.state = 0;
+		}
+		forget_answers();
+	}
 	m.svg = svg;
 	free(m.macros);
 	m.macros = macros_json ? xstrdup(macros_json) : NULL;
@@ -624,6 +648,7 @@ math_next_build(void)
 {
 	pthread_mutex_lock(&m.lock);
 	m.warned = 0;
+	m.starts = 0;
 	if (m.state == -1) {
 		m.state = 0;
 		free(m.why);
@@ -642,13 +667,7 @@ math_cleanup(void)
 	m.warned = 0;
 	m.starts = 0;
 	m.svg = 0;
-	for (size_t i = 0; i < m.capcache; i++) {
-		free(m.cache[i].key);
-		free(m.cache[i].out);
-	}
-	free(m.cache);
-	m.cache = NULL;
-	m.ncache = m.capcache = 0;
+	forget_answers();
 	free(m.why);
 	free(m.engine);
 	free(m.in);
