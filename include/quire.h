@@ -58,6 +58,9 @@ struct quire_options {
 	                           SHA256SUMS (ssh-keygen -Y sign) */
 	int has_epoch;          /* epoch below is set (SOURCE_DATE_EPOCH) */
 	long long epoch;
+	int keep_warm;          /* keep the math converter running after the
+	                           build, for the next one in this process
+	                           (quire_cleanup() stops it) */
 	/* Called once for every file written, after it is in place. */
 	void (*on_output)(const char *path, void *arg);
 	/* Called as the build goes (done of total in each phase: essays
@@ -76,6 +79,17 @@ struct quire_diag *quire_diag_new(int color);
 void quire_diag_free(struct quire_diag *);
 /* Prints every message and a closing count to fp; returns the error count. */
 size_t quire_diag_flush(struct quire_diag *, FILE *fp);
+
+/* The formats quire_diag_flush_as() prints in. */
+enum quire_diag_format {
+	QUIRE_DIAG_TEXT,    /* path:line:col: level: message, and a count */
+	QUIRE_DIAG_JSON,    /* one JSON object a line: file, line, column,
+	                       severity, message, kind */
+	QUIRE_DIAG_SARIF    /* one SARIF 2.1.0 log */
+};
+/* As quire_diag_flush(), in the format asked for. */
+size_t quire_diag_flush_as(struct quire_diag *, FILE *fp,
+    enum quire_diag_format);
 size_t quire_diag_errors(const struct quire_diag *);
 size_t quire_diag_warnings(const struct quire_diag *);
 

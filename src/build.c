@@ -252,6 +252,7 @@ quire_build(const struct quire_options *opt, struct quire_diag *d)
 	tzset();
 	diag_set_strict(d, opt->strict);
 	write_progress(opt->on_progress, opt->arg);
+	math_next_build();
 	book_init(&b);
 	b.math_wanted = math_prestart;
 	load_book(&b, opt, d);
@@ -278,7 +279,10 @@ quire_build(const struct quire_options *opt, struct quire_diag *d)
 	for (size_t i = 0; i < sizeof(out) / sizeof(*out); i++)
 		out_free(&out[i]);
 	book_free(&b);
-	math_cleanup();  /* the converter lives for one build */
+	/* The converter lives for one build, or, for quire watch, till
+	 * quire_cleanup(). */
+	if (!opt->keep_warm)
+		math_cleanup();
 	sigaction(SIGXFSZ, &old_xfsz, NULL);
 	status = diag_status(d);
 	return status;

@@ -11,4 +11,19 @@
 int render_book(struct book *, const struct quire_options *,
     struct quire_diag *);
 
+/* The commands of the program beyond build, check and verify, on top of
+ * quire_build() (init.c, watch.c). */
+/* Makes a starter book in dir, which must be missing or empty (the files
+ * of assets/starter).  Returns an enum quire_status. */
+int cli_init(const char *dir);
+/* Adds an essay titled title to the book in dir: DIR/SLUG.md with its
+ * front matter; never replaces a file.  epoch: the date written, or -1
+ * for today.  Returns an enum quire_status. */
+int cli_new(const char *title, const char *dir, long long epoch);
+/* Builds opt's book, then again on every change in its folder until
+ * SIGINT, SIGTERM or SIGHUP; diagnostics go to stderr as text.  Returns
+ * an enum quire_status: 0 after a signal, 1 when the folder cannot be
+ * watched. */
+int cli_watch(struct quire_options *opt, int quiet, int color);
+
 #endif

@@ -9,11 +9,16 @@
 #include <unistd.h>
 
 #include "quire.h"
+#include "build.h"
 
 static const char usage_text[] =
     "usage: quire build [DIR] [-o OUTDIR] [-f epub|html|all] [options]\n"
-    "       quire check [DIR] [--strict] [--drafts]\n"
+    "       quire check [DIR] [--strict] [--drafts] [--diagnostics=FMT]\n"
     "       quire verify [DIR] [--allowed-signers FILE] [-q]\n"
+    "       quire watch [DIR] [-o OUTDIR] [-f epub|html|all] [options]\n"
+    "       quire init [DIR]\n"
+    "       quire new TITLE [DIR]\n"
+    "       quire completion bash|zsh|fish\n"
     "       quire --help | --version\n"
     "\n"
     "Binds the Markdown essays in DIR (default: content) into an EPUB 3\n"
@@ -39,11 +44,19 @@ static const char usage_text[] =
     "      --allowed-signers FILE\n"
     "                       verify: check SHA256SUMS.sig against the keys\n"
     "                       in FILE (ssh-keygen's allowed signers format)\n"
+    "      --diagnostics=FMT\n"
+    "                       print diagnostics as text (the default), json\n"
+    "                       (one object a line) or sarif (SARIF 2.1.0),\n"
+    "                       on stdout for json and sarif\n"
     "  -h, --help           show this help\n"
     "  -V, --version        show the version\n"
     "\n"
     "verify checks every file of DIR (default: dist) against SHA256SUMS\n"
     "and the release ledger, and names each one that does not match.\n"
+    "watch builds, then rebuilds on every change in DIR until Ctrl-C.\n"
+    "init makes a starter book in DIR (default: content); new adds an\n"
+    "essay titled TITLE to the book in DIR (default: content).\n"
+    "completion prints a completion script for the shell named.\n"
     "\n"
     "SOURCE_DATE_EPOCH, when set, is the time recorded in the outputs.\n"
     "Exit status: 0 success, 1 errors in the content, 2 usage, 3 system.\n";
@@ -135,6 +148,34 @@ usage_error(const char *msg)
 	return 2;
 }
 
+extern const unsigned char asset_completion_bash[], asset_completion_zsh[],
+    asset_completion_fish[];
+extern const size_t asset_completion_bash_len, asset_completion_zsh_len,
+    asset_completion_fish_len;
+
+/* quire completion SHELL: the script of assets/completion/ for it. */
+static int
+completion(int argc, char *argv[])
+{
+	const unsigned char *s;
+	size_t n;
+
+	if (argc != 3)
+		return usage_error("completion takes a shell: bash, zsh or "
+		    "fish");
+	if (!strcmp(argv[2], "bash"))
+		s = asset_completion_bash, n = asset_completion_bash_len;
+	else if (!strcmp(argv[2], "zsh"))
+		s = asset_completion_zsh, n = asset_completion_zsh_len;
+	else if (!strcmp(argv[2], "fish"))
+		s = asset_completion_fish, n = asset_completion_fish_len;
+	else
+		return usage_error("completion takes bash, zsh or fish");
+	if (fwrite(s, 1, n, stdout) != n || fflush(stdout) != 0)
+		return 3;
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -150,6 +191,7 @@ main(int argc, char *argv[])
 		{ "progress", no_argument, NULL, 'P' },
 		{ "sign", required_argument, NULL, 'K' },
 		{ "allowed-signers", required_argument, NULL, 'A' },
+		{ "diagnostics", required_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -158,8 +200,9 @@ main(int argc, char *argv[])
 	struct quire_diag *d;
 	const char *cmd, *sde;
 	struct ui ui = { 0 };
-	const char *allowed = NULL, *dirarg = NULL;
+	const char *allowed = NULL, *dirarg = NULL, *arg2 = NULL;
 	int c, quiet = 0, force_progress = 0, check, verify, status;
+	int watch, init, new, color, dformat = -1;
 
 	opt.src = "content";
 	opt.out = "dist";
@@ -176,11 +219,18 @@ main(int argc, char *argv[])
 	if (argc < 2)
 		return usage_error("no command given");
 	cmd = argv[1];
+	if (!strcmp(cmd, "completion"))
+		return completion(argc, argv);
 	if (strcmp(cmd, "build") != 0 && strcmp(cmd, "check") != 0 &&
-	    strcmp(cmd, "verify") != 0)
-		return usage_error("unknown command (build, check or verify)");
+	    strcmp(cmd, "verify") != 0 && strcmp(cmd, "watch") != 0 &&
+	    strcmp(cmd, "init") != 0 && strcmp(cmd, "new") != 0)
+		return usage_error("unknown command (build, check, verify, "
+		    "watch, init, new or completion)");
 	check = strcmp(cmd, "check") == 0;
 	verify = strcmp(cmd, "verify") == 0;
+	watch = strcmp(cmd, "watch") == 0;
+	init = strcmp(cmd, "init") == 0;
+	new = strcmp(cmd, "new") == 0;
 	optind = 2;
 	while ((c = getopt_long(argc, argv, "o:f:j:qhV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -207,6 +257,17 @@ main(int argc, char *argv[])
 			break;
 		case 'A':
 			allowed = optarg;
+			break;
+		case 'G':
+			if (!strcmp(optarg, "text"))
+				dformat = QUIRE_DIAG_TEXT;
+			else if (!strcmp(optarg, "json"))
+				dformat = QUIRE_DIAG_JSON;
+			else if (!strcmp(optarg, "sarif"))
+				dformat = QUIRE_DIAG_SARIF;
+			else
+				return usage_error("--diagnostics takes text, "
+				    "json or sarif");
 			break;
 		case 'D':
 			opt.drafts = 1;
@@ -248,10 +309,39 @@ main(int argc, char *argv[])
 	}
 	if (optind < argc)
 		dirarg = argv[optind++];
+	if (new && optind < argc)
+		arg2 = argv[optind++];
 	if (optind < argc)
 		return usage_error("too many arguments");
+	if ((init || new) && argc != 2 + (dirarg != NULL) + (arg2 != NULL))
+		return usage_error("init and new take no options");
+	if ((sde = getenv("SOURCE_DATE_EPOCH")) != NULL && *sde) {
+		char *end;
+		errno = 0;
+		opt.epoch = strtoll(sde, &end, 10);
+		if (errno || *end || opt.epoch < 0 || opt.epoch > 253402300799LL)
+			return usage_error("SOURCE_DATE_EPOCH is not a number "
+			    "of seconds");
+		opt.has_epoch = 1;
+	}
+	if (init)
+		return cli_init(dirarg ? dirarg : "content");
+	if (new) {
+		if (dirarg == NULL)
+			return usage_error("new takes a title");
+		return cli_new(dirarg, arg2 ? arg2 : "content",
+		    opt.has_epoch ? opt.epoch : -1);
+	}
 	if (dirarg)
 		opt.src = dirarg;
+	if (dformat >= 0 && (verify || watch))
+		return usage_error("--diagnostics is an option of build and "
+		    "check");
+	if (dformat < 0)
+		dformat = QUIRE_DIAG_TEXT;
+	if (watch && (opt.release || opt.sign || force_progress))
+		return usage_error("watch makes working copies: no --release, "
+		    "--sign or --progress");
 	if (allowed && !verify)
 		return usage_error("--allowed-signers is an option of verify");
 	if (opt.sign && (!opt.release || check))
@@ -267,16 +357,14 @@ main(int argc, char *argv[])
 	}
 	if (check)
 		opt.out = NULL;
-	if ((sde = getenv("SOURCE_DATE_EPOCH")) != NULL && *sde) {
-		char *end;
-		errno = 0;
-		opt.epoch = strtoll(sde, &end, 10);
-		if (errno || *end || opt.epoch < 0 || opt.epoch > 253402300799LL)
-			return usage_error("SOURCE_DATE_EPOCH is not a number "
-			    "of seconds");
-		opt.has_epoch = 1;
+	color = isatty(2) && getenv("NO_COLOR") == NULL;
+	if (watch) {
+		status = cli_watch(&opt, quiet, color);
+		quire_cleanup();
+		return status;
 	}
-	ui.quiet = quiet;
+	/* As data, the diagnostics are stdout's only lines. */
+	ui.quiet = quiet || dformat != QUIRE_DIAG_TEXT;
 	ui.tty = isatty(2);
 	/* As git: --progress wins over -q and a pipe. */
 	ui.progress = force_progress ? 2 : ui.tty && !quiet;
@@ -284,10 +372,11 @@ main(int argc, char *argv[])
 	opt.on_output = print_output;
 	opt.on_progress = progress;
 	opt.arg = &ui;
-	d = quire_diag_new(isatty(2) && getenv("NO_COLOR") == NULL);
+	d = quire_diag_new(color && dformat == QUIRE_DIAG_TEXT);
 	status = quire_build(&opt, d);
 	progress_clear(&ui);
-	quire_diag_flush(d, stderr);
+	quire_diag_flush_as(d, dformat == QUIRE_DIAG_TEXT ? stderr : stdout,
+	    dformat);
 	quire_diag_free(d);
 	quire_cleanup();
 	return status;

@@ -13,7 +13,7 @@ done
 for opt in $("$Q" --help | grep -o -- '--[a-z]*' | sort -u); do
 	grep -q "Fl Fl ${opt#--}" "$MAN" && ok "documents $opt" || fail "$opt is not in the manual"
 done
-for cmd in build check verify; do
+for cmd in build check verify watch init new completion; do
 	grep -q "^\.Cm $cmd" "$MAN" || fail "command $cmd is not in the manual"
 done
 

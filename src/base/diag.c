@@ -1,9 +1,12 @@
 /* Diagnostics for every stage: path:line:col: level: message, kept until
- * the end of a run, then printed sorted by file and line with a count;
- * past MAX_LIKE of one kind in one file, only counted and summed up. */
+ * the end of a run, then printed sorted by file and line with a count, or
+ * as data (JSON lines, a SARIF 2.1.0 log); past MAX_LIKE of one kind in
+ * one file, only counted and summed up. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
+#include <strings.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +24,7 @@ struct msg {
 	uint64_t off;
 	size_t len;
 	int summary;        /* "N more like this": after the file's others */
+	const char *fmt;    /* its format string: its kind, as data */
 };
 
 /* A kind of message in a file: its format string, kept or counted. */
@@ -280,6 +284,7 @@ keep(struct quire_diag *d, enum level lvl, const struct loc *l,
 	m->text = text;
 	m->len = strlen(text);
 	m->summary = 0;
+	m->fmt = fmt;
 	/* A big book's hundreds of thousands of messages keep only their
 	 * places in memory; spill_put() may be called under the lock. */
 	if (spill && d->sp && spill_put(d->sp, text, m->len, &m->off) == 0) {
@@ -445,8 +450,244 @@ cmp_msg(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+/* ---- Diagnostics as data: JSON lines and SARIF 2.1.0 ---- */
+
+/* The kind of a message: the words of its format's headline (up to the
+ * first ':', ';' or '('), conversions, quoted parts and little words
+ * left out, joined by '-': "image not found: %s" is image-not-found. */
+static char *
+kind_of(const char *fmt, int summary)
+{
+	static const char *const little[] = { "a", "an", "and", "as", "at",
+	    "be", "by", "for", "in", "is", "of", "or", "such", "the", "to" };
+	struct buf b = { 0 };
+	size_t words = 0;
+
+	if (summary)
+		return xstrdup("more-like-this");
+	for (const char *p = fmt ? fmt : ""; *p && *p != ':' && *p != ';' &&
+	    *p != '(' && words < 6;) {
+		const char *w;
+		size_t n;
+		int little_word = 0;
+
+		if (*p == '%') {  /* a conversion: flags, width, length, type */
+			p++;
+			while (*p && strchr("-+ #0123456789.*hlLqjzt", *p))
+				p++;
+			if (*p)
+				p++;
+			continue;
+		}
+		if (*p == '\'') {  /* a quoted detail */
+			const char *q = strchr(p + 1, '\'');
+			p = q ? q + 1 : p + 1;
+			continue;
+		}
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9'))) {
+			p++;
+			continue;
+		}
+		for (w = p; (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9'); p++)
+			;
+		n = (size_t)(p - w);
+		for (size_t i = 0; i < sizeof(little) / sizeof(*little); i++)
+			if (strlen(little[i]) == n &&
+			    strncasecmp(little[i], w, n) == 0)
+				little_word = 1;
+		if (little_word)
+			continue;
+		if (words++)
+			buf_putc(&b, '-');
+		for (size_t i = 0; i < n; i++)
+			buf_putc(&b, (char)(w[i] >= 'A' && w[i] <= 'Z' ?
+			    w[i] - 'A' + 'a' : w[i]));
+	}
+	if (words == 0)
+		buf_puts(&b, "message");
+	return buf_take(&b);
+}
+
+/* s as a JSON string: quotes, backslashes and control characters escaped,
+ * bytes that are not UTF-8 replaced by U+FFFD. */
+static void
+json_str(struct buf *b, const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n = strlen(s);
+
+	buf_putc(b, '"');
+	for (size_t i = 0; i < n;) {
+		uint32_t c;
+		size_t k = utf8_decode(u + i, n - i, &c);
+
+		if (k == 0) {
+			buf_puts(b, "\\ufffd");
+			i++;
+			continue;
+		}
+		if (c == '"' || c == '\\') {
+			buf_putc(b, '\\');
+			buf_putc(b, (char)c);
+		} else if (c == '\n')
+			buf_puts(b, "\\n");
+		else if (c == '\t')
+			buf_puts(b, "\\t");
+		else if (c < 0x20 || c == 0x7f)
+			buf_printf(b, "\\u%04x", (unsigned)c);
+		else
+			buf_put(b, u + i, k);
+		i += k;
+	}
+	buf_putc(b, '"');
+}
+
+/* A file's path as a URI reference (RFC 3986): an absolute path as a
+ * file: URI, a relative one as it is; every byte but the unreserved ones
+ * and '/' percent-encoded. */
+static void
+json_uri(struct buf *b, const char *path)
+{
+	struct buf u = { 0 };
+
+	if (path[0] == '/')
+		buf_puts(&u, "file://");
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~/", *p))
+			buf_putc(&u, (char)*p);
+		else
+			buf_printf(&u, "%%%02X", *p);
+	}
+	buf_putc(&u, '\0');
+	json_str(b, u.data);
+	buf_free(&u);
+}
+
+static void
+emit_json(struct quire_diag *d, FILE *fp)
+{
+	struct buf b = { 0 };
+
+	for (size_t i = 0; i < d->n; i++) {
+		const struct msg *m = &d->m[i];
+		char *text = m->text ? m->text : msg_text(d, m);
+		char *kind = kind_of(m->fmt, m->summary);
+
+		b.len = 0;
+		buf_puts(&b, "{\"file\":");
+		if (m->path)
+			json_str(&b, m->path);
+		else
+			buf_puts(&b, "null");
+		if (m->path && m->line > 0)
+			buf_printf(&b, ",\"line\":%d,\"column\":%d", m->line,
+			    m->col > 0 ? m->col : 1);
+		else
+			buf_puts(&b, ",\"line\":null,\"column\":null");
+		buf_printf(&b, ",\"severity\":\"%s\",\"message\":",
+		    level_names[m->level]);
+		json_str(&b, text);
+		buf_puts(&b, ",\"kind\":");
+		json_str(&b, kind);
+		buf_puts(&b, "}\n");
+		fwrite(b.data, 1, b.len, fp);
+		free(kind);
+		if (text != m->text)
+			free(text);
+	}
+	buf_free(&b);
+}
+
+/* One SARIF 2.1.0 log with one run: a rule per kind (in the order first
+ * met), a result per message, its file relative to the folder quire was
+ * run in (%SRCROOT%, as code scanning expects) or a file: URI. */
+static void
+emit_sarif(struct quire_diag *d, FILE *fp)
+{
+	struct buf b = { 0 };
+	char **kinds = xcalloc(d->n + 1, sizeof(*kinds));
+	char **rules = xcalloc(d->n + 1, sizeof(*rules));
+	size_t *rule_of = xcalloc(d->n + 1, sizeof(*rule_of));
+	size_t nrules = 0;
+
+	for (size_t i = 0; i < d->n; i++) {
+		size_t r = 0;
+
+		kinds[i] = kind_of(d->m[i].fmt, d->m[i].summary);
+		while (r < nrules && strcmp(rules[r], kinds[i]) != 0)
+			r++;
+		if (r == nrules)
+			rules[nrules++] = kinds[i];
+		rule_of[i] = r;
+	}
+	buf_puts(&b, "{\"$schema\":\"https://json.schemastore.org/"
+	    "sarif-2.1.0.json\",\"version\":\"2.1.0\",\"runs\":[{\"tool\":"
+	    "{\"driver\":{\"name\":\"quire\",\"version\":\"" QUIRE_VERSION
+	    "\",\"semanticVersion\":\"" QUIRE_VERSION "\",\"rules\":[");
+	for (size_t r = 0; r < nrules; r++) {
+		char *words = xstrdup(rules[r]);
+
+		for (char *p = words; *p; p++)
+			if (*p == '-')
+				*p = ' ';
+		buf_puts(&b, r ? ",{\"id\":" : "{\"id\":");
+		json_str(&b, rules[r]);
+		buf_puts(&b, ",\"shortDescription\":{\"text\":");
+		json_str(&b, words);
+		buf_puts(&b, "}}");
+		free(words);
+	}
+	buf_puts(&b, "]}},\"originalUriBaseIds\":{\"%SRCROOT%\":{\"description\":"
+	    "{\"text\":\"The folder quire was run in.\"}}},\"results\":[");
+	for (size_t i = 0; i < d->n; i++) {
+		const struct msg *m = &d->m[i];
+		char *text = m->text ? m->text : msg_text(d, m);
+
+		buf_puts(&b, i ? ",{\"ruleId\":" : "{\"ruleId\":");
+		json_str(&b, kinds[i]);
+		buf_printf(&b, ",\"ruleIndex\":%zu,\"level\":\"%s\","
+		    "\"message\":{\"text\":", rule_of[i], level_names[m->level]);
+		json_str(&b, text);
+		buf_putc(&b, '}');
+		if (m->path) {
+			buf_puts(&b, ",\"locations\":[{\"physicalLocation\":"
+			    "{\"artifactLocation\":{\"uri\":");
+			json_uri(&b, m->path);
+			if (m->path[0] != '/')
+				buf_puts(&b, ",\"uriBaseId\":\"%SRCROOT%\"");
+			buf_putc(&b, '}');
+			if (m->line > 0)
+				buf_printf(&b, ",\"region\":{\"startLine\":%d,"
+				    "\"startColumn\":%d}", m->line,
+				    m->col > 0 ? m->col : 1);
+			buf_puts(&b, "}}]");
+		}
+		buf_putc(&b, '}');
+		if (text != m->text)
+			free(text);
+	}
+	buf_puts(&b, "]}]}\n");
+	fwrite(b.data, 1, b.len, fp);
+	buf_free(&b);
+	for (size_t i = 0; i < d->n; i++)
+		free(kinds[i]);
+	free(kinds);
+	free(rules);
+	free(rule_of);
+}
+
 size_t
 quire_diag_flush(struct quire_diag *d, FILE *fp)
+{
+	return quire_diag_flush_as(d, fp, QUIRE_DIAG_TEXT);
+}
+
+size_t
+quire_diag_flush_as(struct quire_diag *d, FILE *fp,
+    enum quire_diag_format format)
 {
 	const char *bold = d->color ? "\033[1m" : "";
 	const char *reset = d->color ? "\033[0m" : "";
@@ -472,11 +713,16 @@ quire_diag_flush(struct quire_diag *d, FILE *fp)
 		    "%s", k->n - MAX_LIKE, level_names[k->level], first);
 		free(first);
 		m->summary = 1;
+		m->fmt = k->fmt;
 	}
 	forget_kinds(d);
 	if (d->n)
 		qsort(d->m, d->n, sizeof(*d->m), cmp_msg);
-	for (size_t i = 0; i < d->n; i++) {
+	if (format == QUIRE_DIAG_JSON)
+		emit_json(d, fp);
+	else if (format == QUIRE_DIAG_SARIF)
+		emit_sarif(d, fp);
+	for (size_t i = 0; format == QUIRE_DIAG_TEXT && i < d->n; i++) {
 		const struct msg *m = &d->m[i];
 		char *text = m->text ? m->text : msg_text(d, m);
 
@@ -495,7 +741,7 @@ quire_diag_flush(struct quire_diag *d, FILE *fp)
 		if (text != m->text)
 			free(text);
 	}
-	if (d->errors || d->warnings)
+	if (format == QUIRE_DIAG_TEXT && (d->errors || d->warnings))
 		fprintf(fp, "%zu error%s, %zu warning%s\n", d->errors,
 		    d->errors == 1 ? "" : "s", d->warnings,
 		    d->warnings == 1 ? "" : "s");

@@ -7,6 +7,7 @@
  * end a converter that does not leave is killed. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -29,6 +30,9 @@
 
 #ifndef QUIRE_MATH_SCRIPT
 #define QUIRE_MATH_SCRIPT ""
+#endif
+#ifndef QUIRE_DATA_FROM_BIN
+#define QUIRE_DATA_FROM_BIN "../share/quire"
 #endif
 
 /* node loading KaTeX, on a busy machine. */
@@ -109,12 +113,35 @@ remember(char *key, size_t klen, const char *out, int rc)
 	m.ncache++;
 }
 
+/* The converter: QUIRE_MATH when set; else the one installed beside the
+ * binary (QUIRE_DATA_FROM_BIN, ../share/quire by default, from the
+ * folder of /proc/self/exe); else the source tree's, for a quire run
+ * from its build tree. */
 static const char *
 script_path(void)
 {
+	static char installed[PATH_MAX + 64];
 	const char *s = getenv("QUIRE_MATH");
+	char exe[PATH_MAX];
+	ssize_t n;
 
-	return s && *s ? s : QUIRE_MATH_SCRIPT;
+	if (s && *s)
+		return s;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		char *slash;
+
+		exe[n] = '\0';
+		if ((slash = strrchr(exe, '/')) != NULL) {
+			*slash = '\0';
+			if ((size_t)snprintf(installed, sizeof(installed),
+			    "%s/%s/math/quire-math.js", exe,
+			    QUIRE_DATA_FROM_BIN) < sizeof(installed) &&
+			    access(installed, R_OK) == 0)
+				return installed;
+		}
+	}
+	return QUIRE_MATH_SCRIPT;
 }
 
 static long long
@@ -546,10 +573,34 @@ math_convert(const char *tex, size_t len, int display, char **out)
 	return rc;
 }
 
+/* Forgets every answer given.  The lock is held. */
+static void
+forget_answers(void)
+{
+	for (size_t i = 0; i < m.capcache; i++) {
+		free(m.cache[i].key);
+		free(m.cache[i].out);
+	}
+	free(m.cache);
+	m.cache = NULL;
+	m.ncache = m.capcache = 0;
+}
+
 void
 math_configure(int svg, const char *macros_json)
 {
 	pthread_mutex_lock(&m.lock);
+	/* Other macros than the running converter was given (a book edited
+	 * under quire watch): its answers no longer hold, and a converter
+	 * that has them is started again with the new ones. */
+	if ((m.macros == NULL) != (macros_json == NULL) || (m.macros &&
+	    strcmp(m.macros, macros_json) != 0)) {
+		if (m.state == 1) {
+			reap(MATH_GRACE_MS);
+			m.state = 0;
+		}
+		forget_answers();
+	}
 	m.svg = svg;
 	free(m.macros);
 	m.macros = macros_json ? xstrdup(macros_json) : NULL;
@@ -589,6 +640,23 @@ math_missing(char **why)
 	return first;
 }
 
+/* Between two builds of one process (quire watch): the converter and its
+ * answers stay; what a build reports is reported again, and a converter
+ * that could not be had is tried again. */
+void
+math_next_build(void)
+{
+	pthread_mutex_lock(&m.lock);
+	m.warned = 0;
+	m.starts = 0;
+	if (m.state == -1) {
+		m.state = 0;
+		free(m.why);
+		m.why = NULL;
+	}
+	pthread_mutex_unlock(&m.lock);
+}
+
 void
 math_cleanup(void)
 {
@@ -599,13 +667,7 @@ math_cleanup(void)
 	m.warned = 0;
 	m.starts = 0;
 	m.svg = 0;
-	for (size_t i = 0; i < m.capcache; i++) {
-		free(m.cache[i].key);
-		free(m.cache[i].out);
-	}
-	free(m.cache);
-	m.cache = NULL;
-	m.ncache = m.capcache = 0;
+	forget_answers();
 	free(m.why);
 	free(m.engine);
 	free(m.in);

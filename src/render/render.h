@@ -82,6 +82,9 @@ void math_prestart(void);
 void math_configure(int svg, const char *macros_json);
 int math_is_svg(void);
 /* Ends the converter; the next build starts a new one. */
+/* Before each build: the converter kept from the build before (quire
+ * watch) serves this one; one that failed is tried again. */
+void math_next_build(void);
 void math_cleanup(void);
 
 #endif

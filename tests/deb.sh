@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The Debian package: `cpack -G DEB` from the build tree makes a .deb whose
+# Depends name nodejs and the libraries dpkg-shlibdeps found; it holds the
+# binary, the man page, the math converter with KaTeX and the completion
+# scripts; unpacked (dpkg -x) into a root of its own, with the source and
+# build trees hidden, its quire binds a book with a formula into MathML.
+# tests/deb-chroot.sh installs it with apt on a fresh Debian 12 instead.
+# Usage: deb.sh BUILDDIR SOURCEDIR   (77 without unshare or dpkg-shlibdeps)
+. "$(dirname "$0")/lib.sh"
+B=$(realpath "$1") S=$(realpath "$2")
+unshare -m true 2>/dev/null || { echo "skip: unshare -m not allowed"; exit 77; }
+command -v dpkg-shlibdeps >/dev/null || { echo "skip: no dpkg-shlibdeps (dpkg-dev)"; exit 77; }
+
+(cd "$TMP" && cpack -G DEB --config "$B/CPackConfig.cmake" -B "$TMP/pkg") \
+	>"$TMP/cpack.log" 2>&1 || { cat "$TMP/cpack.log"; fail "cpack"; finish; }
+deb=$(ls "$TMP"/pkg/quire_*.deb 2>/dev/null | head -1)
+[ -f "$deb" ] && ok "cpack made $(basename "$deb") ($(stat -c %s "$deb") bytes)" ||
+	{ fail "no .deb"; finish; }
+depends=$(dpkg-deb -f "$deb" Depends)
+for lib in nodejs libc6 libxml2 libzip4 libcmark-gfm0 libyaml-0-2 libgumbo1 \
+    libtree-sitter0 libicu libglib2.0-0 libssl3; do
+	case ", $depends" in
+	*", $lib"*) ;;
+	*) fail "Depends lacks $lib: $depends" ;;
+	esac
+done
+ok "Depends: $depends"
+dpkg-deb -c "$deb" | awk '{print $6}' >"$TMP/list"
+for f in ./usr/bin/quire ./usr/share/man/man1/quire.1 \
+    ./usr/share/quire/math/quire-math.js \
+    ./usr/share/quire/math/node_modules/katex/package.json \
+    ./usr/share/quire/math/node_modules/katex/dist/katex.js \
+    ./usr/share/bash-completion/completions/quire \
+    ./usr/share/zsh/vendor-completions/_quire \
+    ./usr/share/fish/vendor_completions.d/quire.fish; do
+	grep -qx -- "$f" "$TMP/list" || fail "the package lacks $f"
+done
+grep -q "^$S\|/work/" "$TMP/list" && fail "the package names a build machine path"
+
+dpkg -x "$deb" "$TMP/root"
+mkdir -p "$TMP/book"
+printf 'title: Formulas\nauthor: A. Writer\nlanguage: en\n' >"$TMP/book/collection.yaml"
+printf '# One\n\nEnergy is $E = mc^2$.\n\n$$\n\\frac{1}{3}\n$$\n' >"$TMP/book/one.md"
+(unset QUIRE_MATH; unshare -m bash -c '
+	S=$1 B=$2; shift 2
+	mount -t tmpfs none "$S" || exit 90
+	case $B in "$S"/*) ;; *) mount -t tmpfs none "$B" || exit 90 ;; esac
+	exec "$@"' _ "$S" "$B" "$TMP/root/usr/bin/quire" build "$TMP/book" \
+	-o "$TMP/out" >"$TMP/o" 2>"$TMP/e")
+rc=$?
+[ $rc -eq 0 ] && ok "the packaged quire builds" || fail "exit $rc: $(head -c 300 "$TMP/e")"
+[ -s "$TMP/e" ] && fail "the packaged quire warned: $(head -c 300 "$TMP/e")"
+grep -q '<math' "$TMP"/out/*.html && ok "the packaged quire makes MathML" ||
+	fail "no MathML from the packaged quire"
+finish
