@@ -16,14 +16,32 @@
 #   BENCH_REPS      rounds of runs, best kept (default 5)
 #   BENCH_LONG_REPS rounds where a run takes 10 s or more (default 2)
 #   BENCH_RESULTS   where to write the results (default bench/RESULTS.md)
+#
+#   bench/run.sh --count   counts instructions instead (valgrind's callgrind,
+#                   one run each, no noise): quire's per stage against the
+#                   floor's, on "real realplain" unless BENCH_CORPORA says
+#                   otherwise; prints a table, writes no RESULTS.md. Knobs:
+#                   BENCH_COUNT_FORMATS (default "all"), BENCH_COUNT_JOBS
+#                   (default 1), BENCH_COUNT_KEEP=DIR keeps the callgrind files
 set -euo pipefail
 export LC_ALL=C
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
+count=0
+case ${1:-} in
+    --count) count=1 ;;
+    "") ;;
+    *) echo "usage: bench/run.sh [--count]" >&2; exit 2 ;;
+esac
+
 QUIRE=${QUIRE:-build/quire}
-corpora=${BENCH_CORPORA:-sub100 real realplain x1000 x10000 x100000 photos giant}
+if [ "$count" = 1 ]; then
+    corpora=${BENCH_CORPORA:-real realplain}
+else
+    corpora=${BENCH_CORPORA:-sub100 real realplain x1000 x10000 x100000 photos giant}
+fi
 reps=${BENCH_REPS:-5}
 long_reps=${BENCH_LONG_REPS:-2}
 want_pandoc=${BENCH_PANDOC:-1}
@@ -39,7 +57,13 @@ die() { echo "bench: error: $*" >&2; exit 1; }
 
 # ---- tools -----------------------------------------------------------------
 missing=() pkgs=()
-command -v pandoc    >/dev/null || { missing+=(pandoc);        pkgs+=(pandoc); }
+if [ "$count" = 1 ]; then
+    command -v valgrind >/dev/null && command -v callgrind_annotate >/dev/null ||
+        { missing+=(valgrind); pkgs+=(valgrind); }
+    want_pandoc=0
+else
+    command -v pandoc >/dev/null || { missing+=(pandoc); pkgs+=(pandoc); }
+fi
 command -v cmark-gfm >/dev/null || { missing+=(cmark-gfm);     pkgs+=(cmark-gfm); }
 command -v zip       >/dev/null || { missing+=(zip);           pkgs+=(zip); }
 [ -x /usr/bin/time ]            || { missing+=(/usr/bin/time); pkgs+=(time); }
@@ -68,7 +92,9 @@ fi
 # fetches would be part of the timing anyway, so pandoc runs in an empty
 # network namespace (unshare -n): fetches fail at once, as they would offline.
 run_pandoc=0
-if [ "$want_pandoc" = 1 ]; then
+if [ "$count" = 1 ]; then
+    :
+elif [ "$want_pandoc" = 1 ]; then
     if unshare -n true 2>/dev/null; then
         run_pandoc=1
     else
@@ -217,6 +243,9 @@ for c in $corpora; do
     say "building corpus $c..."
     build_corpus "$c"
 done
+
+# ---- counting (--count) --------------------------------------------------------
+[ "$count" = 1 ] && { . "$root/bench/count.sh"; exit 0; }
 
 # ---- measuring ---------------------------------------------------------------
 # measure LABEL CLEAN_PATH REPS CMD...
