@@ -599,21 +599,24 @@ scanner_release(void)
 }
 
 /* Whether the tree has a node deeper than max or a wide error, in one
- * walk without recursion. */
+ * walk without recursion.  Only a tree with an error has error nodes:
+ * the others' nodes are not looked at, only gone through. */
 static int
 too_deep(TSNode root, unsigned max)
 {
 	TSTreeCursor c = ts_tree_cursor_new(root);
 	unsigned d = 0;
-	int deep = 0;
+	int deep = 0, errors = ts_node_has_error(root);
 
 	for (;;) {
-		TSNode n = ts_tree_cursor_current_node(&c);
+		if (errors) {
+			TSNode n = ts_tree_cursor_current_node(&c);
 
-		if (ts_node_symbol(n) == HL_SYM_ERROR &&
-		    ts_node_child_count(n) > HL_MAX_ERROR) {
-			deep = 1;
-			break;
+			if (ts_node_symbol(n) == HL_SYM_ERROR &&
+			    ts_node_child_count(n) > HL_MAX_ERROR) {
+				deep = 1;
+				break;
+			}
 		}
 		if (ts_tree_cursor_goto_first_child(&c)) {
 			if (++d > max) {

@@ -8,5 +8,6 @@ with open("essay.md", "w") as f:
     f.write("```ts\n" + "(1" * 35000 + "\n```\n\n")    # over the size limit
     f.write("```ts\n" + "(1" * 15000 + "\n```\n\n")    # deep, or a wide error
     f.write("```yaml\n" + "[1," * 10000 + "]" * 10000 + "\n```\n\n")
-    f.write("```js\n" + "[1," * 6000 + "]" * 6000 + "\n```\n")
+    f.write("```js\n" + "[1," * 6000 + "]" * 6000 + "\n```\n\n")
+    f.write("```js\n" + "1 ) " * 400 + "\n```\n")    # shallow, one wide error
 PY
