@@ -586,34 +586,100 @@ convert_children(struct conv *c, const GumboVector *v, xmlNode *parent)
 
 /* ---- content-model repair ---- */
 
-static int
-name_in(const xmlNode *n, const char *const *names)
+/* The elements repair() tells apart, by id: a node's id is found once
+ * (one binary search of the sorted table below) rather than its name
+ * compared with list after list. */
+enum el {
+	EL_OTHER = -1,  /* not XHTML, or not in the table */
+	EL_A, EL_ABBR, EL_ADDRESS, EL_ARTICLE, EL_ASIDE, EL_B, EL_BDI, EL_BDO,
+	EL_BLOCKQUOTE, EL_CAPTION, EL_CITE, EL_CODE, EL_DD, EL_DEL,
+	EL_DETAILS, EL_DFN, EL_DIV, EL_DL, EL_DT, EL_EM, EL_FIGCAPTION,
+	EL_FIGURE, EL_FOOTER, EL_H1, EL_H2, EL_H3, EL_H4, EL_H5, EL_H6,
+	EL_HEADER, EL_HR, EL_I, EL_INS, EL_KBD, EL_LI, EL_MARK, EL_NAV, EL_OL,
+	EL_P, EL_PRE, EL_Q, EL_RP, EL_RT, EL_RUBY, EL_S, EL_SAMP, EL_SECTION,
+	EL_SMALL, EL_SPAN, EL_STRONG, EL_SUB, EL_SUMMARY, EL_SUP, EL_TABLE,
+	EL_TBODY, EL_TD, EL_TFOOT, EL_TH, EL_THEAD, EL_TR, EL_U, EL_UL, EL_VAR
+};
+
+/* What an element is to repair(): BLOCK, a block; PHRASING, holds
+ * phrasing content only (it becomes a div around a block); TRANSPARENT,
+ * a block if one of its children is. */
+enum { BLOCK = 1, PHRASING = 2, TRANSPARENT = 4 };
+
+static const struct el_info {
+	const char *name;
+	unsigned char is;
+} els[] = {  /* sorted by name, in the order of enum el */
+	{ "a", TRANSPARENT }, { "abbr", PHRASING }, { "address", BLOCK },
+	{ "article", BLOCK }, { "aside", BLOCK }, { "b", PHRASING },
+	{ "bdi", PHRASING }, { "bdo", PHRASING }, { "blockquote", BLOCK },
+	{ "caption", BLOCK }, { "cite", PHRASING }, { "code", PHRASING },
+	{ "dd", BLOCK }, { "del", TRANSPARENT }, { "details", BLOCK },
+	{ "dfn", PHRASING }, { "div", BLOCK }, { "dl", BLOCK },
+	{ "dt", BLOCK }, { "em", PHRASING }, { "figcaption", BLOCK },
+	{ "figure", BLOCK }, { "footer", BLOCK }, { "h1", BLOCK | PHRASING },
+	{ "h2", BLOCK | PHRASING }, { "h3", BLOCK | PHRASING },
+	{ "h4", BLOCK | PHRASING }, { "h5", BLOCK | PHRASING },
+	{ "h6", BLOCK | PHRASING }, { "header", BLOCK }, { "hr", BLOCK },
+	{ "i", PHRASING }, { "ins", TRANSPARENT }, { "kbd", PHRASING },
+	{ "li", BLOCK }, { "mark", PHRASING }, { "nav", BLOCK },
+	{ "ol", BLOCK }, { "p", BLOCK | PHRASING },
+	{ "pre", BLOCK | PHRASING }, { "q", PHRASING }, { "rp", PHRASING },
+	{ "rt", PHRASING }, { "ruby", PHRASING }, { "s", PHRASING },
+	{ "samp", PHRASING }, { "section", BLOCK }, { "small", PHRASING },
+	{ "span", PHRASING }, { "strong", PHRASING }, { "sub", PHRASING },
+	{ "summary", BLOCK | PHRASING }, { "sup", PHRASING },
+	{ "table", BLOCK }, { "tbody", BLOCK }, { "td", BLOCK },
+	{ "tfoot", BLOCK }, { "th", BLOCK }, { "thead", BLOCK },
+	{ "tr", BLOCK }, { "u", PHRASING }, { "ul", BLOCK },
+	{ "var", PHRASING },
+};
+
+/* The id of an XHTML element's name: a binary search of els that
+ * compares first letters before it calls strcmp (in most steps the
+ * first letters differ). */
+static enum el
+el_named(const xmlChar *name)
 {
-	if (!is_html(n))
-		return 0;
-	for (; *names; names++)
-		if (strcmp((const char *)n->name, *names) == 0)
-			return 1;
-	return 0;
+	size_t lo = 0, hi = sizeof(els) / sizeof(els[0]);
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const char *e = els[mid].name;
+		int c = (int)name[0] - (int)(unsigned char)e[0];
+
+		if (c == 0)
+			c = strcmp((const char *)name, e);
+		if (c == 0)
+			return (enum el)mid;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return EL_OTHER;
 }
 
-static const char *const block_names[] = { "address", "article", "aside",
-    "blockquote", "details", "div", "dl", "figcaption", "figure", "footer",
-    "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "nav", "ol", "p",
-    "pre", "section", "table", "ul", "li", "dd", "dt", "summary", "caption",
-    "tbody", "thead", "tfoot", "tr", "td", "th", NULL };
-static const char *const phrasing_only[] = { "p", "h1", "h2", "h3", "h4",
-    "h5", "h6", "pre", "span", "em", "strong", "b", "i", "u", "s", "small",
-    "code", "kbd", "samp", "var", "sub", "sup", "mark", "abbr", "cite",
-    "dfn", "q", "bdi", "bdo", "ruby", "rt", "rp", "summary", NULL };
-static const char *const transparent[] = { "a", "ins", "del", NULL };
+static enum el
+el_of(const xmlNode *n)
+{
+	return is_html(n) ? el_named(n->name) : EL_OTHER;
+}
+
+static int
+el_is(enum el id, unsigned what)
+{
+	return id != EL_OTHER && (els[id].is & what);
+}
 
 static int
 is_block(const xmlNode *n)
 {
-	if (name_in(n, block_names))
+	enum el id = el_of(n);
+
+	if (el_is(id, BLOCK))
 		return 1;
-	if (name_in(n, transparent))
+	if (el_is(id, TRANSPARENT))
 		for (xmlNode *k = n->children; k; k = k->next)
 			if (is_block(k))
 				return 1;
@@ -806,45 +872,49 @@ repair(xmlNode *n)
 static void
 repair_node(xmlNode *n)
 {
+	enum el id, kid;
+
 	if (!is_html(n))
 		return;
-	if (is_el(n, "ul") || is_el(n, "ol"))
+	id = el_named(n->name);
+	if (id == EL_UL || id == EL_OL)
 		wrap_children(n, "li", NULL, "li");
-	else if (is_el(n, "dl") && !dl_ok(n)) {
+	else if (id == EL_DL && !dl_ok(n)) {
 		rename_node(n, "div");
+		id = EL_DIV;
 		for (xmlNode *k = n->children; k; k = k->next)
 			if (is_el(k, "dt") || is_el(k, "dd"))
 				rename_node(k, "div");
 	}
 	for (xmlNode *k = n->children; k; k = k->next) {
-		if (!is_html(k))
+		if ((kid = el_of(k)) == EL_OTHER)
 			continue;
-		if (is_el(k, "li") && !is_el(n, "ul") && !is_el(n, "ol"))
+		if (kid == EL_LI && id != EL_UL && id != EL_OL)
 			rename_node(k, "div");
-		else if ((is_el(k, "dt") || is_el(k, "dd")) && !is_el(n, "dl"))
+		else if ((kid == EL_DT || kid == EL_DD) && id != EL_DL)
 			rename_node(k, "div");
-		else if (is_el(k, "figcaption") && (!is_el(n, "figure") ||
+		else if (kid == EL_FIGCAPTION && (id != EL_FIGURE ||
 		    (xmlFirstElementChild(n) != k &&
 		    xmlLastElementChild(n) != k)))
 			rename_node(k, "div");
-		else if (is_el(k, "summary") && (!is_el(n, "details") ||
+		else if (kid == EL_SUMMARY && (id != EL_DETAILS ||
 		    xmlFirstElementChild(n) != k))
 			rename_node(k, "div");
-		else if ((is_el(k, "rt") || is_el(k, "rp")) &&
-		    !is_el(n, "ruby"))
+		else if ((kid == EL_RT || kid == EL_RP) && id != EL_RUBY)
 			rename_node(k, "span");
 	}
-	if (name_in(n, phrasing_only))
+	if (el_is(id, PHRASING))
 		for (xmlNode *k = n->children; k; k = k->next)
 			if (is_block(k)) {
 				rename_node(n, "div");
+				id = EL_DIV;
 				break;
 			}
 	/* A header cell with nothing to read is an ordinary cell. */
 	for (xmlNode *k = n->children; k; k = k->next)
-		if (is_el(k, "th") && nothing_to_read(k))
+		if (el_of(k) == EL_TH && nothing_to_read(k))
 			rename_node(k, "td");
-	if (is_el(n, "a") && xmlHasProp(n, BAD_CAST "href"))
+	if (id == EL_A && xmlHasProp(n, BAD_CAST "href"))
 		name_link(n);
 	for (xmlNode *k = n->children; k; k = k->next)
 		if (is_mathml(k, "math"))
@@ -852,7 +922,7 @@ repair_node(xmlNode *n)
 	/* Paragraphs left empty by stray end tags go. */
 	for (xmlNode *k = n->children, *next; k; k = next) {
 		next = k->next;
-		if (is_el(k, "p") && (k->children == NULL ||
+		if (el_of(k) == EL_P && (k->children == NULL ||
 		    (k->children->next == NULL && blank_text(k->children)))) {
 			xmlUnlinkNode(k);
 			xmlFreeNode(k);
