@@ -702,6 +702,44 @@ test_segments(void)
 	}
 }
 
+/* repair(): what raw HTML may not hold where it stands is renamed, by
+ * the content model: an element that holds phrasing only becomes a div
+ * around a block (through a link, too), items and captions outside
+ * their lists and figures become divs, ruby text outside ruby a span,
+ * an empty header cell an ordinary one, a list's loose text an item. */
+static void
+test_repair(void)
+{
+	struct quire_diag *d = quire_diag_new(0);
+	char *x;
+
+	x = render("# T\n\n<div><span><p>x</p></span></div>\n\n"
+	    "<div><em><a href=\"#t\"><section>y</section></a></em></div>\n\n"
+	    "<div><b><a href=\"#t\">z</a></b></div>\n\n"
+	    "<div><li>i</li><dt>t</dt><figcaption>f</figcaption>"
+	    "<summary>s</summary><rt>r</rt></div>\n\n"
+	    "<div><ruby>k<rt>kk</rt></ruby></div>\n\n"
+	    "<table><tr><th> </th><th>h</th></tr></table>\n\n"
+	    "<ol><li>a</li>loose</ol>\n\n<dl><dd>d</dd></dl>\n\n"
+	    "<figure><p>a</p><figcaption>c</figcaption></figure>\n\n"
+	    "<details><summary><p>s</p></summary>b</details>\n", d);
+	CHECK(strstr(x, "<div><div><p>x</p></div></div>") != NULL);
+	CHECK(strstr(x, "<div><div><a href=\"#t\"><section>y</section></a>"
+	    "</div></div>") != NULL);
+	CHECK(strstr(x, "<div><b><a href=\"#t\">z</a></b></div>") != NULL);
+	CHECK(strstr(x, "<div><div>i</div><div>t</div><div>f</div>"
+	    "<div>s</div><span>r</span></div>") != NULL);
+	CHECK(strstr(x, "<div><ruby>k<rt>kk</rt></ruby></div>") != NULL);
+	CHECK(strstr(x, "<tr><td> </td><th>h</th></tr>") != NULL);
+	CHECK(strstr(x, "<ol><li>a</li><li>loose</li></ol>") != NULL);
+	CHECK(strstr(x, "<div><div>d</div></div>") != NULL);
+	CHECK(strstr(x, "<figure><p>a</p><figcaption>c</figcaption></figure>")
+	    != NULL);
+	CHECK(strstr(x, "<details><div><p>s</p></div>b</details>") != NULL);
+	free(x);
+	quire_diag_free(d);
+}
+
 static void
 test_render(void)
 {
@@ -1467,6 +1505,7 @@ main(void)
 	test_i18n();
 	test_diag_order();
 	test_render();
+	test_repair();
 	test_segments();
 	test_sanitize();
 	test_highlight();
