@@ -1,20 +1,100 @@
 #!/usr/bin/env bash
-# The highlighting survives calibre's conversion to AZW3 (Kindle): the
-# book is converted with ebook-convert, the AZW3 converted back to EPUB,
-# and in what calibre wrote a keyword is still bold, a comment italic, a
-# string shaded, each through its class in calibre's stylesheet.
+# What survives calibre's conversion to AZW3 (Kindle): the book is
+# converted with ebook-convert, the AZW3 converted back to EPUB, and
+#   - calibre finds a raster cover in the EPUB and in the AZW3
+#     (ebook-meta --get-cover), at least 1600 px on its long side;
+#   - a book with code (the TypeScript block of tests/fixtures/code): in
+#     what calibre wrote a keyword is still bold, a comment italic, a string
+#     shaded, each through its class in calibre's stylesheet;
+#   - a book with right-to-left essays (Arabic, Hebrew): their html or
+#     body still computes direction: rtl through calibre's classes, and
+#     their pre and code direction: ltr (calibre drops the dir attribute).
+# Books whose stylesheet asks for fonts/DejaVuSans.ttf get it copied in.
 # Skips (exit 77) when calibre is not installed.  Usage: azw3.sh QUIRE FIXTURE
 . "$(dirname "$0")/lib.sh"
 Q=$1 DIR=$2
 command -v ebook-convert >/dev/null || { echo "SKIP: ebook-convert (calibre) not installed"; exit 77; }
-"$Q" build "$DIR" -o "$TMP/out" -f epub -q 2>"$TMP/err" || { cat "$TMP/err"; fail "build"; finish; }
+cp -a "$DIR" "$TMP/src"
+if grep -rqs 'fonts/DejaVuSans.ttf' "$TMP"/src/*/*.css "$TMP"/src/*.css; then
+	mkdir -p "$TMP/src/fonts" &&
+		cp /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf "$TMP/src/fonts/"
+fi
+"$Q" build "$TMP/src" -o "$TMP/out" -f epub -q 2>"$TMP/err" || { cat "$TMP/err"; fail "build"; finish; }
 export QT_QPA_PLATFORM=offscreen HOME="$TMP"
+# The cover: calibre's own look-up, in the EPUB and after the conversion.
+cover() {  # cover BOOK NAME
+	rm -f "$TMP/cover.img"
+	ebook-meta "$1" --get-cover="$TMP/cover.img" >"$TMP/meta" 2>&1
+	python3 - "$TMP/cover.img" "$2" <<'PY' || { cat "$TMP/meta"; fail "$2: no raster cover of 1600 px"; return 1; }
+import struct, sys
+try:
+    d = open(sys.argv[1], "rb").read()
+except OSError:
+    print("no cover found"); sys.exit(1)
+if d[:8] == b"\x89PNG\r\n\x1a\n":
+    w, h = struct.unpack(">II", d[16:24])
+elif d[:2] == b"\xff\xd8":
+    i, w, h = 2, 0, 0
+    while i < len(d):
+        if d[i] != 0xff: i += 1; continue
+        m, n = d[i + 1], struct.unpack(">H", d[i + 2:i + 4])[0]
+        if m in (0xc0, 0xc1, 0xc2):
+            h, w = struct.unpack(">HH", d[i + 5:i + 9]); break
+        i += 2 + n
+else:
+    print("cover is neither PNG nor JPEG"); sys.exit(1)
+print("  %s: cover %dx%d" % (sys.argv[2], w, h))
+sys.exit(0 if max(w, h) >= 1600 else 1)
+PY
+}
+cover "$TMP"/out/*.epub "EPUB"
 ebook-convert "$TMP"/out/*.epub "$TMP/book.azw3" >"$TMP/c1" 2>&1 ||
 	{ tail -5 "$TMP/c1"; fail "ebook-convert to AZW3"; finish; }
 ok "converted to AZW3 ($(stat -c %s "$TMP/book.azw3") bytes)"
 ebook-convert "$TMP/book.azw3" "$TMP/back.epub" >"$TMP/c2" 2>&1 ||
 	{ tail -5 "$TMP/c2"; fail "ebook-convert AZW3 back to EPUB"; finish; }
+cover "$TMP/book.azw3" "AZW3" && ok "calibre finds the raster cover in the EPUB and the AZW3"
 mkdir "$TMP/back" && (cd "$TMP/back" && unzip -q "$TMP/back.epub") || { fail "unzip"; finish; }
+python3 - "$TMP/back" <<'PY' && ok "AZW3 keeps right-to-left on html or body, left-to-right on code" || fail "direction lost in the AZW3"
+import glob, os, re, sys
+root = sys.argv[1]
+css = ""
+for f in glob.glob(os.path.join(root, "**", "*.css"), recursive=True):
+    css += open(f, encoding="utf-8").read()
+rules = {}
+for sel, body in re.findall(r'([^{}]+)\{([^}]*)\}', css):
+    for s in sel.split(","):
+        s = s.strip()
+        if re.fullmatch(r'\.[\w-]+', s):
+            rules.setdefault(s[1:], []).append(body)
+def direction(attrs):
+    m = re.search(r'class="([^"]+)"', attrs)
+    d = None
+    for c in (m.group(1).split() if m else []):
+        for body in rules.get(c, []):
+            x = re.search(r'direction:\s*(\w+)', body)
+            if x: d = x.group(1)
+    return d
+rtl_docs, bad = 0, []
+for f in sorted(glob.glob(os.path.join(root, "**", "*.*htm*"), recursive=True)):
+    t = open(f, encoding="utf-8").read()
+    m = re.search(r'<html\b([^>]*)>', t)
+    lang = re.search(r'\blang="([^"]+)"', m.group(1)) if m else None
+    if not lang or lang.group(1).split("-")[0] not in ("ar", "he", "fa", "ur"):
+        continue
+    rtl_docs += 1
+    b = re.search(r'<body\b([^>]*)>', t)
+    if "rtl" not in (direction(m.group(1)), direction(b.group(1) if b else "")):
+        bad.append("%s: html and body not rtl" % os.path.basename(f))
+    for tag, attrs in re.findall(r'<(pre|code)\b([^>]*)>', t):
+        if direction(attrs) != "ltr":
+            bad.append("%s: <%s%s> not ltr" % (os.path.basename(f), tag, attrs))
+for b in bad[:10]:
+    print("  " + b)
+print("  %d right-to-left documents in calibre's output" % rtl_docs)
+sys.exit(1 if bad else 0)
+PY
+grep -q 'ts: a line comment' "$TMP"/src/*.md || finish
 python3 - "$TMP/back" <<'PY' && ok "AZW3 keeps keywords bold, comments italic, strings shaded" || fail "highlighting lost in the AZW3"
 import glob, os, re, sys
 root = sys.argv[1]
