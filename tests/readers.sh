@@ -36,6 +36,44 @@ else
 	fail "playwright-core (tests/js) or Chromium missing"
 fi
 
+# The cover and Apple's display options, in the package.
+python3 - "$TMP/x" "$FIX/collection.yaml" <<'PY' || fail "cover or display options"
+import os, re, struct, sys, xml.etree.ElementTree as ET
+root, yaml = sys.argv[1:]
+bad = 0
+def check(ok, what):
+    global bad
+    print(("ok: " if ok else "FAIL: ") + what)
+    bad += not ok
+opf = ET.parse(os.path.join(root, "EPUB", "package.opf"))
+ns = {"o": "http://www.idpf.org/2007/opf"}
+covers = [i for i in opf.findall(".//o:manifest/o:item", ns)
+          if "cover-image" in (i.get("properties") or "").split()]
+check(len(covers) == 1 and covers[0].get("media-type") == "image/png",
+      "one cover-image, a PNG: %s" % [(c.get("href"), c.get("media-type")) for c in covers])
+if covers:
+    d = open(os.path.join(root, "EPUB", covers[0].get("href")), "rb").read()
+    w, h = struct.unpack(">II", d[16:24]) if d[:8] == b"\x89PNG\r\n\x1a\n" else (0, 0)
+    check(max(w, h) >= 1600, "the cover is %dx%d, at least 1600 on its long side" % (w, h))
+    page = open(os.path.join(root, "EPUB", "cover.xhtml"), encoding="utf-8").read()
+    check('src="%s"' % covers[0].get("href") in page, "the cover page shows it")
+opts = os.path.join(root, "META-INF", "com.apple.ibooks.display-options.xml")
+check(os.path.exists(opts) and 'name="specified-fonts">true<' in open(opts).read(),
+      "META-INF/com.apple.ibooks.display-options.xml: specified-fonts true")
+sys.exit(1 if bad else 0)
+PY
+
+# The release's cover, for the catalog and the downloads page.
+"$Q" build "$TMP/book" -o "$TMP/rel" -q --release 1.0.0 2>"$TMP/err" || { cat "$TMP/err"; fail "release build"; }
+ls "$TMP"/rel/*-cover.png >/dev/null 2>&1 && ok "the release's cover is a PNG" || fail "no PNG cover in the release: $(ls "$TMP/rel")"
+
+# Without its font, the book has no display options file.
+rm -rf "$TMP/book/fonts" "$TMP/out2"
+"$Q" build "$TMP/book" -o "$TMP/out2" -f epub -q 2>/dev/null
+unzip -l "$TMP"/out2/*.epub | grep -q com.apple.ibooks &&
+	fail "display options written for a book without fonts" ||
+	ok "no display options without an embedded font"
+
 python3 - "$TMP/x" "$html" <<'PY' || fail "code and math without dir=ltr in rtl text"
 import glob, os, sys
 from html.parser import HTMLParser

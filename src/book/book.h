@@ -292,6 +292,8 @@ int mime_compressed(const char *mime);
 xmlNode *titlepage(xmlNode *, const struct book *);
 /* epub.c: the typographic cover drawn when the collection has none. */
 char *cover_svg(const struct book *, size_t *len);
+/* The SVG cover as a PNG (librsvg); *png NULL: the cover is raster. */
+int cover_raster(const struct book *, struct quire_diag *, char **, size_t *);
 /* The <link>s of every XHTML document: quire's stylesheet (unless
  * theme: none), then the author's. */
 void xhtml_styles(xmlDoc *, const struct book *);

@@ -16,8 +16,9 @@
 //              of it, and the document scrolls no wider than the viewport
 //   math       a display formula (math[display=block]) is centred: its
 //              content's box is centred in the formula's line box, within 2 px
-//   direction  pre, code, kbd, samp and math compute to direction ltr with
-//              unicode-bidi isolate (or isolate-override), in every document;
+//   direction  pre, code, kbd, samp and math (the outermost of them) compute
+//              to direction ltr with unicode-bidi isolate (or isolate-override;
+//              a formula laid out as MathML is an atomic inline), everywhere;
 //              the root of a document whose html says dir=rtl computes rtl
 // and a summary line with the counts.  Exit 0 pass, 1 fail, 2 usage/internal.
 // Environment: CHROMIUM (default /usr/bin/chromium).
@@ -113,10 +114,16 @@ const measure = () => {
     if (Math.abs(off) > 2 || k.width >= box.width)
       out.math.push(`formula ${JSON.stringify(m.textContent.slice(0, 20))}: content ${k.left.toFixed(0)}..${k.right.toFixed(0)} in ${box.left.toFixed(0)}..${box.right.toFixed(0)}, off centre by ${off.toFixed(1)} px`);
   }
+  // The outermost of them: code in pre takes pre's direction.  A formula
+  // is an atomic inline (display: inline math), which bidi treats as one
+  // neutral character: isolated by its nature, so its direction is enough.
   for (const el of document.querySelectorAll('pre, code, kbd, samp, math')) {
+    if (el.parentElement.closest('pre, code, kbd, samp, math')) continue;
     out.code++;
     const cs = getComputedStyle(el);
-    if (cs.direction !== 'ltr' || !/^isolate/.test(cs.unicodeBidi))
+    const isolated = /^isolate/.test(cs.unicodeBidi) ||
+      (el.localName === 'math' && /math/.test(cs.display));
+    if (cs.direction !== 'ltr' || !isolated)
       out.dir.push(`<${el.localName}> ${JSON.stringify(el.textContent.trim().slice(0, 20))}: direction ${cs.direction}, unicode-bidi ${cs.unicodeBidi}`);
   }
   const root = document.documentElement;
@@ -165,7 +172,7 @@ try {
   report(!bad.contrast.length, 'contrast: code, tables and callouts at least 4.5:1 as written, night and sepia', bad.contrast);
   report(!bad.width.length, 'width: tables, code and formulas inside a 600 px page', bad.width);
   report(!bad.math.length, 'math: display formulas centred', bad.math);
-  report(!bad.dir.length, 'direction: code and math left-to-right isolates, rtl said in CSS', bad.dir);
+  report(!bad.dir.length, 'direction: code and math left-to-right isolates in right-to-left text', bad.dir);
   console.log(`files=${counts.files} texts=${counts.texts} tables=${counts.tables} formulas=${counts.formulas} code=${counts.code} failed=${failed}`);
 } catch (e) {
   console.error(`readers-check: ${e.message}`);
