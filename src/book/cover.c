@@ -102,7 +102,11 @@ done:
 		cairo_surface_destroy(s);
 	if (h)
 		g_object_unref(h);
+	/* The font map lets its fonts and its configuration go now: a
+	 * thread's default map is otherwise kept until the thread ends. */
 	pango_cairo_font_map_set_default(NULL);
+	pango_fc_font_map_shutdown(PANGO_FC_FONT_MAP(fm));
+	pango_fc_font_map_set_config(PANGO_FC_FONT_MAP(fm), NULL);
 	g_object_unref(fm);
 	return rc;
 }
