@@ -23,6 +23,8 @@ n=0
 for dir in "$@"; do
 	name=$(basename "$dir")
 	n=$((n + 1))
+	# A fixture folder that holds no Markdown is no book (a fake converter).
+	find "$dir" -name '*.md' | grep -q . || { echo "skip: $name: not a book"; continue; }
 	src="$TMP/src$n/$name"
 	mkdir -p "$TMP/src$n" && cp -a "$dir" "$src"
 	if grep -rqs 'fonts/DejaVuSans.ttf' "$src"/*/*.css "$src"/*.css; then
