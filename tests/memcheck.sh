@@ -5,11 +5,13 @@
 . "$(dirname "$0")/lib.sh"
 valgrind --error-exitcode=99 --leak-check=full \
 	--errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
+	--suppressions="$(dirname "$0")/valgrind.supp" \
 	"$1" build "$2" -o "$TMP/out" -q "${@:3}" 2>"$TMP/vg"
 status=$?
 if [ $status -eq 0 ] && [[ " ${*:3} " == *" --release "* ]]; then
 	valgrind --error-exitcode=99 --leak-check=full \
 		--errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
+		--suppressions="$(dirname "$0")/valgrind.supp" \
 		"$1" verify "$TMP/out" -q 2>"$TMP/vg2"
 	s2=$?
 	grep -E 'ERROR SUMMARY|definitely lost|indirectly lost' "$TMP/vg2"

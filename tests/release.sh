@@ -16,7 +16,7 @@ ledger_count() { grep -c '<release ' "$1/releases.xml"; }
 cp -a "$SRC" "$TMP/c"
 "$Q" build "$TMP/c" -o "$D" --release 1.0.0 -q 2>"$TMP/err" ||
 	{ cat "$TMP/err"; fail "release 1.0.0"; finish; }
-for f in writing-1.0.0.epub writing-1.0.0.html writing-1.0.0-cover.svg \
+for f in writing-1.0.0.epub writing-1.0.0.html writing-1.0.0-cover.png \
 	releases.xml index.html catalog.xml SHA256SUMS; do
 	[ -s "$D/$f" ] || fail "1.0.0: no $f"
 done
@@ -25,7 +25,7 @@ done
 "$Q" verify "$D" >"$TMP/out" && ok "1.0.0: quire verify" || fail "1.0.0: verify"
 # The same release into another folder: the same bytes.
 "$Q" build "$SRC" -o "$TMP/again" --release 1.0.0 -q 2>/dev/null
-for f in writing-1.0.0.epub writing-1.0.0.html writing-1.0.0-cover.svg \
+for f in writing-1.0.0.epub writing-1.0.0.html writing-1.0.0-cover.png \
 	releases.xml index.html catalog.xml SHA256SUMS; do
 	cmp -s "$D/$f" "$TMP/again/$f" || fail "not reproducible: $f"
 done
@@ -64,7 +64,7 @@ assert not new.findall('removed') and not rels[0].findall('added')
 EOF
 (cd "$D" && sha256sum --quiet -c SHA256SUMS) && ok "1.1.0: sha256sum -c" || fail "1.1.0: sha256sum -c"
 for f in writing-1.0.0.epub writing-1.0.0.html writing-1.1.0.epub writing-1.1.0.html \
-	writing-1.0.0-cover.svg writing-1.1.0-cover.svg releases.xml index.html catalog.xml; do
+	writing-1.0.0-cover.png writing-1.1.0-cover.png releases.xml index.html catalog.xml; do
 	grep -q "  $f\$" "$D/SHA256SUMS" || fail "SHA256SUMS misses $f"
 done
 grep -c . "$D/SHA256SUMS" | grep -qx 9 && ok "SHA256SUMS: every release file" ||
@@ -78,7 +78,7 @@ for f in ['writing-1.0.0.html', 'writing-1.1.0.html', 'catalog.xml', 'SHA256SUMS
     assert 'href="%s"' % f in s, f
 assert re.search(r'What changed.*Added \u201cTidings of the second release\u201d \(5 words\)', s, re.S)
 assert 'Content-Security-Policy' in s and '<script' not in s
-assert 'src="data:image/svg+xml;base64,' in s
+assert 'src="data:image/png;base64,' in s
 EOF
 # The catalog, as Thorium Reader's OPDS library reads it.
 if [ -d "$(dirname "$OPDS")/node_modules/r2-opds-js" ]; then
@@ -93,7 +93,7 @@ assert [x['title'] for x in p] == ['Writing 1.1.0', 'Writing 1.0.0']
 assert p[0]['id'] != p[1]['id'] and all(x['id'].startswith('urn:uuid:') for x in p)
 assert [(a['href'], a['type']) for a in p[0]['acquisitions']] == [
     ('writing-1.1.0.epub', 'application/epub+zip'), ('writing-1.1.0.html', 'text/html')]
-assert {i['href'] for i in p[0]['images']} == {'writing-1.1.0-cover.svg'}
+assert {i['href'] for i in p[0]['images']} == {'writing-1.1.0-cover.png'}
 assert len(p[0]['images']) == 2
 assert 'Tidings of the second release' in p[0]['content']
 assert p[0]['summary'].startswith('Technical essays')
@@ -127,18 +127,18 @@ rm "$D"/writing.epub "$D"/writing.html
 
 # Tampering: quire verify names each file that does not match.
 cp "$D/writing-1.0.0.html" "$TMP/keep.html"
-cp "$D/writing-1.1.0-cover.svg" "$TMP/keep.svg"
+cp "$D/writing-1.1.0-cover.png" "$TMP/keep.png"
 printf 'x' >>"$D/writing-1.0.0.html"
-rm "$D/writing-1.1.0-cover.svg"
+rm "$D/writing-1.1.0-cover.png"
 "$Q" verify "$D" >"$TMP/out" 2>"$TMP/err"
 status=$?
 [ $status -eq 1 ] && ok "tampered: exit 1" || fail "tampered: exit $status"
 grep -q "writing-1.0.0.html: error: does not match SHA256SUMS" "$TMP/err" &&
-	grep -q "writing-1.1.0-cover.svg: error: missing" "$TMP/err" &&
+	grep -q "writing-1.1.0-cover.png: error: missing" "$TMP/err" &&
 	! grep -q "writing-1.1.0.epub" "$TMP/err" &&
 	ok "tampered: each file named, no other" || { cat "$TMP/err"; fail "tampered: messages"; }
 cp "$TMP/keep.html" "$D/writing-1.0.0.html"
-cp "$TMP/keep.svg" "$D/writing-1.1.0-cover.svg"
+cp "$TMP/keep.png" "$D/writing-1.1.0-cover.png"
 "$Q" verify "$D" -q 2>"$TMP/err" && ok "restored: verify passes" || { cat "$TMP/err"; fail "restored"; }
 # The ledger itself is covered by SHA256SUMS.
 real=$(readlink -f "$D/releases.xml")

@@ -1491,6 +1491,79 @@ test_math_candidate(void)
 	CHECK(math_candidate("$x$", 2) == 0);
 }
 
+/* The generated cover holds the whole title, however long: every word in
+ * its <text>s, each line narrower than the frame's 1400 px by the cover's
+ * own measure, and the PNG drawn from it 1600 x 2560. */
+static void
+test_cover(void)
+{
+	struct book b = { 0 };
+	struct buf words = { 0 };
+	struct quire_diag *d = quire_diag_new(0);
+	char *svg, *png;
+	size_t len, n = 0;
+	xmlDoc *doc;
+
+	for (int i = 0; i < 60; i++)
+		buf_printf(&words, "%sword%d", i ? " " : "", i);
+	buf_puts(&words, " Pneumonoultramicroscopicsilicovolcanoconiosis"
+	    "Pneumonoultramicroscopicsilicovolcanoconiosis");
+	b.title = words.data;
+	b.lang = (char *)"en";
+	svg = cover_svg(&b, &len);
+	doc = xmlReadMemory(svg, (int)len, NULL, NULL, 0);
+	CHECK(doc != NULL);
+	if (doc) {
+		struct buf all = { 0 };
+		for (xmlNode *k = xmlDocGetRootElement(doc)->children; k;
+		    k = k->next) {
+			xmlChar *t, *size;
+			if (k->type != XML_ELEMENT_NODE ||
+			    strcmp((char *)k->name, "text") != 0)
+				continue;
+			t = xmlNodeGetContent(k);
+			size = xmlGetProp(k, BAD_CAST "font-size");
+			/* 14 characters a line at 170 px: 2400 px / size. */
+			CHECK(strlen((char *)t) * (size_t)atoi((char *)size) <=
+			    2400);
+			buf_printf(&all, "%s%s", all.len ? " " : "", t);
+			xmlFree(t);
+			xmlFree(size);
+			n++;
+		}
+		CHECK(n > 4);
+		/* The words back, the long one cut into lines of it. */
+		{
+			char *x = all.data, *y = words.data;
+			size_t i = 0, j = 0;
+			int same = 1;
+			while (x[i] || y[j]) {
+				if (x[i] == ' ') { i++; continue; }
+				if (y[j] == ' ') { j++; continue; }
+				if (x[i++] != y[j++]) { same = 0; break; }
+			}
+			CHECK(same);
+		}
+		buf_free(&all);
+		xmlFreeDoc(doc);
+	}
+	free(svg);
+	CHECK(cover_raster(&b, d, &png, &len) == 0);
+	CHECK(png != NULL && len > 24 && memcmp(png, "\x89PNG", 4) == 0);
+	if (png && len > 24) {
+		unsigned w = (unsigned)(unsigned char)png[16] << 24 |
+		    (unsigned)(unsigned char)png[17] << 16 |
+		    (unsigned)(unsigned char)png[18] << 8 |
+		    (unsigned char)png[19];
+		unsigned h = (unsigned)(unsigned char)png[22] << 8 |
+		    (unsigned char)png[23];
+		CHECK(w == 1600 && h == 2560);
+	}
+	free(png);
+	buf_free(&words);
+	quire_diag_free(d);
+}
+
 int
 main(void)
 {
@@ -1516,6 +1589,7 @@ main(void)
 	test_resource_emit();
 	test_reload();
 	test_math_candidate();
+	test_cover();
 	quire_cleanup();
 	printf("%d checks, %d failures\n", checks, failures);
 	return failures != 0;

@@ -290,8 +290,9 @@ unsigned char *resource_bytes(const struct resource *);
 int mime_compressed(const char *mime);
 
 xmlNode *titlepage(xmlNode *, const struct book *);
-/* epub.c: the typographic cover drawn when the collection has none. */
+/* The typographic SVG cover; an SVG cover as PNG (*png NULL: raster). */
 char *cover_svg(const struct book *, size_t *len);
+int cover_raster(const struct book *, struct quire_diag *, char **, size_t *);
 /* The <link>s of every XHTML document: quire's stylesheet (unless
  * theme: none), then the author's. */
 void xhtml_styles(xmlDoc *, const struct book *);

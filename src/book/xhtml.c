@@ -121,6 +121,18 @@ wrap(const char *text, size_t width)
 			strv_push(&lines, buf_take(&line));
 			chars = 0;
 		}
+		/* A word longer than a line: a line of it at a time. */
+		while (wc > width && width > 0) {
+			const char *c = w;
+			for (size_t k = 0; k < width; k++)
+				do
+					c++;
+				while (((unsigned char)*c & 0xc0) == 0x80);
+			buf_put(&line, w, (size_t)(c - w));
+			strv_push(&lines, buf_take(&line));
+			w += c - w;
+			wc -= width;
+		}
 		if (chars) {
 			buf_putc(&line, ' ');
 			chars++;
@@ -150,7 +162,7 @@ svg_text(xmlNode *svg, const char *text, int y, int size, int lh,
 		set_attr(t, "y", num);
 		snprintf(num, sizeof(num), "%d", size);
 		set_attr(t, "font-size", num);
-		set_attr(t, "font-family", "Georgia, 'Times New Roman', serif");
+		set_attr(t, "font-family", "Georgia, 'DejaVu Serif', serif");
 		set_attr(t, "font-weight", weight);
 		set_attr(t, "text-anchor", "middle");
 		set_attr(t, "fill", fill);
@@ -164,8 +176,9 @@ cover_svg(const struct book *b, size_t *len)
 {
 	xmlNode *svg, *n;
 	xmlDoc *doc = xml_new("svg", NS_SVG, &svg);
-	struct strv tl = wrap(b->title, 16);
-	int y;
+	struct strv tl = { 0 };
+	int y, size = 170, lh = 190;
+	size_t width = 14;
 	char *s;
 
 	set_attr(svg, "version", "1.1");
@@ -185,9 +198,25 @@ cover_svg(const struct book *b, size_t *len)
 	set_attr(n, "fill", "none");
 	set_attr(n, "stroke", "#c9a45c");
 	set_attr(n, "stroke-width", "6");
-	y = 760 - (int)(tl.n > 4 ? 4 : tl.n) * 90;
-	svg_text(svg, b->title, y, 170, 190, 16, "bold", "#f4efe6", 4);
-	y += (int)(tl.n > 4 ? 4 : tl.n) * 190 + 60;
+	/* The whole title, always: in four lines of 170 px if it fits
+	 * (about 14 characters a line), else smaller until it fits in the
+	 * same height, and at the smallest size in as many lines as it
+	 * takes. */
+	for (;;) {
+		strv_free(&tl);
+		tl = wrap(b->title, width);
+		if ((int)tl.n * lh <= 4 * 190 || size <= 40)
+			break;
+		size = size * 9 / 10;
+		lh = size * 125 / 100;
+		width = (size_t)(2400 / size);
+	}
+	y = 760 - (int)tl.n * lh / 2 + (lh - 190) / 2;
+	if (y < 120 + size)
+		y = 120 + size;
+	svg_text(svg, b->title, y, size, lh, width, "bold", "#f4efe6",
+	    (int)tl.n);
+	y += (int)tl.n * lh + 60;
 	strv_free(&tl);
 	n = el(svg, "rect");
 	set_attr(n, "x", "650");

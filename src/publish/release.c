@@ -208,6 +208,7 @@ release_publish(struct book *b, const struct quire_options *opt,
 	struct ledger l = { 0 };
 	struct release cur;
 	const char *cover_mime;
+	char *png;
 	struct loc lc;
 	int lock, rc = -1, signed_ = 0;
 	size_t len;
@@ -232,8 +233,15 @@ release_publish(struct book *b, const struct quire_options *opt,
 		l.book = xstrdup(b->uuid);
 		break;
 	}
-	/* The cover, a file of its own for the catalog and the page. */
-	if (b->cover_res) {
+	/* The cover, a file of its own for the catalog and the page: a
+	 * raster image, as catalogs' thumbnails and stores want. */
+	if (cover_raster(b, d, &png, &len) < 0)
+		goto done;
+	if (png) {
+		cover.name = xasprintf("%s-cover.png", b->slug);
+		out_add(&cover, png, len);
+		cover_mime = "image/png";
+	} else {
 		const char *ext = strrchr(b->cover_res->name, '.');
 		cover.name = xasprintf("%s-cover%s", b->slug, ext ? ext : "");
 		if (b->cover_res->data) {
@@ -253,11 +261,6 @@ release_publish(struct book *b, const struct quire_options *opt,
 			out_add(&cover, (char *)bytes, b->cover_res->len);
 		}
 		cover_mime = b->cover_res->mime;
-	} else {
-		char *s = cover_svg(b, &len);
-		cover.name = xasprintf("%s-cover.svg", b->slug);
-		out_add(&cover, s, len);
-		cover_mime = "image/svg+xml";
 	}
 	release_make(&cur, b, opt->release, out, nout, &cover, cover_mime);
 	for (size_t i = 0; i < l.n; i++) {

@@ -1558,6 +1558,33 @@ xconvert_children(struct conv *c, xmlNode *x, xmlNode *parent)
 	c->depth = depth;
 }
 
+/* In right-to-left text, code, keyboard input, sample output and formulas
+ * read left to right: dir="ltr" on each (the reading system makes them
+ * isolates), so that a brace or a comment marker keeps its side.  Not
+ * below one: it already reads left to right; not where a dir is said. */
+static void
+ltr_islands(xmlNode *n)
+{
+	for (xmlNode *k = n->children; k; k = k->next) {
+		if (k->type != XML_ELEMENT_NODE)
+			continue;
+		if (xmlHasProp(k, BAD_CAST "dir")) {
+			xmlChar *v = xmlGetProp(k, BAD_CAST "dir");
+			int rtl = v && strcmp((char *)v, "rtl") == 0;
+			xmlFree(v);
+			if (rtl)
+				ltr_islands(k);
+			continue;
+		}
+		if (is_el(k, "pre") || is_el(k, "code") || is_el(k, "kbd") ||
+		    is_el(k, "samp") || (strcmp((char *)k->name, "math") == 0 &&
+		    k->ns && strcmp((char *)k->ns->href, NS_MATHML) == 0))
+			set_attr(k, "dir", "ltr");
+		else
+			ltr_islands(k);
+	}
+}
+
 /* The tree of an essay from cmark-gfm's HTML for it.  Touches nothing
  * shared but the diagnostics (locked): essays render in parallel. */
 int
@@ -1626,6 +1653,8 @@ render_essay_html(struct book *b, struct essay *e,
 	repair_and_highlight(box, e->len, b->threads);
 	listing_lines(box);
 	blocks_essay(box, lang);
+	if (e->dir ? strcmp(e->dir, "rtl") == 0 : lang_rtl(lang))
+		ltr_islands(box);
 	title_id = settle_title(e, box, &marked);
 
 	/* Now the real title is known. */

@@ -604,7 +604,9 @@ opf_doc(const struct book *b, const char *cover_href, const char *cover_mime,
 	marks[0] = xml_marker(man);  /* opf_item()s */
 	for (size_t i = 0; i < b->nres; i++) {
 		const struct resource *r = b->res[i];
-		if (!r->same && r != b->cover_res)
+		/* The book's SVG cover stays an image of its own: the
+		 * cover-image is its PNG. */
+		if (!r->same && strcmp(r->name, cover_href) != 0)
 			item(man, r->id, r->name, r->mime, NULL);
 	}
 	spine = el(pkg, "spine");
@@ -643,6 +645,25 @@ static const char container_xml[] =
     "media-type=\"application/oebps-package+xml\"/>\n"
     "</rootfiles>\n"
     "</container>\n";
+
+/* Apple Books shows a book in its own fonts unless told that the book's
+ * are meant; written when the book embeds a font, as pandoc does. */
+static const char ibooks_options[] =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    "<display_options>\n"
+    "<platform name=\"*\">\n"
+    "<option name=\"specified-fonts\">true</option>\n"
+    "</platform>\n"
+    "</display_options>\n";
+
+static int
+has_fonts(const struct book *b)
+{
+	for (size_t i = 0; i < b->nres; i++)
+		if (!b->res[i]->same && strncmp(b->res[i]->mime, "font/", 5) == 0)
+			return 1;
+	return 0;
+}
 
 /* ---- zip ---- */
 
@@ -1192,7 +1213,9 @@ int
 epub_write(struct book *b, struct out_file *out, struct quire_diag *d)
 {
 	struct pack p = { 0 };
-	const char *cover_href = "cover.svg", *cover_mime = "image/svg+xml";
+	const char *cover_href = "cover.png", *cover_mime = "image/png";
+	char *png;
+	size_t pnglen;
 	struct ncx_job ncx = { b, { NULL, 0, 0, 0, NULL, 0 }, 0 };
 	struct packed nav = { NULL, 0, 0, 0, NULL, 0 };
 	struct loc ol = { b->outdir, 0, 0 };
@@ -1205,10 +1228,15 @@ epub_write(struct book *b, struct out_file *out, struct quire_diag *d)
 	char *s;
 	int rc;
 
+	if (cover_raster(b, d, &png, &pnglen) < 0)
+		return -1;
 	add(&p, "mimetype", (char *)"application/epub+zip", 20, 0);
 	add(&p, "META-INF/container.xml", (char *)container_xml,
 	    sizeof(container_xml) - 1, 0);
-	if (b->cover_res) {
+	if (has_fonts(b))
+		add(&p, "META-INF/com.apple.ibooks.display-options.xml",
+		    (char *)ibooks_options, sizeof(ibooks_options) - 1, 0);
+	if (png == NULL) {  /* the book's own PNG or JPEG */
 		cover_href = b->cover_res->name;
 		cover_mime = b->cover_res->mime;
 	}
@@ -1252,9 +1280,11 @@ epub_write(struct book *b, struct out_file *out, struct quire_diag *d)
 		add(&p, name, b->styles[i].epub, strlen(b->styles[i].epub), 0);
 		free(name);
 	}
-	if (b->cover_res == NULL) {
-		s = cover_svg(b, &len);
-		add(&p, "EPUB/cover.svg", s, len, 1);
+	if (png) {  /* stored: a PNG is compressed already */
+		add(&p, "EPUB/cover.png", NULL, 0, 0);
+		p.e[p.n - 1].data = png;
+		p.e[p.n - 1].len = pnglen;
+		p.e[p.n - 1].owned = 1;
 	}
 	doc = cover_page(b, cover_href);
 	add_doc(&p, "EPUB/cover.xhtml", doc);
