@@ -68,7 +68,7 @@ import re, sys, zipfile
 html = open(sys.argv[1], encoding='utf-8', errors='replace').read()
 low = html.lower()
 bad = []
-if 'http-equiv' in low: bad.append('archive: a <meta http-equiv>')
+if 'refresh' in low: bad.append('archive: a <meta http-equiv=refresh>')
 if 'evil.example' in low: bad.append('archive: a remote address')
 # Every <style> element holds no "</" and no "<!--" before its end.
 for m in re.finditer(r'<style[^>]*>', low):
