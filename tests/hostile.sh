@@ -38,6 +38,14 @@ n=$(find "$TMP/victim" -type f | wc -l)
 [ "$n" = 4 ] && ok "clean-up: a release keeps them too" ||
 	fail "a release removed files outside the output folder ($n of 4 left)"
 
+# .quire itself a link to a folder holding what looks like a generation.
+mkdir -p "$TMP/victim2/g-abc123" "$TMP/o9"
+echo keep >"$TMP/victim2/g-abc123/releases.xml"
+ln -s "$TMP/victim2" "$TMP/o9/.quire"
+"$Q" build "$TMP/c1" -o "$TMP/o9" -q 2>/dev/null
+[ -f "$TMP/victim2/g-abc123/releases.xml" ] && ok "clean-up: a linked .quire is not entered" ||
+	fail "clean-up removed a file through a linked .quire"
+
 # ---- 2. the author's stylesheet cannot close <style> or fetch ----
 book "$TMP/c2"
 mkdir -p "$TMP/c2/style"

@@ -4,6 +4,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -32,26 +33,86 @@ fsync_dir(const char *dir)
 	return rc;
 }
 
+/* Whether name is what mkdtemp made of "g-XXXXXX". */
+static int
+is_gen_name(const char *s)
+{
+	if (strncmp(s, "g-", 2) != 0)
+		return 0;
+	for (int i = 2; i < 8; i++)
+		if (!isalnum((unsigned char)s[i]))
+			return 0;
+	return s[8] == '\0';
+}
+
+/* Whether name is a file quire writes into a generation (or the
+ * temporary file it writes one through). */
+static int
+is_gen_file(const char *s)
+{
+	for (size_t i = 0; i < NGEN; i++)
+		if (strcmp(s, gen_names[i]) == 0)
+			return 1;
+	return strcmp(s, SIG) == 0 ||
+	    (s[0] == '.' && strstr(s, ".tmp-") != NULL);
+}
+
+/* Removes the generation folder name of the folder parent: only when it
+ * is a folder (not a link to one), and in it only the regular files
+ * quire writes there; a folder holding anything else stays.  Nothing
+ * is followed: fstatat and openat without following links. */
+static void
+rm_gen_at(int parent, const char *name)
+{
+	struct stat st;
+	struct dirent *de;
+	DIR *dp;
+	int fd;
+
+	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    !S_ISDIR(st.st_mode))
+		return;
+	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (fd == -1)
+		return;
+	if ((dp = fdopendir(fd)) == NULL) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(dp)) != NULL)
+		if (is_gen_file(de->d_name) && fstatat(fd, de->d_name, &st,
+		    AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+			unlinkat(fd, de->d_name, 0);
+	closedir(dp);
+	unlinkat(parent, name, AT_REMOVEDIR);
+}
+
+/* The output folder's .quire, opened without following a link; -1 when
+ * it is not a folder. */
+static int
+open_state(const char *state)
+{
+	return open(state, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+/* Removes the generation at path (STATE/g-XXXXXX), as rm_gen_at. */
 void
 rm_tree(const char *path)
 {
-	DIR *dp = opendir(path);
-	struct dirent *de;
+	char *state = xstrdup(path), *slash = strrchr(state, '/');
+	int fd;
 
-	if (dp == NULL) {
-		unlink(path);
+	if (slash == NULL || !is_gen_name(slash + 1)) {
+		free(state);
 		return;
 	}
-	while ((de = readdir(dp)) != NULL) {
-		char *p;
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		p = path_join(path, de->d_name);
-		unlink(p);
-		free(p);
+	*slash = '\0';
+	if ((fd = open_state(state)) != -1) {
+		rm_gen_at(fd, slash + 1);
+		close(fd);
 	}
-	closedir(dp);
-	rmdir(path);
+	free(state);
 }
 
 /* The generation .quire/current points at, or NULL. */
@@ -69,40 +130,46 @@ current_gen(const char *state)
 	return xstrdup(target);
 }
 
-/* Removes what a killed build left: temporary files in the folder,
- * generations that are not current, links being made. */
+/* Removes what a killed build left: temporary files in the folder
+ * (regular files and links, by their names), generations that are not
+ * current, the link being made.  Only what quire makes, by name and
+ * type; no link is followed. */
 void
 release_tidy(const char *dir)
 {
 	char *state = path_join(dir, STATE), *cur;
-	DIR *dp;
 	struct dirent *de;
+	struct stat st;
+	DIR *dp;
+	int fd;
 
-	if ((dp = opendir(dir)) != NULL) {
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1 &&
+	    (dp = fdopendir(fd)) != NULL) {
 		while ((de = readdir(dp)) != NULL)
 			if (de->d_name[0] == '.' &&
-			    strstr(de->d_name, ".tmp-") != NULL) {
-				char *p = path_join(dir, de->d_name);
-				unlink(p);
-				free(p);
-			}
+			    strstr(de->d_name, ".tmp-") != NULL &&
+			    fstatat(fd, de->d_name, &st,
+			    AT_SYMLINK_NOFOLLOW) == 0 &&
+			    (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)))
+				unlinkat(fd, de->d_name, 0);
 		closedir(dp);
-	}
+	} else if (fd != -1)
+		close(fd);
 	cur = current_gen(state);
-	if ((dp = opendir(state)) != NULL) {
+	if ((fd = open_state(state)) != -1 && (dp = fdopendir(fd)) != NULL) {
 		while ((de = readdir(dp)) != NULL) {
-			char *p;
-			if (strncmp(de->d_name, "g-", 2) != 0 &&
-			    strncmp(de->d_name, "current.", 8) != 0)
-				continue;
 			if (cur && strcmp(de->d_name, cur) == 0)
 				continue;
-			p = path_join(state, de->d_name);
-			rm_tree(p);
-			free(p);
+			if (is_gen_name(de->d_name))
+				rm_gen_at(fd, de->d_name);
+			else if (strcmp(de->d_name, "current.new") == 0 &&
+			    fstatat(fd, de->d_name, &st,
+			    AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+				unlinkat(fd, de->d_name, 0);
 		}
 		closedir(dp);
-	}
+	} else if (fd != -1)
+		close(fd);
 	free(cur);
 	free(state);
 }
