@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A release ledger whose releases name their title, subtitle, description
-# and language twice: the next release reads it under valgrind without
-# losing memory (the first of each was dropped unfreed).
+# and language twice: the next release refuses it as malformed, under
+# valgrind, without losing memory (the first of each was dropped unfreed).
 # Usage: ledger-leak.sh QUIRE
 . "$(dirname "$0")/lib.sh"
 Q=$(realpath "$1")
@@ -20,6 +20,9 @@ printf '\nMore.\n' >>"$TMP/c/one.md"
 valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
 	"$Q" build "$TMP/c" -o "$TMP/o" --release 1.1 -q 2>"$TMP/vg"
 st=$?
-[ $st -ne 99 ] && ok "a ledger with every value twice: nothing lost (exit $st)" ||
+[ $st -ne 99 ] && ok "a ledger with every value twice: nothing lost" ||
 	{ grep -A12 'definitely lost' "$TMP/vg" | head -40; fail "memory lost reading a ledger with values twice"; }
+[ $st -eq 1 ] && grep -q 'releases\.xml.*error: release 1\.0: a missing or malformed value' "$TMP/vg" &&
+	ok "a ledger with every value twice: refused as malformed" ||
+	{ grep -v '^==' "$TMP/vg" | head; fail "a ledger with values twice: exit $st"; }
 finish
