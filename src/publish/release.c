@@ -197,6 +197,31 @@ report_written(const struct quire_options *opt, const char *dir,
 	free(p);
 }
 
+/* Before a signed release: the files published so far must be what the
+ * last SHA256SUMS lists, its signature made by the same key (when it is
+ * signed), and the ledger must agree; else nothing is signed. */
+static int
+check_published(const char *key, const char *dir, const char *state,
+    const struct loc *lc, struct quire_diag *d)
+{
+	size_t before = quire_diag_errors(d);
+	char *signers = NULL;
+
+	if (has_sig(state) &&
+	    (signers = signers_of(key, dir, lc, d)) == NULL)
+		return -1;
+	quire_verify(dir, signers, NULL, NULL, d);
+	if (signers) {
+		unlink(signers);
+		free(signers);
+	}
+	if (quire_diag_errors(d) == before)
+		return 0;
+	return diag_error(d, lc, "the published files are not what the last "
+	    "%sSHA256SUMS lists: nothing signed (restore them, or publish "
+	    "into a new folder)", has_sig(state) ? "signed " : "");
+}
+
 /* The release build: books, cover, ledger, page, catalog and sums. */
 int
 release_publish(struct book *b, const struct quire_options *opt,
@@ -232,6 +257,9 @@ release_publish(struct book *b, const struct quire_options *opt,
 		l.book = xstrdup(b->uuid);
 		break;
 	}
+	if (opt->sign && l.n > 0 &&
+	    check_published(opt->sign, dir, state, &lc, d) == -1)
+		goto done;
 	/* The cover, a file of its own for the catalog and the page. */
 	if (b->cover_res) {
 		const char *ext = strrchr(b->cover_res->name, '.');
