@@ -4,6 +4,7 @@
  * a ledger it reads is written out again by ledger_xml, and that text
  * reads back to the same number of releases and writes out the same. */
 #include "fuzz_common.h"  /* first: it sets the feature macros */
+#include "publish/publish.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
