@@ -484,6 +484,16 @@ utf8_len(const unsigned char *p, size_t n)
 	return k;
 }
 
+/* A delimiter never written: "<", a lone "\\", a control character or a
+ * byte that is not UTF-8 (an empty comment takes its place). */
+static int
+delim_dropped(char c)
+{
+	unsigned char u = (unsigned char)c;
+
+	return c == '<' || c == '\\' || u >= 0x7f || u < 0x20;
+}
+
 static void
 put_hex_escape(struct buf *b, unsigned char c)
 {
@@ -709,29 +719,32 @@ struct css_w {
 	int rc;
 };
 
-static int
-is_open(enum ct t)
-{
-	return t == CT_LC || t == CT_LSQ || t == CT_LP || t == CT_FUNC;
-}
-
-/* The index after the component value at i (5.4.7, 5.4.8), at most b;
- * *closed (when not NULL): whether a block there ends before b. */
+/* The index after the component value at i (5.4.7, 5.4.8), at most b:
+ * a block ends at the closer that matches its opener, a closer of
+ * another kind inside it is a token of it.  *closed (when not NULL):
+ * whether a block there ends before b. */
 static size_t
 skip_to(const struct ctoks *ts, size_t i, size_t b, int *closed)
 {
-	size_t depth = 0;
+	struct buf want = { 0 };
 
 	do {
 		enum ct t = ts->t[i].t;
-		if (is_open(t))
-			depth++;
-		else if ((t == CT_RC || t == CT_RSQ || t == CT_RP) && depth)
-			depth--;
+		if (t == CT_FUNC || t == CT_LP)
+			buf_putc(&want, ')');
+		else if (t == CT_LSQ)
+			buf_putc(&want, ']');
+		else if (t == CT_LC)
+			buf_putc(&want, '}');
+		else if (want.len > 0 && want.data[want.len - 1] ==
+		    (t == CT_RP ? ')' : t == CT_RSQ ? ']' : t == CT_RC ? '}' :
+		    0))
+			want.len--;
 		i++;
-	} while (depth > 0 && i < b);
+	} while (want.len > 0 && i < b);
 	if (closed)
-		*closed = depth == 0;
+		*closed = want.len == 0;
+	buf_free(&want);
 	return i;
 }
 
@@ -885,11 +898,13 @@ put_tokens(struct css_w *w, size_t a, size_t b)
 			put_both(w, "/**/");
 			break;
 		case CT_DELIM:
-			if (k->v[0] == '<' || k->v[0] == '\\' ||
-			    (unsigned char)k->v[0] >= 0x80 ||
-			    (unsigned char)k->v[0] < 0x20 || k->v[0] == 0x7f)
+			if (delim_dropped(k->v[0]))
 				put_both(w, "/**/");
-			else
+			else if (k->v[0] == '>' && e->len >= 2 &&
+			    memcmp(e->data + e->len - 2, "--", 2) == 0) {
+				/* "--" and ">" would read as "-->". */
+				put_both(w, "/**/>");
+			} else
 				put_both(w, k->v);
 			break;
 		case CT_COLON: put_both(w, ":"); break;
@@ -931,6 +946,7 @@ prelude_ok(struct css_w *w, size_t a, size_t b, int selector,
 		switch (k->t) {
 		case CT_AT: case CT_SEMI: case CT_URL: case CT_BADSTR:
 		case CT_BADURL: case CT_CDO: case CT_CDC: case CT_LC:
+		case CT_RC:
 			return 0;
 		case CT_LSQ:
 			sq++;
@@ -947,9 +963,7 @@ prelude_ok(struct css_w *w, size_t a, size_t b, int selector,
 				return 0;
 			break;
 		case CT_DELIM:
-			if (k->v[0] == '<' || k->v[0] == '\\' ||
-			    (unsigned char)k->v[0] >= 0x80 ||
-			    (unsigned char)k->v[0] < 0x20)
+			if (delim_dropped(k->v[0]))
 				return 0;
 			break;
 		default:
@@ -1049,11 +1063,15 @@ read_at(struct css_w *w, size_t i, size_t end, size_t blk, enum block in)
 		/* Its URL names a namespace, it fetches nothing: kept as a
 		 * string. */
 		for (size_t j = i + 1; j < pend; j++)
-			if (w->ts->t[j].t == CT_FUNC || w->ts->t[j].t ==
-			    CT_BADURL || w->ts->t[j].t == CT_BADSTR) {
+			if (w->ts->t[j].t != CT_WS && w->ts->t[j].t != CT_IDENT &&
+			    w->ts->t[j].t != CT_STR && w->ts->t[j].t != CT_URL &&
+			    w->ts->t[j].t != CT_COMMENT &&
+			    !(w->ts->t[j].t == CT_SEMI && j + 1 == pend)) {
 				warn_at(w, k, "@%s: malformed; dropped", k->v);
 				return;
 			}
+		if (pend > i + 1 && w->ts->t[pend - 1].t == CT_SEMI)
+			pend--;
 		put_both(w, "@namespace");
 		for (size_t j = i + 1; j < pend; j++) {
 			const struct ctok *t = &w->ts->t[j];
@@ -1090,6 +1108,15 @@ read_qualified(struct css_w *w, size_t i, size_t blk, size_t end,
 	const char *why;
 	const struct ctok *at;
 
+	{
+		/* No selector at all: nothing to keep. */
+		size_t j = i;
+		while (j < blk && (w->ts->t[j].t == CT_WS ||
+		    w->ts->t[j].t == CT_COMMENT))
+			j++;
+		if (j == blk)
+			return;
+	}
 	if (!prelude_ok(w, i, blk, 1, &at)) {
 		struct loc l = { w->path, at->line, at->col };
 		diag_warn(w->d, &l, "a selector quire cannot read; the rule "
@@ -1120,11 +1147,11 @@ read_decl(struct css_w *w, size_t i, size_t end)
 			    "dropped", why);
 		return;
 	}
-	/* Without the ";" and the white space before it: written as ";". */
+	/* Without the ";" and the white space before it: written as ";"
+	 * (a comment stays: a dropped token may have left one). */
 	if (end > i && w->ts->t[end - 1].t == CT_SEMI)
 		end--;
-	while (end > i && (w->ts->t[end - 1].t == CT_WS ||
-	    w->ts->t[end - 1].t == CT_COMMENT))
+	while (end > i && w->ts->t[end - 1].t == CT_WS)
 		end--;
 	put_tokens(w, i, end);
 	put_both(w, ";");

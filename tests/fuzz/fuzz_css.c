@@ -43,8 +43,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(epub);
 	check(html);
 	css_rewrite(epub, strlen(epub), "style.css", &fn, d, &epub2, &html2);
-	if (strcmp(epub, epub2) != 0)
+	if (strcmp(epub, epub2) != 0) {
+		fprintf(stderr, "once:  [%s]\ntwice: [%s]\n", epub, epub2);
 		abort();
+	}
 	free(epub);
 	free(html);
 	free(epub2);
