@@ -176,58 +176,109 @@ for kind in fifo zero; do
 	fi
 done
 
-# ---- 5. an essay swapped for a link after it was checked ----
-# A shim renames a link to an outside file over race.md right after the
-# first look at race.md (realpath, stat), before it is opened.
+# ---- 5. an essay swapped for a link between the check and the open ----
+# A shim renames a link to an outside file over race.md just before the
+# file is opened (open, openat, or openat2 through syscall), after every
+# check by name: what is opened must be checked, not the name.
 if command -v cc >/dev/null 2>&1; then
 	cat >"$TMP/swap.c" <<'EOF'
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 static int done;
 static void
 swap(const char *path)
 {
-	const char *b = strrchr(path, '/');
-	char tmp[PATH_MAX];
-	if (done || strcmp(b ? b + 1 : path, "race.md") != 0)
+	const char *b;
+	char tmp[PATH_MAX], dst[PATH_MAX];
+	if (done || path == NULL)
+		return;
+	b = strrchr(path, '/');
+	if (strcmp(b ? b + 1 : path, "race.md") != 0)
 		return;
 	done = 1;
-	snprintf(tmp, sizeof(tmp), "%s.lnk", path);
+	snprintf(tmp, sizeof(tmp), "%s/race.md.lnk", getenv("SWAP_DIR"));
+	snprintf(dst, sizeof(dst), "%s/race.md", getenv("SWAP_DIR"));
 	unlink(tmp);
 	if (symlink(getenv("SWAP_TARGET"), tmp) == 0)
-		rename(tmp, path);
+		rename(tmp, dst);
 }
-char *
-realpath(const char *path, char *resolved)
+#define REAL(name, ret, args) static ret (*real_##name) args; \
+	if (!real_##name) real_##name = (ret (*) args)dlsym(RTLD_NEXT, #name)
+int
+open(const char *path, int flags, ...)
 {
-	static char *(*real)(const char *, char *);
-	char *r;
-	if (!real)
-		real = (char *(*)(const char *, char *))dlsym(RTLD_NEXT, "realpath");
-	r = real(path, resolved);
+	va_list ap; mode_t m;
+	REAL(open, int, (const char *, int, ...));
+	va_start(ap, flags); m = va_arg(ap, mode_t); va_end(ap);
 	swap(path);
-	return r;
+	return real_open(path, flags, m);
+}
+int
+open64(const char *path, int flags, ...)
+{
+	va_list ap; mode_t m;
+	REAL(open64, int, (const char *, int, ...));
+	va_start(ap, flags); m = va_arg(ap, mode_t); va_end(ap);
+	swap(path);
+	return real_open64(path, flags, m);
+}
+int
+openat(int fd, const char *path, int flags, ...)
+{
+	va_list ap; mode_t m;
+	REAL(openat, int, (int, const char *, int, ...));
+	va_start(ap, flags); m = va_arg(ap, mode_t); va_end(ap);
+	swap(path);
+	return real_openat(fd, path, flags, m);
+}
+int
+openat64(int fd, const char *path, int flags, ...)
+{
+	va_list ap; mode_t m;
+	REAL(openat64, int, (int, const char *, int, ...));
+	va_start(ap, flags); m = va_arg(ap, mode_t); va_end(ap);
+	swap(path);
+	return real_openat64(fd, path, flags, m);
+}
+long
+syscall(long n, ...)
+{
+	va_list ap; long a[6];
+	REAL(syscall, long, (long, ...));
+	va_start(ap, n);
+	for (int i = 0; i < 6; i++) a[i] = va_arg(ap, long);
+	va_end(ap);
+#ifdef SYS_openat2
+	if (n == SYS_openat2)
+		swap((const char *)a[1]);
+#endif
+	return real_syscall(n, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 EOF
 	if cc -shared -fPIC -o "$TMP/swap.so" "$TMP/swap.c" -ldl 2>"$TMP/err"; then
 		book "$TMP/c8"
 		printf -- '---\ntitle: Race\n---\n\nHarmless words.\n' >"$TMP/c8/race.md"
 		echo "SECRET-OUTSIDE-THE-FOLDER" >"$TMP/secret.md"
-		SWAP_TARGET=$TMP/secret.md LD_PRELOAD=$TMP/swap.so \
+		SWAP_DIR=$TMP/c8 SWAP_TARGET=$TMP/secret.md LD_PRELOAD=$TMP/swap.so \
 			"$Q" build "$TMP/c8" -o "$TMP/o8" -q 2>"$TMP/err"
-		if grep -rqa SECRET-OUTSIDE "$TMP/o8" 2>/dev/null ||
+		if [ ! -L "$TMP/c8/race.md" ]; then
+			fail "race: the shim never swapped race.md (no open of it seen)"
+		elif grep -rqa SECRET-OUTSIDE "$TMP/o8" 2>/dev/null ||
 			(cd "$TMP/o8" 2>/dev/null && for e in *.epub; do unzip -p "$e"; done | grep -qa SECRET-OUTSIDE); then
 			fail "race: an outside file read through a link swapped in"
 		else
 			ok "race: a link swapped in after the check is not followed"
 		fi
 	else
-		echo "skip: race (no compiler)"
+		cat "$TMP/err"; fail "race: the shim does not compile"
 	fi
 fi
 finish
