@@ -1514,6 +1514,14 @@ site_index(struct book *b)
 		const char *base = path_basename(e->rel);
 
 		add_path(b, e->rel, e, i);
+		/* The file's name alone, for site_find_stem: a key no URL
+		 * has (it starts with \1). */
+		{
+			char *k = site_key(base);
+			if (*k)
+				add_key(b, xasprintf("\1%s", k), e, i);
+			free(k);
+		}
 		for (size_t k = 0; k < e->urls.n; k++)
 			if (!strchr(e->urls.v[k], ':'))
 				add_path(b, e->urls.v[k], e, i);
@@ -1567,27 +1575,27 @@ site_find(const struct book *b, const char *path)
 struct essay *
 site_find_stem(const struct book *b, const char *name)
 {
-	char *k = site_key(path_basename(name));
+	char *k = site_key(path_basename(name)), *key;
+	size_t lo = 0, hi = b->nsite;
 	struct essay *hit = NULL;
 
 	if (*k == '\0') {
 		free(k);
 		return NULL;
 	}
-	for (size_t i = 0; i < b->nessays; i++) {
-		char *s = site_key(path_basename(b->essays[i].rel));
-		int same = strcmp(s, k) == 0;
-
-		free(s);
-		if (same) {
-			if (hit) {
-				hit = NULL;
-				break;
-			}
-			hit = &b->essays[i];
-		}
-	}
+	key = xasprintf("\1%s", k);
 	free(k);
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(b->site[mid].key, key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < b->nsite && strcmp(b->site[lo].key, key) == 0 &&
+	    !(lo + 1 < b->nsite && strcmp(b->site[lo + 1].key, key) == 0))
+		hit = b->site[lo].e;
+	free(key);
 	return hit;
 }
 
