@@ -194,6 +194,7 @@ struct book {
 	struct essay **byrel;  /* essays sorted by path, for link lookups */
 	struct resource **res;
 	size_t nres;
+	struct idset res_ix[3];  /* registry.c: by src, by name, by hash */
 	/* Remote images: where the book first has each URL, its essay and
 	 * its place among that essay's remote URLs (told by link_check()). */
 	struct idset remote;  /* URL: index in rfirst, plus one */
@@ -272,6 +273,7 @@ struct resource *resource_pack(struct book *, const char *src, char *data,
     const char *idpfx);
 const char *resource_uri(struct book *, const char *name);
 /* The resource packed as name (not an alias); NULL if none. */
+struct resource *resource_by_src(struct book *, const char *src);
 struct resource *resource_find(struct book *, const char *name);
 /* A file's stamp, of path (following symbolic links) or of an open fd;
  * -1 if it cannot be had or the file is not a regular one. */

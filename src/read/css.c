@@ -1255,9 +1255,8 @@ font_add(struct book *b, const char *rel, const struct loc *l,
 	size_t len;
 	int rc;
 
-	for (size_t i = 0; i < b->nres; i++)
-		if (strcmp(b->res[i]->src, rel) == 0)
-			return b->res[i]->same ? b->res[i]->same : b->res[i];
+	if ((r = resource_by_src(b, rel)) != NULL)
+		return r;
 	rc = read_inside(b, rel, l, d, &data, &len, NULL);
 	if (rc == Q_ABSENT) {
 		diag_warn(d, l, "font not found: %s", rel);
