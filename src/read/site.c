@@ -1139,6 +1139,10 @@ site_prepass(struct book *b, struct essay *e, struct quire_diag *d)
 	char mark = 0;
 	size_t flen = 0, span = 0;
 	int fence = 0, raw = 0, info;
+	/* In {% raw %}: the first "endraw" at or after er_from on the line
+	 * that ends at er_eol (NULL: none), so that a line of openers is
+	 * searched once, not once an opener. */
+	const char *er = NULL, *er_from = NULL, *er_eol = NULL;
 
 	/* Most essays have none of it: one look at each '{'. */
 	{
@@ -1248,9 +1252,14 @@ site_prepass(struct book *b, struct essay *e, struct quire_diag *d)
 				if (span)
 					r = code_text(&p, s);
 				else if (raw) {
-					if (starts(s, end, "{%") &&
-					    find_bytes(s, eol,
-					    "endraw", 6))
+					if (er_eol != eol || er_from > s ||
+					    (er && er < s)) {
+						er = find_bytes(s, eol,
+						    "endraw", 6);
+						er_from = s;
+						er_eol = eol;
+					}
+					if (starts(s, end, "{%") && er)
 						r = liquid_tag(&p, s, &fence,
 						    &raw);
 				} else if (starts(s, end, "{{<") ||
