@@ -28,6 +28,8 @@ struct pre {
 	const char *s, *end;     /* the source */
 	const char *line;        /* start of the current line */
 	int lineno;
+	const char *col_at;      /* where here() last counted to, */
+	int col;                 /* and the column there */
 	struct idset kinds;      /* kinds of unknown syntax reported */
 	int code;                /* in code: replacements are not padded */
 	int craw;                /* in code, inside {% raw %} */
@@ -189,10 +191,19 @@ static struct loc
 here(struct pre *p, const char *at)
 {
 	struct loc l = { p->e->path, p->lineno, 1 };
+	const char *q = p->line;
 
-	for (const char *q = p->line; q < at; q++)
+	/* Counted on from the last place on this line: a line of many
+	 * messages is counted once, not once a message. */
+	if (p->col_at && p->col_at >= p->line && p->col_at <= at) {
+		q = p->col_at;
+		l.col = p->col;
+	}
+	for (; q < at; q++)
 		if (((unsigned char)*q & 0xc0) != 0x80)
 			l.col++;
+	p->col_at = at;
+	p->col = l.col;
 	return l;
 }
 
