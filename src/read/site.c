@@ -1295,6 +1295,11 @@ site_prepass(struct book *b, struct essay *e, struct quire_diag *d)
 						    (size_t)(end - r));
 						if (eol == NULL)
 							eol = end;
+						/* Read on to the new end of
+						 * the line (the byte after
+						 * the construct is text). */
+						stop = eol;
+						attrs = NULL;
 					}
 					s = r;
 				} else
