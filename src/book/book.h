@@ -103,8 +103,8 @@ struct essay {
 	size_t *lines;      /* offsets of line starts, made on demand */
 	size_t nlines;
 	int hint_block;     /* where the last link of a block was found */
-	size_t hint_line, hint_off;
-	struct idset guesses;  /* where searches from the top ended (link.c) */
+	size_t hint_line, hint_off, guess_off;  /* guess: raw HTML's */
+	struct idset guesses;  /* raw HTML searched for and not found */
 	int col_line, col_byte, col_char;  /* the last column worked out */
 	/* render/: kept to the end, for the contents and link_check(). */
 	struct heading *heads;
