@@ -791,8 +791,9 @@ put_url(struct css_w *w, const struct ctok *k, const char *url)
 	if (w->fn->resolve(w->fn->arg, url, &l, &epub, &html) == -1)
 		w->rc = -1;
 	if (epub == NULL) {
-		buf_puts(w->epub, "none");
-		buf_puts(w->html, "none");
+		/* A comment after: "none(" would read as a function. */
+		buf_puts(w->epub, "none/**/");
+		buf_puts(w->html, "none/**/");
 	} else {
 		buf_puts(w->epub, "url(");
 		put_string(w->epub, epub);
