@@ -273,7 +273,6 @@ struct resource *resource_pack(struct book *, const char *src, char *data,
     const char *idpfx);
 const char *resource_uri(struct book *, const char *name);
 /* The resource packed as name (not an alias); NULL if none. */
-struct resource *resource_by_src(struct book *, const char *src);
 struct resource *resource_find(struct book *, const char *name);
 /* A file's stamp, of path (following symbolic links) or of an open fd;
  * -1 if it cannot be had or the file is not a regular one. */

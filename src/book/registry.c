@@ -207,12 +207,6 @@ find_src(struct book *b, const char *src)
 	return r && r->same ? r->same : r;
 }
 
-/* The resource packed for src, or NULL (under b->lock). */
-struct resource *
-resource_by_src(struct book *b, const char *src)
-{
-	return find_src(b, src);
-}
 
 /* The resource for an image given as a base64 data: URI, checked as a
  * file is; NULL after a warning. */

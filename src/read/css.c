@@ -1256,8 +1256,6 @@ font_add(struct book *b, const char *rel, const struct loc *l,
 	size_t len;
 	int rc;
 
-	if ((r = resource_by_src(b, rel)) != NULL)
-		return r;
 	rc = read_inside(b, rel, l, d, &data, &len, NULL);
 	if (rc == Q_ABSENT) {
 		diag_warn(d, l, "font not found: %s", rel);
