@@ -192,9 +192,8 @@ struct book {
 	struct division tree; /* the contents; the root is the book */
 	int toc_depth;      /* headings down to this level in the contents */
 	struct essay **byrel;  /* essays sorted by path, for link lookups */
-	struct resource **res;
-	size_t nres;
-	struct idset res_ix[3];  /* registry.c: by src, by name, by hash */
+	struct resource **res;  /* res_ix: by src, name, hash (registry.c) */
+	size_t nres; struct idset res_ix[3];
 	/* Remote images: where the book first has each URL, its essay and
 	 * its place among that essay's remote URLs (told by link_check()). */
 	struct idset remote;  /* URL: index in rfirst, plus one */
