@@ -19,6 +19,8 @@
 #              binary files, symlinks, odd names, modes).  Exit 77: skip.
 #   verify.sh  optional: run by bash in the copy after a successful build,
 #              with the output folder as $1; non-zero exit: failure.
+#              $QUIRE is the binary, $QUIRE_TESTS the tests folder (for
+#              ratio.sh: time against the input's size).
 #
 # Each case is copied (cp -a, symlinks kept) to TMP/CASE and run from TMP
 # as `quire check CASE` and `quire build CASE -o out`, so diagnostics read
@@ -53,6 +55,9 @@ if [ ! -d "$cases" ]; then
 fi
 
 limit=${QUIRE_BAD_TIMEOUT:-60}
+export QUIRE=$quire
+QUIRE_TESTS=$(cd "$(dirname "$0")" && pwd)
+export QUIRE_TESTS
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/quire-bad.XXXXXX") || exit 3
 cleanup() {
 	chmod -R u+rwX "$tmp" 2>/dev/null

@@ -241,6 +241,36 @@ map_loc(struct quire_diag *d, const struct loc *l, struct loc *out)
 	return out;
 }
 
+/* A message as one line of bounded words: a run of more than 120 bytes
+ * without a blank (a URL, a path, a name from the input) is clipped to
+ * its first 80 and "...", and a control character shows as '?', so no
+ * input makes a message of megabytes or one that reads as two. */
+static void
+clip_words(char *text)
+{
+	char *r = text, *w = text;
+
+	while (*r) {
+		size_t n = strcspn(r, " \t");
+
+		if (n > 120) {
+			size_t k = 80;
+			while (k > 0 && ((unsigned char)r[k] & 0xc0) == 0x80)
+				k--;
+			memmove(w, r, k);
+			memcpy(w + k, "...", 3);
+			w += k + 3;
+			r += n;
+			continue;
+		}
+		for (; n > 0; n--, r++)
+			*w++ = (unsigned char)*r < 0x20 ? '?' : *r;
+		while (*r == ' ' || *r == '\t')
+			*w++ = *r++;
+	}
+	*w = '\0';
+}
+
 static char *
 format(const char *fmt, va_list ap)
 {
@@ -253,6 +283,7 @@ format(const char *fmt, va_list ap)
 	va_end(aq);
 	text = xmalloc(n < 0 ? 1 : (size_t)n + 1);
 	vsnprintf(text, n < 0 ? 1 : (size_t)n + 1, fmt, ap);
+	clip_words(text);
 	return text;
 }
 

@@ -952,6 +952,50 @@ svg_defaults(xmlNode *root)
 	}
 }
 
+/* The most attributes any tag of the document has, by one pass over its
+ * bytes (comments, CDATA, processing instructions and declarations
+ * skipped): libxml2 compares each attribute of an element with those
+ * before it, so an element of 150,000 takes time in the square. */
+#define MAX_SVG_ATTRS 1000
+
+static size_t
+most_attrs(const unsigned char *p, size_t n)
+{
+	const unsigned char *e = p + n;
+	size_t most = 0;
+
+	while ((p = memchr(p, '<', (size_t)(e - p))) != NULL) {
+		static const char *const skip[][2] = { { "<!--", "-->" },
+		    { "<![CDATA[", "]]>" }, { "<?", "?>" }, { "<!", ">" } };
+		size_t k, count = 0;
+		unsigned char q = 0;
+
+		for (k = 0; k < 4; k++)
+			if ((size_t)(e - p) >= strlen(skip[k][0]) &&
+			    memcmp(p, skip[k][0], strlen(skip[k][0])) == 0)
+				break;
+		if (k < 4) {
+			const char *end = find_bytes((const char *)p + 1,
+			    (const char *)e, skip[k][1], strlen(skip[k][1]));
+			if (end == NULL)
+				break;
+			p = (const unsigned char *)end + 1;
+			continue;
+		}
+		for (p++; p < e && (q || *p != '>'); p++) {
+			if (q && *p == q)
+				q = 0;
+			else if (!q && (*p == '"' || *p == '\''))
+				q = *p;
+			else if (!q && *p == '=')
+				count++;
+		}
+		if (count > most)
+			most = count;
+	}
+	return most;
+}
+
 int
 san_svg_file(const unsigned char *p, size_t n, char **out, size_t *outlen,
     char **why)
@@ -966,6 +1010,11 @@ san_svg_file(const unsigned char *p, size_t n, char **out, size_t *outlen,
 	*why = NULL;
 	if (n > INT32_MAX) {
 		*why = xstrdup("too large an SVG document");
+		return -1;
+	}
+	if (most_attrs(p, n) > MAX_SVG_ATTRS) {
+		*why = xasprintf("an element with more than %d attributes",
+		    MAX_SVG_ATTRS);
 		return -1;
 	}
 	/* No DTD loaded, no entity substituted, nothing fetched. */

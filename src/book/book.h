@@ -103,8 +103,8 @@ struct essay {
 	size_t *lines;      /* offsets of line starts, made on demand */
 	size_t nlines;
 	int hint_block;     /* where the last link of a block was found */
-	size_t hint_line, hint_off;
-	struct idset guesses;  /* where searches from the top ended (link.c) */
+	size_t hint_line, hint_off, guess_off;  /* guess: raw HTML's */
+	struct idset guesses;  /* raw HTML searched for and not found */
 	int col_line, col_byte, col_char;  /* the last column worked out */
 	/* render/: kept to the end, for the contents and link_check(). */
 	struct heading *heads;
@@ -192,8 +192,8 @@ struct book {
 	struct division tree; /* the contents; the root is the book */
 	int toc_depth;      /* headings down to this level in the contents */
 	struct essay **byrel;  /* essays sorted by path, for link lookups */
-	struct resource **res;
-	size_t nres;
+	struct resource **res;  /* res_ix: by src, name, hash (registry.c) */
+	size_t nres; struct idset res_ix[3];
 	/* Remote images: where the book first has each URL, its essay and
 	 * its place among that essay's remote URLs (told by link_check()). */
 	struct idset remote;  /* URL: index in rfirst, plus one */

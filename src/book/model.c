@@ -225,6 +225,8 @@ book_free(struct book *b)
 		free(r);
 	}
 	free(b->res);
+	for (int i = 0; i < 3; i++)
+		idset_free(&b->res_ix[i]);
 	idset_free(&b->remote);
 	free(b->rfirst);
 	free(b->root);

@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -124,6 +125,33 @@ image_pack(struct book *b, const char *src, const char *file,
 	return r;
 }
 
+/* The indexes of b->res: by src (the first resource of each), by name
+ * and by SHA-256 (the resources that are not the same as another),
+ * each a resource's address as an idset's number. */
+enum { IX_SRC, IX_NAME, IX_HASH };
+
+static struct resource *
+ix_get(const struct book *b, int ix, const char *key)
+{
+	size_t *v = idset_val(&b->res_ix[ix], key);
+
+	return v ? (struct resource *)(uintptr_t)*v : NULL;
+}
+
+static void
+ix_put(struct book *b, int ix, const char *key, struct resource *r)
+{
+	if (idset_add(&b->res_ix[ix], key))
+		*idset_val(&b->res_ix[ix], key) = (size_t)(uintptr_t)r;
+}
+
+static void
+hash_key(const unsigned char hash[32], char key[65])
+{
+	for (int i = 0; i < 32; i++)
+		snprintf(key + 2 * i, 3, "%02x", hash[i]);
+}
+
 /* Packs data (owned from here on), whose SHA-256 is hash, as the
  * resource for src, named after that hash in folder dir: once per
  * content, so that an earlier resource with the same bytes is what src
@@ -136,16 +164,19 @@ pack_hashed(struct book *b, const char *src, char *data, size_t len,
 	struct resource *r;
 	char hex[17];
 
+	char key[65];
+
 	r = xcalloc(1, sizeof(*r));
 	r->src = xstrdup(src);
 	GROW(b->res, b->nres);
 	b->res[b->nres++] = r;
-	for (size_t i = 0; i + 1 < b->nres; i++)
-		if (!b->res[i]->same && memcmp(b->res[i]->hash, hash, 32) == 0) {
-			r->same = b->res[i];
-			free(data);
-			return r->same;
-		}
+	ix_put(b, IX_SRC, src, r);
+	hash_key(hash, key);
+	if ((r->same = ix_get(b, IX_HASH, key)) != NULL) {
+		free(data);
+		return r->same;
+	}
+	ix_put(b, IX_HASH, key, r);
 	r->mime = mime;
 	r->data = (unsigned char *)data;
 	r->len = len;
@@ -154,6 +185,7 @@ pack_hashed(struct book *b, const char *src, char *data, size_t len,
 		snprintf(hex + 2 * i, 3, "%02x", hash[i]);
 	r->name = xasprintf("%s/%s%s", dir, hex, ext);
 	r->id = xasprintf("%s-%s", idpfx, hex);
+	ix_put(b, IX_NAME, r->name, r);
 	return r;
 }
 
@@ -170,11 +202,11 @@ resource_pack(struct book *b, const char *src, char *data, size_t len,
 static struct resource *
 find_src(struct book *b, const char *src)
 {
-	for (size_t i = 0; i < b->nres; i++)
-		if (strcmp(b->res[i]->src, src) == 0)
-			return b->res[i]->same ? b->res[i]->same : b->res[i];
-	return NULL;
+	struct resource *r = ix_get(b, IX_SRC, src);
+
+	return r && r->same ? r->same : r;
 }
+
 
 /* The resource for an image given as a base64 data: URI, checked as a
  * file is; NULL after a warning. */
@@ -307,10 +339,7 @@ resource_uri(struct book *b, const char *name)
 	const char *uri = NULL;
 
 	pthread_mutex_lock(&b->lock);
-	for (size_t i = 0; i < b->nres; i++) {
-		struct resource *r = b->res[i];
-		if (r->same || strcmp(r->name, name) != 0)
-			continue;
+	for (struct resource *r = ix_get(b, IX_NAME, name); r; r = NULL) {
 		if (r->uri == NULL) {
 			unsigned char *bytes = r->data ? r->data :
 			    resource_bytes(r);
@@ -337,11 +366,7 @@ resource_find(struct book *b, const char *name)
 	struct resource *r = NULL;
 
 	pthread_mutex_lock(&b->lock);
-	for (size_t i = 0; i < b->nres; i++)
-		if (!b->res[i]->same && strcmp(b->res[i]->name, name) == 0) {
-			r = b->res[i];
-			break;
-		}
+	r = ix_get(b, IX_NAME, name);
 	pthread_mutex_unlock(&b->lock);
 	return r;
 }

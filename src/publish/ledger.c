@@ -5,6 +5,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,6 +126,16 @@ attr_long(xmlNode *n, const char *name, int *bad)
 	return v;
 }
 
+/* The text of n into *v, once: a second one is a malformed ledger. */
+static void
+text_once(xmlNode *n, char **v, int *bad)
+{
+	if (*v != NULL)
+		*bad = 1;
+	else
+		*v = node_text(n);
+}
+
 static int
 read_release(xmlNode *rn, struct release *r)
 {
@@ -139,13 +150,13 @@ read_release(xmlNode *rn, struct release *r)
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
 		if (is_named(n, "title"))
-			r->title = node_text(n);
+			text_once(n, &r->title, &bad);
 		else if (is_named(n, "subtitle"))
-			r->subtitle = node_text(n);
+			text_once(n, &r->subtitle, &bad);
 		else if (is_named(n, "description"))
-			r->description = node_text(n);
+			text_once(n, &r->description, &bad);
 		else if (is_named(n, "language"))
-			r->lang = node_text(n);
+			text_once(n, &r->lang, &bad);
 		else if (is_named(n, "author"))
 			strv_push(&r->authors, node_text(n));
 		else if (is_named(n, "file")) {
@@ -211,11 +222,18 @@ ledger_read(const char *path, const char *shown, struct ledger *l,
 	xmlNode *root;
 	int rc = 0;
 
+	char *text;
+	size_t len;
+
 	memset(l, 0, sizeof(*l));
 	if (access(path, F_OK) == -1 && errno == ENOENT)
 		return Q_ABSENT;
-	doc = xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR |
-	    XML_PARSE_NOWARNING);
+	if (read_regular(path, 256u << 20, &text, &len) == -1)
+		return diag_error(d, &lc, "cannot read the release ledger: %s",
+		    errno == EINVAL ? "not a regular file" : strerror(errno));
+	doc = len > INT_MAX ? NULL : xmlReadMemory(text, (int)len, NULL, NULL,
+	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	free(text);
 	if (doc == NULL)
 		return diag_error(d, &lc, "the release ledger is not "
 		    "well-formed XML");

@@ -92,13 +92,22 @@ release_make(struct release *r, const struct book *b, const char *version,
 	}
 }
 
-static const struct rel_essay *
-essay_titled(const struct release *r, const char *title)
+/* The essays of r by title (the first of each), as an index plus one. */
+static void
+titles(const struct release *r, struct idset *set)
 {
 	for (size_t i = 0; i < r->nessays; i++)
-		if (strcmp(r->essays[i].title, title) == 0)
-			return &r->essays[i];
-	return NULL;
+		if (idset_add(set, r->essays[i].title))
+			*idset_val(set, r->essays[i].title) = i + 1;
+}
+
+static const struct rel_essay *
+essay_titled(const struct release *r, const struct idset *set,
+    const char *title)
+{
+	size_t *v = idset_val(set, title);
+
+	return v ? &r->essays[*v - 1] : NULL;
 }
 
 static void
@@ -115,9 +124,16 @@ add_change(struct release *r, int kind, const char *title, long words,
 static void
 release_diff(struct release *r, const struct release *prev)
 {
+	struct idset now = { 0 }, before = { 0 };
+
+	/* By title through an index: 40,000 essays are not compared with
+	 * 40,000 each. */
+	titles(r, &now);
+	titles(prev, &before);
 	for (size_t i = 0; i < r->nessays; i++) {
 		const struct rel_essay *e = &r->essays[i];
-		const struct rel_essay *p = essay_titled(prev, e->title);
+		const struct rel_essay *p = essay_titled(prev, &before,
+		    e->title);
 
 		if (p == NULL)
 			add_change(r, CH_ADDED, e->title, e->words, 0);
@@ -126,9 +142,11 @@ release_diff(struct release *r, const struct release *prev)
 			    e->words - p->words);
 	}
 	for (size_t i = 0; i < prev->nessays; i++)
-		if (essay_titled(r, prev->essays[i].title) == NULL)
+		if (essay_titled(r, &now, prev->essays[i].title) == NULL)
 			add_change(r, CH_REMOVED, prev->essays[i].title,
 			    prev->essays[i].words, 0);
+	idset_free(&now);
+	idset_free(&before);
 }
 
 /* A published release against the same version built again: 0 when
@@ -137,6 +155,7 @@ static int
 release_same(const struct release *old, const struct release *cur,
     const struct loc *l, struct quire_diag *d)
 {
+	struct idset was = { 0 }, now = { 0 };
 	int rc = 0;
 
 	for (size_t i = 0; i < cur->nfiles; i++) {
@@ -166,9 +185,11 @@ release_same(const struct release *old, const struct release *cur,
 	}
 	if (rc == 0)
 		return 0;
+	titles(old, &was);
+	titles(cur, &now);
 	for (size_t i = 0; i < cur->nessays; i++) {
 		const struct rel_essay *e = &cur->essays[i];
-		const struct rel_essay *p = essay_titled(old, e->title);
+		const struct rel_essay *p = essay_titled(old, &was, e->title);
 
 		if (p == NULL)
 			diag_error(d, l, "release %s: essay '%s' was not in "
@@ -178,9 +199,11 @@ release_same(const struct release *old, const struct release *cur,
 			    old->version, e->title);
 	}
 	for (size_t i = 0; i < old->nessays; i++)
-		if (essay_titled(cur, old->essays[i].title) == NULL)
+		if (essay_titled(cur, &now, old->essays[i].title) == NULL)
 			diag_error(d, l, "release %s: essay '%s' is gone",
 			    old->version, old->essays[i].title);
+	idset_free(&was);
+	idset_free(&now);
 	return -1;
 }
 
@@ -195,6 +218,31 @@ report_written(const struct quire_options *opt, const char *dir,
 	p = path_join(dir, name);
 	opt->on_output(p, opt->arg);
 	free(p);
+}
+
+/* Before a signed release: the files published so far must be what the
+ * last SHA256SUMS lists, its signature made by the same key (when it is
+ * signed), and the ledger must agree; else nothing is signed. */
+static int
+check_published(const char *key, const char *dir, const char *state,
+    const struct loc *lc, struct quire_diag *d)
+{
+	size_t before = quire_diag_errors(d);
+	char *signers = NULL;
+
+	if (has_sig(state) &&
+	    (signers = signers_of(key, dir, lc, d)) == NULL)
+		return -1;
+	quire_verify(dir, signers, NULL, NULL, d);
+	if (signers) {
+		unlink(signers);
+		free(signers);
+	}
+	if (quire_diag_errors(d) == before)
+		return 0;
+	return diag_error(d, lc, "the published files are not what the last "
+	    "%sSHA256SUMS lists: nothing signed (restore them, or publish "
+	    "into a new folder)", has_sig(state) ? "signed " : "");
 }
 
 /* The release build: books, cover, ledger, page, catalog and sums. */
@@ -233,6 +281,9 @@ release_publish(struct book *b, const struct quire_options *opt,
 		l.book = xstrdup(b->uuid);
 		break;
 	}
+	if (opt->sign && l.n > 0 &&
+	    check_published(opt->sign, dir, state, &lc, d) == -1)
+		goto done;
 	/* The cover, a file of its own for the catalog and the page: a
 	 * raster image, as catalogs' thumbnails and stores want. */
 	if (cover_raster(b, d, &png, &len) < 0)

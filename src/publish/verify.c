@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "publish/publish.h"
+#include "private.h"
 
 struct sum {
 	char *name;
@@ -24,7 +25,7 @@ file_digest(const char *dir, const char *name, char hex[65],
     unsigned long long *size)
 {
 	char *p = path_join(dir, name);
-	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	int fd = open_regular(p);
 	struct sha256 c;
 	unsigned char h[32], chunk[65536];
 	ssize_t n;
@@ -56,15 +57,21 @@ static int
 read_sums(const char *path, struct sum **sums, size_t *n,
     struct quire_diag *d)
 {
-	FILE *fp = fopen(path, "r");
+	int fd = open_regular(path);
+	FILE *fp = fd == -1 ? NULL : fdopen(fd, "r");
 	struct loc l = { path, 0, 0 };
 	char line[4096];
 	int rc = 0;
 
 	*sums = NULL;
 	*n = 0;
-	if (fp == NULL)
-		return diag_error(d, &l, "cannot read: %s", strerror(errno));
+	if (fp == NULL) {
+		rc = diag_error(d, &l, "cannot read: %s", errno == EINVAL ?
+		    "not a regular file" : strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return rc;
+	}
 	while (fgets(line, sizeof(line), fp)) {
 		size_t len = strlen(line);
 		struct sum *s;
@@ -119,9 +126,16 @@ check_signature(const char *dir, const char *allowed, struct quire_diag *d)
 	    sig, "-f", allowed, NULL };
 	int rc = -1, st;
 
-	if (access(sig, R_OK) == -1) {
-		diag_error(d, &l, "no signature: %s", strerror(errno));
-		goto done;
+	/* ssh-keygen reads both: neither may be a FIFO or a device. */
+	for (int i = 0; i < 2; i++) {
+		int fd = open_regular(i ? sums : sig);
+		if (fd == -1) {
+			diag_error(d, &l, "%s: %s", i ? "SHA256SUMS" :
+			    "no signature", errno == EINVAL ? "not a regular "
+			    "file" : strerror(errno));
+			goto done;
+		}
+		close(fd);
 	}
 	st = run_program(find, NULL, &who, &err);
 	if (st != 0 || who.len == 0) {
@@ -172,6 +186,7 @@ quire_verify(const char *dir, const char *allowed,
 		fl.path = p;
 		if (file_digest(dir, sums[i].name, hex, &size) == -1)
 			diag_error(d, &fl, "missing or unreadable: %s",
+			    errno == EINVAL ? "not a regular file" :
 			    strerror(errno));
 		else if (strcmp(hex, sums[i].sha) != 0)
 			diag_error(d, &fl, "does not match SHA256SUMS");

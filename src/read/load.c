@@ -80,6 +80,13 @@ scan_dir(struct scan *s, const char *rel, int depth, struct division *dv)
 			kid->rel = xstrdup(r);
 			if (scan_dir(s, r, depth + 1, kid) < 0)
 				rc = -1;
+		} else if (S_ISLNK(st.st_mode) && !path_has_ext(r, ".md") &&
+		    !path_has_ext(r, ".markdown") && stat(full, &st) == 0 &&
+		    S_ISDIR(st.st_mode)) {
+			/* Said, not skipped without a word: a linked folder
+			 * may lead out of the content folder or back up. */
+			diag_warn(s->d, &fl, "a link to a folder: not followed, "
+			    "its essays are not read");
 		} else if (path_has_ext(r, ".md") ||
 		    path_has_ext(r, ".markdown")) {
 			if (S_ISLNK(st.st_mode) && stat(full, &st) == -1)
@@ -509,10 +516,16 @@ load_book(struct book *b, const struct quire_options *opt,
 		char *rel = b->cover[0] == '/' || url_is_remote(b->cover) ?
 		    NULL : path_resolve("collection.yaml", b->cover);
 
-		if (url_is_remote(b->cover))
+		char clip[96];
+
+		if (strncasecmp(b->cover, "data:", 5) == 0)
+			diag_warn(d, &cl, "cover %s: a data: URI is not read as "
+			    "the cover (name an image file): a cover is made "
+			    "instead", clip_url(b->cover, clip));
+		else if (url_is_remote(b->cover))
 			diag_warn(d, &cl, "cover %s is not fetched (remote "
 			    "files never are): a cover is made instead",
-			    b->cover);
+			    clip_url(b->cover, clip));
 		else if (rel == NULL)
 			rc = diag_error(d, &cl, "cover %s is outside the content "
 			    "folder", b->cover);

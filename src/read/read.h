@@ -25,7 +25,17 @@ struct essay *site_find_stem(const struct book *, const char *name);
 int site_is_image(const struct book *, const char *rel);
 char *site_image(const struct book *, const struct essay *, const char *ref);
 
-/* css.c: the author's stylesheets. */
+/* css.c: the author's stylesheets, re-serialised from their tokens.  A
+ * url() goes through resolve, which sets *epub and *html to what each
+ * writer's url() holds (both NULL: "none"); -1 after an error. */
 int css_prepare(struct book *, struct style *, struct quire_diag *);
+struct css_url_fn {
+	int (*resolve)(void *arg, const char *url, const struct loc *,
+	    char **epub, char **html);
+	void *arg;
+};
+int css_rewrite(const char *text, size_t len, const char *path,
+    const struct css_url_fn *, struct quire_diag *, char **epub,
+    char **html);
 
 #endif

@@ -28,6 +28,8 @@ struct pre {
 	const char *s, *end;     /* the source */
 	const char *line;        /* start of the current line */
 	int lineno;
+	const char *col_at;      /* where here() last counted to, */
+	int col;                 /* and the column there */
 	struct idset kinds;      /* kinds of unknown syntax reported */
 	int code;                /* in code: replacements are not padded */
 	int craw;                /* in code, inside {% raw %} */
@@ -189,10 +191,19 @@ static struct loc
 here(struct pre *p, const char *at)
 {
 	struct loc l = { p->e->path, p->lineno, 1 };
+	const char *q = p->line;
 
-	for (const char *q = p->line; q < at; q++)
+	/* Counted on from the last place on this line: a line of many
+	 * messages is counted once, not once a message. */
+	if (p->col_at && p->col_at >= p->line && p->col_at <= at) {
+		q = p->col_at;
+		l.col = p->col;
+	}
+	for (; q < at; q++)
 		if (((unsigned char)*q & 0xc0) != 0x80)
 			l.col++;
+	p->col_at = at;
+	p->col = l.col;
 	return l;
 }
 
@@ -1139,6 +1150,10 @@ site_prepass(struct book *b, struct essay *e, struct quire_diag *d)
 	char mark = 0;
 	size_t flen = 0, span = 0;
 	int fence = 0, raw = 0, info;
+	/* In {% raw %}: the first "endraw" at or after er_from on the line
+	 * that ends at er_eol (NULL: none), so that a line of openers is
+	 * searched once, not once an opener. */
+	const char *er = NULL, *er_from = NULL, *er_eol = NULL;
 
 	/* Most essays have none of it: one look at each '{'. */
 	{
@@ -1248,9 +1263,14 @@ site_prepass(struct book *b, struct essay *e, struct quire_diag *d)
 				if (span)
 					r = code_text(&p, s);
 				else if (raw) {
-					if (starts(s, end, "{%") &&
-					    find_bytes(s, eol,
-					    "endraw", 6))
+					if (er_eol != eol || er_from > s ||
+					    (er && er < s)) {
+						er = find_bytes(s, eol,
+						    "endraw", 6);
+						er_from = s;
+						er_eol = eol;
+					}
+					if (starts(s, end, "{%") && er)
 						r = liquid_tag(&p, s, &fence,
 						    &raw);
 				} else if (starts(s, end, "{{<") ||
@@ -1275,6 +1295,11 @@ site_prepass(struct book *b, struct essay *e, struct quire_diag *d)
 						    (size_t)(end - r));
 						if (eol == NULL)
 							eol = end;
+						/* Read on to the new end of
+						 * the line (the byte after
+						 * the construct is text). */
+						stop = eol;
+						attrs = NULL;
 					}
 					s = r;
 				} else
@@ -1514,6 +1539,14 @@ site_index(struct book *b)
 		const char *base = path_basename(e->rel);
 
 		add_path(b, e->rel, e, i);
+		/* The file's name alone, for site_find_stem: a key no URL
+		 * has (it starts with \1). */
+		{
+			char *k = site_key(base);
+			if (*k)
+				add_key(b, xasprintf("\1%s", k), e, i);
+			free(k);
+		}
 		for (size_t k = 0; k < e->urls.n; k++)
 			if (!strchr(e->urls.v[k], ':'))
 				add_path(b, e->urls.v[k], e, i);
@@ -1567,27 +1600,27 @@ site_find(const struct book *b, const char *path)
 struct essay *
 site_find_stem(const struct book *b, const char *name)
 {
-	char *k = site_key(path_basename(name));
+	char *k = site_key(path_basename(name)), *key;
+	size_t lo = 0, hi = b->nsite;
 	struct essay *hit = NULL;
 
 	if (*k == '\0') {
 		free(k);
 		return NULL;
 	}
-	for (size_t i = 0; i < b->nessays; i++) {
-		char *s = site_key(path_basename(b->essays[i].rel));
-		int same = strcmp(s, k) == 0;
-
-		free(s);
-		if (same) {
-			if (hit) {
-				hit = NULL;
-				break;
-			}
-			hit = &b->essays[i];
-		}
-	}
+	key = xasprintf("\1%s", k);
 	free(k);
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(b->site[mid].key, key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < b->nsite && strcmp(b->site[lo].key, key) == 0 &&
+	    !(lo + 1 < b->nsite && strcmp(b->site[lo + 1].key, key) == 0))
+		hit = b->site[lo].e;
+	free(key);
 	return hit;
 }
 

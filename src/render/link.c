@@ -177,6 +177,31 @@ guess_keep(struct essay *e, const char *needle, size_t at)
 	*idset_val(&e->guesses, needle) = at;
 }
 
+/* A byte a URL or a name may hold (the bounds of a needle found alone). */
+static int
+url_byte(char c)
+{
+	return isalnum((unsigned char)c) || strchr("-._~%/+", c) != NULL ||
+	    (unsigned char)c >= 0x80;
+}
+
+/* The first needle (of nn bytes) in [p, end) that no URL byte touches
+ * on either side; NULL if none. */
+static const char *
+find_alone(const char *p, const char *end, const char *needle, size_t nn)
+{
+	const char *q = p;
+
+	while ((q = find_bytes(q, end, needle, nn)) != NULL) {
+		if ((q == p || !url_byte(q[-1]) || !url_byte(needle[0])) &&
+		    (q + nn == end || !url_byte(q[nn]) ||
+		    !url_byte(needle[nn - 1])))
+			return q;
+		q++;
+	}
+	return NULL;
+}
+
 static struct loc
 locate_bytes(struct essay *e, xmlNode *n, const char *needle, int fuzzy,
     int *found)
@@ -209,33 +234,46 @@ locate_bytes(struct essay *e, xmlNode *n, const char *needle, int fuzzy,
 	}
 	if ((size_t)l.line > e->nlines)
 		return l;
-	/* A search from the top finds the same place for the same needle
-	 * every time: an essay of thousands of raw HTML badges reads its
-	 * text once for each different one, not once for each. */
+	/* Raw HTML, in source order too: the search goes on from the last
+	 * place found (then, if need be, from the top), so thousands of raw
+	 * HTML images are read once, not once each; a needle must stand
+	 * alone ("a.png" is not the end of "ba.png"). */
 	if (guessed && !fuzzy) {
 		size_t *at = idset_val(&e->guesses, needle), lo = 0, hi;
+		const char *body = e->text + e->lines[l.line - 1], *q;
+		const char *from = e->text + e->guess_off;
 
 		if (at != NULL && *at == 0) {
 			l.line = l.col = 0;
 			return l;
 		}
-		if (at != NULL) {
-			/* The last line starting at or before it. */
-			for (hi = e->nlines; hi - lo > 1; ) {
-				size_t mid = lo + (hi - lo) / 2;
-				if (e->lines[mid] <= *at - 1)
-					lo = mid;
-				else
-					hi = mid;
-			}
-			e->hint_block = l.line;
-			e->hint_line = lo;
-			e->hint_off = *at - 1 + nn;
-			l.line = (int)lo + 1;
-			l.col = (int)(*at - 1 - e->lines[lo]) + 1;
-			*found = 1;
+		if (from < body)
+			from = body;
+		q = find_alone(from, end, needle, nn);
+		if (q == NULL && from > body)
+			q = find_alone(body, from + nn - 1 < end ? from + nn - 1 :
+			    end, needle, nn);
+		if (q == NULL) {
+			guess_keep(e, needle, 0);
+			l.line = l.col = 0;
 			return l;
 		}
+		e->guess_off = (size_t)(q - e->text) + nn;
+		/* The last line starting at or before it. */
+		for (hi = e->nlines; hi - lo > 1; ) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (e->lines[mid] <= (size_t)(q - e->text))
+				lo = mid;
+			else
+				hi = mid;
+		}
+		e->hint_block = l.line;
+		e->hint_line = lo;
+		e->hint_off = e->guess_off;
+		l.line = (int)lo + 1;
+		l.col = (int)(q - e->text - e->lines[lo]) + 1;
+		*found = 1;
+		return l;
 	}
 	/* Links and images come in source order: the search for the next
 	 * one in the same block starts where the last one was found, so a

@@ -422,6 +422,16 @@ push(struct stack *s, const GumboVector *kids, xmlNode *parent, int depth,
 
 /* An SVG or MathML element: kept, unwrapped or dropped by the
  * sanitiser's tables. */
+/* An SVG element that holds text: <text>, <tspan>, <textPath>. */
+static int
+is_svg_text(const xmlNode *n)
+{
+	return n && n->type == XML_ELEMENT_NODE &&
+	    (!strcmp((const char *)n->name, "text") ||
+	    !strcmp((const char *)n->name, "tspan") ||
+	    !strcmp((const char *)n->name, "textPath"));
+}
+
 static void
 convert_foreign(struct conv *c, struct stack *st, const GumboNode *gn,
     xmlNode *parent, int depth, enum mode mode)
@@ -569,8 +579,15 @@ convert_children(struct conv *c, const GumboVector *v, xmlNode *parent)
 			    f->mode);
 			break;
 		case GUMBO_NODE_TEXT:
-		case GUMBO_NODE_WHITESPACE:
 		case GUMBO_NODE_CDATA:
+			/* Text straight inside an SVG or MathML container
+			 * (not <text>, <tspan>, <textPath>, a token element)
+			 * is not allowed there by their schemas: dropped. */
+			if ((f->mode == M_MATH || (f->mode == M_SVG &&
+			    !is_svg_text(f->parent))))
+				break;
+			/* FALLTHROUGH */
+		case GUMBO_NODE_WHITESPACE:
 			t = xml_clean(gn->v.text.text, strlen(gn->v.text.text));
 			xmlAddChild(f->parent, xmlNewDocText(c->doc,
 			    BAD_CAST t));

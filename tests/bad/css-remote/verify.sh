@@ -13,4 +13,4 @@ fi
 if echo "$html" | grep -q '</style><script>'; then
 	echo "the stylesheet closed its <style>"; exit 1
 fi
-echo "$html" | grep -q '<\\/style>'
+echo "$html" | grep -qF '\3c /style\3e '

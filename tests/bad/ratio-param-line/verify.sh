@@ -1,0 +1,10 @@
+gen() {
+	python3 - "$1" "$2" <<'PY'
+import sys
+n, d = int(sys.argv[1]), sys.argv[2]
+open(d + '/a.md', 'w').write('---\ntitle: Params\n---\n\n' +
+    ' '.join(['{{< param colour >}}'] * n) + '\n')
+PY
+}
+. "$QUIRE_TESTS/ratio.sh"
+ratio gen 4000 40000
