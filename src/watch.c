@@ -196,10 +196,18 @@ cli_watch(struct quire_options *opt, int quiet, int color)
 	add_tree(&w, opt->src);
 	opt->keep_warm = 1;
 	build_once(opt, color, 1);
-	/* The output folder may be new, inside the content folder. */
+	/* The output folder may be new, inside the content folder: then it
+	 * is watched anew without it.  Not otherwise, since a new inotify
+	 * loses what the old one had queued (an edit made as the first
+	 * build ended). */
 	if (w.out == NULL && opt->out && realpath(opt->out, real)) {
+		char src[PATH_MAX];
+		size_t n;
+
 		w.out = strdup(real);
-		rewatch(&w, opt->src);
+		if (realpath(opt->src, src) && (n = strlen(src)) > 0 &&
+		    strncmp(real, src, n) == 0 && real[n] == '/')
+			rewatch(&w, opt->src);
 	}
 	fprintf(stderr, "quire: watching %s (%d folder%s); Ctrl-C stops\n",
 	    opt->src, w.nwatches, w.nwatches == 1 ? "" : "s");

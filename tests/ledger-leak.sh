@@ -18,6 +18,7 @@ sed -i 's|<title>\([^<]*\)</title>|<title>\1</title><title>Again \1</title>|;
 [ "$(grep -o '<title>' "$l" | wc -l)" -ge 2 ] || { fail "the ledger was not doubled"; finish; }
 printf '\nMore.\n' >>"$TMP/c/one.md"
 valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+	--suppressions="$(dirname "$0")/valgrind.supp" \
 	"$Q" build "$TMP/c" -o "$TMP/o" --release 1.1 -q 2>"$TMP/vg"
 st=$?
 [ $st -ne 99 ] && ok "a ledger with every value twice: nothing lost" ||

@@ -31,7 +31,8 @@ done
 run=("$Q")
 [ "$MODE" = memcheck ] && run=(valgrind --error-exitcode=99 --leak-check=full
 	--errors-for-leak-kinds=definite,indirect
-	--show-leak-kinds=definite,indirect "$Q")
+	--show-leak-kinds=definite,indirect
+	--suppressions="$(dirname "$0")/valgrind.supp" "$Q")
 SOURCE_DATE_EPOCH=1700000000 "${run[@]}" build "$B" -o "$TMP/dist" -q \
 	2>"$TMP/err"
 status=$?
