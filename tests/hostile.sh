@@ -269,7 +269,10 @@ EOF
 		echo "SECRET-OUTSIDE-THE-FOLDER" >"$TMP/secret.md"
 		SWAP_DIR=$TMP/c8 SWAP_TARGET=$TMP/secret.md LD_PRELOAD=$TMP/swap.so \
 			"$Q" build "$TMP/c8" -o "$TMP/o8" -q 2>"$TMP/err"
-		if [ ! -L "$TMP/c8/race.md" ]; then
+		if [ ! -L "$TMP/c8/race.md" ] && [ -n "${ASAN_OPTIONS:-}${TSAN_OPTIONS:-}" ]; then
+			# A sanitizer's runtime intercepts open() before the shim.
+			echo "skip: race: the shim sees no open under a sanitizer"
+		elif [ ! -L "$TMP/c8/race.md" ]; then
 			fail "race: the shim never swapped race.md (no open of it seen)"
 		elif grep -rqa SECRET-OUTSIDE "$TMP/o8" 2>/dev/null ||
 			(cd "$TMP/o8" 2>/dev/null && for e in *.epub; do unzip -p "$e"; done | grep -qa SECRET-OUTSIDE); then
