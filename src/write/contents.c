@@ -51,3 +51,13 @@ contents_walk(const struct book *b, const struct division *dv,
 	for (size_t i = 0; i < dv->nkids; i++)
 		contents_walk(b, &dv->kids[i], ops->under(entry), ops, arg);
 }
+
+/* An entry of a list of contents: <li><a href="href">text</a></li>. */
+xmlNode *
+contents_item(xmlNode *ol, const char *href, const char *text)
+{
+	xmlNode *li = el(ol, "li");
+
+	set_attr(el_text(li, "a", text), "href", href);
+	return li;
+}

@@ -120,15 +120,6 @@ title_page(const struct book *b)
 
 /* ---- tables of contents ---- */
 
-static xmlNode *
-nav_item(xmlNode *ol, const char *href, const char *text)
-{
-	xmlNode *li = el(ol, "li");
-
-	set_attr(el_text(li, "a", text), "href", href);
-	return li;
-}
-
 /* The list under an entry: its last child if that is one, else new. */
 static xmlNode *
 sublist(xmlNode *li)
@@ -149,9 +140,9 @@ nav_entry(void *arg, xmlNode *ol, const struct essay *e,
 
 	(void)arg;
 	if (h == NULL)
-		return nav_item(ol, e->file, e->title);
+		return contents_item(ol, e->file, e->title);
 	href = xasprintf("%s#%s", e->file, h->id);
-	li = nav_item(ol, href, h->text);
+	li = contents_item(ol, href, h->text);
 	free(href);
 	return li;
 }
@@ -210,7 +201,7 @@ nav_doc(const struct book *b, xmlNode **marker)
 	set_attr(n, "id", "toc-title");
 	ol = el(nav, "ol");
 	set_attr(ol, "class", "toc");
-	nav_item(ol, "title.xhtml", i18n_word(lang, W_TITLE_PAGE));
+	contents_item(ol, "title.xhtml", i18n_word(lang, W_TITLE_PAGE));
 	*marker = xml_marker(ol);
 	/* Landmarks, for reading systems' "go to" menus. */
 	nav = el(body, "nav");
@@ -220,14 +211,14 @@ nav_doc(const struct book *b, xmlNode **marker)
 	n = el_text(nav, "h2", i18n_word(lang, W_LANDMARKS));
 	set_attr(n, "id", "landmarks-title");
 	ol = el(nav, "ol");
-	set_epub_type(nav_item(ol, "cover.xhtml", i18n_word(lang,
+	set_epub_type(contents_item(ol, "cover.xhtml", i18n_word(lang,
 	    W_COVER))->children, "cover");
-	set_epub_type(nav_item(ol, "title.xhtml", i18n_word(lang,
+	set_epub_type(contents_item(ol, "title.xhtml", i18n_word(lang,
 	    W_TITLE_PAGE))->children, "titlepage");
-	set_epub_type(nav_item(ol, "nav.xhtml#toc", i18n_word(lang,
+	set_epub_type(contents_item(ol, "nav.xhtml#toc", i18n_word(lang,
 	    W_CONTENTS))->children, "toc");
 	if (b->nessays)
-		set_epub_type(nav_item(ol, body_start(b), i18n_word(lang,
+		set_epub_type(contents_item(ol, body_start(b), i18n_word(lang,
 		    W_START_OF_CONTENT))->children, "bodymatter");
 	return doc;
 }

@@ -148,15 +148,6 @@ toc(xmlNode *body, const char *lang)
 	return ol;
 }
 
-static xmlNode *
-toc_item(xmlNode *ol, const char *href, const char *text)
-{
-	xmlNode *li = el(ol, "li");
-
-	set_attr(el_text(li, "a", text), "href", href);
-	return li;
-}
-
 /* The list under an entry: its last child if that is one, else new. */
 static xmlNode *
 sublist(xmlNode *li)
@@ -180,7 +171,7 @@ toc_entry(void *arg, xmlNode *ol, const struct essay *e,
 	(void)arg;
 	s = h ? xasprintf("#%s--%s", e->slug, h->id) :
 	    xasprintf("#%s", e->slug);
-	li = toc_item(ol, s, h ? h->text : e->title);
+	li = contents_item(ol, s, h ? h->text : e->title);
 	free(s);
 	return li;
 }

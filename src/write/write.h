@@ -86,6 +86,7 @@ struct contents_ops {
 	/* When not NULL: told of each division's entry once it is made. */
 	void (*made)(void *, xmlNode *entry, const struct division *);
 };
+xmlNode *contents_item(xmlNode *ol, const char *href, const char *text);
 /* The entries of dv and of what it holds, depth first, under parent. */
 void contents_walk(const struct book *, const struct division *,
     xmlNode *parent, const struct contents_ops *, void *);
