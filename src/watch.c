@@ -179,11 +179,17 @@ cli_watch(struct quire_options *opt, int quiet, int color)
 	/* The signals wait for the end of a build: blocked here, before
 	 * any thread or child, so none takes them (node inherits the mask:
 	 * a Ctrl-C on the terminal does not kill it mid-build either). */
+	/* A shell without job control starts a background command with
+	 * SIGINT ignored, and an ignored signal never reaches a signalfd:
+	 * the default action is restored first (blocked, it never acts). */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
 	sfd = signalfd(-1, &sigs, SFD_NONBLOCK | SFD_CLOEXEC);
 	w.in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (sfd < 0 || w.in < 0) {

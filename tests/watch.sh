@@ -25,6 +25,15 @@ waitfor() {
 	echo timeout
 	return 1
 }
+# reap: waits up to 20 s for the watcher to end, then kills it; its status.
+reap() {
+	for ((i = 0; i < 200; i++)); do
+		kill -0 $pid 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 $pid 2>/dev/null && { kill -KILL $pid; fail "still running 20 s after the signal"; }
+	wait $pid
+}
 start() {
 	: >"$TMP/log"  # emptied here: the child's own redirection may come late
 	"$Q" watch "$TMP/b" -o "$TMP/out" >"$TMP/paths" 2>"$TMP/log" &
@@ -90,7 +99,7 @@ grep -q 'alttext="\\QQ"><mrow><mi mathvariant="normal">s</mi>' "$html" &&
 echo "last words" >>"$TMP/b/01-first-essay.md"
 sleep 0.15
 kill -INT $pid
-wait $pid
+reap
 rc=$?
 [ $rc -eq 0 ] && ok "SIGINT: exit 0" || fail "SIGINT: exit $rc"
 sleep 0.2
@@ -103,7 +112,7 @@ left=$(ls -A "$TMP/out" | grep -v '\.epub$\|\.html$\|^SHA256SUMS$')
 start
 waitfor 1 >/dev/null
 kill -TERM $pid
-wait $pid
+reap
 rc=$?
 [ $rc -eq 0 ] && ok "SIGTERM: exit 0" || fail "SIGTERM: exit $rc"
 [ -z "$(ls -A "$TMP/tmpdir")" ] || fail "SIGTERM left: $(ls -A "$TMP/tmpdir")"
