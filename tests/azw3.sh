@@ -7,9 +7,10 @@
 #     what calibre wrote a keyword is still bold, a comment italic, a string
 #     shaded, each through its class in calibre's stylesheet;
 #   - a right-to-left book (Arabic, Hebrew): the spine still progresses
-#     right to left and the documents keep their language.  calibre drops
-#     the dir attribute, and EPUB forbids the direction property in CSS
-#     (epubcheck CSS-001), so the text's own direction is not checked.
+#     right to left, the documents keep their language, and every document
+#     in a right-to-left language still says dir="rtl" on its body (calibre
+#     keeps a body's dir and drops the root's; EPUB forbids the direction
+#     property in CSS, epubcheck CSS-001).
 # Books whose stylesheet asks for fonts/DejaVuSans.ttf get it copied in.
 # Skips (exit 77) when calibre is not installed.  Usage: azw3.sh QUIRE FIXTURE
 . "$(dirname "$0")/lib.sh"
@@ -57,19 +58,24 @@ ebook-convert "$TMP/book.azw3" "$TMP/back.epub" >"$TMP/c2" 2>&1 ||
 cover "$TMP/book.azw3" "AZW3" && ok "calibre finds the raster cover in the EPUB and the AZW3"
 mkdir "$TMP/back" && (cd "$TMP/back" && unzip -q "$TMP/back.epub") || { fail "unzip"; finish; }
 if unzip -p "$TMP"/out/*.epub EPUB/package.opf | grep -q 'page-progression-direction="rtl"'; then
-python3 - "$TMP/back" <<'PY' && ok "AZW3 keeps right-to-left: the spine's page progression, the essays' languages" || fail "direction lost in the AZW3"
+python3 - "$TMP/back" <<'PY' && ok "AZW3 keeps right-to-left: the spine's page progression, the essays' languages and direction" || fail "direction lost in the AZW3"
 import glob, os, re, sys
 root = sys.argv[1]
 opf = open(glob.glob(os.path.join(root, "**", "*.opf"), recursive=True)[0], encoding="utf-8").read()
 ppd = re.search(r'<spine\b[^>]*page-progression-direction="(\w+)"', opf)
 langs = []
+undirected = []
 for f in sorted(glob.glob(os.path.join(root, "**", "*.*htm*"), recursive=True)):
-    m = re.search(r'<html\b[^>]*\blang="([^"]+)"', open(f, encoding="utf-8").read())
-    if m: langs.append(m.group(1).split("-")[0])
+    text = open(f, encoding="utf-8").read()
+    m = re.search(r'<html\b[^>]*\blang="([^"]+)"', text)
+    if not m: continue
+    langs.append(m.group(1).split("-")[0])
+    if langs[-1] in ("ar", "he", "fa", "ur") and not re.search(r'<body\b[^>]*\bdir="rtl"', text):
+        undirected.append(os.path.basename(f))
 rtl = [l for l in langs if l in ("ar", "he", "fa", "ur")]
-print("  spine page-progression-direction: %s; %d of %d documents in a right-to-left language"
-      % (ppd.group(1) if ppd else None, len(rtl), len(langs)))
-sys.exit(0 if ppd and ppd.group(1) == "rtl" and rtl else 1)
+print("  spine page-progression-direction: %s; %d of %d documents in a right-to-left language, %d without dir=rtl on the body %s"
+      % (ppd.group(1) if ppd else None, len(rtl), len(langs), len(undirected), undirected[:3]))
+sys.exit(0 if ppd and ppd.group(1) == "rtl" and rtl and not undirected else 1)
 PY
 fi
 grep -q 'ts: a line comment' "$TMP"/src/*.md || finish

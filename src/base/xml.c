@@ -160,6 +160,10 @@ xhtml_new(const char *lang, const char *title, const char *css,
 		set_attr(n, "href", css);
 	}
 	*body = el(html, "body");
+	/* Said on the body too: calibre's Kindle conversion keeps a body's
+	 * dir and drops the root's (and EPUB forbids CSS direction). */
+	if (lang_rtl(lang))
+		set_attr(*body, "dir", "rtl");
 	return doc;
 }
 

@@ -1625,8 +1625,10 @@ render_essay_html(struct book *b, struct essay *e,
 	gopt.userdata = &arena;
 	e->xml = xhtml_new(lang, "", NULL, &body);
 	xhtml_styles(e->xml, b);
-	if (e->dir)
+	if (e->dir) {
 		set_attr(xmlDocGetRootElement(e->xml), "dir", e->dir);
+		set_attr(body, "dir", e->dir);
+	}
 	c.e = e;
 	c.d = d;
 	c.doc = e->xml;
