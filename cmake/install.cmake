@@ -27,10 +27,23 @@ foreach(dir IN LISTS QUIRE_TOOLS)
     get_filename_component(name "${entry}" NAME)
     if(name STREQUAL "node_modules")
       file(REAL_PATH "${entry}" entry)  # a link is copied as a link
+      # What node never loads stays out: TypeScript sources and
+      # declarations, ES-module and bundled copies (quire-math.js loads
+      # the CommonJS ones), MathJax's CommonHTML font, KaTeX's fonts
+      # and CSS (it writes MathML), examples.  tests/deb.sh renders
+      # math in both modes from the installed package.
       install(DIRECTORY "${entry}/" DESTINATION "${dest}/node_modules"
         PATTERN ".bin" EXCLUDE
         PATTERN ".package-lock.json" EXCLUDE
-        PATTERN "*.map" EXCLUDE)
+        PATTERN "*.map" EXCLUDE
+        PATTERN "*.ts" EXCLUDE
+        PATTERN "*.mts" EXCLUDE
+        PATTERN "mjs" EXCLUDE
+        PATTERN "*.mjs" EXCLUDE
+        REGEX "/@mathjax/src/(ts|bundle|tsconfig)$" EXCLUDE
+        REGEX "/@mathjax/src/components/(bin|[^/]*\\.(js|cjs))$" EXCLUDE
+        REGEX "/mathjax-newcm-font/(chtml|chtml\\.js|tex-mml-[^/]*|examples|tsconfig|cjs/chtml|cjs/chtml\\.js)$" EXCLUDE
+        REGEX "/katex/(src|contrib|types|cli\\.js|dist/fonts|dist/contrib|dist/[^/]*\\.css|dist/katex\\.min\\.js)$" EXCLUDE)
     elseif(IS_DIRECTORY "${entry}")
       install(DIRECTORY "${entry}" DESTINATION "${dest}")
     elseif(NOT name STREQUAL "package-lock.json")

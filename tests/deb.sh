@@ -41,15 +41,41 @@ dpkg -x "$deb" "$TMP/root"
 mkdir -p "$TMP/book"
 printf 'title: Formulas\nauthor: A. Writer\nlanguage: en\n' >"$TMP/book/collection.yaml"
 printf '# One\n\nEnergy is $E = mc^2$.\n\n$$\n\\frac{1}{3}\n$$\n' >"$TMP/book/one.md"
-(unset QUIRE_MATH; unshare -m bash -c '
+# Formulas whose glyphs MathJax loads on demand (double-struck, fraktur,
+# script, arrows, big operators): the package must hold what they load.
+cat >"$TMP/book/two.md" <<'MD'
+# Two
+
+$\mathbb{R}^n$, $\mathfrak{g}$, $\mathcal{L}$, $\mathscr{H}$, $\aleph_0$,
+$x \mapsto \overrightarrow{AB}$, $\oint_C \omega$, $\bigotimes_i V_i$,
+$\sqrt[3]{\alpha\beta}$, $\begin{pmatrix} a & b \\ c & d \end{pmatrix}$,
+$\hbar \nabla \cdot \vec{E} \Rightarrow \partial_t \rho$, $\text{déjà}$.
+MD
+# packaged ARGS...: the packaged quire, with the source and build trees
+# hidden (tmpfs over them).
+packaged() {
+	(unset QUIRE_MATH; unshare -m bash -c '
 	S=$1 B=$2; shift 2
 	mount -t tmpfs none "$S" || exit 90
 	case $B in "$S"/*) ;; *) mount -t tmpfs none "$B" || exit 90 ;; esac
-	exec "$@"' _ "$S" "$B" "$TMP/root/usr/bin/quire" build "$TMP/book" \
-	-o "$TMP/out" >"$TMP/o" 2>"$TMP/e")
+	exec "$@"' _ "$S" "$B" "$TMP/root/usr/bin/quire" "$@")
+}
+export SOURCE_DATE_EPOCH=1700000000
+packaged build "$TMP/book" -o "$TMP/out" >"$TMP/o" 2>"$TMP/e"
 rc=$?
 [ $rc -eq 0 ] && ok "the packaged quire builds" || fail "exit $rc: $(head -c 300 "$TMP/e")"
 [ -s "$TMP/e" ] && fail "the packaged quire warned: $(head -c 300 "$TMP/e")"
 grep -q '<math' "$TMP"/out/*.html && ok "the packaged quire makes MathML" ||
 	fail "no MathML from the packaged quire"
+# Both math modes give the same bytes as the build tree's quire, with its
+# whole node_modules: nothing the converters load was left out.
+"$B/quire" build "$TMP/book" -o "$TMP/ref" >/dev/null 2>&1
+"$B/quire" build "$TMP/book" -o "$TMP/ref-svg" --math svg >/dev/null 2>&1
+packaged build "$TMP/book" -o "$TMP/out-svg" --math svg >/dev/null 2>"$TMP/e2" ||
+	fail "the packaged quire, --math svg: $(head -c 300 "$TMP/e2")"
+cmp -s "$TMP"/ref/*.epub "$TMP"/out/*.epub && ok "MathML: the same EPUB as the build tree's" ||
+	fail "MathML: the packaged quire's EPUB differs from the build tree's"
+cmp -s "$TMP"/ref-svg/*.epub "$TMP"/out-svg/*.epub && grep -q '<svg' "$TMP"/out-svg/*.html &&
+	ok "SVG: the same EPUB as the build tree's" ||
+	fail "SVG: the packaged quire's EPUB differs from the build tree's: $(head -c 300 "$TMP/e2")"
 finish
