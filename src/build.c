@@ -253,6 +253,7 @@ quire_build(const struct quire_options *opt, struct quire_diag *d)
 	diag_set_strict(d, opt->strict);
 	write_progress(opt->on_progress, opt->arg);
 	math_next_build();
+	highlight_memo(opt->keep_warm);
 	book_init(&b);
 	b.math_wanted = math_prestart;
 	load_book(&b, opt, d);

@@ -9,6 +9,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include <tree_sitter/api.h>
+#include <glib.h>
 
 #include "render/render.h"
 
@@ -719,24 +720,17 @@ parse(struct hl_thread *t, struct grammar *g, const char *code,
 	return tree;
 }
 
-int
-highlight(const char *lang, const char *code, size_t len,
+static int
+highlight_fresh(struct grammar *g, TSQuery *q, const char *code, size_t len,
     struct hl_span **spans, size_t *nspans)
 {
-	struct grammar *g = find_grammar(lang);
 	struct hl_thread *t;
-	TSQuery *q;
 	TSTree *tree;
 	TSQueryMatch m;
 	struct cap *caps;
 	size_t ncaps = 0, n = 0;
 	uint32_t done = 0;
 
-	*spans = NULL;
-	*nspans = 0;
-	if (g == NULL || len == 0 || len > HL_MAX_BYTES ||
-	    (q = grammar_query(g)) == NULL)
-		return -1;
 	t = thread_state();
 	if ((tree = parse(t, g, code, len)) == NULL)
 		return -1;
@@ -792,6 +786,135 @@ highlight(const char *lang, const char *code, size_t len,
 	}
 	*nspans = n;
 	return 0;
+}
+
+/* The memo of a warm process (quire watch): a block's tokens are a
+ * function of its grammar and its bytes alone, so a rebuild takes those
+ * of every block it has seen from here rather than parsing and querying
+ * again.  Keyed by the grammar's index and the block's bytes, compared
+ * whole (GLib's byte-string table); what the last build did not use
+ * goes at the start of the next; MEMO_MAX bytes at the most. */
+#define MEMO_MAX ((size_t)64 << 20)
+struct memo {
+	struct hl_span *spans;
+	size_t n, bytes;
+	unsigned gen;
+};
+static struct {
+	pthread_mutex_t lock;
+	GHashTable *t;       /* GBytes * -> struct memo * */
+	unsigned gen;
+	size_t bytes;
+} memo = { PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0 };
+
+static void
+memo_free(void *p)
+{
+	struct memo *m = p;
+
+	free(m->spans);
+	free(m);
+}
+
+static gboolean
+memo_stale(void *key, void *value, void *arg)
+{
+	struct memo *m = value;
+
+	(void)key;
+	(void)arg;
+	if (m->gen + 1 >= memo.gen)
+		return FALSE;
+	memo.bytes -= m->bytes;
+	return TRUE;
+}
+
+void
+highlight_memo(int on)
+{
+	pthread_mutex_lock(&memo.lock);
+	if (on && memo.t == NULL)
+		memo.t = g_hash_table_new_full(g_bytes_hash, g_bytes_equal,
+		    (GDestroyNotify)g_bytes_unref, memo_free);
+	else if (!on && memo.t) {
+		g_hash_table_destroy(memo.t);
+		memo.t = NULL;
+		memo.bytes = 0;
+	}
+	if (memo.t) {
+		memo.gen++;
+		g_hash_table_foreach_remove(memo.t, memo_stale, NULL);
+	}
+	pthread_mutex_unlock(&memo.lock);
+}
+
+/* The key: the grammar's index, then the block's bytes. */
+static GBytes *
+memo_key(const struct grammar *g, const char *code, size_t len)
+{
+	unsigned char *k = xmalloc(len + 1);
+
+	k[0] = (unsigned char)(g - grammars);
+	memcpy(k + 1, code, len);
+	return g_bytes_new_take(k, len + 1);
+}
+
+int
+highlight(const char *lang, const char *code, size_t len,
+    struct hl_span **spans, size_t *nspans)
+{
+	struct grammar *g = find_grammar(lang);
+	TSQuery *q;
+	GBytes *key = NULL;
+	struct memo *m;
+	int rc;
+
+	*spans = NULL;
+	*nspans = 0;
+	if (g == NULL || len == 0 || len > HL_MAX_BYTES ||
+	    (q = grammar_query(g)) == NULL)
+		return -1;
+	pthread_mutex_lock(&memo.lock);
+	if (memo.t) {
+		key = memo_key(g, code, len);
+		if ((m = g_hash_table_lookup(memo.t, key)) != NULL) {
+			m->gen = memo.gen;
+			*nspans = m->n;
+			if (m->n) {
+				*spans = xreallocarray(NULL, m->n,
+				    sizeof(**spans));
+				memcpy(*spans, m->spans, m->n *
+				    sizeof(**spans));
+			}
+			pthread_mutex_unlock(&memo.lock);
+			g_bytes_unref(key);
+			return 0;
+		}
+	}
+	pthread_mutex_unlock(&memo.lock);
+	rc = highlight_fresh(g, q, code, len, spans, nspans);
+	if (key == NULL)
+		return rc;
+	pthread_mutex_lock(&memo.lock);
+	if (rc == 0 && memo.t && memo.bytes < MEMO_MAX &&
+	    !g_hash_table_contains(memo.t, key)) {
+		m = xmalloc(sizeof(*m));
+		m->n = *nspans;
+		m->spans = NULL;
+		if (m->n) {
+			m->spans = xreallocarray(NULL, m->n, sizeof(*m->spans));
+			memcpy(m->spans, *spans, m->n * sizeof(*m->spans));
+		}
+		m->bytes = len + 1 + m->n * sizeof(*m->spans) + 64;
+		m->gen = memo.gen;
+		memo.bytes += m->bytes;
+		g_hash_table_insert(memo.t, key, m);
+		key = NULL;
+	}
+	pthread_mutex_unlock(&memo.lock);
+	if (key)
+		g_bytes_unref(key);
+	return rc;
 }
 
 /* The language of <code class="language-x">, or NULL. */
@@ -894,6 +1017,7 @@ highlight_tree(xmlNode *root)
 void
 highlight_cleanup(void)
 {
+	highlight_memo(0);
 	pthread_once(&thread_once, thread_key_make);
 	thread_free(pthread_getspecific(thread_key));
 	pthread_setspecific(thread_key, NULL);

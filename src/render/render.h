@@ -43,6 +43,9 @@ const char *highlight_grammar(const char *lang);
 /* Highlights every <pre><code class="language-x"> under a node. */
 void highlight_tree(xmlNode *);
 void highlight_cleanup(void);
+/* on: from this build on, each block's tokens are kept for the next
+ * build (a warm process); off: none kept.  Called as each build starts. */
+void highlight_memo(int on);
 /* listing.c: a fenced code block's XHTML when its info string asks for
  * more than a language (or rustdoc hides lines of it), else NULL; after
  * highlighting, numbered lines and diff lines made a span each. */
