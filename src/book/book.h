@@ -92,6 +92,7 @@ struct essay {
 	struct strv params, cascade;  /* front-matter values, Hugo's cascade */
 	struct idset siterefs;  /* targets of {{< ref >}}, {% post_url %} */
 	struct strv hids;   /* ids given to headings ({#id}): line, id... */
+	struct strv index;  /* front matter's index: terms for the essay */
 	/* render/: while it is rendered; gone when it settles. */
 	void *doc;          /* cmark_node *, owned (parse.c) */
 	int plain;          /* no raw HTML: its HTML is read as XML */
@@ -117,6 +118,7 @@ struct essay {
 	size_t nremote;     /* remote URLs met in it (book.rfirst) */
 	struct idset xbad;  /* hrefs into sections found missing */
 	struct idset seen;  /* remote URLs met in this essay */
+	struct strv marks;  /* index marks: term, subterm, subsubterm, id... */
 	/* write/: what the writers take from it, made as soon as it is
 	 * rendered so that its tree can go at once. */
 	struct packed epub;
@@ -210,8 +212,8 @@ struct book {
 	int squeeze;        /* a big book: archive articles kept deflated */
 	struct spill *spill;  /* a big book's essays, once made (spill.c) */
 	int threads;        /* threads one big essay may render on (-j) */
-	/* Called once, from any thread, when the load stage meets an essay
-	 * that may have a formula (math_prestart). */
+	/* Called once, from any thread, when the load stage meets an
+	 * essay that may have a formula (math_prestart). */
 	void (*math_wanted)(void);
 	const char *outdir;   /* where spill files go; NULL: a check */
 	struct resource *cover_res;  /* NULL: generated cover */
@@ -254,8 +256,7 @@ int cmp_essay_file(const void *, const void *);
 #define BIG_BOOK ((size_t)16 << 20)
 /* Larger files are refused, whoever reads them (files.c). */
 #define MAX_FILE (64u << 20)
-void later_free(struct later *, size_t);
-void essay_free_parse(struct essay *);
+void later_free(struct later *, size_t); void essay_free_parse(struct essay *);
 void site_index_free(struct book *);
 /* Resource lookup shared by load (cover) and link (images). */
 struct resource *resource_add(struct book *, const char *rel,
@@ -275,8 +276,7 @@ const char *resource_uri(struct book *, const char *name);
 struct resource *resource_find(struct book *, const char *name);
 /* A file's stamp, of path (following symbolic links) or of an open fd;
  * -1 if it cannot be had or the file is not a regular one. */
-int stamp_path(const char *, struct stamp *);
-int stamp_fd(int, struct stamp *);
+int stamp_path(const char *, struct stamp *); int stamp_fd(int, struct stamp *);
 /* Hands a resource's bytes to out in blocks (base64: as base64, in one
  * line), read again from its file when it has one and checked against
  * the stamp it had when it was checked, or else its size and hash.  0;

@@ -159,6 +159,8 @@ essay_free(struct essay *e)
 	strv_free(&e->cascade);
 	idset_free(&e->siterefs);
 	strv_free(&e->hids);
+	strv_free(&e->index);
+	strv_free(&e->marks);
 	free(e->text);
 	memset(e, 0, sizeof(*e));
 }

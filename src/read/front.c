@@ -29,7 +29,7 @@ static int role_of(const char *);
 
 static const char *const essay_keys[] = { "title", "subtitle", "summary",
     "description", "date", "author", "authors", "tags", "lang", "language",
-    "dir", "order", "weight", "draft", "role", NULL };
+    "dir", "order", "weight", "draft", "role", "index", NULL };
 
 /* Keys that Hugo, Jekyll, mdBook and their themes write: accepted without
  * a word, so a site's posts bind as they are. */
@@ -171,6 +171,9 @@ baddate:
 		return want_list(f->d, key, v, l, &e->authors);
 	if (strcmp(key, "tags") == 0)
 		return want_list(f->d, key, v, l, &e->tags);
+	/* Terms of the book's index that stand for the essay as a whole. */
+	if (strcmp(key, "index") == 0)
+		return want_list(f->d, key, v, l, &e->index);
 	if (strcmp(key, "lang") == 0 || strcmp(key, "language") == 0)
 		return want_lang(f->d, key, v, l, &e->lang);
 	if (strcmp(key, "order") == 0 || strcmp(key, "weight") == 0) {

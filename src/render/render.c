@@ -1672,6 +1672,7 @@ render_essay_html(struct book *b, struct essay *e,
 	repair_and_highlight(box, e->len, b->threads);
 	listing_lines(box);
 	blocks_essay(box, lang);
+	index_marks(e, box);
 	if (e->dir ? strcmp(e->dir, "rtl") == 0 : lang_rtl(lang))
 		ltr_islands(box);
 	title_id = settle_title(e, box, &marked);

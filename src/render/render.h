@@ -15,6 +15,9 @@ int render_essay_html(struct book *, struct essay *,
 /* blocks.c: figures, alerts and definition lists in a rendered tree. */
 /* Figures, alerts (labelled in lang) and definition lists. */
 void blocks_essay(xmlNode *box, const char *lang);
+/* index.c: index marks, ((term)) and (((term, sub))), made anchors
+ * in the tree under box and listed in essay.marks. */
+void index_marks(struct essay *, xmlNode *box);
 void link_prepare(struct book *);
 int link_essay(struct book *, struct essay *, struct quire_diag *);
 size_t link_check(struct book *, struct quire_diag *);

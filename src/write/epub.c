@@ -118,6 +118,24 @@ title_page(const struct book *b)
 	return doc;
 }
 
+/* The index document: after the back matter, its entries linking to
+ * the marks' anchors in the essays. */
+static xmlDoc *
+index_doc(const struct book *b, const struct bindex *ix)
+{
+	xmlNode *body;
+	xmlDoc *doc = xhtml_new(b->lang, i18n_word(b->lang, W_INDEX), NULL,
+	    &body);
+
+	/* Before the author's stylesheets, which may restyle it. */
+	if (!b->theme_none)
+		xmlAddChild(el(body->prev, "style"), xmlNewDocText(doc,
+		    BAD_CAST bindex_css));
+	xhtml_styles(doc, b);
+	bindex_section(body, b, ix, 0);
+	return doc;
+}
+
 /* ---- tables of contents ---- */
 
 /* The list under an entry: its last child if that is one, else new. */
@@ -184,7 +202,7 @@ body_start(const struct book *b)
 
 /* The nav document, with a marker where nav_top()'s entries go. */
 static xmlDoc *
-nav_doc(const struct book *b, xmlNode **marker)
+nav_doc(const struct book *b, const char *ixfile, xmlNode **marker)
 {
 	xmlNode *body, *nav, *ol, *n;
 	const char *lang = b->lang;
@@ -203,6 +221,8 @@ nav_doc(const struct book *b, xmlNode **marker)
 	set_attr(ol, "class", "toc");
 	contents_item(ol, "title.xhtml", i18n_word(lang, W_TITLE_PAGE));
 	*marker = xml_marker(ol);
+	if (ixfile)
+		contents_item(ol, ixfile, i18n_word(lang, W_INDEX));
 	/* Landmarks, for reading systems' "go to" menus. */
 	nav = el(body, "nav");
 	set_epub_type(nav, "landmarks");
@@ -220,12 +240,16 @@ nav_doc(const struct book *b, xmlNode **marker)
 	if (b->nessays)
 		set_epub_type(contents_item(ol, body_start(b), i18n_word(lang,
 		    W_START_OF_CONTENT))->children, "bodymatter");
+	if (ixfile)
+		set_epub_type(contents_item(ol, ixfile, i18n_word(lang,
+		    W_INDEX))->children, "index");
 	return doc;
 }
 
 struct ncx_walk {
 	const struct book *b;
 	int order, id;
+	const char *ixfile;  /* the index's, after the essays; or NULL */
 };
 
 /* A navPoint; share: it plays in the order of the one after it (a part
@@ -289,6 +313,9 @@ ncx_top(void *arg, size_t i, xmlNode *map)
 {
 	struct ncx_walk *w = arg;
 
+	if (i == w->b->tree.nkids)
+		return ncx_point(map, w, i18n_word(w->b->lang, W_INDEX),
+		    w->ixfile, 0);
 	contents_walk(w->b, &w->b->tree.kids[i], map, &ncx_ops, w);
 	return xmlGetLastChild(map);
 }
@@ -420,7 +447,7 @@ opf_itemref(void *arg, size_t i, xmlNode *spine)
  * essays is never one tree of them. */
 static xmlDoc *
 opf_doc(const struct book *b, const char *cover_href, const char *cover_mime,
-    xmlNode *marks[2])
+    const char *ixfile, xmlNode *marks[2])
 {
 	xmlNode *pkg, *md, *man, *spine, *guide, *n;
 	xmlDoc *doc = xml_new("package", NS_OPF, &pkg);
@@ -593,6 +620,8 @@ opf_doc(const struct book *b, const char *cover_href, const char *cover_mime,
 	item(man, "cover", "cover.xhtml", "application/xhtml+xml", NULL);
 	item(man, "title", "title.xhtml", "application/xhtml+xml", NULL);
 	marks[0] = xml_marker(man);  /* opf_item()s */
+	if (ixfile)
+		item(man, "index", ixfile, "application/xhtml+xml", NULL);
 	for (size_t i = 0; i < b->nres; i++) {
 		const struct resource *r = b->res[i];
 		/* The book's SVG cover stays an image of its own: the
@@ -608,6 +637,8 @@ opf_doc(const struct book *b, const char *cover_href, const char *cover_mime,
 	set_attr(el(spine, "itemref"), "idref", "title");
 	set_attr(el(spine, "itemref"), "idref", "nav");
 	marks[1] = xml_marker(spine);  /* opf_itemref()s */
+	if (ixfile)  /* after the back matter */
+		set_attr(el(spine, "itemref"), "idref", "index");
 	/* EPUB 2 guide: Kindle takes its "start" and "contents" from it. */
 	guide = el(pkg, "guide");
 	n = el(guide, "reference");
@@ -623,6 +654,12 @@ opf_doc(const struct book *b, const char *cover_href, const char *cover_mime,
 		set_attr(n, "type", "text");
 		set_attr(n, "title", i18n_word(b->lang, W_START));
 		set_attr(n, "href", body_start(b));
+	}
+	if (ixfile) {
+		n = el(guide, "reference");
+		set_attr(n, "type", "index");
+		set_attr(n, "title", i18n_word(b->lang, W_INDEX));
+		set_attr(n, "href", ixfile);
 	}
 	return doc;
 }
@@ -1181,6 +1218,7 @@ dump_packed(const struct book *b, xmlDoc *doc, xmlNode *marker, size_t n,
 
 struct ncx_job {
 	const struct book *b;
+	const char *ixfile;
 	struct packed z;
 	int err;            /* errno of a failure, or 0 */
 };
@@ -1189,12 +1227,12 @@ static void *
 ncx_job(void *arg)
 {
 	struct ncx_job *j = arg;
-	struct ncx_walk walk = { j->b, 1, 1 };
+	struct ncx_walk walk = { j->b, 1, 1, j->ixfile };
 	xmlNode *marker;
 	xmlDoc *doc = ncx_doc(&walk, &marker);
 
-	if (dump_packed(j->b, doc, marker, j->b->tree.nkids, ncx_top, &walk,
-	    &j->z) == -1)
+	if (dump_packed(j->b, doc, marker, j->b->tree.nkids + (j->ixfile !=
+	    NULL), ncx_top, &walk, &j->z) == -1)
 		j->err = errno;
 	xmlFreeDoc(doc);
 	return NULL;
@@ -1207,7 +1245,9 @@ epub_write(struct book *b, struct out_file *out, struct quire_diag *d)
 	const char *cover_href = "cover.png", *cover_mime = "image/png";
 	char *png;
 	size_t pnglen;
-	struct ncx_job ncx = { b, { NULL, 0, 0, 0, NULL, 0 }, 0 };
+	struct bindex *ix = bindex_make(b);
+	char *ixfile = ix ? xasprintf("%s.xhtml", bindex_name(ix)) : NULL;
+	struct ncx_job ncx = { b, ixfile, { NULL, 0, 0, 0, NULL, 0 }, 0 };
 	struct packed nav = { NULL, 0, 0, 0, NULL, 0 };
 	struct loc ol = { b->outdir, 0, 0 };
 	int err = 0;
@@ -1219,8 +1259,11 @@ epub_write(struct book *b, struct out_file *out, struct quire_diag *d)
 	char *s;
 	int rc;
 
-	if (cover_raster(b, d, &png, &pnglen) < 0)
+	if (cover_raster(b, d, &png, &pnglen) < 0) {
+		bindex_free(ix);
+		free(ixfile);
 		return -1;
+	}
 	add(&p, "mimetype", (char *)"application/epub+zip", 20, 0);
 	add(&p, "META-INF/container.xml", (char *)container_xml,
 	    sizeof(container_xml) - 1, 0);
@@ -1234,7 +1277,7 @@ epub_write(struct book *b, struct out_file *out, struct quire_diag *d)
 	{
 		xmlNode *marks[2];
 
-		doc = opf_doc(b, cover_href, cover_mime, marks);
+		doc = opf_doc(b, cover_href, cover_mime, ixfile, marks);
 		struct xml_run runs[2] = {
 			{ marks[0], b->nessays, opf_item, b },
 			{ marks[1], b->nessays, opf_itemref, NULL },
@@ -1246,7 +1289,7 @@ epub_write(struct book *b, struct out_file *out, struct quire_diag *d)
 	/* The NCX on a thread of its own, the nav here: for thousands of
 	 * essays they are the biggest files after the essays. */
 	started = pthread_create(&tid, NULL, ncx_job, &ncx) == 0;
-	doc = nav_doc(b, &marker);
+	doc = nav_doc(b, ixfile, &marker);
 	if (dump_packed(b, doc, marker, b->tree.nkids, nav_top, b,
 	    &nav) == -1)
 		err = errno;
@@ -1290,6 +1333,14 @@ epub_write(struct book *b, struct out_file *out, struct quire_diag *d)
 		p.e[p.n - 1].z = &e->epub;
 		free(name);
 	}
+	if (ix) {
+		char *name = xasprintf("EPUB/%s", ixfile);
+
+		doc = index_doc(b, ix);
+		add_doc(&p, name, doc);
+		xmlFreeDoc(doc);
+		free(name);
+	}
 	for (size_t i = 0; i < b->nres; i++) {
 		const struct resource *r = b->res[i];
 		if (!r->same) {
@@ -1317,5 +1368,7 @@ done:
 		free(p.e[i].own.data);
 	}
 	free(p.e);
+	bindex_free(ix);
+	free(ixfile);
 	return rc;
 }

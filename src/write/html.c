@@ -408,6 +408,8 @@ html_write(struct book *b, struct out_file *out, struct quire_diag *d)
 	const char *mem, *mark, *toc_mark;
 	xmlNode *ol;
 	struct spill_out so = { b->spill, out, 0 };
+	struct bindex *ix = bindex_make(b);
+	xmlNode *ixli = NULL;
 	size_t len;
 	char *s;
 
@@ -441,6 +443,9 @@ html_write(struct book *b, struct out_file *out, struct quire_diag *d)
 		xmlAddChild(n, xmlNewDocText(doc, BAD_CAST s));
 		free(s);
 	}
+	if (ix && !b->theme_none)
+		xmlAddChild(el(head, "style"), xmlNewDocText(doc,
+		    BAD_CAST bindex_css));
 	/* The author's, after quire's; css.c made them safe to inline. */
 	for (size_t i = 0; i < b->nstyles; i++)
 		xmlAddChild(el(head, "style"), xmlNewDocText(doc,
@@ -451,6 +456,14 @@ html_write(struct book *b, struct out_file *out, struct quire_diag *d)
 	main = el(body, "main");
 	/* The articles go where the marker stands. */
 	xmlAddChild(main, xmlNewDocComment(doc, BAD_CAST MARK));
+	/* The index after the articles, last in the contents. */
+	if (ix) {
+		s = xasprintf("#%s", bindex_name(ix));
+		ixli = contents_item(ol, s, i18n_word(b->lang, W_INDEX));
+		free(s);
+		bindex_section(main, b, ix, 1);
+		bindex_free(ix);
+	}
 	n = el(body, "footer");
 	s = i18n_fmt(b->lang, W_BOUND_BY, QUIRE_VERSION, NULL);
 	el_text(n, "p", s);
@@ -458,6 +471,10 @@ html_write(struct book *b, struct out_file *out, struct quire_diag *d)
 	skel = xmlAllocOutputBuffer(NULL);
 	htmlDocContentDumpFormatOutput(skel, doc, "UTF-8", 0);
 	mem = (const char *)xmlOutputBufferGetContent(skel);
+	if (ixli) {  /* written: the essays' entries go before it */
+		xmlUnlinkNode(ixli);
+		xmlFreeNode(ixli);
+	}
 	toc_mark = strstr(mem, "<!--" XML_MARKER "-->");
 	mark = strstr(mem, "<!--" MARK "-->");
 	out->name = xasprintf("%s.html", b->slug);

@@ -45,6 +45,18 @@ int html_write(struct book *, struct out_file *, struct quire_diag *);
 int epub_essay(struct book *, struct essay *, struct quire_diag *);
 int html_essay(struct book *, struct essay *, struct quire_diag *);
 
+/* index.c: the book's index, from every essay's marks; NULL when the
+ * book has none.  Its name (index, unless an essay is called so) is the
+ * EPUB file's stem and the archive section's id; the section is the
+ * EPUB's (EPUB Indexes 1.0) or, archive set, the archive's. */
+struct bindex;
+struct bindex *bindex_make(const struct book *);
+void bindex_free(struct bindex *);
+const char *bindex_name(const struct bindex *);
+extern const char bindex_css[];  /* with quire's stylesheets */
+xmlNode *bindex_section(xmlNode *parent, const struct book *,
+    const struct bindex *, int archive);
+
 /* write.c: atomic replacement of outputs. */
 /* Writes the n files, then, when sums is not NULL, a file of that name
  * with their SHA-256 digests, in the format of sha256sum -c. */

@@ -1,0 +1,264 @@
+/* Index marks in an essay's prose, asciidoctor's syntax: ((term)) is
+ * shown and indexed, (((term, subterm, subsubterm))) indexed and hidden.
+ * Each mark becomes an anchor with an id of its own in the rendered
+ * tree, and its terms and id go to essay.marks for the index the
+ * writers make once every essay is rendered.  Code, math, scripts and
+ * the text of a bare URL are left alone. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "render/render.h"
+
+/* Elements whose text is not prose: marks there stay as written. */
+static int
+literal(const xmlNode *n)
+{
+	static const char *const names[] = { "code", "pre", "kbd", "samp",
+	    "script", "style", "textarea", "math", "svg", NULL };
+	char *cls, *href, *text;
+	int r = 0;
+
+	if (n->type != XML_ELEMENT_NODE)
+		return 0;
+	for (size_t i = 0; names[i]; i++)
+		if (xmlStrcmp(n->name, BAD_CAST names[i]) == 0)
+			return 1;
+	/* Formulas left as TeX: <span class="math">. */
+	if ((cls = get_attr((xmlNode *)n, "class")) != NULL) {
+		r = strcmp(cls, "math") == 0 ||
+		    strncmp(cls, "math ", 5) == 0;
+		free(cls);
+		if (r)
+			return 1;
+	}
+	/* An autolink: its text is its address. */
+	if (is_el(n, "a") && (href = get_attr((xmlNode *)n, "href")) != NULL) {
+		text = node_text((xmlNode *)n);
+		r = strcmp(href, text) == 0 || (strncmp(href, "mailto:", 7) ==
+		    0 && strcmp(href + 7, text) == 0) || strstr(text, "://");
+		free(text);
+		free(href);
+	}
+	return r;
+}
+
+static void
+collect_ids(xmlNode *n, struct idset *ids)
+{
+	for (; n; n = n->next) {
+		char *id;
+
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if ((id = get_attr(n, "id")) != NULL) {
+			idset_add(ids, id);
+			free(id);
+		}
+		collect_ids(n->children, ids);
+	}
+}
+
+/* s[0, n) without white space at either end, its runs made one space. */
+static char *
+clean_term(const char *s, size_t n)
+{
+	char *t = xmalloc(n + 1), *o = t;
+	int space = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' ||
+		    s[i] == '\r') {
+			space = o > t;
+			continue;
+		}
+		if (space)
+			*o++ = ' ';
+		space = 0;
+		*o++ = s[i];
+	}
+	*o = '\0';
+	return t;
+}
+
+/* The length of a double quote at s (straight, or curly as smart
+ * punctuation made it), else 0. */
+static size_t
+quote_at(const char *s, size_t n)
+{
+	if (n >= 1 && s[0] == '"')
+		return 1;
+	if (n >= 3 && memcmp(s, "\xe2\x80", 2) == 0 &&
+	    ((unsigned char)s[2] == 0x9c || (unsigned char)s[2] == 0x9d))
+		return 3;
+	return 0;
+}
+
+/* The terms of a hidden mark, split at commas outside double quotes
+ * (which are dropped): at most three; 0 if one is empty. */
+static int
+split_terms(const char *s, size_t n, char *t[3])
+{
+	size_t k = 0, start = 0, qn;
+	int quoted = 0;
+
+	t[0] = t[1] = t[2] = NULL;
+	for (size_t i = 0; i <= n; i++) {
+		if (i < n && quote_at(s + i, n - i)) {
+			quoted = !quoted;
+			continue;
+		}
+		if (i < n && (s[i] != ',' || quoted))
+			continue;
+		if (k < 3) {
+			char *raw = clean_term(s + start, i - start), *c;
+			size_t len = strlen(raw), tail;
+
+			qn = quote_at(raw, len);
+			tail = len >= qn + 1 ? (raw[len - 1] == '"' ? 1 :
+			    len >= 3 && quote_at(raw + len - 3, 3) ? 3 : 0) : 0;
+			if (qn && tail && len >= qn + tail) {
+				c = clean_term(raw + qn, len - qn - tail);
+				free(raw);
+				raw = c;
+			}
+			t[k++] = raw;
+		}
+		start = i + 1;
+	}
+	for (size_t i = 0; i < k; i++)
+		if (*t[i] == '\0') {
+			for (size_t j = 0; j < k; j++)
+				free(t[j]);
+			t[0] = t[1] = t[2] = NULL;
+			return 0;
+		}
+	return 1;
+}
+
+struct marking {
+	struct essay *e;
+	struct idset ids;   /* every id of the document, and those made */
+	size_t next;
+};
+
+/* An anchor for a mark, after prev: shown text or none. */
+static xmlNode *
+anchor(struct marking *m, xmlNode *prev, const char *shown, char *t[3])
+{
+	xmlNode *a = xmlNewDocNode(prev->doc, prev->parent->ns,
+	    BAD_CAST "span", NULL);
+	char *id;
+
+	do {
+		id = xasprintf("ix-%zu", ++m->next);
+		if (idset_add(&m->ids, id))
+			break;
+		free(id);
+	} while (1);
+	set_attr(a, "id", id);
+	xmlAddChild(a, xmlNewDocText(prev->doc, BAD_CAST (shown ? shown :
+	    "")));
+	xmlAddNextSibling(prev, a);
+	for (int i = 0; i < 3; i++)
+		strv_push(&m->e->marks, xstrdup(t[i] ? t[i] : ""));
+	strv_push(&m->e->marks, id);
+	return a;
+}
+
+/* The marks of one text node, which is split around each: it keeps
+ * what comes before the first, a new one what follows.  (libxml2 merges
+ * a text node added beside another: pieces go in after elements.) */
+static void
+mark_text(struct marking *m, xmlNode *text)
+{
+	while (text) {
+		const char *s = (const char *)text->content, *p = s, *q;
+		const char *body = NULL, *end = NULL;
+		char *t[3] = { NULL, NULL, NULL }, *shown, *rest, *before;
+		xmlNode *a, *after;
+		int hidden = 0;
+
+		while ((q = strstr(p, "((")) != NULL) {
+			hidden = q[2] == '(';
+			body = q + (hidden ? 3 : 2);
+			if ((end = strstr(body, hidden ? ")))" : "))")) == NULL)
+				return;
+			/* Not a mark: another "((" first, a paren inside a
+			 * shown term, or nothing in it. */
+			if (!memchr(body, '(', (size_t)(end - body)) &&
+			    (hidden || !memchr(body, ')', (size_t)(end -
+			    body))) && (hidden ? split_terms(body, (size_t)
+			    (end - body), t) : (t[0] = clean_term(body,
+			    (size_t)(end - body)), *t[0] != '\0')))
+				break;
+			free(t[0]);
+			t[0] = NULL;
+			p = q + 1;
+		}
+		if (q == NULL)
+			return;
+		shown = hidden ? NULL : xstrndup(body, (size_t)(end - body));
+		rest = xstrdup(end + (hidden ? 3 : 2));
+		before = xstrndup(s, (size_t)(q - s));
+		xmlNodeSetContent(text, BAD_CAST before);
+		free(before);
+		a = anchor(m, text, shown, t);
+		free(shown);
+		for (int i = 0; i < 3; i++)
+			free(t[i]);
+		after = NULL;
+		if (*rest) {
+			after = xmlNewDocText(a->doc, BAD_CAST rest);
+			xmlAddNextSibling(a, after);
+		}
+		free(rest);
+		if (text->content == NULL || *text->content == '\0') {
+			xmlUnlinkNode(text);
+			xmlFreeNode(text);
+		}
+		text = after;
+	}
+}
+
+static void
+mark_tree(struct marking *m, xmlNode *n)
+{
+	xmlNode *next;
+
+	for (; n; n = next) {
+		/* Text split in nodes (around an entity) made one first. */
+		while (n->type == XML_TEXT_NODE && n->next &&
+		    n->next->type == XML_TEXT_NODE)
+			xmlTextMerge(n, n->next);
+		next = n->next;
+		if (n->type == XML_TEXT_NODE && n->content &&
+		    strstr((const char *)n->content, "(("))
+			mark_text(m, n);
+		else if (n->type == XML_ELEMENT_NODE && !literal(n))
+			mark_tree(m, n->children);
+	}
+}
+
+void
+index_marks(struct essay *e, xmlNode *box)
+{
+	struct marking m = { e, { 0 }, 0 };
+
+	strv_free(&e->marks);  /* from a rendering before (essay_redo) */
+	/* Front matter's index: terms stand for the essay as a whole. */
+	for (size_t i = 0; i < e->index.n; i++) {
+		char *t[3];
+
+		if (!split_terms(e->index.v[i], strlen(e->index.v[i]), t))
+			continue;
+		for (int k = 0; k < 3; k++)
+			strv_push(&e->marks, t[k] ? t[k] : xstrdup(""));
+		strv_push(&e->marks, xstrdup(""));
+	}
+	collect_ids(box, &m.ids);
+	/* Ids still to be given to headings ({#id}). */
+	for (size_t i = 0; i + 1 < e->hids.n; i += 2)
+		idset_add(&m.ids, e->hids.v[i + 1]);
+	mark_tree(&m, box);
+	idset_free(&m.ids);
+}
