@@ -171,6 +171,7 @@ render_book(struct book *b, const struct quire_options *opt,
 
 	b->threads = (int)n;
 	link_prepare(b);
+	xref_number(b, d);
 	for (size_t i = 0; i < b->nessays; i++)
 		total += b->essays[i].len;
 	b->squeeze = total > b->big;

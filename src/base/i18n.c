@@ -23,7 +23,8 @@ static const char *const keys[W_NWORDS] = {
 	"Cover", "CoverOf", "Landmarks", "StartOfContent", "Start",
 	"Pair", "ListItem", "Version", "Section", "BoundBy", "Series",
 	"Editor", "Translator", "Illustrator", "Foreword", "Contributor",
-	"Note", "Tip", "Important", "Warning", "Caution", "Index",
+	"Note", "Tip", "Important", "Warning", "Caution", "Index", "Figure",
+	"Table", "Listing", "Equation",
 };
 
 struct words {

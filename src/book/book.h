@@ -14,8 +14,7 @@ struct stamp {
 	long long size, msec, mnsec, csec, cnsec;
 };
 
-/* A local image, packed once whatever the number of references. */
-struct resource {
+struct resource {    /* a local image, packed once */
 	char *src;          /* path relative to the content root */
 	char *name;         /* path inside the book: images/x.png */
 	char *id;           /* manifest id */
@@ -93,6 +92,8 @@ struct essay {
 	struct idset siterefs;  /* targets of {{< ref >}}, {% post_url %} */
 	struct strv hids;   /* ids given to headings ({#id}): line, id... */
 	struct strv index;  /* front matter's index: terms for the essay */
+	struct strv xmarks; /* crossref marks (xref.c): line, kind, label, num */
+	char *num;          /* its chapter's number or letter, or NULL */
 	/* render/: while it is rendered; gone when it settles. */
 	void *doc;          /* cmark_node *, owned (parse.c) */
 	int plain;          /* no raw HTML: its HTML is read as XML */
@@ -151,8 +152,7 @@ void division_free(struct division *);
 /* The first essay at or under dv, or -1. */
 long division_first(const struct division *);
 
-/* A contributor named in collection.yaml, with a MARC relator code. */
-struct contributor {
+struct contributor {  /* in collection.yaml, with a MARC relator code */
 	char *name;
 	const char *role;   /* "edt", "trl"...; NULL: none given or known */
 };
@@ -212,14 +212,14 @@ struct book {
 	int squeeze;        /* a big book: archive articles kept deflated */
 	struct spill *spill;  /* a big book's essays, once made (spill.c) */
 	int threads;        /* threads one big essay may render on (-j) */
-	/* Called once, from any thread, when the load stage meets an
-	 * essay that may have a formula (math_prestart). */
-	void (*math_wanted)(void);
+	void (*math_wanted)(void);  /* once: an essay may have a formula */
 	const char *outdir;   /* where spill files go; NULL: a check */
 	struct resource *cover_res;  /* NULL: generated cover */
 	int cover_line, cover_col;   /* where collection.yaml names it */
 	size_t nimages, nimages_noalt;
 	int ledger_info;    /* a release: essays' digests and words wanted */
+	int number_sections, crossref_chapters;  /* collection.yaml's */
+	struct idset xlabels;  /* crossref labels: their essay's index */
 	/* collection.yaml's params: and site: (key, value...); the folders
 	 * with a cascade (folder, then "key\0value\0...\0"...). */
 	struct strv params, sitevars, cascades;

@@ -161,6 +161,8 @@ essay_free(struct essay *e)
 	strv_free(&e->hids);
 	strv_free(&e->index);
 	strv_free(&e->marks);
+	strv_free(&e->xmarks);
+	free(e->num);
 	free(e->text);
 	memset(e, 0, sizeof(*e));
 }
@@ -230,6 +232,7 @@ book_free(struct book *b)
 	for (int i = 0; i < 3; i++)
 		idset_free(&b->res_ix[i]);
 	idset_free(&b->remote);
+	idset_free(&b->xlabels);
 	free(b->rfirst);
 	free(b->root);
 	free(b->root_real);

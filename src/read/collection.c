@@ -416,6 +416,25 @@ collection_key(void *arg, const char *key, struct fm_value *v,
 		return want_string(f->d, key, v, l, &b->rights);
 	if (strcmp(key, "version") == 0)
 		return want_string(f->d, key, v, l, &b->version);
+	if (strcmp(key, "number_sections") == 0 ||
+	    strcmp(key, "crossref_chapters") == 0) {
+		int *dst = key[0] == 'n' ? &b->number_sections :
+		    &b->crossref_chapters;
+		const char *t = v->kind == V_SCALAR ? v->scalar : "";
+
+		if (v->kind == V_NULL)
+			return 0;
+		if (!strcasecmp(t, "true") || !strcasecmp(t, "yes") ||
+		    !strcasecmp(t, "on"))
+			*dst = 1;
+		else if (!strcasecmp(t, "false") || !strcasecmp(t, "no") ||
+		    !strcasecmp(t, "off"))
+			*dst = 0;
+		else
+			return diag_error(f->d, l, "'%s' must be true or false",
+			    key);
+		return 0;
+	}
 	if (strcmp(key, "toc_depth") == 0) {
 		char *end;
 		long n;

@@ -48,7 +48,8 @@ const char *const collection_keys[] = { "title", "subtitle",
     "description", "summary", "author", "authors", "creator", "language",
     "lang", "identifier", "isbn", "publisher", "rights", "license",
     "version", "date", "cover", "stylesheet", "theme", "series",
-    "contributors", "subjects", "toc_depth", "math", "math_macros", NULL };
+    "contributors", "subjects", "toc_depth", "math", "math_macros",
+    "number_sections", "crossref_chapters", NULL };
 
 /* Damerau-Levenshtein distance (optimal string alignment), ASCII case
  * folded; keys are short, so the three rows live on the stack. */

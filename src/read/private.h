@@ -99,6 +99,9 @@ int is_fence(const char *s, const char *end, const char *mark);
 void cap_nesting(struct essay *e, struct quire_diag *d);
 void cap_tables(struct essay *e, struct quire_diag *d);
 
+/* xref.c: the cross-reference marks of e's text (e->xmarks). */
+void xref_scan(struct essay *e);
+
 /* summary.c */
 int find_summary(struct scan *s);
 extern const char *const collection_keys[];

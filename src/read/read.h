@@ -25,6 +25,11 @@ struct essay *site_find_stem(const struct book *, const char *name);
 int site_is_image(const struct book *, const char *rel);
 char *site_image(const struct book *, const struct essay *, const char *ref);
 
+/* xref.c: a label's kind ("fig" for "fig:x" or "fig-x"; fig, tbl, lst,
+ * eq, sec), or NULL; whether c may be in a label. */
+const char *xref_kind(const char *s, size_t n);
+int xref_char(int c);
+
 /* css.c: the author's stylesheets, re-serialised from their tokens.  A
  * url() goes through resolve, which sets *epub and *html to what each
  * writer's url() holds (both NULL: "none"); -1 after an error. */

@@ -732,7 +732,7 @@ ial_body(const char *p, const char *end)
 		if (*p == '.' || *p == '#') {
 			p++;
 			while (p < end && (isalnum((unsigned char)*p) ||
-			    *p == '-' || *p == '_'))
+			    *p == '-' || *p == '_' || (*t == '#' && *p == ':')))
 				p++;
 			if (p == t + 1)
 				return 0;

@@ -42,29 +42,54 @@ has_text(const char *s)
  * An image alone in its paragraph: the paragraph becomes a figure, its
  * caption the image's title, else its alt text (pandoc's rule); without
  * either it stays a paragraph. */
+/* The label of "{#fig:x}" or "{#fig-x ...}" that is all of t's text
+ * (pandoc-crossref's and Quarto's id after an image), or NULL. */
+static char *
+fig_label(const xmlNode *t)
+{
+	const char *s = (const char *)t->content, *q;
+
+	while (s && isspace((unsigned char)*s))
+		s++;
+	if (s == NULL || strncmp(s, "{#fig", 5) != 0 || (s[5] != ':' &&
+	    s[5] != '-'))
+		return NULL;
+	for (q = s + 2; xref_char((unsigned char)*q); q++)
+		;
+	if (q == s + 6 || strchr(q, '}') == NULL)
+		return NULL;
+	for (const char *r = strchr(q, '}') + 1; *r; r++)
+		if (!isspace((unsigned char)*r))
+			return NULL;
+	return xstrndup(s + 2, (size_t)(q - s - 2));
+}
+
 static void
 figure(xmlNode *p)
 {
 	xmlNode *img = NULL, *k, *next;
-	char *cap;
+	char *cap, *label = NULL;
 
 	for (k = p->children; k; k = k->next) {
 		if (k->type == XML_ELEMENT_NODE) {
 			if (img || !is_el(k, "img"))
-				return;
+				goto out;
 			img = k;
-		} else if (k->type == XML_TEXT_NODE && !blank_text(k))
-			return;
+		} else if (k->type == XML_TEXT_NODE && !blank_text(k)) {
+			if (img == NULL || label || k->next ||
+			    (label = fig_label(k)) == NULL)
+				goto out;
+		}
 	}
 	if (img == NULL)
-		return;
+		goto out;
 	cap = get_attr(img, "title");
 	if (!has_text(cap)) {
 		free(cap);
 		cap = get_attr(img, "alt");
 	} else
 		xmlUnsetProp(img, BAD_CAST "title");  /* said by the caption */
-	if (!has_text(cap)) {
+	if (!has_text(cap) && label == NULL) {
 		free(cap);
 		return;
 	}
@@ -76,8 +101,12 @@ figure(xmlNode *p)
 		}
 	}
 	xmlNodeSetName(p, BAD_CAST "figure");
-	el_text(p, "figcaption", cap);
+	if (label && !xmlHasProp(p, BAD_CAST "id"))
+		set_attr(p, "id", label);
+	el_text(p, "figcaption", has_text(cap) ? cap : "");
 	free(cap);
+out:
+	free(label);
 }
 
 /* ---- alerts ----

@@ -97,6 +97,12 @@ locate(struct essay *e, xmlNode *n, const char *needle)
 	return l;
 }
 
+struct loc
+xref_locate(struct essay *e, xmlNode *n, const char *needle)
+{
+	return locate(e, n, needle);
+}
+
 /* How many bytes of the source at q read as needle once character
  * references (&amp; &#233; &eacute;) and backslash escapes are decoded,
  * as cmark-gfm and HTML decode them; 0 if they do not. */
@@ -732,7 +738,18 @@ ids_and_headings(struct essay *e, struct quire_diag *d, xmlNode ***todo,
 			buf_free(&alts);
 		}
 		if ((id = get_attr(n, "id")) == NULL) {
-			base = slug_github(text);
+			/* Its id does not change with its number. */
+			xmlNode *f = n->children;
+			char *num = f && is_el(f, "span") &&
+			    has_class(f, "secnum") ? node_text(f) : NULL;
+			size_t skip = num && strncmp(text, num, strlen(num)) ==
+			    0 ? strlen(num) : 0;
+
+			while (text[skip] == ' ')
+				skip++;
+
+			free(num);
+			base = slug_github(text + skip);
 			if (*base == '\0') {
 				free(base);
 				base = xstrdup("section");
@@ -1194,6 +1211,7 @@ link_essay(struct book *b, struct essay *e, struct quire_diag *d)
 	size_t nt = 0;
 	int rc = 0;
 
+	xref_essay(b, e, d);
 	footnotes(e);
 	/* Links and images collected first: resolving may unwrap or
 	 * replace nodes, never free another one on the list. */

@@ -21,6 +21,13 @@ void index_marks(struct essay *, xmlNode *box);
 void link_prepare(struct book *);
 int link_essay(struct book *, struct essay *, struct quire_diag *);
 size_t link_check(struct book *, struct quire_diag *);
+/* crossref.c: the book's numbers (chapters, sections, labelled figures,
+ * tables, listings, equations), before any essay renders; then, in each
+ * essay's tree, numbers shown and references made links. */
+void xref_number(struct book *, struct quire_diag *);
+void xref_essay(struct book *, struct essay *, struct quire_diag *);
+/* Where needle is in the source near n (link.c). */
+struct loc xref_locate(struct essay *, xmlNode *, const char *needle);
 char *parse_render_html(struct essay *);
 /* A run of an essay's top-level blocks as HTML; raw: it holds raw HTML
  * (the HTML5 tree builder reads it), else it is read as XML. */

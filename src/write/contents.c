@@ -61,3 +61,10 @@ contents_item(xmlNode *ol, const char *href, const char *text)
 	set_attr(el_text(li, "a", text), "href", href);
 	return li;
 }
+
+char *
+contents_title(const struct essay *e)
+{
+	return e->num ? xasprintf("%s %s", e->num, e->title) :
+	    xstrdup(e->title);
+}

@@ -157,8 +157,12 @@ nav_entry(void *arg, xmlNode *ol, const struct essay *e,
 	char *href;
 
 	(void)arg;
-	if (h == NULL)
-		return contents_item(ol, e->file, e->title);
+	if (h == NULL) {
+		char *t = contents_title(e);
+		li = contents_item(ol, e->file, t);
+		free(t);
+		return li;
+	}
 	href = xasprintf("%s#%s", e->file, h->id);
 	li = contents_item(ol, href, h->text);
 	free(href);
@@ -282,8 +286,12 @@ ncx_entry(void *arg, xmlNode *parent, const struct essay *e,
 	xmlNode *np;
 	char *src;
 
-	if (h == NULL)
-		return ncx_point(parent, w, e->title, e->file, 0);
+	if (h == NULL) {
+		char *t = contents_title(e);
+		np = ncx_point(parent, w, t, e->file, 0);
+		free(t);
+		return np;
+	}
 	src = xasprintf("%s#%s", e->file, h->id);
 	np = ncx_point(parent, w, h->text, src, 0);
 	free(src);

@@ -83,7 +83,8 @@ adapt(struct book *b, const struct essay *e, xmlNode *n, struct imgs *im)
 
 			if (v[0] == '#')
 				s = xasprintf("#%s--%s", e->slug, v + 1);
-			else if (strchr(v, ':') == NULL && (t = essay_by_file(
+			else if (memchr(v, ':', hash ? (size_t)(hash - v) :
+			    strlen(v)) == NULL && (t = essay_by_file(
 			    b, v, hash ? (size_t)(hash - v) : strlen(v))))
 				s = hash ? xasprintf("#%s--%s", t->slug,
 				    hash + 1) : xasprintf("#%s", t->slug);
@@ -166,12 +167,14 @@ toc_entry(void *arg, xmlNode *ol, const struct essay *e,
     const struct heading *h)
 {
 	xmlNode *li;
-	char *s;
+	char *s, *t;
 
 	(void)arg;
 	s = h ? xasprintf("#%s--%s", e->slug, h->id) :
 	    xasprintf("#%s", e->slug);
-	li = contents_item(ol, s, h ? h->text : e->title);
+	t = h ? xstrdup(h->text) : contents_title(e);
+	li = contents_item(ol, s, t);
+	free(t);
 	free(s);
 	return li;
 }

@@ -99,6 +99,9 @@ struct contents_ops {
 	void (*made)(void *, xmlNode *entry, const struct division *);
 };
 xmlNode *contents_item(xmlNode *ol, const char *href, const char *text);
+/* An essay's title in the contents, its number first when it has one
+ * (number_sections); malloc'd. */
+char *contents_title(const struct essay *);
 /* The entries of dv and of what it holds, depth first, under parent. */
 void contents_walk(const struct book *, const struct division *,
     xmlNode *parent, const struct contents_ops *, void *);

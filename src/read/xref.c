@@ -1,0 +1,238 @@
+/* The cross-reference marks of an essay's text, found while the book
+ * loads so that everything can be numbered before any essay renders
+ * (essays render in parallel): pandoc-crossref's and Quarto's labels
+ * ({#fig:x} after an image, {#tbl:x} on a table's caption, #lst:x in a
+ * code block's attributes, {#eq:x} after display math) and the
+ * headings, with the {#sec:x} ids the site pass took off them.  The
+ * render stage finds the same things in the tree and looks their
+ * numbers up by label or, for headings, by line. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "read/read.h"
+#include "private.h"
+
+static const char *const kinds[] = { "fig", "tbl", "lst", "eq", "sec",
+    NULL };
+
+/* The kind of a label ("fig:x", "fig-x"), or NULL when it is none. */
+const char *
+xref_kind(const char *s, size_t n)
+{
+	for (int i = 0; kinds[i]; i++) {
+		size_t k = strlen(kinds[i]);
+		if (n > k + 1 && memcmp(s, kinds[i], k) == 0 &&
+		    (s[k] == ':' || s[k] == '-'))
+			return kinds[i];
+	}
+	return NULL;
+}
+
+/* Characters of a label after its prefix. */
+int
+xref_char(int c)
+{
+	return isalnum(c) || c == '_' || c == '-' || c == ':' || c == '.' ||
+	    (c & 0x80);
+}
+
+static void
+mark(struct essay *e, int line, const char *kind, const char *label,
+    size_t n)
+{
+	char num[24];
+
+	snprintf(num, sizeof(num), "%d", line);
+	strv_push(&e->xmarks, xstrdup(num));
+	strv_push(&e->xmarks, xstrdup(kind));
+	strv_push(&e->xmarks, label ? xstrndup(label, n) : xstrdup(""));
+	strv_push(&e->xmarks, xstrdup(""));
+}
+
+/* Labels written "{#kind:x}" or "#kind:x" in [s, eol), outside code
+ * spans; hash: a bare #label counts (a code block's attributes). */
+static void
+labels(struct essay *e, int line, const char *s, const char *eol, int hash)
+{
+	const char *start = s;
+	size_t tick = 0;
+
+	while (s < eol) {
+		if (*s == '`') {
+			size_t k = 0;
+			while (s + k < eol && s[k] == '`')
+				k++;
+			tick = tick == k ? 0 : tick ? tick : k;
+			s += k;
+			continue;
+		}
+		if (!tick && *s == '#' && (hash || (s > start &&
+		    s[-1] == '{'))) {
+			const char *t = s + 1, *q = t, *kind;
+
+			while (q < eol && xref_char((unsigned char)*q))
+				q++;
+			kind = xref_kind(t, (size_t)(q - t));
+			if (kind && (hash ? strcmp(kind, "lst") == 0 :
+			    strcmp(kind, "sec") != 0 && strcmp(kind, "lst") != 0))
+				mark(e, line, kind, t, (size_t)(q - t));
+			s = q;
+			continue;
+		}
+		s++;
+	}
+}
+
+static int
+atx_level(const char *s, const char *eol)
+{
+	int n = 0, sp = 0;
+
+	while (s < eol && *s == ' ' && sp < 4)
+		s++, sp++;
+	if (sp > 3)
+		return 0;
+	while (s < eol && *s == '#')
+		s++, n++;
+	if (n == 0 || n > 6 || (s < eol && *s != ' ' && *s != '\t'))
+		return 0;
+	return n;
+}
+
+/* A setext underline: 1 ("==="), 2 ("---"), else 0. */
+static int
+underline(const char *s, const char *eol)
+{
+	int sp = 0;
+	char c;
+
+	while (s < eol && *s == ' ' && sp < 4)
+		s++, sp++;
+	if (sp > 3 || s == eol || (*s != '=' && *s != '-'))
+		return 0;
+	c = *s;
+	while (s < eol && *s == c)
+		s++;
+	while (s < eol && (*s == ' ' || *s == '\t'))
+		s++;
+	return s == eol ? (c == '=' ? 1 : 2) : 0;
+}
+
+/* The fence a line opens or closes: its mark and length, else 0. */
+static size_t
+fence(const char *s, const char *eol, char *m)
+{
+	int sp = 0;
+	size_t n = 0;
+
+	while (s < eol && *s == ' ' && sp < 4)
+		s++, sp++;
+	if (sp > 3 || s == eol || (*s != '`' && *s != '~'))
+		return 0;
+	while (s + n < eol && s[n] == *s)
+		n++;
+	if (n < 3 || (*s == '`' && memchr(s + n, '`', (size_t)(eol - s - n))))
+		return 0;
+	*m = *s;
+	return n;
+}
+
+static const char *
+hid_at(const struct essay *e, int line)
+{
+	for (size_t i = 0; i + 1 < e->hids.n; i += 2)
+		if (atoi(e->hids.v[i]) == line)
+			return e->hids.v[i + 1];
+	return NULL;
+}
+
+static void
+heading(struct essay *e, int line, int level)
+{
+	const char *id = hid_at(e, line);
+	char kind[4] = { 'h', (char)('0' + level), '\0' };
+
+	if (id && !xref_kind(id, strlen(id)))
+		id = NULL;
+	mark(e, line, kind, id, id ? strlen(id) : 0);
+}
+
+/* Whether the heading text in [s, eol) is the essay's title, which the
+ * render stage takes out of the text (settle_title). */
+static int
+is_title(const struct essay *e, const char *s, const char *eol)
+{
+	size_t n;
+
+	while (s < eol && (*s == ' ' || *s == '#'))
+		s++;
+	while (eol > s && (eol[-1] == ' ' || eol[-1] == '#'))
+		eol--;
+	n = (size_t)(eol - s);
+	return e->title == NULL || (strlen(e->title) == n &&
+	    memcmp(e->title, s, n) == 0);
+}
+
+void
+xref_scan(struct essay *e)
+{
+	const char *s = e->text + e->body, *end = e->text + e->len;
+	const char *prev = s, *prev_eol = s;
+	int line = e->body_line, para = 0, first = 1;
+	char fm = 0, m;
+	size_t flen = 0, n;
+
+	strv_free(&e->xmarks);
+	for (; s < end; line++) {
+		const char *eol = memchr(s, '\n', (size_t)(end - s));
+		int lv;
+
+		if (eol == NULL)
+			eol = end;
+		if (fm) {
+			if ((n = fence(s, eol, &m)) >= flen && m == fm) {
+				const char *q = s;
+				while (q < eol && (*q == ' ' || *q == m))
+					q++;
+				if (q == eol)
+					fm = 0;
+			}
+		} else if ((flen = fence(s, eol, &fm)) != 0) {
+			const char *q = s;
+			while (q < eol && (*q == ' ' || *q == fm))
+				q++;
+			labels(e, line, q, eol, 1);
+			para = 0;
+			first = 0;
+		} else if ((lv = atx_level(s, eol)) != 0) {
+			/* The first heading may be the essay's title (the
+			 * render stage takes it out). */
+			if (!first || !is_title(e, s, eol))
+				heading(e, line, lv);
+			para = 0;
+			first = 0;
+		} else if (para && (lv = underline(s, eol)) != 0) {
+			if (para > 1 || !is_title(e, prev, prev_eol))
+				heading(e, line - 1, lv);
+			para = 0;
+		} else {
+			const char *q = s;
+			while (q < eol && (*q == ' ' || *q == '\t'))
+				q++;
+			if (q == eol)
+				para = 0;
+			else {
+				labels(e, line, s, eol, 0);
+				/* para 1: the first block's line, which may be
+				 * the essay's title as a setext heading. */
+				para = first ? 1 : 2;
+				first = 0;
+				prev = s;
+				prev_eol = eol;
+			}
+		}
+		s = eol < end ? eol + 1 : end;
+	}
+}

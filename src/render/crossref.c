@@ -1,0 +1,618 @@
+/* Cross-references in pandoc-crossref's and Quarto's syntaxes, and the
+ * numbers of chapters and sections.  Everything is numbered once, in
+ * the book's order, before any essay renders (xref_number(), from the
+ * marks the load stage found in the texts); each essay then numbers its
+ * figures, tables, listings, equations and headings and turns @fig:x,
+ * [@fig:x; @tbl:y] into links (xref_essay()), the same at any -j. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "render/render.h"
+
+enum { ROLE_APPENDIX = 9 };  /* essay_roles[] */
+
+static const struct {
+	const char *kind;
+	enum word word;
+} words[] = {
+	{ "fig", W_FIGURE }, { "tbl", W_TABLE }, { "lst", W_LISTING },
+	{ "eq", W_EQUATION },
+};
+
+static int
+kind_ix(const char *kind)
+{
+	for (int i = 0; i < 4; i++)
+		if (strcmp(words[i].kind, kind) == 0)
+			return i;
+	return -1;
+}
+
+static void
+set_num(struct essay *e, size_t i, char *num)
+{
+	free(e->xmarks.v[i + 3]);
+	e->xmarks.v[i + 3] = num;
+}
+
+void
+xref_number(struct book *b, struct quire_diag *d)
+{
+	int chap = 0, app = 0, count[4] = { 0 };
+
+	idset_free(&b->xlabels);
+	for (size_t i = 0; i < b->nessays; i++) {
+		struct essay *e = &b->essays[i];
+		char cnum[24] = "";
+		int sec[7] = { 0 }, top = 7;
+
+		free(e->num);
+		e->num = NULL;
+		if (e->role == 0 && !e->part_page)
+			snprintf(cnum, sizeof(cnum), "%d", ++chap);
+		else if (e->role == ROLE_APPENDIX) {
+			int k = app++;
+			/* A..Z, then AA.. */
+			if (k < 26)
+				snprintf(cnum, sizeof(cnum), "%c", 'A' + k);
+			else
+				snprintf(cnum, sizeof(cnum), "%c%c",
+				    'A' + k / 26 - 1, 'A' + k % 26);
+		}
+		if (b->number_sections && *cnum)
+			e->num = xstrdup(cnum);
+		if (b->crossref_chapters)
+			memset(count, 0, sizeof(count));
+		for (size_t k = 0; k + 3 < e->xmarks.n; k += 4) {
+			const char *kind = e->xmarks.v[k + 1];
+			if (kind[0] == 'h' && kind[1] - '0' < top)
+				top = kind[1] - '0';
+		}
+		for (size_t k = 0; k + 3 < e->xmarks.n; k += 4) {
+			const char *kind = e->xmarks.v[k + 1];
+			const char *label = e->xmarks.v[k + 2];
+			int ix = kind_ix(kind);
+
+			if (ix >= 0) {
+				count[ix]++;
+				set_num(e, k, b->crossref_chapters && *cnum ?
+				    xasprintf("%s.%d", cnum, count[ix]) :
+				    xasprintf("%d", count[ix]));
+			} else if (kind[0] == 'h') {
+				int depth = kind[1] - '0' - top;
+				struct buf s = { 0 };
+
+				if (depth < 0 || depth > 5)
+					continue;
+				sec[depth]++;
+				for (int j = depth + 1; j < 7; j++)
+					sec[j] = 0;
+				if (*cnum) {
+					buf_puts(&s, cnum);
+					for (int j = 0; j <= depth; j++)
+						buf_printf(&s, ".%d", sec[j]);
+					set_num(e, k, buf_take(&s));
+				}
+				buf_free(&s);
+			}
+			if (*label && !idset_add(&b->xlabels, label)) {
+				struct loc l = { e->path, atoi(e->xmarks.v[k]),
+				    1 };
+				diag_warn(d, &l, "duplicate label '%s': "
+				    "references go to the first", label);
+			} else if (*label)
+				*idset_val(&b->xlabels, label) = i;
+		}
+	}
+}
+
+/* The number of label in e's marks, or NULL. */
+static const char *
+num_of(const struct essay *e, const char *label, const char **kind)
+{
+	for (size_t k = 0; k + 3 < e->xmarks.n; k += 4)
+		if (strcmp(e->xmarks.v[k + 2], label) == 0) {
+			if (kind)
+				*kind = e->xmarks.v[k + 1];
+			return e->xmarks.v[k + 3];
+		}
+	return NULL;
+}
+
+/* The number of the heading at line, or NULL. */
+static const char *
+num_at(const struct essay *e, int line)
+{
+	for (size_t k = 0; k + 3 < e->xmarks.n; k += 4)
+		if (e->xmarks.v[k + 1][0] == 'h' &&
+		    atoi(e->xmarks.v[k]) == line)
+			return *e->xmarks.v[k + 3] ? e->xmarks.v[k + 3] : NULL;
+	return NULL;
+}
+
+static char *
+word(xmlNode *n, const char *kind, const char *num)
+{
+	int ix = kind_ix(kind);
+
+	return i18n_fmt(node_lang(n), ix >= 0 ? words[ix].word : W_SECTION,
+	    num, NULL);
+}
+
+/* "{#kind:x ...}" at the end of s: the label (malloc'd) and where the
+ * braces start; NULL if none. */
+static char *
+trailing_label(const char *s, const char **at)
+{
+	const char *end = s + strlen(s), *open, *t, *q;
+
+	while (end > s && isspace((unsigned char)end[-1]))
+		end--;
+	if (end == s || end[-1] != '}')
+		return NULL;
+	for (open = end - 1; open > s && *open != '{'; open--)
+		;
+	if (*open != '{' || open[1] != '#')
+		return NULL;
+	t = open + 2;
+	for (q = t; q < end - 1 && xref_char((unsigned char)*q); q++)
+		;
+	if (!xref_kind(t, (size_t)(q - t)))
+		return NULL;
+	*at = open;
+	return xstrndup(t, (size_t)(q - t));
+}
+
+/* The number in a caption: "Figure 1: " before what it holds. */
+static void
+caption_num(xmlNode *cap, const char *kind, const char *num)
+{
+	char *w = word(cap, kind, num);
+	xmlNode *span = xmlNewDocNode(cap->doc, NULL, BAD_CAST "span", NULL);
+	int empty = cap->children == NULL;
+
+	xmlSetNs(span, cap->ns);
+	set_attr(span, "class", "xref-num");
+	xmlAddChild(span, xmlNewDocText(cap->doc, BAD_CAST w));
+	if (cap->children) {
+		xmlAddPrevSibling(cap->children, span);
+		if (!empty)
+			xmlAddNextSibling(span, xmlNewDocText(cap->doc,
+			    BAD_CAST ": "));
+	} else
+		xmlAddChild(cap, span);
+	free(w);
+}
+
+static xmlNode *
+new_el(xmlNode *like, const char *name)
+{
+	xmlNode *n = xmlNewDocNode(like->doc, NULL, BAD_CAST name, NULL);
+
+	xmlSetNs(n, like->ns);
+	return n;
+}
+
+/* Strips the text from at to the end of text node t. */
+static void
+cut_text(xmlNode *t, const char *at)
+{
+	char *keep = xstrndup((const char *)t->content,
+	    (size_t)(at - (const char *)t->content));
+	size_t n = strlen(keep);
+
+	while (n && isspace((unsigned char)keep[n - 1]))
+		keep[--n] = '\0';
+	xmlNodeSetContent(t, BAD_CAST keep);
+	free(keep);
+}
+
+static xmlNode *
+last_text(xmlNode *n)
+{
+	xmlNode *k = n->last;
+
+	while (k && k->type != XML_TEXT_NODE && blank_text(k))
+		k = k->prev;
+	return k && k->type == XML_TEXT_NODE ? k : NULL;
+}
+
+/* pandoc's table caption: a paragraph ": Caption" (or "Table: ...")
+ * next to a table becomes its <caption>, a label the table's id. */
+static int
+table_caption(struct essay *e, xmlNode *p)
+{
+	xmlNode *t = p->children, *table, *cap, *lt;
+	const char *s, *at = NULL;
+	char *label = NULL;
+	size_t skip;
+
+	if (t == NULL || t->type != XML_TEXT_NODE ||
+	    (s = (const char *)t->content) == NULL)
+		return 0;
+	if (strncmp(s, ": ", 2) == 0)
+		skip = 2;
+	else if (strncmp(s, "Table: ", 7) == 0)
+		skip = 7;
+	else
+		return 0;
+	table = xmlPreviousElementSibling(p);
+	if (table == NULL || !is_el(table, "table")) {
+		table = xmlNextElementSibling(p);
+		if (table == NULL || !is_el(table, "table"))
+			return 0;
+	}
+	for (xmlNode *k = table->children; k; k = k->next)
+		if (is_el(k, "caption"))
+			return 0;
+	if ((lt = last_text(p)) != NULL &&
+	    (label = trailing_label((const char *)lt->content, &at)) != NULL) {
+		if (strncmp(label, "tbl", 3) != 0) {
+			free(label);
+			label = NULL;
+		} else
+			cut_text(lt, at);
+	}
+	{
+		char *rest = xstrdup((const char *)t->content + skip);
+		xmlNodeSetContent(t, BAD_CAST rest);
+		free(rest);
+	}
+	cap = new_el(p, "caption");
+	while (p->children) {
+		xmlNode *k = p->children;
+		xmlUnlinkNode(k);
+		xmlAddChild(cap, k);
+	}
+	if (table->children)
+		xmlAddPrevSibling(table->children, cap);
+	else
+		xmlAddChild(table, cap);
+	xmlUnlinkNode(p);
+	xmlFreeNode(p);
+	if (label) {
+		const char *num = num_of(e, label, NULL);
+		if (!xmlHasProp(table, BAD_CAST "id"))
+			set_attr(table, "id", label);
+		if (num && *num)
+			caption_num(cap, "tbl", num);
+		free(label);
+	}
+	return 1;
+}
+
+/* Display math then "{#eq:x}": the paragraph takes the id, and the
+ * number at its right. */
+static void
+equation(struct essay *e, xmlNode *p)
+{
+	xmlNode *lt = last_text(p), *span;
+	const char *at, *num;
+	char *label, *paren;
+	int math = 0;
+
+	if (lt == NULL || (label = trailing_label((const char *)lt->content,
+	    &at)) == NULL)
+		return;
+	for (xmlNode *k = p->children; k; k = k->next)
+		if (k->type == XML_ELEMENT_NODE && (xmlStrEqual(k->name,
+		    BAD_CAST "math") || xmlStrEqual(k->name, BAD_CAST "svg")))
+			math = 1;
+	if (!math || strncmp(label, "eq", 2) != 0 ||
+	    (num = num_of(e, label, NULL)) == NULL) {
+		free(label);
+		return;
+	}
+	cut_text(lt, at);
+	if (!xmlHasProp(p, BAD_CAST "id"))
+		set_attr(p, "id", label);
+	set_attr(p, "class", "equation");
+	span = new_el(p, "span");
+	set_attr(span, "class", "eq-num");
+	paren = xasprintf("(%s)", num);
+	xmlAddChild(span, xmlNewDocText(p->doc, BAD_CAST paren));
+	xmlAddChild(p, span);
+	free(paren);
+	free(label);
+}
+
+static void
+add_secnum(xmlNode *h, const char *num)
+{
+	xmlNode *span = new_el(h, "span");
+
+	set_attr(span, "class", "secnum");
+	xmlAddChild(span, xmlNewDocText(h->doc, BAD_CAST num));
+	if (h->children) {
+		xmlAddPrevSibling(h->children, span);
+		xmlAddNextSibling(span, xmlNewDocText(h->doc, BAD_CAST " "));
+	} else
+		xmlAddChild(h, span);
+}
+
+static void
+number_heading(struct book *b, struct essay *e, xmlNode *h)
+{
+	char *pos = get_attr(h, "data-sourcepos");
+	const char *num = pos ? num_at(e, atoi(pos)) : NULL;
+
+	free(pos);
+	if (b->number_sections && num)
+		add_secnum(h, num);
+}
+
+/* The number of a figure or listing with a label for an id. */
+static void
+number_figure(struct essay *e, xmlNode *f)
+{
+	char *id = get_attr(f, "id");
+	const char *kind = NULL, *num;
+	xmlNode *cap = NULL;
+
+	if (id == NULL || (num = num_of(e, id, &kind)) == NULL || !*num ||
+	    (strcmp(kind, "fig") != 0 && strcmp(kind, "lst") != 0)) {
+		free(id);
+		return;
+	}
+	for (xmlNode *k = f->children; k; k = k->next)
+		if (is_el(k, "figcaption"))
+			cap = k;
+	if (cap == NULL) {
+		cap = new_el(f, "figcaption");
+		if (f->children)
+			xmlAddPrevSibling(f->children, cap);
+		else
+			xmlAddChild(f, cap);
+	}
+	caption_num(cap, kind, num);
+	free(id);
+}
+
+/* A listing labelled but without a caption: a <pre> with the id, made a
+ * figure to hold its number. */
+static xmlNode *
+listing_figure(struct essay *e, xmlNode *pre)
+{
+	char *id = get_attr(pre, "id");
+	const char *kind = NULL, *num;
+	xmlNode *f;
+
+	if (id == NULL || (num = num_of(e, id, &kind)) == NULL || !*num ||
+	    strcmp(kind, "lst") != 0) {
+		free(id);
+		return pre;
+	}
+	f = new_el(pre, "figure");
+	set_attr(f, "class", "listing");
+	xmlUnsetProp(pre, BAD_CAST "id");
+	set_attr(f, "id", id);
+	xmlAddPrevSibling(pre, f);
+	xmlUnlinkNode(pre);
+	xmlAddChild(f, pre);
+	free(id);
+	return f;
+}
+
+/* ---- references ---- */
+
+/* A reference at s: "@fig:x" (or "@Fig:x"); its label's length past the
+ * '@', 0 if it is none. */
+static size_t
+ref_at(const char *s, const char *start)
+{
+	char low[8];
+	size_t n = 0;
+
+	if (*s != '@' || (s > start && (isalnum((unsigned char)s[-1]) ||
+	    s[-1] == '_' || s[-1] == '.' || s[-1] == '@')))
+		return 0;
+	s++;
+	while (xref_char((unsigned char)s[n]))
+		n++;
+	/* A sentence's end is not the label's. */
+	while (n && (s[n - 1] == '.' || s[n - 1] == ':' || s[n - 1] == '-'))
+		n--;
+	snprintf(low, sizeof(low), "%.*s", (int)(n < 7 ? n : 7), s);
+	low[0] = (char)tolower((unsigned char)low[0]);
+	return xref_kind(low, strlen(low)) ? n : 0;
+}
+
+static xmlNode *
+make_ref(struct book *b, struct essay *e, xmlNode *t, const char *s,
+    size_t n, struct quire_diag *d)
+{
+	char *label = xstrndup(s, n), *text, *href;
+	size_t *v;
+	const char *kind = NULL, *num = NULL;
+	struct essay *te;
+	xmlNode *a;
+	int cap = isupper((unsigned char)label[0]);
+
+	label[0] = (char)tolower((unsigned char)label[0]);
+	if ((v = idset_val(&b->xlabels, label)) == NULL ||
+	    (num = num_of(te = &b->essays[*v], label, &kind)) == NULL) {
+		char *needle = xstrndup(s - 1, n + 1);
+		struct loc l = xref_locate(e, t->parent, needle);
+
+		diag_warn(d, &l, "unknown reference %s", needle);
+		free(needle);
+		free(label);
+		return NULL;
+	}
+	if (kind[0] == 'h')
+		text = *num ? word(t->parent, "sec", num) : xstrdup(te->title);
+	else
+		text = word(t->parent, kind, num);
+	if (cap && islower((unsigned char)text[0]))
+		text[0] = (char)toupper((unsigned char)text[0]);
+	href = te == e ? xasprintf("#%s", label) :
+	    xasprintf("%s#%s", te->file, label);
+	a = new_el(t->parent, "a");
+	set_attr(a, "href", href);
+	set_attr(a, "class", "xref");
+	xmlAddChild(a, xmlNewDocText(t->doc, BAD_CAST text));
+	free(href);
+	free(text);
+	free(label);
+	return a;
+}
+
+/* Every reference in text node t, each a link; the text around stays. */
+static void
+refs_in(struct book *b, struct essay *e, xmlNode *t, struct quire_diag *d)
+{
+	const char *s = (const char *)t->content, *p = s, *from = s;
+	xmlNode *box = NULL;
+
+	if (s == NULL || strchr(s, '@') == NULL)
+		return;
+	while (*p) {
+		const char *q = p;
+		size_t n;
+		struct {
+			const char *at;
+			size_t n;
+		} refs[16];
+		int nr = 0, ok = 1;
+
+		if (*p == '[' && p[1] == '@') {
+			/* [@fig:a; @fig:b]: every one a reference. */
+			q = p + 1;
+			while (*q == '@' && nr < 16 &&
+			    (n = ref_at(q, s)) != 0) {
+				refs[nr].at = q + 1;
+				refs[nr++].n = n;
+				q += 1 + n;
+				while (*q == ';' || *q == ' ')
+					q++;
+			}
+			if (nr == 0 || *q != ']')
+				ok = 0;
+			else
+				q++;
+		} else if ((n = ref_at(p, s)) != 0) {
+			refs[0].at = p + 1;
+			refs[0].n = n;
+			nr = 1;
+			q = p + 1 + n;
+		} else
+			ok = 0;
+		if (!ok) {
+			p++;
+			continue;
+		}
+		{
+			xmlNode *made[16];
+			int nm = 0, bad = 0;
+
+			for (int i = 0; i < nr; i++)
+				if ((made[nm] = make_ref(b, e, t, refs[i].at,
+				    refs[i].n, d)) != NULL)
+					nm++;
+				else
+					bad = 1;
+			if (bad) {
+				/* Stays as written. */
+				for (int i = 0; i < nm; i++)
+					xmlFreeNode(made[i]);
+				p = q;
+				continue;
+			}
+			if (box == NULL)
+				box = new_el(t->parent, "span");
+			if (p > from)
+				xmlAddChild(box, xmlNewDocTextLen(t->doc,
+				    BAD_CAST from, (int)(p - from)));
+			for (int i = 0; i < nm; i++) {
+				if (i)
+					xmlAddChild(box, xmlNewDocText(t->doc,
+					    BAD_CAST ", "));
+				xmlAddChild(box, made[i]);
+			}
+			from = p = q;
+		}
+	}
+	if (box == NULL)
+		return;
+	if (*from)
+		xmlAddChild(box, xmlNewDocText(t->doc, BAD_CAST from));
+	/* In t's place (t's text is freed with it: from points into it). */
+	xmlReplaceNode(t, box);
+	while (box->children) {
+		xmlNode *k = box->children;
+		xmlUnlinkNode(k);
+		xmlAddPrevSibling(box, k);
+	}
+	xmlUnlinkNode(box);
+	xmlFreeNode(box);
+	xmlFreeNode(t);
+}
+
+/* Numbered objects and headings, depth first. */
+static void
+blocks(struct book *b, struct essay *e, xmlNode *n)
+{
+	xmlNode *k, *next;
+
+	for (k = xmlFirstElementChild(n); k; k = next) {
+		next = xmlNextElementSibling(k);
+		if (!is_html(k) || is_el(k, "code") || is_el(k, "math") ||
+		    is_el(k, "svg"))
+			continue;
+		if (is_el(k, "pre")) {
+			xmlNode *f = listing_figure(e, k);
+			if (f != k)
+				number_figure(e, f);
+			continue;
+		}
+		if (is_el(k, "p")) {
+			if (table_caption(e, k))
+				continue;  /* gone into the table */
+			equation(e, k);
+		}
+		if (heading_level(k) >= 2)
+			number_heading(b, e, k);
+		if (is_el(k, "figure"))
+			number_figure(e, k);
+		blocks(b, e, k);
+	}
+}
+
+/* References in text, outside code and links. */
+static void
+refs(struct book *b, struct essay *e, xmlNode *n, struct quire_diag *d)
+{
+	xmlNode *k, *next;
+
+	for (k = n->children; k; k = next) {
+		next = k->next;
+		if (k->type == XML_TEXT_NODE)
+			refs_in(b, e, k, d);
+		else if (k->type == XML_ELEMENT_NODE && is_html(k) &&
+		    !is_el(k, "code") && !is_el(k, "pre") && !is_el(k, "a") &&
+		    !is_el(k, "script") && !is_el(k, "style"))
+			refs(b, e, k, d);
+	}
+}
+
+void
+xref_essay(struct book *b, struct essay *e, struct quire_diag *d)
+{
+	xmlNode *n;
+
+	if (e->content == NULL)
+		return;
+	if (b->number_sections && e->num)
+		for (n = xmlFirstElementChild(e->content); n;
+		    n = xmlNextElementSibling(n))
+			if (is_el(n, "header")) {
+				xmlNode *h = xmlFirstElementChild(n);
+				if (h && is_el(h, "h1"))
+					add_secnum(h, e->num);
+				break;
+			}
+	blocks(b, e, e->content);
+	refs(b, e, e->content, d);
+}
