@@ -103,31 +103,52 @@ xref_number(struct book *b, struct quire_diag *d)
 				diag_warn(d, &l, "duplicate label '%s': "
 				    "references go to the first", label);
 			} else if (*label)
-				*idset_val(&b->xlabels, label) = i;
+				*idset_val(&b->xlabels, label) = i +
+				    k * b->nessays;
 		}
 	}
 }
 
-/* The number of label in e's marks, or NULL. */
+/* The number of label, the first of the book's by that name, and its
+ * kind; NULL when no essay has it, or e (when not NULL) does not. */
 static const char *
-num_of(const struct essay *e, const char *label, const char **kind)
+lookup(const struct book *b, const struct essay *e, const char *label,
+    const char **kind, struct essay **at)
 {
-	for (size_t k = 0; k + 3 < e->xmarks.n; k += 4)
-		if (strcmp(e->xmarks.v[k + 2], label) == 0) {
-			if (kind)
-				*kind = e->xmarks.v[k + 1];
-			return e->xmarks.v[k + 3];
-		}
-	return NULL;
+	size_t *v = idset_val(&b->xlabels, label), i, k;
+	struct essay *t;
+
+	if (v == NULL)
+		return NULL;
+	i = *v % b->nessays;
+	k = *v / b->nessays;
+	t = &b->essays[i];
+	if ((e && t != e) || k + 3 >= t->xmarks.n)
+		return NULL;
+	if (kind)
+		*kind = t->xmarks.v[k + 1];
+	if (at)
+		*at = t;
+	return t->xmarks.v[k + 3];
 }
 
-/* The number of the heading at line, or NULL. */
+/* The number of the heading at line, or NULL; the marks are in the
+ * order of their lines. */
 static const char *
 num_at(const struct essay *e, int line)
 {
-	for (size_t k = 0; k + 3 < e->xmarks.n; k += 4)
-		if (e->xmarks.v[k + 1][0] == 'h' &&
-		    atoi(e->xmarks.v[k]) == line)
+	size_t lo = 0, hi = e->xmarks.n / 4;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (atoi(e->xmarks.v[mid * 4]) < line)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t k = lo * 4; k + 3 < e->xmarks.n &&
+	    atoi(e->xmarks.v[k]) == line; k += 4)
+		if (e->xmarks.v[k + 1][0] == 'h')
 			return *e->xmarks.v[k + 3] ? e->xmarks.v[k + 3] : NULL;
 	return NULL;
 }
@@ -222,7 +243,7 @@ last_text(xmlNode *n)
 /* pandoc's table caption: a paragraph ": Caption" (or "Table: ...")
  * next to a table becomes its <caption>, a label the table's id. */
 static int
-table_caption(struct essay *e, xmlNode *p)
+table_caption(struct book *b, struct essay *e, xmlNode *p)
 {
 	xmlNode *t = p->children, *table, *cap, *lt;
 	const char *s, *at = NULL;
@@ -273,7 +294,7 @@ table_caption(struct essay *e, xmlNode *p)
 	xmlUnlinkNode(p);
 	xmlFreeNode(p);
 	if (label) {
-		const char *num = num_of(e, label, NULL);
+		const char *num = lookup(b, e, label, NULL, NULL);
 		if (!xmlHasProp(table, BAD_CAST "id"))
 			set_attr(table, "id", label);
 		if (num && *num)
@@ -286,7 +307,7 @@ table_caption(struct essay *e, xmlNode *p)
 /* Display math then "{#eq:x}": the paragraph takes the id, and the
  * number at its right. */
 static void
-equation(struct essay *e, xmlNode *p)
+equation(struct book *b, struct essay *e, xmlNode *p)
 {
 	xmlNode *lt = last_text(p), *span;
 	const char *at, *num;
@@ -301,7 +322,7 @@ equation(struct essay *e, xmlNode *p)
 		    BAD_CAST "math") || xmlStrEqual(k->name, BAD_CAST "svg")))
 			math = 1;
 	if (!math || strncmp(label, "eq", 2) != 0 ||
-	    (num = num_of(e, label, NULL)) == NULL) {
+	    (num = lookup(b, e, label, NULL, NULL)) == NULL) {
 		free(label);
 		return;
 	}
@@ -345,13 +366,14 @@ number_heading(struct book *b, struct essay *e, xmlNode *h)
 
 /* The number of a figure or listing with a label for an id. */
 static void
-number_figure(struct essay *e, xmlNode *f)
+number_figure(struct book *b, struct essay *e, xmlNode *f)
 {
 	char *id = get_attr(f, "id");
 	const char *kind = NULL, *num;
 	xmlNode *cap = NULL;
 
-	if (id == NULL || (num = num_of(e, id, &kind)) == NULL || !*num ||
+	if (id == NULL || (num = lookup(b, e, id, &kind, NULL)) == NULL ||
+	    !*num ||
 	    (strcmp(kind, "fig") != 0 && strcmp(kind, "lst") != 0)) {
 		free(id);
 		return;
@@ -373,13 +395,14 @@ number_figure(struct essay *e, xmlNode *f)
 /* A listing labelled but without a caption: a <pre> with the id, made a
  * figure to hold its number. */
 static xmlNode *
-listing_figure(struct essay *e, xmlNode *pre)
+listing_figure(struct book *b, struct essay *e, xmlNode *pre)
 {
 	char *id = get_attr(pre, "id");
 	const char *kind = NULL, *num;
 	xmlNode *f;
 
-	if (id == NULL || (num = num_of(e, id, &kind)) == NULL || !*num ||
+	if (id == NULL || (num = lookup(b, e, id, &kind, NULL)) == NULL ||
+	    !*num ||
 	    strcmp(kind, "lst") != 0) {
 		free(id);
 		return pre;
@@ -424,15 +447,13 @@ make_ref(struct book *b, struct essay *e, xmlNode *t, const char *s,
     size_t n, struct quire_diag *d)
 {
 	char *label = xstrndup(s, n), *text, *href;
-	size_t *v;
 	const char *kind = NULL, *num = NULL;
-	struct essay *te;
+	struct essay *te = NULL;
 	xmlNode *a;
 	int cap = isupper((unsigned char)label[0]);
 
 	label[0] = (char)tolower((unsigned char)label[0]);
-	if ((v = idset_val(&b->xlabels, label)) == NULL ||
-	    (num = num_of(te = &b->essays[*v], label, &kind)) == NULL) {
+	if ((num = lookup(b, NULL, label, &kind, &te)) == NULL) {
 		char *needle = xstrndup(s - 1, n + 1);
 		struct loc l = xref_locate(e, t->parent, needle);
 
@@ -562,20 +583,20 @@ blocks(struct book *b, struct essay *e, xmlNode *n)
 		    is_el(k, "svg"))
 			continue;
 		if (is_el(k, "pre")) {
-			xmlNode *f = listing_figure(e, k);
+			xmlNode *f = listing_figure(b, e, k);
 			if (f != k)
-				number_figure(e, f);
+				number_figure(b, e, f);
 			continue;
 		}
 		if (is_el(k, "p")) {
-			if (table_caption(e, k))
+			if (table_caption(b, e, k))
 				continue;  /* gone into the table */
-			equation(e, k);
+			equation(b, e, k);
 		}
 		if (heading_level(k) >= 2)
 			number_heading(b, e, k);
 		if (is_el(k, "figure"))
-			number_figure(e, k);
+			number_figure(b, e, k);
 		blocks(b, e, k);
 	}
 }
