@@ -38,11 +38,11 @@ sed -i '/^language: en$/d' "$TMP/xref2/collection.yaml"
 printf '\n![Again](img/flow.png){#fig:flow}\n' >>"$TMP/xref2/02-more.md"
 (cd "$TMP" && "$Q" build xref2 -o "$TMP/out2" -f epub >/dev/null 2>"$TMP/err2") ||
 	{ cat "$TMP/err2"; fail "build with crossref_chapters"; }
-if grep -q "^xref2/02-more\.md:26:1: warning: duplicate label 'fig:flow'" "$TMP/err2"; then
+if grep -q "^xref2/02-more\.md:31:1: warning: duplicate label 'fig:flow'" "$TMP/err2"; then
 	ok "a duplicate label reported at its line"
 else
 	cat "$TMP/err2"
-	fail "expected a duplicate label warning at 02-more.md:26"
+	fail "expected a duplicate label warning at 02-more.md:31"
 fi
 python3 - "$TMP"/out2/*.epub <<'PY' || fail "per chapter"
 import re, sys, zipfile
@@ -84,7 +84,8 @@ WANT = {
                   ('Table 1', '01-basics', 'tbl:sizes'),
                   ('Equation (1)', '01-basics', 'eq:area'),
                   ('Section 2.1.1', '02-more', 'sec:details-more'),
-                  ('Section 1.1', '01-basics', 'sec:setup')],
+                  ('Section 1.1', '01-basics', 'sec:setup'),
+                  ('Conventions', '00-preface', 'sec:conventions')],
     '02-more': [('Figure 2', '02-more', 'fig-second'),
                 ('Figure 1', '01-basics', 'fig:flow'),
                 ('Listing 1', '02-more', 'lst:hello'),
@@ -93,6 +94,8 @@ WANT = {
                 ('Equation (1)', '01-basics', 'eq:area'),
                 ('Section 2.1', '02-more', 'sec-pictures'),
                 ('Figure 2', '02-more', 'fig-second')],
+    '02b-interlude': [('Section 2.2', '02-more', 'sec:closing'),
+                      ('A pause', '02b-interlude', 'sec:pause')],
     '03-appendix': [('Table 2', '03-appendix', 'tbl:extra'),
                     ('Section A.1', '03-appendix', 'sec:extra'),
                     ('Table 1', '01-basics', 'tbl:sizes')],
@@ -107,6 +110,8 @@ NUMBERED = [('01-basics', 'fig:flow', 'Figure 1: The flow of a build'),
             ('02-more', 'lst-bare', 'Listing 2'),
             ('02-more', 'eq:energy', '(2)'),
             ('02-more', 'sec:details-more', '2.1.1 More details'),
+            ('02-more', 'sec:closing', '2.2 Closing words'),
+            ('02b-interlude', 'sec:pause', 'A pause'),
             ('03-appendix', 'tbl:extra', 'Table 2: A table in the appendix'),
             ('03-appendix', 'sec:extra', 'A.1 Extra')]
 
@@ -150,11 +155,14 @@ check('1 Basics' == re.sub(r'\s+', ' ', text(docs['01-basics'].find('.//' + X + 
       'the chapter title numbered')
 check(re.sub(r'\s+', ' ', text(docs['00-preface'].find('.//' + X + 'h2'))).strip() == 'Conventions',
       'front matter unnumbered')
+check(re.sub(r'\s+', ' ', text(docs['02b-interlude'].find('.//' + X + 'h1'))).strip() == 'Interlude',
+      'an essay with number_sections: false unnumbered')
 
 nav = z.read('EPUB/nav.xhtml').decode()
 for entry in ('>1 Basics<', '>1.1 Setting up<', '>1.1.1 Details<', '>1.2 Second section<',
               '>2 More<', '>2.1 Pictures<', '>A Tables of reference<', '>A.1 Extra<',
-              '>Preface<', '>Conventions<'):
+              '>Preface<', '>Conventions<', '>2.2 Closing words<', '>Interlude<',
+              '>A pause<'):
     check(entry in nav, 'nav has %s' % entry)
 ncx = z.read('EPUB/toc.ncx').decode()
 for entry in ('<text>1 Basics</text>', '<text>1.1 Setting up</text>',

@@ -43,9 +43,8 @@ enum essay_props {
 
 struct part;
 
-/* Something found while rendering an essay that can only be judged once
- * every essay is rendered: a link into another essay's section, or a
- * remote image that is reported once for the whole book. */
+/* Found while rendering an essay, judged once every essay is rendered: a
+ * link into another essay's section, or a remote image (told once). */
 struct later {
 	char *text;         /* the section id, or the URL */
 	char *orig;         /* the reference as written */
@@ -76,6 +75,7 @@ struct essay {
 	struct strv authors, tags;
 	double order;
 	int has_order, draft, included, role;  /* role: in essay_roles[] */
+	int numbered;       /* number_sections: 1 false, 2 true; 0 unsaid */
 	int empty;          /* nothing after the front matter: left out */
 	int part_page;      /* a part's own page (its _index.md) */
 	int title_line;     /* where the title came from, for messages */
@@ -217,7 +217,7 @@ struct book {
 	struct resource *cover_res;  /* NULL: generated cover */
 	int cover_line, cover_col;   /* where collection.yaml names it */
 	size_t nimages, nimages_noalt;
-	int ledger_info;    /* a release: essays' digests and words wanted */
+	int ledger_info;    /* a release: essays' digests, words wanted */
 	int number_sections, crossref_chapters;  /* collection.yaml's */
 	struct idset xlabels;  /* crossref labels: their essay's index */
 	/* collection.yaml's params: and site: (key, value...); the folders

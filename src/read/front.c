@@ -29,7 +29,8 @@ static int role_of(const char *);
 
 static const char *const essay_keys[] = { "title", "subtitle", "summary",
     "description", "date", "author", "authors", "tags", "lang", "language",
-    "dir", "order", "weight", "draft", "role", "index", NULL };
+    "dir", "order", "weight", "draft", "role", "index", "number_sections",
+    NULL };
 
 /* Keys that Hugo, Jekyll, mdBook and their themes write: accepted without
  * a word, so a site's posts bind as they are. */
@@ -187,6 +188,22 @@ baddate:
 			return diag_error(f->d, l, "'%s' must be a number, not "
 			    "'%s'", key, v->scalar);
 		e->has_order = 1;
+		return 0;
+	}
+	if (strcmp(key, "number_sections") == 0) {
+		const char *s = v->kind == V_SCALAR ? v->scalar : "";
+
+		if (v->kind == V_NULL)
+			return 0;
+		if (!strcasecmp(s, "true") || !strcasecmp(s, "yes") ||
+		    !strcasecmp(s, "on"))
+			e->numbered = 2;
+		else if (!strcasecmp(s, "false") || !strcasecmp(s, "no") ||
+		    !strcasecmp(s, "off"))
+			e->numbered = 1;
+		else
+			return diag_error(f->d, l, "'number_sections' must be "
+			    "true or false");
 		return 0;
 	}
 	if (strcmp(key, "draft") == 0) {

@@ -148,15 +148,43 @@ hid_at(const struct essay *e, int line)
 	return NULL;
 }
 
+/* A heading, its line [text, eol); a setext heading's "{#sec:x}" is
+ * still on it (the site pass takes only an ATX heading's off).  A
+ * labelled one keeps its text after its kind ("h2 Title"), which a
+ * reference reads when the heading has no number. */
 static void
-heading(struct essay *e, int line, int level)
+heading(struct essay *e, int line, int level, const char *text,
+    const char *eol, int setext)
 {
-	const char *id = hid_at(e, line);
-	char kind[4] = { 'h', (char)('0' + level), '\0' };
+	const char *id = hid_at(e, line), *open = eol;
+	size_t n = id ? strlen(id) : 0;
+	char *kind;
 
-	if (id && !xref_kind(id, strlen(id)))
+	while (eol > text && (eol[-1] == ' ' || eol[-1] == '\t'))
+		eol--;
+	if (id == NULL && setext) {
+		for (open = eol; open > text && open[-1] != '{'; open--)
+			;
+		if (eol > text && eol[-1] == '}' && open > text &&
+		    *open == '#') {
+			id = open + 1;
+			for (n = 0; id + n < eol - 1 &&
+			    xref_char((unsigned char)id[n]); n++)
+				;
+			eol = open - 1;
+		}
+	}
+	if (id && !xref_kind(id, n))
 		id = NULL;
-	mark(e, line, kind, id, id ? strlen(id) : 0);
+	if (!setext)
+		while (text < eol && (*text == ' ' || *text == '#'))
+			text++;
+	while (eol > text && (eol[-1] == ' ' || (!setext && eol[-1] == '#')))
+		eol--;
+	kind = id ? xasprintf("h%d %.*s", level, (int)(eol - text), text) :
+	    xasprintf("h%d", level);
+	mark(e, line, kind, id, id ? n : 0);
+	free(kind);
 }
 
 /* Whether the heading text in [s, eol) is the essay's title, which the
@@ -210,12 +238,12 @@ xref_scan(struct essay *e)
 			/* The first heading may be the essay's title (the
 			 * render stage takes it out). */
 			if (!first || !is_title(e, s, eol))
-				heading(e, line, lv);
+				heading(e, line, lv, s, eol, 0);
 			para = 0;
 			first = 0;
 		} else if (para && (lv = underline(s, eol)) != 0) {
 			if (para > 1 || !is_title(e, prev, prev_eol))
-				heading(e, line - 1, lv);
+				heading(e, line - 1, lv, prev, prev_eol, 1);
 			para = 0;
 		} else {
 			const char *q = s;

@@ -46,11 +46,14 @@ xref_number(struct book *b, struct quire_diag *d)
 	for (size_t i = 0; i < b->nessays; i++) {
 		struct essay *e = &b->essays[i];
 		char cnum[24] = "";
-		int sec[7] = { 0 }, top = 7;
+		int sec[7] = { 0 }, top = 7, shown;
 
 		free(e->num);
 		e->num = NULL;
-		if (e->role == 0 && !e->part_page)
+		shown = e->numbered ? e->numbered == 2 : b->number_sections;
+		if (e->numbered == 1)
+			;  /* number_sections: false, in its front matter */
+		else if (e->role == 0 && !e->part_page)
 			snprintf(cnum, sizeof(cnum), "%d", ++chap);
 		else if (e->role == ROLE_APPENDIX) {
 			int k = app++;
@@ -61,7 +64,7 @@ xref_number(struct book *b, struct quire_diag *d)
 				snprintf(cnum, sizeof(cnum), "%c%c",
 				    'A' + k / 26 - 1, 'A' + k % 26);
 		}
-		if (b->number_sections && *cnum)
+		if (shown && *cnum)
 			e->num = xstrdup(cnum);
 		if (b->crossref_chapters)
 			memset(count, 0, sizeof(count));
@@ -354,13 +357,26 @@ add_secnum(xmlNode *h, const char *num)
 }
 
 static void
-number_heading(struct book *b, struct essay *e, xmlNode *h)
+number_heading(struct essay *e, xmlNode *h)
 {
 	char *pos = get_attr(h, "data-sourcepos");
-	const char *num = pos ? num_at(e, atoi(pos)) : NULL;
+	const char *num = pos ? num_at(e, atoi(pos)) : NULL, *at;
+	xmlNode *lt = last_text(h);
+	char *label;
 
 	free(pos);
-	if (b->number_sections && num)
+	/* A setext heading's "{#sec:x}" (the site pass takes an ATX
+	 * heading's). */
+	if (lt && (label = trailing_label((const char *)lt->content,
+	    &at)) != NULL) {
+		if (strncmp(label, "sec", 3) == 0) {
+			cut_text(lt, at);
+			if (!xmlHasProp(h, BAD_CAST "id"))
+				set_attr(h, "id", label);
+		}
+		free(label);
+	}
+	if (e->num && num)
 		add_secnum(h, num);
 }
 
@@ -463,7 +479,8 @@ make_ref(struct book *b, struct essay *e, xmlNode *t, const char *s,
 		return NULL;
 	}
 	if (kind[0] == 'h')
-		text = *num ? word(t->parent, "sec", num) : xstrdup(te->title);
+		text = *num ? word(t->parent, "sec", num) :
+		    xstrdup(kind[2] ? kind + 3 : te->title);
 	else
 		text = word(t->parent, kind, num);
 	if (cap && islower((unsigned char)text[0]))
@@ -594,7 +611,7 @@ blocks(struct book *b, struct essay *e, xmlNode *n)
 			equation(b, e, k);
 		}
 		if (heading_level(k) >= 2)
-			number_heading(b, e, k);
+			number_heading(e, k);
 		if (is_el(k, "figure"))
 			number_figure(b, e, k);
 		blocks(b, e, k);
@@ -625,7 +642,7 @@ xref_essay(struct book *b, struct essay *e, struct quire_diag *d)
 
 	if (e->content == NULL)
 		return;
-	if (b->number_sections && e->num)
+	if (e->num)
 		for (n = xmlFirstElementChild(e->content); n;
 		    n = xmlNextElementSibling(n))
 			if (is_el(n, "header")) {
