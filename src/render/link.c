@@ -1022,7 +1022,12 @@ link(struct book *b, struct essay *e, xmlNode *a, struct quire_diag *d)
 	char *href = get_attr(a, "href"), *frag, *dec = NULL, *path = NULL;
 	char *orig = href ? xstrdup(href) : NULL;
 	struct loc l = { NULL, 0, 0 };  /* found only for a diagnostic */
-#define AT() (l.path ? &l : (l = locate(e, a, orig), &l))
+	/* A cross-reference's link (crossref.c) is told by its block's
+	 * place: searching the source for its href, which is not there,
+	 * would read the whole essay once a reference. */
+	int xref = has_class(a, "xref"), found;
+#define AT() (l.path ? &l : (l = xref ? locate_bytes(e, a, NULL, 0, &found) : \
+	locate(e, a, orig), &l))
 	struct essay *t = e;
 	int rc = 0;
 
