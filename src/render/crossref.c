@@ -11,8 +11,6 @@
 
 #include "render/render.h"
 
-enum { ROLE_APPENDIX = 9 };  /* essay_roles[] */
-
 static const struct {
 	const char *kind;
 	enum word word;
@@ -40,8 +38,11 @@ set_num(struct essay *e, size_t i, char *num)
 void
 xref_number(struct book *b, struct quire_diag *d)
 {
-	int chap = 0, app = 0, count[4] = { 0 };
+	int chap = 0, app = 0, count[4] = { 0 }, appendix = -1;
 
+	for (int r = 0; essay_roles[r]; r++)
+		if (strcmp(essay_roles[r], "appendix") == 0)
+			appendix = r;
 	idset_free(&b->xlabels);
 	for (size_t i = 0; i < b->nessays; i++) {
 		struct essay *e = &b->essays[i];
@@ -55,7 +56,7 @@ xref_number(struct book *b, struct quire_diag *d)
 			;  /* number_sections: false, in its front matter */
 		else if (e->role == 0 && !e->part_page)
 			snprintf(cnum, sizeof(cnum), "%d", ++chap);
-		else if (e->role == ROLE_APPENDIX) {
+		else if (e->role == appendix) {
 			int k = app++;
 			/* A..Z, then AA.. */
 			if (k < 26)
@@ -88,7 +89,7 @@ xref_number(struct book *b, struct quire_diag *d)
 				struct buf s = { 0 };
 
 				if (depth < 0 || depth > 5)
-					continue;
+					depth = 0;  /* cannot be: levels are 1-6 */
 				sec[depth]++;
 				for (int j = depth + 1; j < 7; j++)
 					sec[j] = 0;
@@ -195,7 +196,13 @@ caption_num(xmlNode *cap, const char *kind, const char *num)
 {
 	char *w = word(cap, kind, num);
 	xmlNode *span = xmlNewDocNode(cap->doc, NULL, BAD_CAST "span", NULL);
-	int empty = cap->children == NULL;
+	char *was = node_text(cap);
+	int empty = 1;
+
+	for (const char *c = was; c && *c; c++)
+		if (!isspace((unsigned char)*c))
+			empty = 0;
+	free(was);
 
 	xmlSetNs(span, cap->ns);
 	set_attr(span, "class", "xref-num");
@@ -238,7 +245,7 @@ last_text(xmlNode *n)
 {
 	xmlNode *k = n->last;
 
-	while (k && k->type != XML_TEXT_NODE && blank_text(k))
+	while (k && k->type == XML_TEXT_NODE && blank_text(k))
 		k = k->prev;
 	return k && k->type == XML_TEXT_NODE ? k : NULL;
 }
