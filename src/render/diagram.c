@@ -333,6 +333,9 @@ diagram_svg(const char *src, const char *label, const char *prefix,
 	tidy(root, prefix);
 	xmlSetProp(root, BAD_CAST "role", BAD_CAST "img");
 	xmlSetProp(root, BAD_CAST "aria-label", BAD_CAST label);
+	/* Its size in points, but never wider than the page. */
+	xmlSetProp(root, BAD_CAST "style", BAD_CAST
+	    "max-width: 100%; height: auto");
 	xb = xmlBufferCreate();
 	xmlNodeDump(xb, doc, root, 0, 0);
 	*out = xstrdup((const char *)xmlBufferContent(xb));
