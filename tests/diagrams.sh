@@ -66,6 +66,10 @@ if len(svgs) == 2 and all(s is not None for s in svgs):
           'role="img" and "Diagram" without a caption')
     check(b.get('aria-label') == 'Stages and their layers',
           'named by its caption')
+    check(figs[1].get('id') == 'stages' and figs[0].get('id') is None,
+          'the fence\'s #id on its figure')
+    link = [a for a in one.iter(X + 'a') if a.get('href') == '#stages']
+    check(len(link) == 1, 'a link to the figure resolves')
     cap = figs[1].find(X + 'figcaption')
     check(cap is not None and cap.text == 'Stages and their layers',
           'the caption shown under it')

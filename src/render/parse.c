@@ -960,7 +960,7 @@ fences(cmark_node *doc, int dot, cmark_node ***out)
 		    cmark_node_get_type(k) != CMARK_NODE_CODE_BLOCK ||
 		    !cmark_node_get_fenced(k, &len, &off, &ch) || len <= 0)
 			continue;
-		lang = listing_lang(cmark_node_get_fence_info(k), &label);
+		lang = listing_lang(cmark_node_get_fence_info(k), &label, NULL);
 		if (is_dot(lang) == dot) {
 			GROW(v, n);
 			v[n++] = k;
@@ -1019,7 +1019,7 @@ undrawn_fences(struct essay *e, struct quire_diag *d)
 
 	for (size_t i = 0; i < n; i++) {
 		char *label, *lang = listing_lang(
-		    cmark_node_get_fence_info(v[i]), &label);
+		    cmark_node_get_fence_info(v[i]), &label, NULL);
 		const char *kind = undrawn(lang);
 
 		if (kind) {
@@ -1054,8 +1054,9 @@ parse_diagrams(struct essay *e, struct quire_diag *d)
 	for (size_t i = 0; i < n; i++) {
 		cmark_node *k = v[i], *r;
 		const char *code = cmark_node_get_literal(k);
-		char *label, *lang = listing_lang(cmark_node_get_fence_info(k),
-		    &label), *svg, *why, prefix[32];
+		char *label, *id, *lang = listing_lang(
+		    cmark_node_get_fence_info(k), &label, &id), *svg, *why,
+		    prefix[32];
 		struct loc loc = { e->path, cmark_node_get_start_line(k) +
 		    e->body_line - 1, cmark_node_get_start_column(k) };
 		struct buf b = { 0 };
@@ -1068,13 +1069,19 @@ parse_diagrams(struct essay *e, struct quire_diag *d)
 			    "code: %s", why);
 			free(why);
 			free(label);
+			free(id);
 			listing_replace(k);
 			continue;
 		}
-		buf_printf(&b, "<figure class=\"diagram\" data-sourcepos="
-		    "\"%d:%d-%d:%d\">", cmark_node_get_start_line(k),
-		    cmark_node_get_start_column(k), cmark_node_get_end_line(k),
-		    cmark_node_get_end_column(k));
+		buf_puts(&b, "<figure class=\"diagram\"");
+		if (id) {
+			buf_puts(&b, " id=\"");
+			html_escape(&b, id, strlen(id));
+			buf_putc(&b, '"');
+		}
+		buf_printf(&b, " data-sourcepos=\"%d:%d-%d:%d\">",
+		    cmark_node_get_start_line(k), cmark_node_get_start_column(k),
+		    cmark_node_get_end_line(k), cmark_node_get_end_column(k));
 		buf_puts(&b, svg);
 		if (label) {
 			buf_puts(&b, "<figcaption>");
@@ -1084,6 +1091,7 @@ parse_diagrams(struct essay *e, struct quire_diag *d)
 		buf_puts(&b, "</figure>\n");
 		free(svg);
 		free(label);
+		free(id);
 		r = cmark_node_new_with_mem(CMARK_NODE_HTML_BLOCK, &cm_mem);
 		cmark_node_set_literal(r, b.data);
 		buf_free(&b);

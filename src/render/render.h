@@ -55,9 +55,10 @@ void highlight_memo(int on);
 char *listing_markup(const char *info, const char *code,
     const char *sourcepos);
 void listing_lines(xmlNode *);
-/* The language of a fenced code block's info string (NULL: none) and
- * its caption or title (*label, NULL: none); caller frees both. */
-char *listing_lang(const char *info, char **label);
+/* The language of a fenced code block's info string (NULL: none), its
+ * caption or title (*label) and, when id is not NULL, its id (*id; NULL:
+ * none); caller frees them. */
+char *listing_lang(const char *info, char **label, char **id);
 
 /* diagram.c: a ```dot fence's source drawn to SVG by Graphviz, under a
  * lock of its own (safe from any thread).  0: *out is one <svg> element
