@@ -33,6 +33,18 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Markup quire does not read: its files are counted, and said once. */
+static const char *const other_markup_ext[6] = { ".adoc", ".asciidoc",
+    ".rst", ".qmd", ".org", ".textile" };
+
+static void
+count_other_markup(struct scan *s, const char *r)
+{
+	for (size_t k = 0; k < 6; k++)
+		if (path_has_ext(r, other_markup_ext[k]))
+			s->other_markup[k]++;
+}
+
 /* Reads the folder rel into the part dv: its essays (by their index in
  * s->files), its subfolders as parts, its _index.md as dv->essay. */
 static int
@@ -100,7 +112,8 @@ scan_dir(struct scan *s, const char *rel, int depth, struct division *dv)
 					    (long)s->files.n;
 				strv_push(&s->files, xstrdup(r));
 			}
-		}
+		} else if (S_ISREG(st.st_mode))
+			count_other_markup(s, r);
 		free(full);
 		free(r);
 	}
@@ -387,7 +400,7 @@ int
 load_book(struct book *b, const struct quire_options *opt,
     struct quire_diag *d)
 {
-	struct scan s = { b, opt, d, { 0 }, 0, 0, NULL, { 0 } };
+	struct scan s = { b, opt, d, { 0 }, 0, 0, NULL, { 0 }, { 0 } };
 	struct idset titles = { 0 };
 	struct loc rl = { opt->src, 0, 0 };
 	struct stat st;
@@ -414,6 +427,12 @@ load_book(struct book *b, const struct quire_options *opt,
 		rc = -1;
 	else if (summary == Q_ABSENT && scan_dir(&s, "", 0, &b->tree) < 0)
 		rc = -1;
+	for (size_t k = 0; k < 6; k++)
+		if (s.other_markup[k])
+			diag_warn(d, &rl, "%zu %s file%s %s not read: quire "
+			    "reads Markdown", s.other_markup[k],
+			    other_markup_ext[k], s.other_markup[k] == 1 ? "" :
+			    "s", s.other_markup[k] == 1 ? "is" : "are");
 	b->essays = xcalloc(s.files.n, sizeof(*b->essays));
 	if (read_essays(&s) < 0)
 		rc = -1;

@@ -19,6 +19,7 @@ struct scan {
 	atomic_int math_seen;      /* an essay may have a formula */
 	char *src;                 /* book.toml's src: SUMMARY.md's folder */
 	struct idset included;     /* Markdown files essays include */
+	size_t other_markup[6];    /* files of other_markup_ext[], by kind */
 };
 
 enum fm_kind { V_NULL, V_SCALAR, V_LIST, V_MAP, V_RECS, V_OTHER };

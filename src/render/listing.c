@@ -258,6 +258,25 @@ put_escaped(struct buf *b, const char *s)
 }
 
 char *
+listing_lang(const char *info, char **label, char **id)
+{
+	struct listing l;
+	char *lang;
+
+	info_read(&l, info ? info : "");
+	lang = l.lang, l.lang = NULL;
+	if (id)
+		*id = l.id, l.id = NULL;
+	*label = l.title ? l.title : l.caption;
+	if (*label == l.title)
+		l.title = NULL;
+	else
+		l.caption = NULL;
+	listing_free(&l);
+	return lang;
+}
+
+char *
 listing_markup(const char *info, const char *code, const char *sourcepos)
 {
 	struct listing l;

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cmark-gfm.h>
 #include <cmark-gfm-core-extensions.h>
@@ -49,6 +50,8 @@ static cmark_node_type NODE_MATH, NODE_MATH_DISPLAY;
 static char math_made, math_plain;
 /* A listing's HTML (listing.c), well-formed XHTML like math_plain's. */
 static char listing_made;
+/* Raw HTML made of a ```dot fence: one whole <svg>, for the tree builder. */
+static char diagram_made;
 /* A formula in a table cell, which takes no node of an extension's own
  * type: a raw HTML node holding "LINE COL\n" and the TeX, inline or
  * display, until parse_math() converts it. */
@@ -362,6 +365,8 @@ bracket_tex(struct essay *e, cmark_node *n, size_t **lines, size_t *nlines)
  * parse lock (the converter is shared under a lock of its own).  With
  * no diagnostics (d NULL), the formulas left are shown as TeX: cmark-gfm
  * cannot render a math node itself. */
+static void parse_diagrams(struct essay *, struct quire_diag *);
+
 int
 parse_math(struct essay *e, struct quire_diag *d)
 {
@@ -373,6 +378,8 @@ parse_math(struct essay *e, struct quire_diag *d)
 
 	if (e->doc == NULL)
 		return 0;
+	if (d)
+		parse_diagrams(e, d);
 	it = cmark_iter_new(e->doc);
 	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
 		n = cmark_iter_get_node(it);
@@ -797,8 +804,10 @@ block_raw(cmark_node *block, struct scan *sc)
 			raw = 1;  /* a note's link inside a link: split too */
 		} else if ((t == CMARK_NODE_HTML_BLOCK ||
 		    t == CMARK_NODE_HTML_INLINE) &&
-		    cmark_node_get_user_data(n) == &math_made) {
-			raw = 1;  /* MathML, whole: the tree builder reads it */
+		    (cmark_node_get_user_data(n) == &math_made ||
+		    cmark_node_get_user_data(n) == &diagram_made)) {
+			raw = 1;  /* MathML or SVG, whole: the tree builder
+				   * reads it */
 		} else if ((t == CMARK_NODE_HTML_BLOCK ||
 		    t == CMARK_NODE_HTML_INLINE) &&
 		    (cmark_node_get_user_data(n) == &math_plain ||
@@ -899,10 +908,43 @@ unlink_in_anchors(cmark_node *doc)
 	free(v);
 }
 
-/* Fenced code blocks whose info string asks for more than a language
- * (listing.c) become that listing's HTML. */
+/* Whether a fence's language is one drawn as a diagram. */
+static int
+is_dot(const char *lang)
+{
+	return lang && (strcmp(lang, "dot") == 0 ||
+	    strcmp(lang, "graphviz") == 0);
+}
+
+/* A fenced code block whose info string asks for more than a language
+ * (listing.c) becomes that listing's HTML. */
 static void
-listings(cmark_node *doc)
+listing_replace(cmark_node *k)
+{
+	cmark_node *r;
+	char pos[64], *html;
+	const char *code = cmark_node_get_literal(k);
+
+	snprintf(pos, sizeof(pos), "%d:%d-%d:%d",
+	    cmark_node_get_start_line(k), cmark_node_get_start_column(k),
+	    cmark_node_get_end_line(k), cmark_node_get_end_column(k));
+	html = listing_markup(cmark_node_get_fence_info(k),
+	    code ? code : "", pos);
+	if (html == NULL)
+		return;
+	r = cmark_node_new_with_mem(CMARK_NODE_HTML_BLOCK, &cm_mem);
+	cmark_node_set_literal(r, html);
+	cmark_node_set_user_data(r, &listing_made);
+	cmark_node_insert_before(k, r);
+	cmark_node_unlink(k);
+	cmark_node_free(k);
+	free(html);
+}
+
+/* The fenced code blocks of doc, in order; with dot: only those of a
+ * diagram's language, else all but those. */
+static size_t
+fences(cmark_node *doc, int dot, cmark_node ***out)
 {
 	cmark_iter *it = cmark_iter_new(doc);
 	cmark_event_type ev;
@@ -911,37 +953,248 @@ listings(cmark_node *doc)
 
 	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
 		cmark_node *k = cmark_iter_get_node(it);
-
 		int len = 0, off = 0;
-		char ch = 0;
+		char ch = 0, *lang, *label;
 
-		if (ev == CMARK_EVENT_ENTER &&
-		    cmark_node_get_type(k) == CMARK_NODE_CODE_BLOCK &&
-		    cmark_node_get_fenced(k, &len, &off, &ch) && len > 0) {
+		if (ev != CMARK_EVENT_ENTER ||
+		    cmark_node_get_type(k) != CMARK_NODE_CODE_BLOCK ||
+		    !cmark_node_get_fenced(k, &len, &off, &ch) || len <= 0)
+			continue;
+		lang = listing_lang(cmark_node_get_fence_info(k), &label, NULL);
+		if (is_dot(lang) == dot) {
 			GROW(v, n);
 			v[n++] = k;
 		}
+		free(lang);
+		free(label);
 	}
 	cmark_iter_free(it);
+	*out = v;
+	return n;
+}
+
+/* Fenced code blocks whose info string asks for more than a language
+ * become listings; diagrams wait for parse_diagrams(). */
+static void
+listings(cmark_node *doc)
+{
+	cmark_node **v;
+	size_t n = fences(doc, 0, &v);
+
+	for (size_t i = 0; i < n; i++)
+		listing_replace(v[i]);
+	free(v);
+}
+
+/* Diagram languages quire does not draw: their fences stay code, said
+ * once a book for each. */
+static const char *
+undrawn(const char *lang)
+{
+	static const char *const kinds[][2] = {
+		{ "mermaid", "mermaid" }, { "plantuml", "plantuml" },
+		{ "puml", "plantuml" }, { "ditaa", "ditaa" }, { "d2", "d2" },
+		{ "pikchr", "pikchr" }, { "svgbob", "svgbob" },
+		{ "bob", "svgbob" }, { "nomnoml", "nomnoml" },
+		{ "wavedrom", "wavedrom" }, { "blockdiag", "blockdiag" },
+		{ "seqdiag", "seqdiag" }, { "actdiag", "actdiag" },
+		{ "nwdiag", "nwdiag" }, { "vega", "vega" },
+		{ "vega-lite", "vega-lite" }, { "tikz", "tikz" },
+		{ "bpmn", "bpmn" }, { "excalidraw", "excalidraw" },
+	};
+
+	if (lang == NULL)
+		return NULL;
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(*kinds); i++)
+		if (strcasecmp(lang, kinds[i][0]) == 0)
+			return kinds[i][1];
+	return NULL;
+}
+
+static void
+undrawn_fences(struct essay *e, struct quire_diag *d)
+{
+	cmark_node **v;
+	size_t n = fences(e->doc, 0, &v);
+
+	for (size_t i = 0; i < n; i++) {
+		char *label, *lang = listing_lang(
+		    cmark_node_get_fence_info(v[i]), &label, NULL);
+		const char *kind = undrawn(lang);
+
+		if (kind) {
+			struct loc loc = { e->path, cmark_node_get_start_line(
+			    v[i]) + e->body_line - 1,
+			    cmark_node_get_start_column(v[i]) };
+			char key[64];
+
+			snprintf(key, sizeof(key), "diagram: %s", kind);
+			diag_once(d, key, L_WARNING, &loc, "%s diagrams are not "
+			    "drawn; kept as code", kind);
+		}
+		free(lang);
+		free(label);
+	}
+	free(v);
+}
+
+/* Every ```dot (```graphviz, ```{.dot}) fence drawn to an inline SVG;
+ * one Graphviz cannot draw (reported) stays code.  After parse_essay(),
+ * outside the parse lock (Graphviz has a lock of its own). */
+static void
+parse_diagrams(struct essay *e, struct quire_diag *d)
+{
+	cmark_node **v;
+	size_t n;
+	int drawn = 0;
+
+	if (e->doc == NULL)
+		return;
+	n = fences(e->doc, 1, &v);
 	for (size_t i = 0; i < n; i++) {
 		cmark_node *k = v[i], *r;
-		char pos[64], *html;
 		const char *code = cmark_node_get_literal(k);
+		char *label, *id, *lang = listing_lang(
+		    cmark_node_get_fence_info(k), &label, &id), *svg, *why,
+		    prefix[32];
+		struct loc loc = { e->path, cmark_node_get_start_line(k) +
+		    e->body_line - 1, cmark_node_get_start_column(k) };
+		struct buf b = { 0 };
 
-		snprintf(pos, sizeof(pos), "%d:%d-%d:%d",
+		free(lang);
+		snprintf(prefix, sizeof(prefix), "diagram-%zu-", i + 1);
+		if (diagram_svg(code ? code : "", label ? label : "Diagram",
+		    prefix, &svg, &why) < 0) {
+			diag_warn(d, &loc, "dot diagram not drawn, kept as "
+			    "code: %s", why);
+			free(why);
+			free(label);
+			free(id);
+			listing_replace(k);
+			continue;
+		}
+		buf_puts(&b, "<figure class=\"diagram\"");
+		if (id) {
+			buf_puts(&b, " id=\"");
+			html_escape(&b, id, strlen(id));
+			buf_putc(&b, '"');
+		}
+		buf_printf(&b, " data-sourcepos=\"%d:%d-%d:%d\">",
 		    cmark_node_get_start_line(k), cmark_node_get_start_column(k),
 		    cmark_node_get_end_line(k), cmark_node_get_end_column(k));
-		html = listing_markup(cmark_node_get_fence_info(k),
-		    code ? code : "", pos);
-		if (html == NULL)
-			continue;
+		buf_puts(&b, svg);
+		if (label) {
+			buf_puts(&b, "<figcaption>");
+			html_escape(&b, label, strlen(label));
+			buf_puts(&b, "</figcaption>");
+		}
+		buf_puts(&b, "</figure>\n");
+		free(svg);
+		free(label);
+		free(id);
 		r = cmark_node_new_with_mem(CMARK_NODE_HTML_BLOCK, &cm_mem);
-		cmark_node_set_literal(r, html);
-		cmark_node_set_user_data(r, &listing_made);
+		cmark_node_set_literal(r, b.data);
+		buf_free(&b);
+		cmark_node_set_user_data(r, &diagram_made);
 		cmark_node_insert_before(k, r);
 		cmark_node_unlink(k);
 		cmark_node_free(k);
-		free(html);
+		drawn = 1;
+	}
+	free(v);
+	if (drawn)
+		e->plain = 0;  /* SVG is for the tree builder */
+}
+
+/* The name of the tag that the raw inline HTML lit is, alone (an open,
+ * end or self-closing tag), into name; 0 if lit is anything else (a
+ * comment, a declaration, a name too long).  *close: an end tag. */
+static int
+lone_tag(const char *lit, char name[32], int *close, int *selfclose)
+{
+	const char *p = lit, *end;
+	size_t n = 0;
+
+	if (p == NULL || *p++ != '<')
+		return 0;
+	*close = *p == '/';
+	p += *close;
+	if (!isalpha((unsigned char)*p))
+		return 0;
+	while (isalnum((unsigned char)*p) || *p == '-' || *p == ':' ||
+	    *p == '_' || *p == '.') {
+		if (n == 31)
+			return 0;
+		name[n++] = *p++;
+	}
+	name[n] = '\0';
+	end = lit + strlen(lit);
+	*selfclose = end - lit >= 2 && end[-2] == '/';
+	return end > lit && end[-1] == '>';
+}
+
+/* Tags in prose that name no HTML element (List<String>, Vec<T>): the
+ * HTML5 tree builder would make unknown elements of them, which the
+ * sanitiser unwraps, and the words would vanish.  They stay as text,
+ * said once for each name in an essay.  Not inside raw SVG or MathML
+ * written inline, whose element names are not HTML's. */
+static void
+prose_tags(struct essay *e, struct quire_diag *d)
+{
+	cmark_iter *it = cmark_iter_new(e->doc);
+	cmark_event_type ev;
+	cmark_node **v = NULL;
+	size_t nv = 0;
+	int foreign = 0;
+
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		cmark_node *n = cmark_iter_get_node(it);
+		char name[32];
+		int close, selfclose;
+
+		if (ev != CMARK_EVENT_ENTER)
+			continue;
+		if (!(cmark_node_get_type(n) & CMARK_NODE_TYPE_INLINE)) {
+			foreign = 0;  /* a block: raw SVG ended with the last */
+			continue;
+		}
+		if (cmark_node_get_type(n) != CMARK_NODE_HTML_INLINE ||
+		    cmark_node_get_user_data(n) != NULL ||
+		    !lone_tag(cmark_node_get_literal(n), name, &close,
+		    &selfclose))
+			continue;
+		if (strcasecmp(name, "svg") == 0 ||
+		    strcasecmp(name, "math") == 0) {
+			if (!selfclose)
+				foreign += close ? -1 : 1;
+			if (foreign < 0)
+				foreign = 0;
+			continue;
+		}
+		if (foreign || gumbo_tag_enum(name) != GUMBO_TAG_UNKNOWN)
+			continue;
+		GROW(v, nv);
+		v[nv++] = n;
+	}
+	cmark_iter_free(it);
+	for (size_t i = 0; i < nv; i++) {
+		cmark_node *n = v[i], *t;
+		const char *lit = cmark_node_get_literal(n);
+		char name[32], *key;
+		int close, selfclose;
+		struct loc loc = { e->path, cmark_node_get_start_line(n) +
+		    e->body_line - 1, cmark_node_get_start_column(n) };
+
+		lone_tag(lit, name, &close, &selfclose);
+		key = xasprintf("tag %s\n%s", name, e->path);
+		diag_once(d, key, L_WARNING, &loc, "<%s> is not an HTML "
+		    "element; kept as text", name);
+		free(key);
+		t = cmark_node_new_with_mem(CMARK_NODE_TEXT, &cm_mem);
+		cmark_node_set_literal(t, lit);
+		cmark_node_insert_before(n, t);
+		cmark_node_unlink(n);
+		cmark_node_free(n);
 	}
 	free(v);
 }
@@ -999,7 +1252,6 @@ parse_essay(struct essay *e, struct quire_diag *d)
 	    CMARK_OPT_SOURCEPOS;
 	cmark_parser *p;
 
-	(void)d;
 	cmark_gfm_core_extensions_ensure_registered();
 	math_register();
 	/* Front-matter titles get the punctuation the body gets. */
@@ -1025,6 +1277,10 @@ parse_essay(struct essay *e, struct quire_diag *d)
 	e->doc = cmark_parser_finish(p);
 	cmark_parser_free(p);
 	trim_autolinks(e->doc);
+	if (d) {
+		undrawn_fences(e, d);
+		prose_tags(e, d);
+	}
 	listings(e->doc);
 	unlink_in_anchors(e->doc);
 	{
@@ -1148,4 +1404,5 @@ parse_cleanup(void)
 		    math_ext);
 	math_ext = NULL;
 	math_cleanup();
+	diagram_cleanup();
 }

@@ -62,6 +62,21 @@ void highlight_memo(int on);
 char *listing_markup(const char *info, const char *code,
     const char *sourcepos);
 void listing_lines(xmlNode *);
+/* The language of a fenced code block's info string (NULL: none), its
+ * caption or title (*label) and, when id is not NULL, its id (*id; NULL:
+ * none); caller frees them. */
+char *listing_lang(const char *info, char **label, char **id);
+
+/* diagram.c: a ```dot fence's source drawn to SVG by Graphviz, under a
+ * lock of its own (safe from any thread).  0: *out is one <svg> element
+ * named by label (role="img"), its ids prefixed with prefix; -1: *why
+ * says why not (Graphviz's message, a graph too big, a file named).
+ * Caller frees. */
+#define DIAGRAM_MAX_NODES 150
+#define DIAGRAM_MAX_EDGES 300
+int diagram_svg(const char *src, const char *label, const char *prefix,
+    char **out, char **why);
+void diagram_cleanup(void);
 
 /* embed.c: elements a book cannot show (iframes, video, audio, objects,
  * embed scripts) become links to their source; an anchor without href

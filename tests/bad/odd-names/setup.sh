@@ -3,7 +3,7 @@
 cat >'my "quoted" essay.md' <<'MD'
 # A "quoted" essay
 
-It links to [the café](caf%C3%A9.md), to [the other one](<it'\''s & <more>.md>)
+It links to [the café](caf%C3%A9.md), to [the other one](<it's & \<more\>.md>)
 and to [its own second part](<my "quoted" essay.md#part-two>).
 
 ## Part two
