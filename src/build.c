@@ -255,6 +255,7 @@ quire_build(const struct quire_options *opt, struct quire_diag *d)
 	write_progress(opt->on_progress, opt->arg);
 	math_next_build();
 	highlight_memo(opt->keep_warm);
+	cover_memo(opt->keep_warm);
 	book_init(&b);
 	b.math_wanted = math_prestart;
 	load_book(&b, opt, d);
@@ -295,6 +296,7 @@ quire_cleanup(void)
 {
 	parse_cleanup();
 	highlight_cleanup();
+	cover_memo(0);
 	deflate_cleanup();
 	i18n_cleanup();
 	sha256_cleanup();

@@ -248,8 +248,6 @@ void essay_settle(const struct book *, struct essay *);
 int essay_has_id(const struct essay *, const char *id);
 /* Orders essays by file name (book.byfile). */
 int cmp_essay_file(const void *, const void *);
-
-/* The stages.  Each returns 0, or -1 when it reported an error. */
 /* A big book: memory must not grow with it.  Past this many bytes of
  * sources, the load stage lets texts go (read again when rendered) and
  * the writers keep what they make in spill files. */
@@ -290,9 +288,11 @@ unsigned char *resource_bytes(const struct resource *);
 int mime_compressed(const char *mime);
 
 xmlNode *titlepage(xmlNode *, const struct book *);
-/* The typographic SVG cover; an SVG cover as PNG (*png NULL: raster). */
+/* The typographic SVG cover; an SVG cover as PNG (*png NULL: raster),
+ * the last one kept for the next build after cover_memo(1) (warm). */
 char *cover_svg(const struct book *, size_t *len);
 int cover_raster(const struct book *, struct quire_diag *, char **, size_t *);
+void cover_memo(int on);
 /* The <link>s of every XHTML document: quire's stylesheet (unless
  * theme: none), then the author's. */
 void xhtml_styles(xmlDoc *, const struct book *);
