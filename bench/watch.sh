@@ -10,7 +10,9 @@
 #       appended), BENCH_REPS times; the time from the write to the
 #       rebuild's closing line, and the time watch itself reports.
 # The starter book of quire init is measured the same way first: what
-# the warm process saves where rendering costs little.
+# the warm process saves where rendering costs little.  BENCH_COUNT=1
+# adds the real corpus counted in instructions (callgrind), which the
+# machine's load does not move.
 # Makes the corpus with bench/run.sh (BENCH_CORPORA=real, no pandoc) when
 # bench/work/corpus/real is missing.
 set -euo pipefail
@@ -70,6 +72,37 @@ $(basename "$book"): $(find "$book" -name '*.md' | wc -l) essays, $(du -sh "$boo
 EOT
 }
 count() { grep -c '^quire: \(built\|rebuilt\|build failed\)' "$work/log" || true; }
+# counted BOOK EDITED: the same in instructions (callgrind), one thread:
+# a cold build in a fresh process, then under watch only quire_build()
+# counted, the first build and one rebuild after an edit.  Slow (minutes)
+# but the figure does not move with the machine's load.
+counted() {
+	local book=$1 f=$2 cold first warm
+	command -v valgrind >/dev/null || { echo "counted: valgrind missing"; return; }
+	valgrind --tool=callgrind --callgrind-out-file="$work/cg.cold" \
+	    "$QUIRE" build "$book" -o "$work/ccold" -q -j 1 >/dev/null 2>&1 || true
+	: >"$work/log"
+	valgrind --tool=callgrind --collect-atstart=no --toggle-collect=quire_build \
+	    --dump-after=quire_build --callgrind-out-file="$work/cg.watch" \
+	    "$QUIRE" watch "$book" -o "$work/cwarm" -q -j 1 >/dev/null 2>"$work/log" &
+	pid=$!
+	until [ "$(count)" -ge 1 ]; do sleep 0.5; done
+	printf '\nEdited for the count.\n' >>"$f"
+	until [ "$(count)" -ge 2 ]; do sleep 0.5; done
+	kill -INT $pid; wait $pid || true; pid=
+	total() { callgrind_annotate "$1" 2>/dev/null | sed -n 's/^ *\([0-9,]*\) .*PROGRAM TOTALS.*/\1/p' | tr -d ,; }
+	cold=$(total "$work/cg.cold") first=$(total "$work/cg.watch.1") warm=$(total "$work/cg.watch.2")
+	cat <<EOT
+$(basename "$book"), instructions (callgrind, -j 1):
+  cold build (fresh process):                $cold
+  watch's first build:                       $first
+  warm rebuild after one edit:               $warm
+  warm / cold:                               $(awk -v w="$warm" -v c="$cold" 'BEGIN { printf "%.2f", w / c }')
+EOT
+}
+
 echo "(write to done includes watch's 50 ms of quiet before it starts)"
 measure "$work/starter" "$work"/starter/*.md
 measure "$work/real" "$work"/real/*.md
+[ "${BENCH_COUNT:-0}" = 1 ] && counted "$work/real" "$work/real/zod.md"
+true

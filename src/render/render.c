@@ -1578,11 +1578,18 @@ xconvert_children(struct conv *c, xmlNode *x, xmlNode *parent)
 /* In right-to-left text, code, keyboard input, sample output and formulas
  * read left to right: dir="ltr" on each (the reading system makes them
  * isolates), so that a brace or a comment marker keeps its side.  Not
- * below one: it already reads left to right; not where a dir is said. */
+ * below one: it already reads left to right; not where a dir is said.
+ * An inline one also gets a left-to-right mark (U+200E) on each side,
+ * outside it: an engine that takes no isolate from dir (MuPDF's, as on
+ * e-ink readers) would otherwise give a closing brace or semicolon at
+ * its end the paragraph's direction.  Not in a heading, whose text
+ * names it in the contents and makes its id. */
 static void
-ltr_islands(xmlNode *n)
+ltr_islands(xmlNode *n, int heading)
 {
 	for (xmlNode *k = n->children; k; k = k->next) {
+		int inline_;
+
 		if (k->type != XML_ELEMENT_NODE)
 			continue;
 		if (xmlHasProp(k, BAD_CAST "dir")) {
@@ -1590,15 +1597,22 @@ ltr_islands(xmlNode *n)
 			int rtl = v && strcmp((char *)v, "rtl") == 0;
 			xmlFree(v);
 			if (rtl)
-				ltr_islands(k);
+				ltr_islands(k, heading || heading_level(k));
 			continue;
 		}
-		if (is_el(k, "pre") || is_el(k, "code") || is_el(k, "kbd") ||
+		inline_ = is_el(k, "code") || is_el(k, "kbd") ||
 		    is_el(k, "samp") || (strcmp((char *)k->name, "math") == 0 &&
-		    k->ns && strcmp((char *)k->ns->href, NS_MATHML) == 0))
+		    k->ns && strcmp((char *)k->ns->href, NS_MATHML) == 0);
+		if (is_el(k, "pre") || inline_) {
 			set_attr(k, "dir", "ltr");
-		else
-			ltr_islands(k);
+			if (inline_ && !heading) {
+				xmlAddPrevSibling(k, xmlNewDocText(k->doc,
+				    BAD_CAST "\xe2\x80\x8e"));
+				k = xmlAddNextSibling(k, xmlNewDocText(k->doc,
+				    BAD_CAST "\xe2\x80\x8e"));
+			}
+		} else
+			ltr_islands(k, heading || heading_level(k));
 	}
 }
 
@@ -1674,7 +1688,7 @@ render_essay_html(struct book *b, struct essay *e,
 	blocks_essay(box, lang);
 	index_marks(e, box);
 	if (e->dir ? strcmp(e->dir, "rtl") == 0 : lang_rtl(lang))
-		ltr_islands(box);
+		ltr_islands(box, 0);
 	title_id = settle_title(e, box, &marked);
 
 	/* Now the real title is known. */
