@@ -43,7 +43,12 @@ foreach(dir IN LISTS QUIRE_TOOLS)
         REGEX "/@mathjax/src/(ts|bundle|tsconfig)$" EXCLUDE
         REGEX "/@mathjax/src/components/(bin|[^/]*\\.(js|cjs))$" EXCLUDE
         REGEX "/mathjax-newcm-font/(chtml|chtml\\.js|tex-mml-[^/]*|examples|tsconfig|cjs/chtml|cjs/chtml\\.js)$" EXCLUDE
-        REGEX "/katex/(src|contrib|types|cli\\.js|dist/fonts|dist/contrib|dist/[^/]*\\.css|dist/katex\\.min\\.js)$" EXCLUDE)
+        REGEX "/katex/(src|contrib|types|cli\\.js|dist/fonts|dist/contrib|dist/[^/]*\\.css|dist/katex\\.min\\.js)$" EXCLUDE
+        # rehype-citation gives tools/cite its Chicago style file only:
+        # its code and what only it loads stay out (and the streams
+        # polyfill, for a node older than Debian's).
+        REGEX "/rehype-citation/(dist/browser|dist/node/src|node_modules)$" EXCLUDE
+        REGEX "/node_modules/(web-streams-polyfill|parse5|js-yaml|argparse|tr46|whatwg-url|webidl-conversions|cross-fetch|fetch-ponyfill|entities|property-information|hast-util-[^/]*|hastscript|unified|vfile[^/]*|unist-util-[^/]*)$" EXCLUDE)
     elseif(IS_DIRECTORY "${entry}")
       install(DIRECTORY "${entry}" DESTINATION "${dest}")
     elseif(NOT name STREQUAL "package-lock.json")

@@ -265,6 +265,13 @@ quire_build(const struct quire_options *opt, struct quire_diag *d)
 	b.ledger_info = opt->release && opt->out;
 	xmlInitParser();
 	cmark_init();
+	/* Citations: rendered all at once, in book order, before the
+	 * essays render in any order (no thread parses yet: the lock is
+	 * the pre-pass's own). */
+	if (b.nessays && quire_diag_errors(d) == 0) {
+		pthread_mutex_t cm = PTHREAD_MUTEX_INITIALIZER;
+		cite_book(&b, &cm, d);
+	}
 	if (b.nessays)
 		render_book(&b, opt, d);
 	/* The writers run in a check too (nothing is written then), so a
@@ -281,6 +288,7 @@ quire_build(const struct quire_options *opt, struct quire_diag *d)
 	}
 	for (size_t i = 0; i < sizeof(out) / sizeof(*out); i++)
 		out_free(&out[i]);
+	cite_free();
 	book_free(&b);
 	/* The converter lives for one build, or, for quire watch, till
 	 * quire_cleanup(). */

@@ -54,7 +54,7 @@ MD
 # packaged ARGS...: the packaged quire, with the source and build trees
 # hidden (tmpfs over them).
 packaged() {
-	(unset QUIRE_MATH; unshare -m bash -c '
+	(unset QUIRE_MATH QUIRE_CITE; unshare -m bash -c '
 	S=$1 B=$2; shift 2
 	mount -t tmpfs none "$S" || exit 90
 	case $B in "$S"/*) ;; *) mount -t tmpfs none "$B" || exit 90 ;; esac
@@ -78,4 +78,16 @@ cmp -s "$TMP"/ref/*.epub "$TMP"/out/*.epub && ok "MathML: the same EPUB as the b
 cmp -s "$TMP"/ref-svg/*.epub "$TMP"/out-svg/*.epub && grep -q '<svg' "$TMP"/out-svg/*.html &&
 	ok "SVG: the same EPUB as the build tree's" ||
 	fail "SVG: the packaged quire's EPUB differs from the build tree's: $(head -c 300 "$TMP/e2")"
+# Citations: the package holds citeproc-js, Citation.js and the default
+# style (rehype-citation's Chicago author-date, the rest of it left out).
+mkdir -p "$TMP/cbook"
+printf 'title: Cited\nauthor: A. Writer\nlanguage: en\nbibliography: refs.bib\n' >"$TMP/cbook/collection.yaml"
+printf '@book{doe, author = {Doe, Jane}, title = {Stone}, publisher = {P}, year = {2020}}\n' >"$TMP/cbook/refs.bib"
+printf '# One\n\nAs shown [@doe, p. 3].\n' >"$TMP/cbook/one.md"
+"$B/quire" build "$TMP/cbook" -o "$TMP/cref" >/dev/null 2>&1
+packaged build "$TMP/cbook" -o "$TMP/cout" >/dev/null 2>"$TMP/e3" ||
+	fail "the packaged quire, citations: $(head -c 300 "$TMP/e3")"
+grep -q '(Doe 2020, 3)' "$TMP"/cout/*.html && cmp -s "$TMP"/cref/*.epub "$TMP"/cout/*.epub &&
+	ok "citations: rendered, the same EPUB as the build tree's" ||
+	fail "citations: the packaged quire's differ: $(head -c 300 "$TMP/e3")"
 finish

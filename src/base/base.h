@@ -271,6 +271,7 @@ enum word {
 	W_EDITOR, W_TRANSLATOR, W_ILLUSTRATOR, W_FOREWORD, W_CONTRIBUTOR,
 	W_NOTE, W_TIP, W_IMPORTANT, W_WARNING, W_CAUTION, W_INDEX,
 	W_FIGURE, W_TABLE, W_LISTING, W_EQUATION,  /* crossref: "Figure %s" */
+	W_REFERENCES,
 	W_NWORDS
 };
 const char *i18n_word(const char *lang, enum word);

@@ -25,6 +25,7 @@ static const char *const keys[W_NWORDS] = {
 	"Editor", "Translator", "Illustrator", "Foreword", "Contributor",
 	"Note", "Tip", "Important", "Warning", "Caution", "Index", "Figure",
 	"Table", "Listing", "Equation",
+	"References",
 };
 
 struct words {

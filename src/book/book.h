@@ -72,7 +72,7 @@ struct essay {
 	char *file;         /* slug.xhtml */
 	char *title, *subtitle, *summary, *date, *lang;
 	char *dir;          /* front matter's "rtl" or "ltr"; NULL: lang's */
-	struct strv authors, tags;
+	struct strv authors, tags, cite;  /* cite: bibliography:, csl: */
 	double order;
 	int has_order, draft, included, role;  /* role: in essay_roles[] */
 	int numbered;       /* number_sections: 1 false, 2 true; 0 unsaid */
@@ -173,7 +173,7 @@ struct book {
 	char *root_real;    /* its resolved path: nothing is read outside */
 	char *title, *subtitle, *description, *lang, *identifier;
 	char *publisher, *rights, *version, *date, *cover;
-	struct strv authors;
+	struct strv authors, cite;  /* cite: bibliography:, csl:... */
 	char *isbn;         /* urn:isbn:..., its check digit verified */
 	char *license;      /* a URL */
 	char *series, *series_pos;

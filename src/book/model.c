@@ -153,6 +153,7 @@ essay_free(struct essay *e)
 	free(e->dir);
 	strv_free(&e->authors);
 	strv_free(&e->tags);
+	strv_free(&e->cite);
 	strv_free(&e->urls);
 	free(e->site_slug);
 	strv_free(&e->params);
@@ -248,6 +249,7 @@ book_free(struct book *b)
 	free(b->date);
 	free(b->cover);
 	strv_free(&b->authors);
+	strv_free(&b->cite);
 	free(b->isbn);
 	free(b->license);
 	free(b->series);

@@ -399,6 +399,12 @@ collection_key(void *arg, const char *key, struct fm_value *v,
 	}
 	if (strcmp(key, "math_macros") == 0)
 		return coll_math_macros(f, b, v, l);
+	{
+		int c = cite_key(f->d, key, v, l, "collection.yaml", 1,
+		    &b->cite);
+		if (c <= 0)
+			return c;
+	}
 	if (strcmp(key, "title") == 0)
 		return want_string(f->d, key, v, l, &b->title);
 	if (strcmp(key, "subtitle") == 0)

@@ -30,7 +30,7 @@ static int role_of(const char *);
 static const char *const essay_keys[] = { "title", "subtitle", "summary",
     "description", "date", "author", "authors", "tags", "lang", "language",
     "dir", "order", "weight", "draft", "role", "index", "number_sections",
-    NULL };
+    "bibliography", "csl", NULL };
 
 /* Keys that Hugo, Jekyll, mdBook and their themes write: accepted without
  * a word, so a site's posts bind as they are. */
@@ -50,7 +50,8 @@ const char *const collection_keys[] = { "title", "subtitle",
     "lang", "identifier", "isbn", "publisher", "rights", "license",
     "version", "date", "cover", "stylesheet", "theme", "series",
     "contributors", "subjects", "toc_depth", "math", "math_macros",
-    "number_sections", "crossref_chapters", NULL };
+    "number_sections", "crossref_chapters", "bibliography", "csl",
+    "bibliography_at", NULL };
 
 /* Damerau-Levenshtein distance (optimal string alignment), ASCII case
  * folded; keys are short, so the three rows live on the stack. */
@@ -298,6 +299,11 @@ baddate:
 	}
 	if (in_list(key, site_keys))
 		return 0;
+	{
+		int c = cite_key(f->d, key, v, l, e->rel, 0, &e->cite);
+		if (c <= 0)
+			return c;
+	}
 	{
 		const char *const *lists[] = { essay_keys, site_keys, NULL };
 		return unknown_key(f->d, e->path, v, key, NULL, lists);

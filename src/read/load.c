@@ -479,6 +479,7 @@ load_book(struct book *b, const struct quire_options *opt,
 		free(dest);
 	}
 	b->nessays = n;
+	cite_book_essay(b);  /* bibliography_at: book */
 	strv_free(&s.files);
 	free(s.src);
 	if (n == 0 && rc == 0)

@@ -47,6 +47,12 @@ struct fm_value {
 typedef int (*fm_key_fn)(void *, const char *key, struct fm_value *,
     struct loc *);
 
+/* citekeys.c: bibliography:, csl:, bibliography_at: (1: not one of
+ * them); the book's bibliography as an essay of its own. */
+int cite_key(struct quire_diag *, const char *key, struct fm_value *,
+    struct loc *, const char *base, int book, struct strv *out);
+void cite_book_essay(struct book *);
+
 struct essay_fm {
 	struct essay *e;
 	struct quire_diag *d;

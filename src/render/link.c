@@ -1218,6 +1218,7 @@ link_essay(struct book *b, struct essay *e, struct quire_diag *d)
 
 	xref_essay(b, e, d);
 	footnotes(e);
+	cite_sections(e->content);
 	/* Links and images collected first: resolving may unwrap or
 	 * replace nodes, never free another one on the list. */
 	ids_and_headings(e, d, &todo, &nt);

@@ -1245,11 +1245,44 @@ trim_autolinks(cmark_node *doc)
 
 
 
+static const int parse_opts = CMARK_OPT_FOOTNOTES | CMARK_OPT_VALIDATE_UTF8 |
+    CMARK_OPT_SMART | CMARK_OPT_SOURCEPOS;
+
+/* A node made with the document's allocator (a node of another one
+ * cannot be inserted). */
+void *
+parse_new_node(int type)
+{
+	return cmark_node_new_with_mem((cmark_node_type)type, &cm_mem);
+}
+
+/* The essay's Markdown as parse_essay() has it where citations are
+ * found (cite.c's pre-pass); under the parse lock.  Caller frees it. */
+void *
+parse_cite_doc(struct essay *e)
+{
+	cmark_parser *p = cmark_parser_new_with_mem(parse_opts, &cm_mem);
+	cmark_node *doc;
+
+	for (size_t i = 0; i < sizeof(extensions) / sizeof(*extensions); i++) {
+		cmark_syntax_extension *x =
+		    cmark_find_syntax_extension(extensions[i]);
+		if (x)
+			cmark_parser_attach_syntax_extension(p, x);
+	}
+	cmark_parser_attach_syntax_extension(p, math_ext);
+	cmark_parser_feed(p, e->text + e->body, e->len - e->body);
+	doc = cmark_parser_finish(p);
+	cmark_parser_free(p);
+	trim_autolinks(doc);
+	unlink_in_anchors(doc);
+	return doc;
+}
+
 int
 parse_essay(struct essay *e, struct quire_diag *d)
 {
-	int opts = CMARK_OPT_FOOTNOTES | CMARK_OPT_VALIDATE_UTF8 | CMARK_OPT_SMART |
-	    CMARK_OPT_SOURCEPOS;
+	int opts = parse_opts;
 	cmark_parser *p;
 
 	cmark_gfm_core_extensions_ensure_registered();
@@ -1283,6 +1316,7 @@ parse_essay(struct essay *e, struct quire_diag *d)
 	}
 	listings(e->doc);
 	unlink_in_anchors(e->doc);
+	cite_essay(e, e->doc);  /* citations, when the book has a bibliography */
 	{
 		/* No raw HTML and no link in a link (which the HTML5 tree
 		 * builder splits): cmark-gfm's HTML for the document is then

@@ -121,6 +121,7 @@ html_attr(struct conv *c, xmlNode *n, const struct rule *r, const char *k,
 		    strcmp(k, "aria-hidden") == 0 ||
 		    strcmp(k, "data-footnote-ref") == 0 ||
 		    strcmp(k, "data-footnotes") == 0 ||
+		    strcmp(k, "data-references") == 0 ||  /* cite.c's */
 		    strcmp(k, "data-footnote-backref") == 0 ||
 		    (r && in_list(r->attrs, k))))
 			return;

@@ -37,6 +37,16 @@ struct segment {
 };
 size_t parse_segments(struct essay *, struct segment **);
 void parse_cleanup(void);
+void *parse_cite_doc(struct essay *);
+void *parse_new_node(int type);
+/* cite.c: citations rendered by citeproc-js.  cite_book, before the
+ * essays render: every citation of the book at once, in book order;
+ * cite_essay, as each is parsed: its citations and bibliography put in. */
+int cite_book(struct book *, pthread_mutex_t *cmark, struct quire_diag *);
+void cite_essay(struct essay *, void *doc);
+void cite_free(void);
+/* The bibliography's section named for what it is (epub:type, role). */
+void cite_sections(xmlNode *);
 void cmark_init(void);
 
 /* highlight.c: tokens of a code block in a language (an info string such
