@@ -9,18 +9,11 @@
  * puts each one's text in its place.  A book without a bibliography is
  * left alone: no pre-pass, no co-process, nothing changes. */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <pthread.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cmark-gfm.h>
@@ -29,9 +22,6 @@
 
 #ifndef QUIRE_CITE_SCRIPT
 #define QUIRE_CITE_SCRIPT ""
-#endif
-#ifndef QUIRE_DATA_FROM_BIN
-#define QUIRE_DATA_FROM_BIN "../share/quire"
 #endif
 
 /* node loading citeproc-js and Citation.js, on a busy machine. */
@@ -44,7 +34,6 @@
 #define CITE_MAX_ANSWER ((size_t)32 << 20)
 /* Bibliography and style files are read through read_inside (MAX_FILE). */
 
-extern char **environ;
 
 struct citem {
 	char *key, *prefix, *suffix;
@@ -76,12 +65,8 @@ static struct {
 	long refs;          /* bibliography_at: book: its essay, or -1 */
 	struct idset anchor;  /* key: index in anchors */
 	struct strv anchors;
-	/* the co-process */
-	int fd;
-	pid_t pid;
-	char *in;
-	size_t inlen, incap;
-} c = { .fd = -1, .pid = -1, .refs = -1 };
+	struct coproc cp;   /* node */
+} c = { .refs = -1, .cp = { -1, -1, NULL, 0, 0 } };
 
 /* ---- the scanner: pandoc's citation syntax in a text node ---- */
 
@@ -380,179 +365,39 @@ texts(cmark_node *doc, cmark_node ***out)
 
 /* ---- the co-process ---- */
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static const char *
-script_path(void)
-{
-	static char installed[PATH_MAX + 64];
-	const char *s = getenv("QUIRE_CITE");
-	char exe[PATH_MAX];
-	ssize_t n;
-
-	if (s && *s)
-		return s;
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		char *slash;
-
-		exe[n] = '\0';
-		if ((slash = strrchr(exe, '/')) != NULL) {
-			*slash = '\0';
-			if ((size_t)snprintf(installed, sizeof(installed),
-			    "%s/%s/cite/quire-cite.js", exe,
-			    QUIRE_DATA_FROM_BIN) < sizeof(installed) &&
-			    access(installed, R_OK) == 0)
-				return installed;
-		}
-	}
-	return QUIRE_CITE_SCRIPT;
-}
-
 static void
 reap(int grace_ms)
 {
-	long long until = now_ms() + grace_ms;
-
-	if (c.fd >= 0)
-		close(c.fd);
-	c.fd = -1;
-	if (c.pid > 0) {
-		for (;;) {
-			pid_t r = waitpid(c.pid, NULL, WNOHANG);
-
-			if (r == c.pid || (r < 0 && errno != EINTR))
-				break;
-			if (r == 0 && now_ms() >= until) {
-				kill(c.pid, SIGKILL);
-				while (waitpid(c.pid, NULL, 0) < 0 &&
-				    errno == EINTR)
-					;
-				break;
-			}
-			if (r == 0)
-				nanosleep(&(struct timespec){ 0, 5000000 },
-				    NULL);
-		}
-	}
-	c.pid = -1;
-	free(c.in);
-	c.in = NULL;
-	c.inlen = c.incap = 0;
-}
-
-/* Reads until n bytes are buffered (or, n 0, a line); 1, 0 at the time
- * limit, -1 when the co-process is gone or the line is too long. */
-static int
-fill(size_t n, long long until, size_t *line)
-{
-	for (;;) {
-		char *nl;
-		struct pollfd p = { c.fd, POLLIN, 0 };
-		long long left;
-		ssize_t r;
-
-		if (n == 0 && c.inlen && (nl = memchr(c.in, '\n', c.inlen))) {
-			*line = (size_t)(nl - c.in);
-			return 1;
-		}
-		if (n && c.inlen >= n)
-			return 1;
-		if (n == 0 && c.inlen > 256)
-			return -1;
-		if (c.incap - c.inlen < 65536) {
-			c.incap = c.incap * 2 + 65536;
-			c.in = xrealloc(c.in, c.incap);
-		}
-		if ((left = until - now_ms()) <= 0)
-			return 0;
-		r = poll(&p, 1, left > 60000 ? 60000 : (int)left);
-		if (r < 0 && errno != EINTR)
-			return -1;
-		if (r <= 0)
-			continue;
-		r = read(c.fd, c.in + c.inlen, c.incap - c.inlen);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		c.inlen += (size_t)r;
-	}
+	coproc_reap(&c.cp, grace_ms);
 }
 
 static int
 start(char **why)
 {
-	const char *script = script_path();
-	const char *node = getenv("QUIRE_NODE");
-	posix_spawn_file_actions_t fa;
-	char *argv[5];
-	int sv[2], rc;
-	size_t line;
+	static char installed[PATH_MAX + 64];
+	const char *script = coproc_script("QUIRE_CITE", "cite/quire-cite.js",
+	    QUIRE_CITE_SCRIPT, installed, sizeof(installed));
+	ssize_t line;
 
-	if (node == NULL || *node == '\0')
-		node = "node";
 	if (*script == '\0' || access(script, R_OK) != 0) {
 		*why = xstrdup("tools/cite/quire-cite.js is missing (see "
 		    "QUIRE_CITE)");
 		return -1;
 	}
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-		*why = xasprintf("cannot start node: %s", strerror(errno));
+	if (coproc_spawn(&c.cp, script, 1024) != 0) {
+		*why = errno == ENOENT ? xstrdup("node was not found (install "
+		    "Node.js, then run npm ci in tools/cite)") :
+		    xasprintf("cannot start node: %s", strerror(errno));
 		return -1;
 	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, sv[1], 0);
-	posix_spawn_file_actions_adddup2(&fa, sv[1], 1);
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	argv[0] = (char *)node;
-	argv[1] = (char *)"--max-old-space-size=1024";
-	argv[2] = (char *)"--";
-	argv[3] = (char *)script;
-	argv[4] = NULL;
-	rc = posix_spawnp(&c.pid, node, &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(sv[1]);
-	c.fd = sv[0];
-	if (rc != 0) {
-		c.pid = -1;
-		reap(0);
-		*why = xstrdup("node was not found (install Node.js, then "
-		    "run npm ci in tools/cite)");
-		return -1;
-	}
-	if (fill(0, now_ms() + CITE_START_MS, &line) != 1 || line < 11 ||
-	    memcmp(c.in, "quire-cite ", 11) != 0) {
+	line = coproc_line(&c.cp, mono_ms() + CITE_START_MS, 256);
+	if (line < 11 || memcmp(c.cp.in, "quire-cite ", 11) != 0) {
 		reap(0);
 		*why = xstrdup("node could not load citeproc-js (run npm ci "
 		    "in tools/cite)");
 		return -1;
 	}
-	memmove(c.in, c.in + line + 1, c.inlen - line - 1);
-	c.inlen -= line + 1;
-	return 0;
-}
-
-static int
-send_all(const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = send(c.fd, p, n, MSG_NOSIGNAL);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
+	coproc_consume(&c.cp, (size_t)line + 1);
 	return 0;
 }
 
@@ -562,47 +407,29 @@ send_all(const char *p, size_t n)
 static int
 request(const char *json, size_t len, char **out, size_t *outlen)
 {
-	long long until = now_ms() + CITE_REQUEST_MS;
-	char head[32], *end;
-	size_t line, size;
-	int ok, r;
+	char head[32];
 
 	snprintf(head, sizeof(head), "%zu\n", len);
-	if (send_all(head, strlen(head)) != 0 || send_all(json, len) != 0)
-		goto gone;
-	if ((r = fill(0, until, &line)) != 1)
-		goto late_or_gone;
-	c.in[line] = '\0';
-	ok = strncmp(c.in, "ok ", 3) == 0;
-	if (!ok && strncmp(c.in, "err ", 4) != 0)
-		goto gone;
-	errno = 0;
-	size = strtoul(c.in + (ok ? 3 : 4), &end, 10);
-	if (errno || *end != '\0')
-		goto gone;
-	if (size > CITE_MAX_ANSWER) {
+	switch (coproc_request(&c.cp, head, json, len,
+	    mono_ms() + CITE_REQUEST_MS, CITE_MAX_ANSWER, out, outlen)) {
+	case COPROC_OK:
+		return 0;
+	case COPROC_ERR:
+		return 1;
+	case COPROC_LARGE:
 		*out = xasprintf("the citation processor's answer is too "
-		    "large (%zu bytes, at most %zu)", size, CITE_MAX_ANSWER);
+		    "large (%zu bytes, at most %zu)", *outlen,
+		    CITE_MAX_ANSWER);
 		return -1;
-	}
-	memmove(c.in, c.in + line + 1, c.inlen - line - 1);
-	c.inlen -= line + 1;
-	if ((r = fill(size, until, &line)) != 1)
-		goto late_or_gone;
-	*out = xstrndup(c.in, size);
-	*outlen = size;
-	memmove(c.in, c.in + size, c.inlen - size);
-	c.inlen -= size;
-	return ok ? 0 : 1;
-late_or_gone:
-	if (r == 0) {
+	case COPROC_LATE:
 		*out = xasprintf("the citation processor took longer than %d "
 		    "seconds", CITE_REQUEST_MS / 1000);
 		return -1;
+	default:
+		*out = xstrdup("the citation processor stopped without an "
+		    "answer");
+		return -1;
 	}
-gone:
-	*out = xstrdup("the citation processor stopped without an answer");
-	return -1;
 }
 
 /* The next record of an answer: its tag (up to the length), its bytes;
@@ -760,8 +587,8 @@ cite_free(void)
 	strv_free(&c.anchors);
 	reap(CITE_GRACE_MS);
 	memset(&c, 0, sizeof(c));
-	c.fd = -1;
-	c.pid = -1;
+	c.cp.fd = -1;
+	c.cp.pid = -1;
 	c.refs = -1;
 }
 

@@ -6,21 +6,13 @@
  * must be one well-formed <math> (or <svg>) of listed elements, and at the
  * end a converter that does not leave is killed. */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <pthread.h>
-#include <signal.h>
-#include <spawn.h>
-#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/types.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <libxml/parser.h>
@@ -30,9 +22,6 @@
 
 #ifndef QUIRE_MATH_SCRIPT
 #define QUIRE_MATH_SCRIPT ""
-#endif
-#ifndef QUIRE_DATA_FROM_BIN
-#define QUIRE_DATA_FROM_BIN "../share/quire"
 #endif
 
 /* node loading KaTeX, on a busy machine. */
@@ -49,22 +38,17 @@
 /* A converter that keeps failing is given up after this many starts. */
 #define MATH_MAX_STARTS 8
 
-extern char **environ;
-
 static struct {
 	pthread_mutex_t lock;
 	int state;          /* 0 not tried, 2 started, 1 greeted: running,
 	                       -1 unavailable */
-	int fd;             /* our end of the socket */
-	pid_t pid;
+	struct coproc cp;   /* node */
 	char *why;          /* why it is unavailable */
 	char *engine;       /* the greeting's "katex VERSION" */
 	int warned;         /* the missing converter was reported */
 	int starts;         /* converters started this build */
 	int svg;            /* SVG, not MathML (math_configure) */
 	char *macros;       /* JSON of the book's macros, or NULL */
-	char *in;           /* bytes read beyond the last answer */
-	size_t inlen, incap;
 	/* Answers already given, by mode and TeX: a book repeats its
 	 * formulas ($n$, $x$) and each costs the converter most of a
 	 * millisecond. */
@@ -75,7 +59,7 @@ static struct {
 		int rc;
 	} *cache;
 	size_t ncache, capcache;  /* capcache: a power of two, or 0 */
-} m = { .lock = PTHREAD_MUTEX_INITIALIZER, .fd = -1, .pid = -1 };
+} m = { .lock = PTHREAD_MUTEX_INITIALIZER, .cp = { -1, -1, NULL, 0, 0 } };
 
 /* The slot of key in the cache: its answer, or the empty slot for it. */
 static struct answer *
@@ -114,76 +98,22 @@ remember(char *key, size_t klen, const char *out, int rc)
 }
 
 /* The converter: QUIRE_MATH when set; else the one installed beside the
- * binary (QUIRE_DATA_FROM_BIN, ../share/quire by default, from the
- * folder of /proc/self/exe); else the source tree's, for a quire run
- * from its build tree. */
+ * binary (../share/quire by default); else the source tree's, for a
+ * quire run from its build tree. */
 static const char *
 script_path(void)
 {
 	static char installed[PATH_MAX + 64];
-	const char *s = getenv("QUIRE_MATH");
-	char exe[PATH_MAX];
-	ssize_t n;
 
-	if (s && *s)
-		return s;
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		char *slash;
-
-		exe[n] = '\0';
-		if ((slash = strrchr(exe, '/')) != NULL) {
-			*slash = '\0';
-			if ((size_t)snprintf(installed, sizeof(installed),
-			    "%s/%s/math/quire-math.js", exe,
-			    QUIRE_DATA_FROM_BIN) < sizeof(installed) &&
-			    access(installed, R_OK) == 0)
-				return installed;
-		}
-	}
-	return QUIRE_MATH_SCRIPT;
+	return coproc_script("QUIRE_MATH", "math/quire-math.js",
+	    QUIRE_MATH_SCRIPT, installed, sizeof(installed));
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Ends the converter: its input closed, grace_ms to leave, then SIGKILL
- * (a converter that ignores the end of its input and SIGTERM must not
- * keep quire waiting).  The lock is held. */
+/* Ends the converter, grace_ms to leave.  The lock is held. */
 static void
 reap(int grace_ms)
 {
-	long long until = now_ms() + grace_ms;
-
-	if (m.fd >= 0)
-		close(m.fd);
-	m.fd = -1;
-	if (m.pid > 0) {
-		if (grace_ms > 0)
-			kill(m.pid, SIGTERM);
-		for (;;) {
-			pid_t r = waitpid(m.pid, NULL, WNOHANG);
-
-			if (r == m.pid || (r < 0 && errno != EINTR))
-				break;
-			if (r == 0 && now_ms() >= until) {
-				kill(m.pid, SIGKILL);
-				while (waitpid(m.pid, NULL, 0) < 0 && errno == EINTR)
-					;
-				break;
-			}
-			if (r == 0)
-				nanosleep(&(struct timespec){ 0, 5000000 }, NULL);
-		}
-	}
-	m.pid = -1;
-	m.inlen = 0;
+	coproc_reap(&m.cp, grace_ms);
 }
 
 static void
@@ -207,142 +137,23 @@ restart(void)
 		m.state = 0;
 }
 
-/* Waits until the converter has something to read, at most until the
- * time `until` (now_ms()); 1 when it has, 0 at the time limit, -1 on an
- * error. */
-static int
-wait_input(long long until)
-{
-	for (;;) {
-		struct pollfd p = { m.fd, POLLIN, 0 };
-		long long left = until - now_ms();
-		int r;
-
-		if (left <= 0)
-			return 0;
-		r = poll(&p, 1, left > 60000 ? 60000 : (int)left);
-		if (r > 0)
-			return 1;
-		if (r < 0 && errno != EINTR)
-			return -1;
-	}
-}
-
-/* Reads until a full line is buffered; returns its length (without the
- * newline), -1 on an error or a line too long, -2 at the time until. */
-static ssize_t
-read_line(long long until)
-{
-	for (;;) {
-		char *nl = m.inlen ? memchr(m.in, '\n', m.inlen) : NULL;
-		ssize_t r;
-		int w;
-
-		if (nl)
-			return nl - m.in;
-		if (m.inlen > 4096)
-			return -1;
-		if (m.incap - m.inlen < 4096) {
-			m.incap = m.incap ? m.incap * 2 : 8192;
-			m.in = xrealloc(m.in, m.incap);
-		}
-		if ((w = wait_input(until)) <= 0)
-			return w == 0 ? -2 : -1;
-		r = read(m.fd, m.in + m.inlen, m.incap - m.inlen);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		m.inlen += (size_t)r;
-	}
-}
-
-/* Drops the first n bytes read. */
-static void
-consume(size_t n)
-{
-	memmove(m.in, m.in + n, m.inlen - n);
-	m.inlen -= n;
-}
-
-/* The environment for node: this process's, less what only makes node
- * slower to start.  NODE_EXTRA_CA_CERTS has it parse a bundle of
- * certificates (some 60 ms) for connections the converter never makes. */
-static char **
-child_env(void)
-{
-	size_t n = 0, k = 0;
-	char **env;
-
-	while (environ[n])
-		n++;
-	env = xreallocarray(NULL, n + 1, sizeof(*env));
-	for (size_t i = 0; i < n; i++)
-		if (strncmp(environ[i], "NODE_EXTRA_CA_CERTS=", 20) != 0)
-			env[k++] = environ[i];
-	env[k] = NULL;
-	return env;
-}
-
 /* Starts node; its greeting is read by greet().  The lock is held. */
 static int
 spawn(void)
 {
 	const char *script = script_path();
-	const char *node = getenv("QUIRE_NODE");
-	posix_spawn_file_actions_t fa;
-	char *argv[5], **env;
-	int sv[2], rc;
 
-	if (node == NULL || *node == '\0')
-		node = "node";
 	if (*script == '\0' || access(script, R_OK) != 0) {
 		stop("the converter script is missing");
 		return -1;
 	}
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-		stop("cannot start node");
-		return -1;
-	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, sv[1], 0);
-	posix_spawn_file_actions_adddup2(&fa, sv[1], 1);
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	argv[0] = (char *)node;
-	/* A formula that its bounds miss fails, not the machine. */
-	argv[1] = (char *)"--max-old-space-size=512";
-	argv[2] = (char *)"--";
-	argv[3] = (char *)script;
-	argv[4] = NULL;
-	env = child_env();
 	m.starts++;
-	rc = posix_spawnp(&m.pid, node, &fa, NULL, argv, env);
-	free(env);
-	posix_spawn_file_actions_destroy(&fa);
-	close(sv[1]);
-	m.fd = sv[0];
-	if (rc != 0) {
-		m.pid = -1;
-		stop("node was not found");
+	if (coproc_spawn(&m.cp, script, 512) != 0) {
+		stop(errno == ENOENT ? "node was not found" :
+		    "cannot start node");
 		return -1;
 	}
 	m.state = 2;
-	return 0;
-}
-
-static int
-send_all(const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = send(m.fd, p, n, MSG_NOSIGNAL);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
 	return 0;
 }
 
@@ -353,67 +164,32 @@ send_all(const char *p, size_t n)
 static int
 request(char k, const char *text, size_t len, int ms, char **out, int *dead)
 {
-	long long until = now_ms() + ms;
-	char head[32], *end;
-	ssize_t n;
-	unsigned long size;
-	int ok;
+	char head[32];
+	size_t size;
+	int rc;
 
-	*dead = 1;
 	snprintf(head, sizeof(head), "%c %zu\n", k, len);
-	if (send_all(head, strlen(head)) != 0 || send_all(text, len) != 0)
-		goto broken;
-	if ((n = read_line(until)) == -2)
-		goto late;
-	if (n < 0)
-		goto broken;
-	m.in[n] = '\0';
-	if (strncmp(m.in, "ok ", 3) == 0)
-		ok = 1;
-	else if (strncmp(m.in, "err ", 4) == 0)
-		ok = 0;
-	else
-		goto broken;
-	errno = 0;
-	size = strtoul(m.in + (ok ? 3 : 4), &end, 10);
-	if (errno || *end != '\0' || m.in[ok ? 3 : 4] == '\0')
-		goto broken;
-	if (size > MATH_MAX_ANSWER) {
-		*out = xasprintf("the converter's answer is too large (%lu "
+	rc = coproc_request(&m.cp, head, text, len, mono_ms() + ms,
+	    MATH_MAX_ANSWER, out, &size);
+	*dead = rc < 0;
+	switch (rc) {
+	case COPROC_OK:
+		return MATH_OK;
+	case COPROC_ERR:
+		return MATH_BAD;
+	case COPROC_LARGE:
+		*out = xasprintf("the converter's answer is too large (%zu "
 		    "bytes, at most %zu)", size, MATH_MAX_ANSWER);
+		*dead = 0;
+		return MATH_BAD;
+	case COPROC_LATE:
+		*out = xasprintf("the converter took longer than %d seconds",
+		    ms / 1000);
+		return MATH_BAD;
+	default:
+		*out = xstrdup("the converter stopped without an answer");
 		return MATH_BAD;
 	}
-	consume((size_t)n + 1);
-	while (m.inlen < size) {
-		ssize_t r;
-		int w;
-
-		if (m.incap < size) {
-			m.incap = size + 1;
-			m.in = xrealloc(m.in, m.incap);
-		}
-		if ((w = wait_input(until)) == 0)
-			goto late;
-		if (w < 0)
-			goto broken;
-		r = read(m.fd, m.in + m.inlen, m.incap - m.inlen);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			goto broken;
-		m.inlen += (size_t)r;
-	}
-	*out = xstrndup(m.in, size);
-	consume(size);
-	*dead = 0;
-	return ok ? MATH_OK : MATH_BAD;
-late:
-	*out = xasprintf("the converter took longer than %d seconds",
-	    ms / 1000);
-	return MATH_BAD;
-broken:
-	*out = xstrdup("the converter stopped without an answer");
-	return MATH_BAD;
 }
 
 /* Reads the greeting of a node spawn() started, then gives it the
@@ -421,17 +197,18 @@ broken:
 static int
 greet(void)
 {
-	ssize_t n = read_line(now_ms() + MATH_START_MS);
+	ssize_t n = coproc_line(&m.cp, mono_ms() + MATH_START_MS, 4096);
 	char *out = NULL;
 	int dead;
 
-	if (n < 0 || (size_t)n < 13 || memcmp(m.in, "quire-math 1 ", 13) != 0) {
+	if (n < 0 || (size_t)n < 13 ||
+	    memcmp(m.cp.in, "quire-math 1 ", 13) != 0) {
 		stop("node could not load KaTeX");
 		return -1;
 	}
 	free(m.engine);
-	m.engine = xstrndup(m.in + 13, (size_t)n - 13);
-	consume((size_t)n + 1);
+	m.engine = xstrndup(m.cp.in + 13, (size_t)n - 13);
+	coproc_consume(&m.cp, (size_t)n + 1);
 	if (m.macros) {
 		request('m', m.macros, strlen(m.macros), MATH_START_MS, &out,
 		    &dead);
@@ -670,9 +447,7 @@ math_cleanup(void)
 	forget_answers();
 	free(m.why);
 	free(m.engine);
-	free(m.in);
 	free(m.macros);
-	m.why = m.engine = m.in = m.macros = NULL;
-	m.inlen = m.incap = 0;
+	m.why = m.engine = m.macros = NULL;
 	pthread_mutex_unlock(&m.lock);
 }

@@ -4,6 +4,8 @@
 #ifndef QUIRE_RENDER_H
 #define QUIRE_RENDER_H
 
+#include <sys/types.h>
+
 #include "read/read.h"
 
 int parse_essay(struct essay *, struct quire_diag *);
@@ -99,6 +101,37 @@ struct embed_state {
 };
 int embed_convert(struct essay *, struct quire_diag *, struct embed_state *,
     const struct GumboInternalNode *, xmlNode *parent);
+
+/* coproc.c: a node co-process of tools/ (math.c, cite.c).  A request is
+ * a header line and the bytes it counts; an answer "ok N" or "err N"
+ * and N bytes; every wait bounded by a time on mono_ms()'s clock. */
+struct coproc {
+	pid_t pid;
+	int fd;
+	char *in;           /* bytes read beyond the last answer */
+	size_t inlen, incap;
+};
+enum { COPROC_OK = 0, COPROC_ERR = 1, COPROC_GONE = -1, COPROC_LATE = -2,
+    COPROC_LARGE = -3 };
+long long mono_ms(void);
+/* The script: the environment variable env when set; else file in the
+ * data folder beside the binary (an installed quire); else built. */
+const char *coproc_script(const char *env, const char *file,
+    const char *built, char *buf, size_t size);
+/* Starts node on script, its heap limited to heap_mb; -1, errno set. */
+int coproc_spawn(struct coproc *, const char *script, int heap_mb);
+/* Its input closed; with grace_ms, SIGTERM and that long to leave;
+ * then SIGKILL. */
+void coproc_reap(struct coproc *, int grace_ms);
+/* A line read: its length, the newline left; -1 gone or past max
+ * bytes, -2 at the time until.  Then consume() drops n bytes read. */
+ssize_t coproc_line(struct coproc *, long long until, size_t max);
+void coproc_consume(struct coproc *, size_t n);
+/* Sends head and data; COPROC_OK or COPROC_ERR with *out (its *outlen
+ * bytes, malloc'd) the answer; else no answer (*outlen: its size when
+ * COPROC_LARGE, past max). */
+int coproc_request(struct coproc *, const char *head, const char *data,
+    size_t len, long long until, size_t max, char **out, size_t *outlen);
 
 /* math.c: TeX to MathML or SVG through a converter that can be swapped. */
 enum { MATH_NONE = -1, MATH_OK = 0, MATH_BAD = 1 };
