@@ -38,6 +38,26 @@ xref_char(int c)
 	    (c & 0x80);
 }
 
+/* A fence whose info string names Graphviz's language: it is drawn as
+ * a figure (render/diagram.c). */
+static int
+diagram_fence(const char *s, const char *eol)
+{
+	static const char *const langs[] = { "dot", "graphviz", NULL };
+
+	if (s < eol && *s == '{')
+		s++;
+	if (s < eol && *s == '.')
+		s++;
+	for (int i = 0; langs[i]; i++) {
+		size_t n = strlen(langs[i]);
+		if ((size_t)(eol - s) >= n && memcmp(s, langs[i], n) == 0 &&
+		    (s + n == eol || !isalnum((unsigned char)s[n])))
+			return 1;
+	}
+	return 0;
+}
+
 static void
 mark(struct essay *e, int line, const char *kind, const char *label,
     size_t n)
@@ -52,7 +72,9 @@ mark(struct essay *e, int line, const char *kind, const char *label,
 }
 
 /* Labels written "{#kind:x}" or "#kind:x" in [s, eol), outside code
- * spans; hash: a bare #label counts (a code block's attributes). */
+ * spans; hash: a bare #label counts (a code block's attributes), a
+ * listing's, or with 2 (a diagram's fence, drawn as a figure) a
+ * figure's too. */
 static void
 labels(struct essay *e, int line, const char *s, const char *eol, int hash)
 {
@@ -75,7 +97,8 @@ labels(struct essay *e, int line, const char *s, const char *eol, int hash)
 			while (q < eol && xref_char((unsigned char)*q))
 				q++;
 			kind = xref_kind(t, (size_t)(q - t));
-			if (kind && (hash ? strcmp(kind, "lst") == 0 :
+			if (kind && (hash ? strcmp(kind, "lst") == 0 ||
+			    (hash == 2 && strcmp(kind, "fig") == 0) :
 			    strcmp(kind, "sec") != 0 && strcmp(kind, "lst") != 0))
 				mark(e, line, kind, t, (size_t)(q - t));
 			s = q;
@@ -231,7 +254,7 @@ xref_scan(struct essay *e)
 			const char *q = s;
 			while (q < eol && (*q == ' ' || *q == fm))
 				q++;
-			labels(e, line, q, eol, 1);
+			labels(e, line, q, eol, diagram_fence(q, eol) ? 2 : 1);
 			para = 0;
 			first = 0;
 		} else if ((lv = atx_level(s, eol)) != 0) {
