@@ -69,4 +69,20 @@ for mode in svg mml; do
 		fail "$mode: Ace: $(tail -5 "$TMP/ace.$mode.out")"
 	fi
 done
+
+# A formula in a heading: in the contents (nav, NCX, the archive's) MathML
+# mode shows the formula's characters, not its TeX; the id is still made
+# from the TeX, as GitHub makes it, whatever the mode.
+mkdir -p "$TMP/h"
+printf 'title: H\nauthor: A\nlanguage: en\n' >"$TMP/h/collection.yaml"
+printf -- '---\ntitle: One\n---\n\nText.\n\n## The case $\\alpha>1$\n\nMore.\n' >"$TMP/h/01-one.md"
+"$Q" build "$TMP/h" -o "$TMP/hm" -q 2>/dev/null && "$Q" build "$TMP/h" -o "$TMP/hs" -q --math svg 2>/dev/null ||
+	fail "a book with a formula in a heading"
+nav=$(unzip -p "$TMP"/hm/*.epub EPUB/nav.xhtml) ncx=$(unzip -p "$TMP"/hm/*.epub EPUB/toc.ncx)
+grep -q '<a href="01-one.xhtml#the-case-alpha1">The case α&gt;1</a>' <<<"$nav" &&
+	grep -q '<text>The case α&gt;1</text>' <<<"$ncx" &&
+	grep -q '<a href="#01-one--the-case-alpha1">The case α&gt;1' "$TMP"/hm/*.html &&
+	ok "MathML: the contents show α>1, not \\alpha" || fail "MathML: the contents show: $(grep -o 'the-case[^<]*' <<<"$nav")"
+unzip -p "$TMP"/hs/*.epub EPUB/nav.xhtml | grep -q '<a href="01-one.xhtml#the-case-alpha1">' &&
+	ok "SVG: the same id" || fail "SVG: another id"
 finish

@@ -630,6 +630,60 @@ section_name(xmlNode *n, size_t k)
 /* Links and images are collected on the way through the headings, in
  * the order of the document (xlinks, e->seen and the hints of locate()
  * follow it). */
+
+static int
+is_mathml(const xmlNode *n)
+{
+	return n->type == XML_ELEMENT_NODE && n->ns && n->ns->href &&
+	    strcmp((const char *)n->ns->href, NS_MATHML) == 0;
+}
+
+static int
+has_mathml(xmlNode *n)
+{
+	for (xmlNode *k = n; k; k = next_element(k, n))
+		if (is_mathml(k) && strcmp((const char *)k->name, "math") == 0)
+			return 1;
+	return 0;
+}
+
+/* A heading's text as a reader sees it: a MathML formula by its own
+ * characters (α>1), not its TeX; what annotates it left out. */
+static void
+shown_into(struct buf *b, xmlNode *n)
+{
+	for (xmlNode *k = n->children; k; k = k->next) {
+		if (k->type == XML_TEXT_NODE && k->content)
+			buf_puts(b, (const char *)k->content);
+		else if (k->type != XML_ELEMENT_NODE)
+			continue;
+		else if (is_mathml(k) && (strcmp((const char *)k->name,
+		    "annotation") == 0 || strcmp((const char *)k->name,
+		    "annotation-xml") == 0))
+			continue;
+		else if (is_mathml(k) || !has_mathml(k)) {
+			char *t = is_mathml(k) ? NULL : node_text(k);
+
+			if (t) {
+				buf_puts(b, t);
+				free(t);
+			} else
+				shown_into(b, k);
+		} else
+			shown_into(b, k);
+	}
+}
+
+static char *
+shown_text(xmlNode *n)
+{
+	struct buf b = { 0 };
+
+	shown_into(&b, n);
+	buf_puts(&b, "");
+	return buf_take(&b);
+}
+
 /* Whether n holds an image. */
 static int
 has_img(xmlNode *n)
@@ -757,6 +811,18 @@ ids_and_headings(struct essay *e, struct quire_diag *d, xmlNode ***todo,
 			id = idset_unique(&e->ids, &hint, base, 1);
 			free(base);
 			set_attr(n, "id", id);
+		}
+		if (has_mathml(n)) {
+			/* Its id is made from the TeX (as GitHub's); the
+			 * contents show the formula's characters. */
+			char *t = shown_text(n), *c = collapse_ws(t);
+
+			free(t);
+			if (*c) {
+				free(text);
+				text = c;
+			} else
+				free(c);
 		}
 		GROW(e->heads, e->nheads);
 		e->heads[e->nheads].level = lv;
