@@ -165,58 +165,88 @@ anchor(struct marking *m, xmlNode *prev, const char *shown, char *t[3])
 	return a;
 }
 
-/* The marks of one text node, which is split around each: it keeps
- * what comes before the first, a new one what follows.  (libxml2 merges
- * a text node added beside another: pieces go in after elements.) */
+/* The mark that may start at q ("((" or "((("): 1 with its body
+ * [*body, *end) and the terms, the text after it at *after; 0 when it is
+ * none, with *next where to look on from.  Linear: a body ends at the
+ * first "(" (none is a mark: look on from there) or at its closing. */
+static int
+mark_at(const char *q, const char **body, const char **end,
+    const char **after, const char **next, char *t[3])
+{
+	int hidden = q[2] == '(';
+	const char *b = q + (hidden ? 3 : 2), *e = b;
+
+	*next = q + 1;
+	for (; *e; e++) {
+		if (*e == '(') {
+			*next = e;
+			return 0;
+		}
+		if (hidden ? strncmp(e, ")))", 3) == 0 : *e == ')')
+			break;
+	}
+	if (*e == '\0' || (!hidden && e[1] != ')')) {
+		*next = *e ? e : q + 1;
+		return 0;
+	}
+	if (hidden ? !split_terms(b, (size_t)(e - b), t) :
+	    (t[0] = clean_term(b, (size_t)(e - b)), *t[0] == '\0')) {
+		free(t[0]);
+		t[0] = NULL;
+		*next = e;
+		return 0;
+	}
+	*body = b;
+	*end = e;
+	*after = e + (hidden ? 3 : 2);
+	return 1;
+}
+
+/* The marks of one text node, which is split around them in one pass:
+ * it keeps what comes before the first, new ones what follows each.
+ * (libxml2 merges a text node added beside another: pieces go in after
+ * elements.) */
 static void
 mark_text(struct marking *m, xmlNode *text)
 {
-	while (text) {
-		const char *s = (const char *)text->content, *p = s, *q;
-		const char *body = NULL, *end = NULL;
-		char *t[3] = { NULL, NULL, NULL }, *shown, *rest, *before;
-		xmlNode *a, *after;
-		int hidden = 0;
+	char *s = (char *)xmlStrdup(text->content);
+	const char *p = s, *seg = s, *q;
+	xmlNode *last = text;
+	int placed = 0;
 
-		while ((q = strstr(p, "((")) != NULL) {
-			hidden = q[2] == '(';
-			body = q + (hidden ? 3 : 2);
-			if ((end = strstr(body, hidden ? ")))" : "))")) == NULL)
-				return;
-			/* Not a mark: another "((" first, a paren inside a
-			 * shown term, or nothing in it. */
-			if (!memchr(body, '(', (size_t)(end - body)) &&
-			    (hidden || !memchr(body, ')', (size_t)(end -
-			    body))) && (hidden ? split_terms(body, (size_t)
-			    (end - body), t) : (t[0] = clean_term(body,
-			    (size_t)(end - body)), *t[0] != '\0')))
-				break;
-			free(t[0]);
-			t[0] = NULL;
-			p = q + 1;
+	while ((q = strstr(p, "((")) != NULL) {
+		const char *body, *end, *after, *next;
+		char *t[3] = { NULL, NULL, NULL }, *piece, *shown;
+		int hidden = q[2] == '(';
+
+		if (!mark_at(q, &body, &end, &after, &next, t)) {
+			p = next;
+			continue;
 		}
-		if (q == NULL)
-			return;
+		piece = xstrndup(seg, (size_t)(q - seg));
+		if (!placed)
+			xmlNodeSetContent(text, BAD_CAST piece);
+		else if (*piece) {
+			xmlNode *tn = xmlNewDocText(text->doc, BAD_CAST piece);
+
+			xmlAddNextSibling(last, tn);
+			last = tn;
+		}
+		free(piece);
 		shown = hidden ? NULL : xstrndup(body, (size_t)(end - body));
-		rest = xstrdup(end + (hidden ? 3 : 2));
-		before = xstrndup(s, (size_t)(q - s));
-		xmlNodeSetContent(text, BAD_CAST before);
-		free(before);
-		a = anchor(m, text, shown, t);
+		last = anchor(m, last, shown, t);
 		free(shown);
 		for (int i = 0; i < 3; i++)
 			free(t[i]);
-		after = NULL;
-		if (*rest) {
-			after = xmlNewDocText(a->doc, BAD_CAST rest);
-			xmlAddNextSibling(a, after);
-		}
-		free(rest);
-		if (text->content == NULL || *text->content == '\0') {
-			xmlUnlinkNode(text);
-			xmlFreeNode(text);
-		}
-		text = after;
+		placed = 1;
+		p = seg = after;
+	}
+	if (placed && *seg)
+		xmlAddNextSibling(last, xmlNewDocText(text->doc, BAD_CAST seg));
+	xmlFree(s);
+	if (placed && (text->content == NULL || *text->content == '\0')) {
+		xmlUnlinkNode(text);
+		xmlFreeNode(text);
 	}
 }
 
