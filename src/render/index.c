@@ -206,15 +206,28 @@ mark_at(const char *q, const char **body, const char **end,
  * it keeps what comes before the first, new ones what follows each.
  * (libxml2 merges a text node added beside another: pieces go in after
  * elements.) */
+/* The next "((" in [p, end), or NULL.  Not strstr: a sanitizer's strstr
+ * measures the whole rest of the text at every call. */
+static const char *
+next_open(const char *p, const char *end)
+{
+	while (p < end && (p = memchr(p, '(', (size_t)(end - p))) != NULL) {
+		if (p + 1 < end && p[1] == '(')
+			return p;
+		p++;
+	}
+	return NULL;
+}
+
 static void
 mark_text(struct marking *m, xmlNode *text)
 {
 	char *s = (char *)xmlStrdup(text->content);
-	const char *p = s, *seg = s, *q;
+	const char *p = s, *seg = s, *q, *stop = s + strlen(s);
 	xmlNode *last = text;
 	int placed = 0;
 
-	while ((q = strstr(p, "((")) != NULL) {
+	while ((q = next_open(p, stop)) != NULL) {
 		const char *body, *end, *after, *next;
 		char *t[3] = { NULL, NULL, NULL }, *piece, *shown;
 		int hidden = q[2] == '(';
