@@ -29,6 +29,8 @@ char *site_image(const struct book *, const struct essay *, const char *ref);
  * eq, sec), or NULL; whether c may be in a label. */
 const char *xref_kind(const char *s, size_t n);
 int xref_char(int c);
+/* Whether a fence's language (n bytes) is Graphviz's, drawn as a figure. */
+int diagram_lang(const char *s, size_t n);
 
 /* css.c: the author's stylesheets, re-serialised from their tokens.  A
  * url() goes through resolve, which sets *epub and *html to what each

@@ -38,24 +38,27 @@ xref_char(int c)
 	    (c & 0x80);
 }
 
+int
+diagram_lang(const char *s, size_t n)
+{
+	return (n == 3 && memcmp(s, "dot", 3) == 0) ||
+	    (n == 8 && memcmp(s, "graphviz", 8) == 0);
+}
+
 /* A fence whose info string names Graphviz's language: it is drawn as
  * a figure (render/diagram.c). */
 static int
 diagram_fence(const char *s, const char *eol)
 {
-	static const char *const langs[] = { "dot", "graphviz", NULL };
+	const char *w;
 
 	if (s < eol && *s == '{')
 		s++;
 	if (s < eol && *s == '.')
 		s++;
-	for (int i = 0; langs[i]; i++) {
-		size_t n = strlen(langs[i]);
-		if ((size_t)(eol - s) >= n && memcmp(s, langs[i], n) == 0 &&
-		    (s + n == eol || !isalnum((unsigned char)s[n])))
-			return 1;
-	}
-	return 0;
+	for (w = s; w < eol && isalnum((unsigned char)*w); w++)
+		;
+	return diagram_lang(s, (size_t)(w - s));
 }
 
 static void

@@ -912,8 +912,7 @@ unlink_in_anchors(cmark_node *doc)
 static int
 is_dot(const char *lang)
 {
-	return lang && (strcmp(lang, "dot") == 0 ||
-	    strcmp(lang, "graphviz") == 0);
+	return lang && diagram_lang(lang, strlen(lang));
 }
 
 /* A fenced code block whose info string asks for more than a language
