@@ -67,6 +67,11 @@ png_encode(cairo_surface_t *s, struct buf *out)
 	    PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
 	    PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
 	png_set_filter(p, PNG_FILTER_TYPE_BASE, PNG_FILTER_UP);
+	/* zlib's fast matcher (levels 1-3): content/'s cover costs 0.34 G
+	 * instructions less to encode than at the default level 6, for 32 %
+	 * more bytes (170,585 against 129,470); level 9 would save 2 KB
+	 * more for 0.66 G more. */
+	png_set_compression_level(p, 3);
 	png_write_info(p, info);
 	/* cairo's RGB24: a 32-bit word a pixel, x R G B from the high byte,
 	 * in the machine's byte order. */
