@@ -74,7 +74,8 @@ EOT
 count() { grep -c '^quire: \(built\|rebuilt\|build failed\)' "$work/log" || true; }
 # counted BOOK EDITED: the same in instructions (callgrind), one thread:
 # a cold build in a fresh process, then under watch only quire_build()
-# counted, the first build and one rebuild after an edit.  Slow (minutes)
+# and the threads it starts counted, the first build and one rebuild
+# after an edit.  Slow (minutes)
 # but the figure does not move with the machine's load.
 counted() {
 	local book=$1 f=$2 cold first warm
@@ -82,7 +83,10 @@ counted() {
 	valgrind --tool=callgrind --callgrind-out-file="$work/cg.cold" \
 	    "$QUIRE" build "$book" -o "$work/ccold" -q -j 1 >/dev/null 2>&1 || true
 	: >"$work/log"
+	# The writers' threads count too (start_thread), as they do in the
+	# cold build's whole-process count.
 	valgrind --tool=callgrind --collect-atstart=no --toggle-collect=quire_build \
+	    --toggle-collect=start_thread \
 	    --dump-after=quire_build --callgrind-out-file="$work/cg.watch" \
 	    "$QUIRE" watch "$book" -o "$work/cwarm" -q -j 1 >/dev/null 2>"$work/log" &
 	pid=$!

@@ -33,10 +33,13 @@ essay_run(struct book *b, struct essay *e, unsigned formats,
     pthread_mutex_t *cmark, struct quire_diag *d)
 {
 	struct segment *segs;
+	struct memo_run mr;
 	size_t nsegs;
 
 	if (e->text == NULL && e->reread && essay_reload(b, e, d) < 0)
 		return;
+	if (memo_start(b, e, &mr, d) == 0)
+		goto done;
 	/* Only cmark-gfm's parse touches its global table; rendering the
 	 * document's blocks to HTML and freeing it read and write this
 	 * essay's nodes alone. */
@@ -60,6 +63,8 @@ essay_run(struct book *b, struct essay *e, unsigned formats,
 	e->xml = NULL;
 	e->content = NULL;
 	essay_settle(b, e);
+	memo_stop(b, e, &mr);
+done:
 	free(e->lines);
 	e->lines = NULL;
 	e->nlines = 0;
@@ -194,6 +199,7 @@ render_book(struct book *b, const struct quire_options *opt,
 				diag_spill(d, ds);
 		}
 	}
+	memo_begin(b, opt);
 	if (opt->jobs == 0 && n > b->nessays / 4)
 		n = b->nessays / 4;  /* a few essays: not worth a thread */
 	if (n > b->nessays)
@@ -215,6 +221,7 @@ render_book(struct book *b, const struct quire_options *opt,
 			if (b->essays[i].xbad.n)
 				essay_redo(b, &b->essays[i], opt->formats,
 				    &p.cmark);
+	memo_end();
 	/* The writers need neither the sources nor the sets of ids. */
 	for (size_t i = 0; i < b->nessays; i++) {
 		free(b->essays[i].text);
@@ -304,6 +311,7 @@ quire_cleanup(void)
 {
 	parse_cleanup();
 	highlight_cleanup();
+	memo_cleanup();
 	cover_memo(0);
 	deflate_cleanup();
 	i18n_cleanup();

@@ -11,6 +11,27 @@
 int render_book(struct book *, const struct quire_options *,
     struct quire_diag *);
 
+/* memo.c: a warm process's rendered essays, kept from build to build
+ * (opt->keep_warm).  memo_begin once the book is loaded; around each
+ * essay's run, memo_start (0: the essay was taken from the memo, as
+ * rendered: skip its run) and memo_stop (keeps what the run made);
+ * memo_end once every essay is rendered. */
+struct memo_run {
+	int on;
+	char key[65];
+	unsigned char text_sha[32];
+	struct diag_tape *dt, *old_dt;
+	struct link_tape lt, *old_lt;
+};
+void memo_begin(struct book *, const struct quire_options *);
+int memo_start(struct book *, struct essay *, struct memo_run *,
+    struct quire_diag *);
+void memo_stop(struct book *, struct essay *, struct memo_run *);
+void memo_end(void);
+/* The last build's essays taken from the memo, and rendered. */
+void memo_counts(size_t *hits, size_t *misses);
+void memo_cleanup(void);
+
 /* The commands of the program beyond build, check and verify, on top of
  * quire_build() (init.c, watch.c). */
 /* Makes a starter book in dir, which must be missing or empty (the files

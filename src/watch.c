@@ -150,10 +150,15 @@ build_once(struct quire_options *opt, int color, int first)
 
 	quire_diag_flush(d, stderr);
 	quire_diag_free(d);
-	if (status == QUIRE_OK)
-		fprintf(stderr, "quire: %s in %lld ms\n", first ? "built" :
-		    "rebuilt", ms);
-	else
+	if (status == QUIRE_OK && first)
+		fprintf(stderr, "quire: built in %lld ms\n", ms);
+	else if (status == QUIRE_OK) {
+		size_t hits, misses;
+
+		memo_counts(&hits, &misses);
+		fprintf(stderr, "quire: rebuilt in %lld ms (%zu of %zu essays "
+		    "rendered again)\n", ms, misses, hits + misses);
+	} else
 		fprintf(stderr, "quire: build failed (%zu error%s) in %lld ms: "
 		    "the last good outputs stay\n", errors,
 		    errors == 1 ? "" : "s", ms);

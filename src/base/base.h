@@ -85,6 +85,13 @@ int diag_syserr(struct quire_diag *, const struct loc *, const char *, ...)
 int diag_errno(struct quire_diag *, const struct loc *, int err,
     const char *, ...) __attribute__((format(printf, 4, 5)));
 int diag_status(const struct quire_diag *);
+/* While set, this thread's messages are also copied to t (returns the one
+ * set before); replayed later into d, path by the address given. */
+struct diag_tape *diag_tape_new(void), *diag_tape_set(struct diag_tape *);
+void diag_tape_free(struct diag_tape *);
+int diag_tape_errors(const struct diag_tape *);
+size_t diag_tape_bytes(const struct diag_tape *);
+void diag_tape_replay(struct quire_diag *, const struct diag_tape *, const char *);
 
 /* path.c: paths inside the content folder, never outside it. */
 char *path_join(const char *, const char *);

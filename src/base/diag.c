@@ -66,6 +66,22 @@ struct quire_diag {
 	size_t nmaps;
 };
 
+/* A thread's messages as they were offered, for another run to be
+ * offered them again (diag_tape_set). */
+struct diag_tape {
+	struct taped {
+		enum level level;
+		char *path;         /* NULL: none */
+		int line, col;
+		const char *fmt;    /* its kind */
+		char *text;
+		char *once;         /* diag_once()'s key, or NULL */
+	} *v;
+	size_t n;
+	int errors;
+};
+static __thread struct diag_tape *tape;
+
 static const char *const level_names[] = { "note", "warning", "error" };
 static const char *const level_colors[] = { "\033[1;36m", "\033[1;35m",
     "\033[1;31m" };
@@ -325,18 +341,45 @@ keep(struct quire_diag *d, enum level lvl, const struct loc *l,
 	return 1;
 }
 
+/* On this thread's tape, if it has one: a copy of what is offered. */
+static void
+record(enum level lvl, const struct loc *l, const char *fmt,
+    const char *text, const char *once)
+{
+	struct taped *t;
+
+	if (tape == NULL)
+		return;
+	GROW(tape->v, tape->n);
+	t = &tape->v[tape->n++];
+	t->level = lvl;
+	t->path = l && l->path ? xstrdup(l->path) : NULL;
+	t->line = l ? l->line : 0;
+	t->col = l ? l->col : 0;
+	t->fmt = fmt;
+	t->text = xstrdup(text);
+	t->once = once ? xstrdup(once) : NULL;
+	if (lvl == L_ERROR)
+		tape->errors++;
+}
+
+static void
+put(struct quire_diag *d, enum level lvl, const struct loc *l,
+    const char *fmt, char *text)
+{
+	record(lvl, l, fmt, text, NULL);
+	if (lvl == L_WARNING && d->strict)
+		lvl = L_ERROR;
+	pthread_mutex_lock(&d->lock);
+	keep(d, lvl, l, fmt, text, 1);
+	pthread_mutex_unlock(&d->lock);
+}
+
 static void
 vdiag(struct quire_diag *d, enum level lvl, const struct loc *l,
     const char *fmt, va_list ap)
 {
-	char *text;
-
-	if (lvl == L_WARNING && d->strict)
-		lvl = L_ERROR;
-	text = format(fmt, ap);
-	pthread_mutex_lock(&d->lock);
-	keep(d, lvl, l, fmt, text, 1);
-	pthread_mutex_unlock(&d->lock);
+	put(d, lvl, l, fmt, format(fmt, ap));
 }
 
 /* Whether place (path, line, col) comes before m's. */
@@ -354,22 +397,18 @@ earlier(const char *path, int line, int col, const struct msg *m)
 	return line != m->line ? line < m->line : col < m->col;
 }
 
-int
-diag_once(struct quire_diag *d, const char *key, enum level lvl,
-    const struct loc *l, const char *fmt, ...)
+static int
+put_once(struct quire_diag *d, const char *key, enum level lvl,
+    const struct loc *l, const char *fmt, char *text)
 {
-	const char *path = l && l->path ? l->path : NULL;
-	int line = l ? l->line : 0, col = l ? l->col : 0;
+	const char *path;
+	int line, col;
 	size_t *v, at;
 	struct msg *m;
-	char *text;
-	va_list ap;
 
+	record(lvl, l, fmt, text, key);
 	if (lvl == L_WARNING && d->strict)
 		lvl = L_ERROR;
-	va_start(ap, fmt);
-	text = format(fmt, ap);
-	va_end(ap);
 	pthread_mutex_lock(&d->lock);
 	{
 		struct loc mp;
@@ -397,6 +436,84 @@ diag_once(struct quire_diag *d, const char *key, enum level lvl,
 		free(text);
 	pthread_mutex_unlock(&d->lock);
 	return lvl == L_ERROR || d->strict ? -1 : 0;
+}
+
+int
+diag_once(struct quire_diag *d, const char *key, enum level lvl,
+    const struct loc *l, const char *fmt, ...)
+{
+	char *text;
+	va_list ap;
+
+	va_start(ap, fmt);
+	text = format(fmt, ap);
+	va_end(ap);
+	return put_once(d, key, lvl, l, fmt, text);
+}
+
+struct diag_tape *
+diag_tape_set(struct diag_tape *t)
+{
+	struct diag_tape *old = tape;
+
+	tape = t;
+	return old;
+}
+
+struct diag_tape *
+diag_tape_new(void)
+{
+	return xcalloc(1, sizeof(struct diag_tape));
+}
+
+void
+diag_tape_free(struct diag_tape *t)
+{
+	if (t == NULL)
+		return;
+	for (size_t i = 0; i < t->n; i++) {
+		free(t->v[i].path);
+		free(t->v[i].text);
+		free(t->v[i].once);
+	}
+	free(t->v);
+	free(t);
+}
+
+int
+diag_tape_errors(const struct diag_tape *t)
+{
+	return t->errors;
+}
+
+size_t
+diag_tape_bytes(const struct diag_tape *t)
+{
+	size_t n = t->n * sizeof(*t->v);
+
+	for (size_t i = 0; i < t->n; i++)
+		n += strlen(t->v[i].text) + (t->v[i].path ?
+		    strlen(t->v[i].path) : 0) + 2;
+	return n;
+}
+
+void
+diag_tape_replay(struct quire_diag *d, const struct diag_tape *t,
+    const char *path)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		const struct taped *x = &t->v[i];
+		/* The essay's own path by the address its messages carry
+		 * now (includes' lines are mapped by that address). */
+		struct loc l = { x->path && path && strcmp(x->path, path) == 0 ?
+		    path : x->path, x->line, x->col };
+
+		if (x->once)
+			put_once(d, x->once, x->level, &l, x->fmt,
+			    xstrdup(x->text));
+		else
+			put(d, x->level, &l, x->fmt, xstrdup(x->text));
+	}
 }
 
 int

@@ -1066,6 +1066,23 @@ cite_essay(struct essay *e, void *root)
 }
 
 void
+cite_digest(const struct essay *e, struct sha256 *h)
+{
+	size_t ei;
+
+	if (!c.on || c.b == NULL || e < c.b->essays ||
+	    e >= c.b->essays + c.b->nessays) {
+		sha256_update(h, "-", 1);
+		return;
+	}
+	ei = (size_t)(e - c.b->essays);
+	for (size_t k = c.first[ei]; k < c.first[ei] + c.count[ei]; k++)
+		sha256_update(h, c.cl[k].html, strlen(c.cl[k].html) + 1);
+	sha256_update(h, c.bib[ei] ? c.bib[ei] : "", c.bib[ei] ?
+	    strlen(c.bib[ei]) + 1 : 1);
+}
+
+void
 cite_sections(xmlNode *n)
 {
 	if (!c.on)

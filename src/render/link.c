@@ -878,6 +878,97 @@ later_add(struct later **v, size_t *n, const char *text, const char *orig,
 	x->col = l->col;
 }
 
+static __thread struct link_tape *tape;
+
+struct link_tape *
+link_tape_set(struct link_tape *t)
+{
+	struct link_tape *old = tape;
+
+	tape = t;
+	return old;
+}
+
+static void
+taped(int kind, const char *s, const struct resource *r,
+    const struct loc *l)
+{
+	struct taped_link *t;
+
+	if (tape == NULL)
+		return;
+	GROW(tape->v, tape->n);
+	t = &tape->v[tape->n++];
+	t->kind = kind;
+	t->s = xstrdup(s);
+	t->name = r ? xstrdup(r->name) : NULL;
+	t->line = l ? l->line : 0;
+	t->col = l ? l->col : 0;
+}
+
+void
+link_tape_free(struct link_tape *t)
+{
+	for (size_t i = 0; t && i < t->n; i++) {
+		free(t->v[i].s);
+		free(t->v[i].name);
+	}
+	if (t) {
+		free(t->v);
+		t->v = NULL;
+		t->n = 0;
+	}
+}
+
+size_t
+link_tape_bytes(const struct link_tape *t)
+{
+	size_t n = t->n * sizeof(*t->v);
+
+	for (size_t i = 0; i < t->n; i++)
+		n += strlen(t->v[i].s) + 1 + (t->v[i].name ?
+		    strlen(t->v[i].name) + 1 : 0);
+	return n;
+}
+
+static void remote_met(struct book *, struct essay *, const char *,
+    const struct loc *);
+
+int
+link_tape_replay(struct book *b, struct essay *e, const struct link_tape *t)
+{
+	struct quire_diag *quiet = quire_diag_new(0);
+	int rc = 0;
+
+	/* The images first: each must come out as it did (its name is
+	 * its bytes' hash), refused ones too; what they said then is on
+	 * the messages' tape. */
+	for (size_t i = 0; i < t->n && rc == 0; i++) {
+		const struct taped_link *x = &t->v[i];
+		struct loc l = { e->path, x->line, x->col };
+		struct resource *r;
+
+		if (x->kind == 2)
+			continue;
+		r = x->kind == 0 ? resource_add(b, x->s, &l, quiet) :
+		    resource_add_data(b, x->s, &l, quiet);
+		if ((r == NULL) != (x->name == NULL) ||
+		    (r && strcmp(r->name, x->name) != 0))
+			rc = -1;
+	}
+	quire_diag_free(quiet);
+	if (rc < 0)
+		return -1;
+	for (size_t i = 0; i < t->n; i++) {
+		const struct taped_link *x = &t->v[i];
+		struct loc l = { e->path, x->line, x->col };
+
+		if (x->kind == 2 && idset_add(&e->seen, x->s))
+			remote_met(b, e, x->s, &l);
+	}
+	return 0;
+}
+
 /* A remote image's URL, the first time the essay has it: the book keeps
  * where it first has each URL, whichever thread gets there first, and
  * not every essay's list of them. */
@@ -953,7 +1044,9 @@ image(struct book *b, struct essay *e, xmlNode *img, struct quire_diag *d)
 		goto out;
 	}
 	if (san_url(src) == URL_DATA) {
-		if ((r = resource_add_data(b, src, AT(), d)) == NULL)
+		r = resource_add_data(b, src, AT(), d);
+		taped(1, src, r, &l);
+		if (r == NULL)
 			replace_with_text(img, alt, "image-missing");
 		else {
 			set_attr(img, "src", r->name);
@@ -962,8 +1055,10 @@ image(struct book *b, struct essay *e, xmlNode *img, struct quire_diag *d)
 		goto out;
 	}
 	if (strncmp(src, "//", 2) == 0 || has_scheme(src)) {
-		if (idset_add(&e->seen, src))
+		if (idset_add(&e->seen, src)) {
 			remote_met(b, e, src, AT());
+			taped(2, src, NULL, &l);
+		}
 		if (inside_link(img) || strncasecmp(src, "http", 4) != 0)
 			replace_with_text(img, *alt ? alt : "image",
 			    "image-remote");
@@ -988,8 +1083,10 @@ image(struct book *b, struct essay *e, xmlNode *img, struct quire_diag *d)
 		    clip_url(src, shown));
 		replace_with_text(img, alt, "image-missing");
 	} else if ((r = resource_add(b, path, AT(), d)) == NULL) {
+		taped(0, path, NULL, &l);
 		replace_with_text(img, alt, "image-missing");
 	} else {
+		taped(0, path, r, &l);
 		set_attr(img, "src", r->name);
 		set_attr(img, "alt", alt);
 	}

@@ -23,6 +23,23 @@ void index_marks(struct essay *, xmlNode *box);
 void link_prepare(struct book *);
 int link_essay(struct book *, struct essay *, struct quire_diag *);
 size_t link_check(struct book *, struct quire_diag *);
+/* What rendering an essay does to the book beyond the essay (images
+ * registered or refused, remote URLs met), taped while a tape is set on
+ * the thread, for a warm process to do again without rendering it:
+ * link_tape_replay() is -1 when an image is no longer what it was. */
+struct link_tape {
+	struct taped_link {
+		int kind;           /* 0 file, 1 data: URI, 2 remote URL */
+		char *s;            /* its path, the URI or the URL */
+		char *name;         /* the resource's name; NULL: refused */
+		int line, col;
+	} *v;
+	size_t n;
+};
+struct link_tape *link_tape_set(struct link_tape *);
+void link_tape_free(struct link_tape *);
+size_t link_tape_bytes(const struct link_tape *);
+int link_tape_replay(struct book *, struct essay *, const struct link_tape *);
 /* crossref.c: the book's numbers (chapters, sections, labelled figures,
  * tables, listings, equations), before any essay renders; then, in each
  * essay's tree, numbers shown and references made links. */
@@ -46,6 +63,8 @@ void *parse_new_node(int type);
  * cite_essay, as each is parsed: its citations and bibliography put in. */
 int cite_book(struct book *, pthread_mutex_t *cmark, struct quire_diag *);
 void cite_essay(struct essay *, void *doc);
+/* What cite_essay puts in an essay, into h (a warm process's key). */
+void cite_digest(const struct essay *, struct sha256 *h);
 void cite_free(void);
 /* The bibliography's section named for what it is (epub:type, role). */
 void cite_sections(xmlNode *);

@@ -1,0 +1,620 @@
+/* The memo of rendered essays that a warm process (quire watch) keeps
+ * from one build to the next: an essay whose source, place and
+ * surroundings are what they were is taken from it instead of being
+ * parsed, rendered and packed again.
+ *
+ * The key of an essay is the SHA-256 of
+ *   - the book around it: every essay's front matter as loaded (titles,
+ *     slugs, numbers, labels, ids given, site URLs...), the stamps (size,
+ *     time, inode) of every other file in the content folder (of images,
+ *     their names only), and the options of the build;
+ *   - its place in the book, its text as read, and the citations rendered
+ *     for it.
+ * What rendering it did besides its own fields is taped as it happened
+ * and done again on a hit: its messages (base/diag.c), the images it
+ * registered or that were refused, the remote URLs it met (link.c).  An
+ * image whose bytes changed makes the entry miss.  Essays rendered again
+ * for a link into a missing section (essay_redo), essays with errors and
+ * books that spill to disk are never kept.  Entries not used by a build
+ * go at its end. */
+#include <dirent.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include <glib.h>
+
+#include "build.h"
+
+/* Beyond this many bytes kept, essays are rendered, not kept. */
+#define MEMO_MAX ((size_t)512 << 20)
+
+struct entry {
+	unsigned gen;
+	size_t bytes;
+	char *title, *subtitle;
+	int title_line;
+	unsigned props;
+	size_t nimages, nimages_noalt, nnotes;
+	struct heading *heads;
+	size_t nheads;
+	char *heads_mem;
+	uint64_t *idh;
+	size_t nidh;
+	struct later *xlinks;
+	long *xtarget;          /* index of each link's essay; -1: none */
+	size_t nxlinks;
+	struct strv marks;
+	struct packed epub;
+	struct part *html;
+	char **resname;         /* each part's image, by name; NULL: none */
+	size_t nhtml;
+	long words;
+	struct diag_tape *dt;
+	struct link_tape lt;
+};
+
+static struct {
+	pthread_mutex_t lock;
+	GHashTable *t;          /* key (hex) -> struct entry */
+	unsigned gen;
+	size_t bytes;
+	int on;                 /* this build takes and keeps */
+	unsigned char book[32];
+	size_t hits, misses;
+} memo = { PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0, 0, { 0 }, 0, 0 };
+
+static void
+entry_free(void *p)
+{
+	struct entry *x = p;
+
+	if (x == NULL)
+		return;
+	free(x->title);
+	free(x->subtitle);
+	free(x->heads);
+	free(x->heads_mem);
+	free(x->idh);
+	later_free(x->xlinks, x->nxlinks);
+	free(x->xtarget);
+	strv_free(&x->marks);
+	free(x->epub.data);
+	for (size_t i = 0; i < x->nhtml; i++) {
+		free(x->html[i].data);
+		free(x->html[i].z.data);
+		free(x->resname[i]);
+	}
+	free(x->html);
+	free(x->resname);
+	diag_tape_free(x->dt);
+	link_tape_free(&x->lt);
+	free(x);
+}
+
+/* ---- the key ---- */
+
+static void
+put_str(struct sha256 *h, const char *s)
+{
+	/* NULL and "" differ: a NUL ends every string, 0x01 stands for
+	 * none. */
+	if (s == NULL)
+		sha256_update(h, "\1", 2);
+	else
+		sha256_update(h, s, strlen(s) + 1);
+}
+
+static void
+put_num(struct sha256 *h, long long n)
+{
+	sha256_update(h, &n, sizeof(n));
+}
+
+static void
+put_strv(struct sha256 *h, const struct strv *v)
+{
+	put_num(h, (long long)v->n);
+	for (size_t i = 0; i < v->n; i++)
+		put_str(h, v->v[i]);
+}
+
+struct stamp_row {
+	char *rel;
+	struct stat st;
+};
+
+static int
+cmp_row(const void *a, const void *b)
+{
+	return strcmp(((const struct stamp_row *)a)->rel,
+	    ((const struct stamp_row *)b)->rel);
+}
+
+/* Every file below dir (rel from the root) but the essays' sources, the
+ * output folder and version control's. */
+static void
+walk(const char *dir, const char *rel, const char *out, GHashTable *essays,
+    struct stamp_row **v, size_t *n, int depth)
+{
+	struct dirent *de;
+	DIR *d;
+
+	if (depth > 64 || (d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		char *path, *r;
+		struct stat st;
+
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0 ||
+		    strcmp(de->d_name, ".git") == 0)
+			continue;
+		path = xasprintf("%s/%s", dir, de->d_name);
+		r = *rel ? xasprintf("%s/%s", rel, de->d_name) :
+		    xstrdup(de->d_name);
+		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+			char real[PATH_MAX];
+
+			if (out == NULL || realpath(path, real) == NULL ||
+			    strcmp(real, out) != 0)
+				walk(path, r, out, essays, v, n, depth + 1);
+			free(r);
+		} else if (g_hash_table_contains(essays, r)) {
+			free(r);
+		} else {
+			if (stat(path, &st) != 0)
+				memset(&st, 0, sizeof(st));
+			GROW(*v, *n);
+			(*v)[*n].rel = r;
+			(*v)[(*n)++].st = st;
+		}
+		free(path);
+	}
+	closedir(d);
+}
+
+static int
+is_image(const char *rel)
+{
+	static const char *const ext[] = { ".png", ".jpg", ".jpeg", ".gif",
+	    ".svg", ".webp" };
+	size_t n = strlen(rel);
+
+	for (size_t i = 0; i < sizeof(ext) / sizeof(*ext); i++) {
+		size_t k = strlen(ext[i]);
+
+		if (n > k && strcasecmp(rel + n - k, ext[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static void
+put_files(struct sha256 *h, const struct book *b,
+    const struct quire_options *opt)
+{
+	GHashTable *essays = g_hash_table_new(g_str_hash, g_str_equal);
+	struct stamp_row *v = NULL;
+	char out[PATH_MAX];
+	size_t n = 0;
+
+	for (size_t i = 0; i < b->nessays; i++)
+		g_hash_table_add(essays, b->essays[i].rel);
+	walk(b->root_real ? b->root_real : b->root, "",
+	    opt->out && realpath(opt->out, out) ? out : NULL, essays, &v, &n, 0);
+	g_hash_table_destroy(essays);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_row);
+	for (size_t i = 0; i < n; i++) {
+		put_str(h, v[i].rel);
+		/* An image essays show is checked by its bytes when taken
+		 * (link_tape_replay): its name is enough here. */
+		if (is_image(v[i].rel)) {
+			free(v[i].rel);
+			continue;
+		}
+		put_num(h, (long long)v[i].st.st_size);
+		put_num(h, (long long)v[i].st.st_mtim.tv_sec);
+		put_num(h, (long long)v[i].st.st_mtim.tv_nsec);
+		put_num(h, (long long)v[i].st.st_ino);
+		put_num(h, (long long)v[i].st.st_mode);
+		free(v[i].rel);
+	}
+	free(v);
+}
+
+/* The book around every essay: what each essay's rendering may read of
+ * the others and of the book. */
+static void
+book_key(const struct book *b, const struct quire_options *opt,
+    unsigned char out[32])
+{
+	struct sha256 h;
+
+	sha256_init(&h);
+	put_str(&h, "quire memo 1");
+	put_num(&h, opt->formats);
+	put_num(&h, opt->drafts);
+	put_num(&h, opt->strict);
+	put_str(&h, opt->release);
+	put_num(&h, opt->math);
+	put_num(&h, b->math_svg);
+	put_num(&h, opt->has_epoch);
+	put_num(&h, opt->has_epoch ? opt->epoch : 0);
+	put_num(&h, b->ledger_info);
+	put_num(&h, (long long)b->nessays);
+	for (size_t i = 0; i < b->nessays; i++) {
+		const struct essay *e = &b->essays[i];
+
+		put_str(&h, e->rel);
+		put_str(&h, e->path);
+		put_str(&h, e->slug);
+		put_str(&h, e->file);
+		put_str(&h, e->title);
+		put_str(&h, e->subtitle);
+		put_str(&h, e->summary);
+		put_str(&h, e->date);
+		put_str(&h, e->lang);
+		put_str(&h, e->dir);
+		put_strv(&h, &e->authors);
+		put_strv(&h, &e->tags);
+		put_strv(&h, &e->cite);
+		sha256_update(&h, &e->order, sizeof(e->order));
+		put_num(&h, e->has_order);
+		put_num(&h, e->draft);
+		put_num(&h, e->included);
+		put_num(&h, e->role);
+		put_num(&h, e->numbered);
+		put_num(&h, e->empty);
+		put_num(&h, e->part_page);
+		put_num(&h, e->title_line);
+		put_num(&h, (long long)e->body);
+		put_num(&h, e->body_line);
+		put_num(&h, e->maybe_math);
+		put_strv(&h, &e->urls);
+		put_str(&h, e->site_slug);
+		put_str(&h, e->label);
+		put_strv(&h, &e->params);
+		put_strv(&h, &e->cascade);
+		put_num(&h, (long long)e->siterefs.n);
+		for (size_t k = 0; k < e->siterefs.cap; k++)
+			if (e->siterefs.slot[k])
+				put_str(&h, e->siterefs.slot[k]);
+		put_strv(&h, &e->hids);
+		put_strv(&h, &e->index);
+		put_strv(&h, &e->xmarks);
+		put_str(&h, e->num);
+	}
+	put_files(&h, b, opt);
+	sha256_final(&h, out);
+}
+
+/* The essay's own key, as hex. */
+static void
+essay_key(const struct book *b, const struct essay *e, char key[65],
+    unsigned char text_sha[32])
+{
+	struct sha256 h;
+	unsigned char k[32];
+
+	sha256(e->text ? e->text : "", e->text ? e->len : 0, text_sha);
+	sha256_init(&h);
+	sha256_update(&h, memo.book, sizeof(memo.book));
+	put_num(&h, (long long)(e - b->essays));
+	sha256_update(&h, text_sha, 32);
+	cite_digest(e, &h);
+	sha256_final(&h, k);
+	for (int i = 0; i < 32; i++)
+		snprintf(key + 2 * i, 3, "%02x", k[i]);
+}
+
+/* ---- a build ---- */
+
+void
+memo_begin(struct book *b, const struct quire_options *opt)
+{
+	pthread_mutex_lock(&memo.lock);
+	memo.on = opt->keep_warm && !b->squeeze && b->nessays > 0;
+	if (memo.on && memo.t == NULL)
+		memo.t = g_hash_table_new_full(g_str_hash, g_str_equal, free,
+		    entry_free);
+	memo.gen++;
+	memo.hits = memo.misses = 0;
+	pthread_mutex_unlock(&memo.lock);
+	if (memo.on)
+		book_key(b, opt, memo.book);
+}
+
+static gboolean
+stale(void *key, void *value, void *arg)
+{
+	struct entry *x = value;
+
+	(void)key;
+	(void)arg;
+	if (x->gen == memo.gen)
+		return FALSE;
+	memo.bytes -= x->bytes;
+	return TRUE;
+}
+
+void
+memo_end(void)
+{
+	pthread_mutex_lock(&memo.lock);
+	if (memo.t)
+		g_hash_table_foreach_remove(memo.t, stale, NULL);
+	memo.on = 0;
+	pthread_mutex_unlock(&memo.lock);
+}
+
+void
+memo_counts(size_t *hits, size_t *misses)
+{
+	pthread_mutex_lock(&memo.lock);
+	*hits = memo.hits;
+	*misses = memo.misses;
+	pthread_mutex_unlock(&memo.lock);
+}
+
+void
+memo_cleanup(void)
+{
+	pthread_mutex_lock(&memo.lock);
+	if (memo.t)
+		g_hash_table_destroy(memo.t);
+	memo.t = NULL;
+	memo.bytes = 0;
+	memo.on = 0;
+	pthread_mutex_unlock(&memo.lock);
+}
+
+/* ---- taking an essay ---- */
+
+static struct heading *
+heads_copy(const struct heading *v, size_t n, char **mem)
+{
+	struct heading *c;
+	size_t size = 0;
+	char *p;
+
+	*mem = NULL;
+	if (n == 0)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		size += strlen(v[i].id) + strlen(v[i].text) + 2;
+	c = xreallocarray(NULL, n, sizeof(*c));
+	p = *mem = xmalloc(size);
+	for (size_t i = 0; i < n; i++) {
+		size_t li = strlen(v[i].id) + 1, lt = strlen(v[i].text) + 1;
+
+		c[i].level = v[i].level;
+		c[i].id = memcpy(p, v[i].id, li);
+		p += li;
+		c[i].text = memcpy(p, v[i].text, lt);
+		p += lt;
+	}
+	return c;
+}
+
+static struct later *
+later_copy(const struct later *v, size_t n)
+{
+	struct later *c = n ? xreallocarray(NULL, n, sizeof(*c)) : NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		c[i] = v[i];
+		c[i].text = v[i].text ? xstrdup(v[i].text) : NULL;
+		c[i].orig = v[i].orig ? xstrdup(v[i].orig) : NULL;
+		c[i].href = v[i].href ? xstrdup(v[i].href) : NULL;
+	}
+	return c;
+}
+
+static void *
+bytes_copy(const void *p, size_t n)
+{
+	void *c;
+
+	if (p == NULL)
+		return NULL;
+	c = xmalloc(n ? n : 1);
+	memcpy(c, p, n);
+	return c;
+}
+
+static void
+strv_copy(struct strv *to, const struct strv *from)
+{
+	memset(to, 0, sizeof(*to));
+	for (size_t i = 0; i < from->n; i++)
+		strv_push(to, xstrdup(from->v[i]));
+}
+
+/* The essay as the entry has it; 0 when it was found and is. */
+static int
+take(struct book *b, struct essay *e, const char *key, struct quire_diag *d)
+{
+	struct entry *x;
+	struct resource **res;
+
+	pthread_mutex_lock(&memo.lock);
+	x = memo.t ? g_hash_table_lookup(memo.t, key) : NULL;
+	if (x)
+		x->gen = memo.gen;  /* not dropped while in use */
+	pthread_mutex_unlock(&memo.lock);
+	if (x == NULL || link_tape_replay(b, e, &x->lt) < 0)
+		return -1;
+	res = xcalloc(x->nhtml ? x->nhtml : 1, sizeof(*res));
+	for (size_t i = 0; i < x->nhtml; i++)
+		if (x->resname[i] &&
+		    (res[i] = resource_find(b, x->resname[i])) == NULL) {
+			free(res);
+			return -1;
+		}
+	free(e->title);
+	e->title = x->title ? xstrdup(x->title) : NULL;
+	free(e->subtitle);
+	e->subtitle = x->subtitle ? xstrdup(x->subtitle) : NULL;
+	e->title_line = x->title_line;
+	e->props = x->props;
+	e->nimages = x->nimages;
+	e->nimages_noalt = x->nimages_noalt;
+	e->nnotes = x->nnotes;
+	e->heads = heads_copy(x->heads, x->nheads, &e->heads_mem);
+	e->nheads = x->nheads;
+	e->idh = bytes_copy(x->idh, x->nidh * sizeof(*x->idh));
+	e->nidh = x->nidh;
+	e->xlinks = later_copy(x->xlinks, x->nxlinks);
+	e->nxlinks = x->nxlinks;
+	for (size_t i = 0; i < x->nxlinks; i++)
+		e->xlinks[i].target = x->xtarget[i] < 0 ? NULL :
+		    &b->essays[x->xtarget[i]];
+	strv_copy(&e->marks, &x->marks);
+	e->epub = x->epub;
+	e->epub.data = bytes_copy(x->epub.data, x->epub.zlen);
+	e->nhtml = x->nhtml;
+	e->html = x->nhtml ? xreallocarray(NULL, x->nhtml, sizeof(*e->html)) :
+	    NULL;
+	for (size_t i = 0; i < x->nhtml; i++) {
+		e->html[i] = x->html[i];
+		e->html[i].data = bytes_copy(x->html[i].data, x->html[i].len);
+		e->html[i].z.data = bytes_copy(x->html[i].z.data,
+		    x->html[i].z.zlen);
+		e->html[i].res = res[i];
+	}
+	free(res);
+	e->words = x->words;
+	diag_tape_replay(d, x->dt, e->path);
+	return 0;
+}
+
+/* ---- keeping one ---- */
+
+static int
+keepable(const struct essay *e)
+{
+	if (e->epub.sp)
+		return 0;
+	for (size_t i = 0; i < e->nhtml; i++)
+		if (e->html[i].sp || e->html[i].z.sp)
+			return 0;
+	return 1;
+}
+
+static void
+keep(struct book *b, struct essay *e, const char *key, struct memo_run *r)
+{
+	struct entry *x;
+	size_t bytes;
+
+	if (diag_tape_errors(r->dt) || !keepable(e))
+		return;
+	x = xcalloc(1, sizeof(*x));
+	x->title = e->title ? xstrdup(e->title) : NULL;
+	x->subtitle = e->subtitle ? xstrdup(e->subtitle) : NULL;
+	x->title_line = e->title_line;
+	x->props = e->props;
+	x->nimages = e->nimages;
+	x->nimages_noalt = e->nimages_noalt;
+	x->nnotes = e->nnotes;
+	x->heads = heads_copy(e->heads, e->nheads, &x->heads_mem);
+	x->nheads = e->nheads;
+	x->idh = bytes_copy(e->idh, e->nidh * sizeof(*e->idh));
+	x->nidh = e->nidh;
+	x->xlinks = later_copy(e->xlinks, e->nxlinks);
+	x->nxlinks = e->nxlinks;
+	x->xtarget = xcalloc(e->nxlinks ? e->nxlinks : 1, sizeof(long));
+	for (size_t i = 0; i < e->nxlinks; i++)
+		x->xtarget[i] = e->xlinks[i].target ?
+		    (long)(e->xlinks[i].target - b->essays) : -1;
+	strv_copy(&x->marks, &e->marks);
+	x->epub = e->epub;
+	x->epub.data = bytes_copy(e->epub.data, e->epub.zlen);
+	x->nhtml = e->nhtml;
+	x->html = e->nhtml ? xreallocarray(NULL, e->nhtml, sizeof(*x->html)) :
+	    NULL;
+	x->resname = xcalloc(e->nhtml ? e->nhtml : 1, sizeof(char *));
+	bytes = sizeof(*x) + e->epub.zlen + diag_tape_bytes(r->dt) +
+	    link_tape_bytes(&r->lt) + e->nidh * sizeof(uint64_t);
+	for (size_t i = 0; i < e->nhtml; i++) {
+		x->html[i] = e->html[i];
+		x->html[i].data = bytes_copy(e->html[i].data, e->html[i].len);
+		x->html[i].z.data = bytes_copy(e->html[i].z.data,
+		    e->html[i].z.zlen);
+		x->html[i].res = NULL;
+		x->resname[i] = e->html[i].res ? xstrdup(e->html[i].res->name) :
+		    NULL;
+		bytes += sizeof(*x->html) + (e->html[i].data ? e->html[i].len :
+		    0) + (e->html[i].z.data ? e->html[i].z.zlen : 0);
+	}
+	for (size_t i = 0; i < e->nheads; i++)
+		bytes += sizeof(*x->heads) + strlen(e->heads[i].id) +
+		    strlen(e->heads[i].text) + 2;
+	x->words = e->words;
+	x->dt = r->dt;
+	x->lt = r->lt;
+	r->dt = NULL;
+	memset(&r->lt, 0, sizeof(r->lt));
+	x->bytes = bytes;
+	x->gen = memo.gen;
+	pthread_mutex_lock(&memo.lock);
+	if (memo.t && memo.bytes + bytes <= MEMO_MAX) {
+		struct entry *old = g_hash_table_lookup(memo.t, key);
+
+		if (old)
+			memo.bytes -= old->bytes;
+		memo.bytes += bytes;
+		g_hash_table_replace(memo.t, xstrdup(key), x);
+		x = NULL;
+	}
+	pthread_mutex_unlock(&memo.lock);
+	entry_free(x);
+}
+
+/* ---- around an essay's run (build.c) ---- */
+
+int
+memo_start(struct book *b, struct essay *e, struct memo_run *r,
+    struct quire_diag *d)
+{
+	memset(r, 0, sizeof(*r));
+	/* An essay rendered again once the links between essays are
+	 * judged is another rendering of the same source. */
+	if (!memo.on || e->xbad.n)
+		return -1;
+	essay_key(b, e, r->key, r->text_sha);
+	if (take(b, e, r->key, d) == 0) {
+		if (b->ledger_info)
+			memcpy(e->src_sha, r->text_sha, 32);
+		pthread_mutex_lock(&memo.lock);
+		memo.hits++;
+		pthread_mutex_unlock(&memo.lock);
+		return 0;
+	}
+	r->on = 1;
+	r->dt = diag_tape_new();
+	r->old_dt = diag_tape_set(r->dt);
+	r->old_lt = link_tape_set(&r->lt);
+	return -1;
+}
+
+void
+memo_stop(struct book *b, struct essay *e, struct memo_run *r)
+{
+	if (!r->on)
+		return;
+	diag_tape_set(r->old_dt);
+	link_tape_set(r->old_lt);
+	pthread_mutex_lock(&memo.lock);
+	memo.misses++;
+	pthread_mutex_unlock(&memo.lock);
+	keep(b, e, r->key, r);
+	diag_tape_free(r->dt);
+	link_tape_free(&r->lt);
+	r->on = 0;
+}
