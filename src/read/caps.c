@@ -226,7 +226,8 @@ cap_tables(struct essay *e, struct quire_diag *d)
 		size_t n;
 
 		q = p + line_markers(p, eol, &count, &cut);
-		n = row_cells(q, eol, 0);
+		/* A row's cells count only inside a table. */
+		n = delim ? row_cells(q, eol, 0) : 0;
 		if (delim && n > MAX_COLUMNS) {
 			GROW(fix, nfix);
 			fix[nfix++] = (struct tfix){ (size_t)(q - e->text), 0, 0 };
