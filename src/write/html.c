@@ -228,11 +228,10 @@ count_token(const char *p, size_t n, const char *tok)
 
 /* The article serialised with every image's src a data: URI holding a
  * token, the first that occurs in it exactly once per image (im->tok). */
-static xmlOutputBuffer *
-serialise(struct essay *e, xmlNode *art, struct imgs *im)
+static void
+serialise(xmlNode *art, struct imgs *im, struct buf *out)
 {
 	for (unsigned k = 0;; k++) {
-		xmlOutputBuffer *ob = xmlAllocOutputBuffer(NULL);
 		char tok[32], *uri;
 
 		snprintf(tok, sizeof(tok), TOKEN, k);
@@ -242,14 +241,14 @@ serialise(struct essay *e, xmlNode *art, struct imgs *im)
 			set_attr(im->node[i], "src", uri);
 			free(uri);
 		}
-		htmlNodeDumpFormatOutput(ob, e->xml, art, "UTF-8", 0);
-		if (im->n == 0 || count_token((const char *)
-		    xmlOutputBufferGetContent(ob), xmlOutputBufferGetSize(ob),
-		    tok) == im->n) {
+		out->len = 0;
+		html_serialise(out, art);
+		if (im->n == 0 || count_token(out->data, out->len, tok) ==
+		    im->n) {
 			snprintf(im->tok, sizeof(im->tok), "%s", tok);
-			return ob;
+			return;
 		}
-		xmlOutputBufferClose(ob);  /* the text has it: another */
+		/* the text has it: another */
 	}
 }
 
@@ -312,7 +311,7 @@ html_essay(struct book *b, struct essay *e, struct quire_diag *d)
 {
 	xmlNode *art = xmlNewDocNode(e->xml, NULL, BAD_CAST "article", NULL);
 	xmlNode *k, *next;
-	xmlOutputBuffer *ob;
+	struct buf out = { 0 };
 	const char *lang = e->lang ? e->lang : b->lang;
 	struct imgs im = { NULL, NULL, 0, "" };
 	char *s;
@@ -357,10 +356,9 @@ html_essay(struct book *b, struct essay *e, struct quire_diag *d)
 	/* Serialised by HTML rules: the document is now an HTML one (it is
 	 * freed right after). */
 	e->xml->type = XML_HTML_DOCUMENT_NODE;
-	ob = serialise(e, art, &im);
-	cut_article(b, e, (const char *)xmlOutputBufferGetContent(ob),
-	    xmlOutputBufferGetSize(ob), &im, d);
-	xmlOutputBufferClose(ob);
+	serialise(art, &im, &out);
+	cut_article(b, e, out.data ? out.data : "", out.len, &im, d);
+	buf_free(&out);
 	free(im.node);
 	free(im.res);
 	return 0;

@@ -1,0 +1,382 @@
+/* The archive's articles written straight from the tree into a buffer,
+ * byte for byte as libxml2 2.9's HTML serialiser writes a node of an HTML
+ * document with no formatting (htmlNodeDumpFormatOutput(..., 0)), without
+ * its costs: a linear, case-blind search of its table of elements for
+ * every element, each value copied and escaped twice, a write call for
+ * every name and every '<'.  Its rules, kept here:
+ *  - an element in no namespace that HTML 4 calls empty (br, img...) ends
+ *    at its start tag, its children unwritten; an empty li has no end
+ *    tag; any other has one;
+ *  - text is escaped (& < >), but in script and style; control bytes
+ *    other than tab, line feed and carriage return are dropped;
+ *  - an attribute holds its escaped value quoted, in single quotes when
+ *    it has a double one and no single one, with &quot; when it has
+ *    both; boolean attributes and attributes without a value node are
+ *    written as their names alone; in an attribute, "<!--...-->" and
+ *    "&{...}" stay as they are (HTML 4's server-side includes and
+ *    script macros);
+ *  - href, src, action (and name on <a>), in no namespace on an element
+ *    in none, lose their leading blanks and are URI-escaped: every byte
+ *    but letters, digits, "-_.!~*'()" and "@/:=?;#%&,+<>" as %XX. */
+#include <string.h>
+
+#include <libxml/parserInternals.h>
+
+#include "write/write.h"
+
+/* Bytes written as they are: one test each, not a call. */
+static inline void
+put1(struct buf *o, char c)
+{
+	if (o->len + 1 >= o->cap)
+		buf_grow(o, 1);
+	o->data[o->len++] = c;
+}
+
+static inline void
+putn(struct buf *o, const void *p, size_t n)
+{
+	if (o->len + n >= o->cap)
+		buf_grow(o, n);
+	memcpy(o->data + o->len, p, n);
+	o->len += n;
+}
+
+static inline void
+putz(struct buf *o, const char *s)
+{
+	putn(o, s, strlen(s));
+}
+
+/* ASCII letters compared without case, as xmlStrcasecmp does. */
+static inline int
+lc(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+static int
+same(const xmlChar *a, const char *b)
+{
+	for (; *a && *b; a++, b++)
+		if (lc(*a) != lc((unsigned char)*b))
+			return 0;
+	return *a == '\0' && *b == '\0';
+}
+
+static int
+uri_keeps(unsigned char c)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9'))
+		return 1;
+	switch (c) {
+	case '-': case '_': case '.': case '!': case '~': case '*':
+	case '\'': case '(': case ')': case '@': case '/': case ':':
+	case '=': case '?': case ';': case '#': case '%': case '&':
+	case ',': case '+': case '<': case '>':
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Text as the serialiser escapes it in an HTML document; attr: in an
+ * attribute value. */
+static void
+escape(struct buf *o, const unsigned char *s, int attr)
+{
+	const unsigned char *run;
+
+	while (*s) {
+		run = s;
+		while (*s >= 0x20 && *s != '<' && *s != '>' && *s != '&')
+			s++;
+		if (s > run)
+			putn(o, run, (size_t)(s - run));
+		switch (*s) {
+		case '\0':
+			return;
+		case '<': {
+			const char *end;
+
+			if (attr && s[1] == '!' && s[2] == '-' && s[3] == '-' &&
+			    (end = strstr((const char *)s, "-->")) != NULL) {
+				putn(o, s, (size_t)((const unsigned char *)
+				    end - s) + 3);
+				s = (const unsigned char *)end + 3;
+			} else {
+				putn(o, "&lt;", 4);
+				s++;
+			}
+			break;
+		}
+		case '>':
+			putn(o, "&gt;", 4);
+			s++;
+			break;
+		case '&': {
+			const char *end;
+
+			if (attr && s[1] == '{' &&
+			    (end = strchr((const char *)s, '}')) != NULL) {
+				putn(o, s, (size_t)((const unsigned char *)
+				    end - s) + 1);
+				s = (const unsigned char *)end + 1;
+			} else {
+				putn(o, "&amp;", 5);
+				s++;
+			}
+			break;
+		}
+		default:  /* a control byte */
+			if (*s == '\t' || *s == '\n' || *s == '\r')
+				put1(o, (char)*s);
+			s++;
+		}
+	}
+}
+
+static void
+quoted(struct buf *o, const char *v, size_t n)
+{
+	if (memchr(v, '"', n) == NULL) {
+		put1(o, '"');
+		putn(o, v, n);
+		put1(o, '"');
+	} else if (memchr(v, '\'', n) == NULL) {
+		put1(o, '\'');
+		putn(o, v, n);
+		put1(o, '\'');
+	} else {
+		put1(o, '"');
+		for (size_t i = 0; i < n; i++)
+			if (v[i] == '"')
+				putn(o, "&quot;", 6);
+			else
+				put1(o, v[i]);
+		put1(o, '"');
+	}
+}
+
+static int
+is_boolean(const xmlChar *n)
+{
+	switch (*n | 0x20) {
+	case 'c':
+		return same(n, "checked") || same(n, "compact");
+	case 'd':
+		return same(n, "declare") || same(n, "defer") ||
+		    same(n, "disabled");
+	case 'i':
+		return same(n, "ismap");
+	case 'm':
+		return same(n, "multiple");
+	case 'n':
+		return same(n, "nohref") || same(n, "noresize") ||
+		    same(n, "noshade") || same(n, "nowrap");
+	case 'r':
+		return same(n, "readonly");
+	case 's':
+		return same(n, "selected");
+	default:
+		return 0;
+	}
+}
+
+static int
+is_uri(const xmlAttr *a, const xmlNode *el)
+{
+	const xmlChar *n = a->name;
+
+	if (a->ns || el->ns)
+		return 0;
+	switch (*n | 0x20) {
+	case 'h':
+		return same(n, "href");
+	case 's':
+		return same(n, "src");
+	case 'a':
+		return same(n, "action");
+	case 'n':
+		return same(n, "name") && same(el->name, "a");
+	default:
+		return 0;
+	}
+}
+
+static void
+attribute(struct buf *o, struct buf *v, const xmlNode *el, const xmlAttr *a)
+{
+	put1(o, ' ');
+	if (a->ns && a->ns->prefix) {
+		putz(o, (const char *)a->ns->prefix);
+		put1(o, ':');
+	}
+	putz(o, (const char *)a->name);
+	if (a->children == NULL || is_boolean(a->name))
+		return;
+	v->len = 0;
+	for (const xmlNode *k = a->children; k; k = k->next)
+		if ((k->type == XML_TEXT_NODE ||
+		    k->type == XML_CDATA_SECTION_NODE) && k->content)
+			escape(v, k->content, 1);
+		else if (k->type == XML_ENTITY_REF_NODE) {
+			put1(v, '&');
+			putz(v, (const char *)k->name);
+			put1(v, ';');
+		}
+	put1(o, '=');
+	if (is_uri(a, el)) {
+		size_t i = 0, start = o->len;
+
+		while (i < v->len && (v->data[i] == ' ' || v->data[i] == '\t' ||
+		    v->data[i] == '\n' || v->data[i] == '\r'))
+			i++;
+		/* Escaped into o, then quoted in place of itself. */
+		buf_grow(o, 3 * (v->len - i));
+		for (; i < v->len; i++) {
+			unsigned char c = (unsigned char)v->data[i];
+
+			if (uri_keeps(c))
+				o->data[o->len++] = (char)c;
+			else {
+				o->data[o->len++] = '%';
+				o->data[o->len++] = "0123456789ABCDEF"[c >> 4];
+				o->data[o->len++] = "0123456789ABCDEF"[c & 15];
+			}
+		}
+		v->len = 0;
+		putn(v, o->data + start, o->len - start);
+		o->len = start;
+	}
+	quoted(o, v->data ? v->data : "", v->len);
+}
+
+/* HTML 4's empty elements (1) and the one whose end tag goes when it
+ * is empty (2), by libxml2's table. */
+static int
+kind(const xmlNode *n)
+{
+	const xmlChar *m = n->name;
+
+	if (n->ns)
+		return 0;
+	switch (*m | 0x20) {
+	case 'a':
+		return same(m, "area");
+	case 'b':
+		return same(m, "base") || same(m, "basefont") || same(m, "br");
+	case 'c':
+		return same(m, "col");
+	case 'f':
+		return same(m, "frame");
+	case 'h':
+		return same(m, "hr");
+	case 'i':
+		return same(m, "img") || same(m, "input") ||
+		    same(m, "isindex");
+	case 'l':
+		return same(m, "link") ? 1 : same(m, "li") ? 2 : 0;
+	case 'm':
+		return same(m, "meta");
+	case 'p':
+		return same(m, "param");
+	default:
+		return 0;
+	}
+}
+
+static void
+name(struct buf *o, const xmlNode *n)
+{
+	if (n->ns && n->ns->prefix) {
+		putz(o, (const char *)n->ns->prefix);
+		put1(o, ':');
+	}
+	putz(o, (const char *)n->name);
+}
+
+static void
+node(struct buf *o, struct buf *v, const xmlNode *n)
+{
+	switch (n->type) {
+	case XML_ELEMENT_NODE: {
+		int k = kind(n);
+
+		put1(o, '<');
+		name(o, n);
+		for (const xmlNs *ns = n->nsDef; ns; ns = ns->next) {
+			if (ns->type != XML_LOCAL_NAMESPACE || ns->href == NULL ||
+			    (ns->prefix && strcmp((const char *)ns->prefix,
+			    "xml") == 0))
+				continue;
+			putz(o, ns->prefix ? " xmlns:" : " xmlns");
+			if (ns->prefix)
+				putz(o, (const char *)ns->prefix);
+			put1(o, '=');
+			quoted(o, (const char *)ns->href,
+			    strlen((const char *)ns->href));
+		}
+		for (const xmlAttr *a = n->properties; a; a = a->next)
+			attribute(o, v, n, a);
+		if (k == 1 || (k == 2 && n->children == NULL)) {
+			put1(o, '>');
+			return;
+		}
+		put1(o, '>');
+		for (const xmlNode *c = n->children; c; c = c->next)
+			node(o, v, c);
+		putn(o, "</", 2);
+		name(o, n);
+		put1(o, '>');
+		return;
+	}
+	case XML_TEXT_NODE:
+		if (n->content == NULL)
+			return;
+		if (n->name == xmlStringTextNoenc || (n->parent &&
+		    n->parent->name && (same(n->parent->name, "script") ||
+		    same(n->parent->name, "style"))))
+			putz(o, (const char *)n->content);
+		else
+			escape(o, n->content, 0);
+		return;
+	case XML_COMMENT_NODE:
+		if (n->content) {
+			putn(o, "<!--", 4);
+			putz(o, (const char *)n->content);
+			putn(o, "-->", 3);
+		}
+		return;
+	case XML_PI_NODE:
+		putn(o, "<?", 2);
+		putz(o, (const char *)n->name);
+		if (n->content) {
+			put1(o, ' ');
+			putz(o, (const char *)n->content);
+		}
+		put1(o, '>');
+		return;
+	case XML_ENTITY_REF_NODE:
+		put1(o, '&');
+		putz(o, (const char *)n->name);
+		put1(o, ';');
+		return;
+	case XML_CDATA_SECTION_NODE:
+		if (n->content)
+			putz(o, (const char *)n->content);
+		return;
+	default:
+		return;
+	}
+}
+
+void
+html_serialise(struct buf *o, const xmlNode *n)
+{
+	struct buf v = { 0 };
+
+	node(o, &v, n);
+	buf_free(&v);
+}
