@@ -115,8 +115,7 @@ char *xml_clean(const char *, size_t);
 char *slug_github(const char *);
 int date_valid(const char *);  /* YYYY, YYYY-MM or YYYY-MM-DD */
 char *date_human(const char *);
-/* SHA-256 through libcrypto: init, update as often as needed, final
- * (which frees the context). */
+/* SHA-256 (libcrypto): init, update, final (which frees the context). */
 struct sha256 {
 	void *ctx;          /* EVP_MD_CTX * */
 };
@@ -158,8 +157,7 @@ int idset_has(const struct idset *, const char *);
 int idset_add(struct idset *, const char *);  /* 0 if already there */
 uint64_t hash_fnv(const char *);  /* FNV-1a, 64 bits */
 uint64_t hash_fnv_n(const void *, size_t);
-/* The set's own copy of s, added if it was not there: it lives as long
- * as the set. */
+/* The set's own copy of s (added if absent), alive as long as the set. */
 const char *idset_get(struct idset *, const char *);
 size_t *idset_val(const struct idset *, const char *);  /* NULL: absent */
 /* Adds base, else base-K with the first free K from first up, and
@@ -243,8 +241,10 @@ void xhtml_meta(xmlNode *head, const char *k, const char *kv,
 xmlDoc *xml_new(const char *root, const char *ns, xmlNode **rootp);
 xmlDoc *xhtml_new(const char *lang, const char *title, const char *css,
     xmlNode **body);
-/* Serialises an XML document; fixes empty non-void elements first. */
+/* serial.c: an XML document serialised, empty non-void elements fixed
+ * first; an element of an HTML document as libxml2 2.9 writes it. */
 char *xml_dump(xmlDoc *, size_t *len);
+void html_serialise(struct buf *out, const xmlNode *);
 void xhtml_fix_empty(xmlNode *);
 
 /* spill.c: an unlinked temporary file in the output folder, which holds

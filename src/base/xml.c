@@ -209,34 +209,6 @@ xhtml_fix_empty(xmlNode *n)
 	}
 }
 
-/* The document as xmlDocDumpMemoryEnc(doc, ..., "UTF-8") writes it, in
- * the buffer it is written to: that function copies it once more, and
- * an essay of 50 MB is a hundred of XHTML.  libxml2 allocates through
- * xmalloc (build.c), so the caller frees it. */
-char *
-xml_dump(xmlDoc *doc, size_t *len)
-{
-	xmlBuffer *buf = xmlBufferCreate();
-	xmlSaveCtxt *save;
-	char *out;
-
-	xhtml_fix_empty(xmlDocGetRootElement(doc));
-	/* Doubled as it grows, not by what each write adds. */
-	xmlBufferSetAllocationScheme(buf, XML_BUFFER_ALLOC_DOUBLEIT);
-	if ((save = xmlSaveToBuffer(buf, "UTF-8", XML_SAVE_AS_XML)) == NULL)
-		abort();  /* no UTF-8 encoder: libxml2 is broken */
-	xmlSaveDoc(save, doc);
-	xmlSaveClose(save);
-	*len = (size_t)xmlBufferLength(buf);
-	out = (char *)xmlBufferDetach(buf);
-	xmlBufferFree(buf);
-	if (out == NULL) {
-		out = xstrdup("");
-		*len = 0;
-	}
-	return out;
-}
-
 int
 heading_level(const xmlNode *n)
 {

@@ -123,8 +123,4 @@ extern const size_t asset_book_css_len;
 extern const unsigned char asset_archive_css[];
 extern const size_t asset_archive_css_len;
 
-/* serial.c: an element of an HTML document, written as libxml2's HTML
- * serialiser writes it unformatted, at the end of out. */
-void html_serialise(struct buf *out, const xmlNode *);
-
 #endif

@@ -1,4 +1,16 @@
-/* The archive's articles written straight from the tree into a buffer,
+/* The trees written straight into a buffer, byte for byte as libxml2 2.9
+ * writes them, without its costs.
+ *
+ * XML (xml_dump: the EPUB's documents), as xmlSaveDoc() with the UTF-8
+ * encoder and no formatting: the declaration, each child of the document
+ * and a line feed; an element without children as <x/>; text escaped
+ * (& < > and carriage return); attribute values double-quoted, escaped
+ * (& < > " tab, line feed, carriage return); namespaces declared where
+ * the tree declares them.  A document with anything else (a DTD with an
+ * internal subset or identifiers, a standalone declaration, other kinds
+ * of nodes) goes to libxml2 itself.
+ *
+ * HTML: the archive's articles written straight from the tree into a buffer,
  * byte for byte as libxml2 2.9's HTML serialiser writes a node of an HTML
  * document with no formatting (htmlNodeDumpFormatOutput(..., 0)), without
  * its costs: a linear, case-blind search of its table of elements for
@@ -18,11 +30,14 @@
  *  - href, src, action (and name on <a>), in no namespace on an element
  *    in none, lose their leading blanks and are URI-escaped: every byte
  *    but letters, digits, "-_.!~*'()" and "@/:=?;#%&,+<>" as %XX. */
+#include <stdlib.h>
 #include <string.h>
 
 #include <libxml/parserInternals.h>
 
-#include "write/write.h"
+#include <libxml/xmlsave.h>
+
+#include "base/base.h"
 
 /* Bytes written as they are: one test each, not a call. */
 static inline void
@@ -379,4 +394,284 @@ html_serialise(struct buf *o, const xmlNode *n)
 
 	node(o, &v, n);
 	buf_free(&v);
+}
+
+/* ---- XML ---- */
+
+static void
+xml_escape_text(struct buf *o, const unsigned char *s)
+{
+	const unsigned char *run;
+
+	for (;;) {
+		run = s;
+		while (*s && *s != '<' && *s != '>' && *s != '&' && *s != '\r')
+			s++;
+		if (s > run)
+			putn(o, run, (size_t)(s - run));
+		switch (*s++) {
+		case '\0':
+			return;
+		case '<':
+			putn(o, "&lt;", 4);
+			break;
+		case '>':
+			putn(o, "&gt;", 4);
+			break;
+		case '&':
+			putn(o, "&amp;", 5);
+			break;
+		default:
+			putn(o, "&#13;", 5);
+		}
+	}
+}
+
+static void
+xml_escape_attr(struct buf *o, const unsigned char *s)
+{
+	const unsigned char *run;
+
+	for (;;) {
+		run = s;
+		while (*s && *s != '<' && *s != '>' && *s != '&' && *s != '"' &&
+		    *s != '\n' && *s != '\r' && *s != '\t')
+			s++;
+		if (s > run)
+			putn(o, run, (size_t)(s - run));
+		switch (*s++) {
+		case '\0':
+			return;
+		case '<':
+			putn(o, "&lt;", 4);
+			break;
+		case '>':
+			putn(o, "&gt;", 4);
+			break;
+		case '&':
+			putn(o, "&amp;", 5);
+			break;
+		case '"':
+			putn(o, "&quot;", 6);
+			break;
+		case '\n':
+			putn(o, "&#10;", 5);
+			break;
+		case '\r':
+			putn(o, "&#13;", 5);
+			break;
+		default:
+			putn(o, "&#9;", 4);
+		}
+	}
+}
+
+/* Whether the fast path writes n and all below it as libxml2 would. */
+static int
+xml_plain(const xmlNode *n)
+{
+	for (; n; n = n->next)
+		switch (n->type) {
+		case XML_ELEMENT_NODE:
+			for (const xmlAttr *a = n->properties; a; a = a->next)
+				for (const xmlNode *k = a->children; k;
+				    k = k->next)
+					if (k->type != XML_TEXT_NODE &&
+					    k->type != XML_ENTITY_REF_NODE)
+						return 0;
+			if (!xml_plain(n->children))
+				return 0;
+			break;
+		case XML_TEXT_NODE:
+		case XML_COMMENT_NODE:
+		case XML_PI_NODE:
+		case XML_ENTITY_REF_NODE:
+		case XML_CDATA_SECTION_NODE:
+			break;
+		default:
+			return 0;
+		}
+	return 1;
+}
+
+static void
+xml_node(struct buf *o, const xmlNode *n)
+{
+	switch (n->type) {
+	case XML_ELEMENT_NODE:
+		put1(o, '<');
+		name(o, n);
+		for (const xmlNs *ns = n->nsDef; ns; ns = ns->next) {
+			if (ns->type != XML_LOCAL_NAMESPACE || ns->href == NULL ||
+			    (ns->prefix && strcmp((const char *)ns->prefix,
+			    "xml") == 0))
+				continue;
+			putz(o, ns->prefix ? " xmlns:" : " xmlns");
+			if (ns->prefix)
+				putz(o, (const char *)ns->prefix);
+			put1(o, '=');
+			quoted(o, (const char *)ns->href,
+			    strlen((const char *)ns->href));
+		}
+		for (const xmlAttr *a = n->properties; a; a = a->next) {
+			put1(o, ' ');
+			if (a->ns && a->ns->prefix) {
+				putz(o, (const char *)a->ns->prefix);
+				put1(o, ':');
+			}
+			putz(o, (const char *)a->name);
+			putn(o, "=\"", 2);
+			for (const xmlNode *k = a->children; k; k = k->next)
+				if (k->type == XML_TEXT_NODE) {
+					if (k->content)
+						xml_escape_attr(o, k->content);
+				} else {
+					put1(o, '&');
+					putz(o, (const char *)k->name);
+					put1(o, ';');
+				}
+			put1(o, '"');
+		}
+		if (n->children == NULL) {
+			putn(o, "/>", 2);
+			return;
+		}
+		put1(o, '>');
+		for (const xmlNode *c = n->children; c; c = c->next)
+			xml_node(o, c);
+		putn(o, "</", 2);
+		name(o, n);
+		put1(o, '>');
+		return;
+	case XML_TEXT_NODE:
+		if (n->content == NULL)
+			return;
+		if (n->name == xmlStringTextNoenc)
+			putz(o, (const char *)n->content);
+		else
+			xml_escape_text(o, n->content);
+		return;
+	case XML_COMMENT_NODE:
+		if (n->content) {
+			putn(o, "<!--", 4);
+			putz(o, (const char *)n->content);
+			putn(o, "-->", 3);
+		}
+		return;
+	case XML_PI_NODE:
+		putn(o, "<?", 2);
+		putz(o, (const char *)n->name);
+		if (n->content) {
+			put1(o, ' ');
+			putz(o, (const char *)n->content);
+		}
+		putn(o, "?>", 2);
+		return;
+	case XML_ENTITY_REF_NODE:
+		put1(o, '&');
+		putz(o, (const char *)n->name);
+		put1(o, ';');
+		return;
+	case XML_CDATA_SECTION_NODE: {
+		const char *start, *end;
+
+		if (n->content == NULL || *n->content == '\0') {
+			putz(o, "<![CDATA[]]>");
+			return;
+		}
+		start = end = (const char *)n->content;
+		for (; *end; end++)
+			if (end[0] == ']' && end[1] == ']' && end[2] == '>') {
+				end += 2;
+				putz(o, "<![CDATA[");
+				putn(o, start, (size_t)(end - start));
+				putz(o, "]]>");
+				start = end;
+			}
+		if (start != end) {
+			putz(o, "<![CDATA[");
+			putz(o, start);
+			putz(o, "]]>");
+		}
+		return;
+	}
+	default:
+		return;
+	}
+}
+
+/* The document's shape is one the fast path writes. */
+static int
+xml_doc_plain(const xmlDoc *doc)
+{
+	if (doc->type != XML_DOCUMENT_NODE || doc->standalone != -1)
+		return 0;
+	for (const xmlNode *n = doc->children; n; n = n->next)
+		if (n->type == XML_DTD_NODE) {
+			const xmlDtd *d = (const xmlDtd *)n;
+
+			if (d->ExternalID || d->SystemID || d->entities ||
+			    d->elements || d->attributes || d->notations ||
+			    d->pentities || d->name == NULL)
+				return 0;
+		} else if (n->type == XML_ELEMENT_NODE) {
+			if (!xml_plain(n))
+				return 0;
+		} else if (n->type != XML_COMMENT_NODE && n->type != XML_PI_NODE)
+			return 0;
+	return 1;
+}
+
+static char *
+xml_dump_libxml2(xmlDoc *doc, size_t *len)
+{
+	xmlBuffer *buf = xmlBufferCreate();
+	xmlSaveCtxt *save;
+	char *out;
+
+	/* Doubled as it grows, not by what each write adds. */
+	xmlBufferSetAllocationScheme(buf, XML_BUFFER_ALLOC_DOUBLEIT);
+	if ((save = xmlSaveToBuffer(buf, "UTF-8", XML_SAVE_AS_XML)) == NULL)
+		abort();  /* no UTF-8 encoder: libxml2 is broken */
+	xmlSaveDoc(save, doc);
+	xmlSaveClose(save);
+	*len = (size_t)xmlBufferLength(buf);
+	out = (char *)xmlBufferDetach(buf);
+	xmlBufferFree(buf);
+	if (out == NULL) {
+		out = xstrdup("");
+		*len = 0;
+	}
+	return out;
+}
+
+/* The document as xmlDocDumpMemoryEnc(doc, ..., "UTF-8") writes it.  The
+ * caller frees it. */
+char *
+xml_dump(xmlDoc *doc, size_t *len)
+{
+	struct buf o = { 0 };
+
+	xhtml_fix_empty(xmlDocGetRootElement(doc));
+	if (!xml_doc_plain(doc))
+		return xml_dump_libxml2(doc, len);
+	putz(&o, "<?xml version=");
+	if (doc->version)
+		quoted(&o, (const char *)doc->version,
+		    strlen((const char *)doc->version));
+	else
+		putz(&o, "\"1.0\"");
+	putz(&o, " encoding=\"UTF-8\"?>\n");
+	for (const xmlNode *n = doc->children; n; n = n->next) {
+		if (n->type == XML_DTD_NODE) {
+			putz(&o, "<!DOCTYPE ");
+			putz(&o, (const char *)n->name);
+			put1(&o, '>');
+		} else
+			xml_node(&o, n);
+		put1(&o, '\n');
+	}
+	*len = o.len;
+	put1(&o, '\0');
+	return o.data;
 }
