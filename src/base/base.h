@@ -21,8 +21,7 @@ void *xreallocarray(void *, size_t, size_t);
 char *xstrdup(const char *);
 char *xstrndup(const char *, size_t);
 char *xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
-/* What to do before the run ends for want of memory (write.c removes its
- * temporary files); async-signal-safe. */
+/* Run before the run ends for want of memory; async-signal-safe. */
 void mem_on_exhaust(void (*)(void));
 /* Makes room for element n of array p, doubling when n is a power of two
  * (the capacity is n rounded up to one), so appends cost O(1). */
@@ -241,10 +240,11 @@ void xhtml_meta(xmlNode *head, const char *k, const char *kv,
 xmlDoc *xml_new(const char *root, const char *ns, xmlNode **rootp);
 xmlDoc *xhtml_new(const char *lang, const char *title, const char *css,
     xmlNode **body);
-/* serial.c: an XML document serialised, empty non-void elements fixed
- * first; an element of an HTML document as libxml2 2.9 writes it. */
+/* serial.c, as libxml2 2.9 writes them: an XML document (empty elements
+ * fixed first); an element of an HTML or an XML one (-1: left to libxml2). */
 char *xml_dump(xmlDoc *, size_t *len);
-void html_serialise(struct buf *out, const xmlNode *);
+void html_serialise(struct buf *, const xmlNode *);
+int xml_serialise(struct buf *, const xmlNode *);
 void xhtml_fix_empty(xmlNode *);
 
 /* spill.c: an unlinked temporary file in the output folder, which holds

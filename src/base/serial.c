@@ -600,6 +600,22 @@ xml_node(struct buf *o, const xmlNode *n)
 	}
 }
 
+int
+xml_serialise(struct buf *o, const xmlNode *n)
+{
+	xmlNode *next = n->next;
+	int plain;
+
+	/* Its siblings are not its to judge. */
+	((xmlNode *)n)->next = NULL;
+	plain = xml_plain(n);
+	((xmlNode *)n)->next = next;
+	if (!plain)
+		return -1;
+	xml_node(o, n);
+	return 0;
+}
+
 /* The document's shape is one the fast path writes. */
 static int
 xml_doc_plain(const xmlDoc *doc)

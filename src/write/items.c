@@ -23,6 +23,7 @@ xml_dump_runs_to(xmlDoc *doc, const struct xml_run *runs, size_t nruns,
 	char *skel = xml_dump(doc, &slen), *from = skel, *at;
 	const xmlChar *enc = doc->encoding;
 	xmlNode **parent = xreallocarray(NULL, nruns, sizeof(*parent));
+	struct buf one = { 0 };
 
 	for (size_t k = 0; k < nruns; k++) {
 		parent[k] = runs[k].marker->parent;
@@ -42,7 +43,11 @@ xml_dump_runs_to(xmlDoc *doc, const struct xml_run *runs, size_t nruns,
 			if (it == NULL)
 				continue;
 			xhtml_fix_empty(it);
-			xmlNodeDumpOutput(ob, doc, it, 0, 0, "UTF-8");
+			one.len = 0;
+			if (xml_serialise(&one, it) == 0)
+				xmlOutputBufferWrite(ob, (int)one.len, one.data);
+			else
+				xmlNodeDumpOutput(ob, doc, it, 0, 0, "UTF-8");
 			xmlUnlinkNode(it);
 			xmlFreeNode(it);
 		}
@@ -51,6 +56,7 @@ xml_dump_runs_to(xmlDoc *doc, const struct xml_run *runs, size_t nruns,
 	}
 	xmlOutputBufferWrite(ob, (int)(slen - (size_t)(from - skel)), from);
 	xmlOutputBufferFlush(ob);
+	buf_free(&one);
 	free(parent);
 	free(skel);
 }
