@@ -376,6 +376,89 @@ pattern_classed(const char *p, const char *end)
 	return 0;
 }
 
+/* Past blanks and ;-comments, as tree-sitter reads a query. */
+static const char *
+skip_blank(const char *p, const char *end)
+{
+	while (p < end) {
+		if (*p == ';')
+			while (p < end && *p != '\n')
+				p++;
+		else if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' ||
+		    *p == '\f' || *p == '\v')
+			p++;
+		else
+			break;
+	}
+	return p;
+}
+
+/* The end of the top-level pattern that starts at p, and the start of
+ * the next: its node (a bracketed group, a string or a bare name), the
+ * quantifiers and captures after it, then blanks. */
+static const char *
+pattern_end(const char *p, const char *end)
+{
+	int depth = 0;
+
+	do {
+		if (*p == '"') {
+			for (p++; p < end && *p != '"'; p++)
+				if (*p == '\\' && p + 1 < end)
+					p++;
+			p++;
+		} else if (*p == ';') {
+			while (p < end && *p != '\n')
+				p++;
+		} else if (*p == '(' || *p == '[') {
+			depth++;
+			p++;
+		} else if (*p == ')' || *p == ']') {
+			depth--;
+			p++;
+		} else if (depth == 0 && name_char(*p)) {
+			while (p < end && name_char(*p))
+				p++;
+		} else
+			p++;
+	} while (p < end && depth > 0);
+	for (;;) {
+		p = skip_blank(p < end ? p : end, end);
+		if (p < end && (*p == '*' || *p == '+' || *p == '?'))
+			p++;
+		else if (p < end && *p == '@')
+			for (p++; p < end && name_char(*p); p++)
+				;
+		else
+			return p;
+	}
+}
+
+/* The grammar's query as tree-sitter is given it: its parts without the
+ * patterns that name no classed capture (every identifier a variable,
+ * every bracket punctuation), which ts_query_new would analyse against
+ * the grammar's parse table for nothing, prune turning them off after.
+ * The others keep their order, which decides between two patterns
+ * naming one node.  The cut follows tree-sitter's reading of a query's
+ * top level; should it ever be wrong, the query does not compile and
+ * grammar_init falls back to the whole. */
+static void
+query_source(const struct grammar *g, struct buf *src)
+{
+	for (size_t i = 0; i < 3 && g->parts[i]; i++) {
+		const char *end = g->parts[i] + strlen(g->parts[i]);
+		const char *p = skip_blank(g->parts[i], end), *e;
+
+		for (; p < end; p = e) {
+			e = pattern_end(p, end);
+			if (pattern_classed(p, e)) {
+				buf_put(src, p, (size_t)(e - p));
+				buf_puts(src, "\n");
+			}
+		}
+	}
+}
+
 /* Turns off what cannot give a class: the patterns that name no
  * classed capture (every identifier a variable, every bracket
  * punctuation) and the captures without a class that no predicate
@@ -421,12 +504,19 @@ grammar_init(struct grammar *g)
 	uint32_t off, ncap;
 	TSQueryError err;
 
-	for (size_t i = 0; i < 3 && g->parts[i]; i++) {
-		buf_puts(&src, g->parts[i]);
-		buf_puts(&src, "\n");
-	}
+	query_source(g, &src);
 	g->query = ts_query_new(g->lang(), src.data, (uint32_t)src.len, &off,
 	    &err);
+	if (g->query == NULL) {
+		/* Cut wrong: the whole query, as written. */
+		src.len = 0;
+		for (size_t i = 0; i < 3 && g->parts[i]; i++) {
+			buf_puts(&src, g->parts[i]);
+			buf_puts(&src, "\n");
+		}
+		g->query = ts_query_new(g->lang(), src.data,
+		    (uint32_t)src.len, &off, &err);
+	}
 	if (g->query == NULL) {
 		free(src.data);
 		return;
