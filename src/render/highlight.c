@@ -393,11 +393,10 @@ skip_blank(const char *p, const char *end)
 	return p;
 }
 
-/* The end of the top-level pattern that starts at p, and the start of
- * the next: its node (a bracketed group, a string or a bare name), the
- * quantifiers and captures after it, then blanks. */
+/* The end of the node that starts at p: a bracketed group, a string or
+ * a bare name. */
 static const char *
-pattern_end(const char *p, const char *end)
+node_end(const char *p, const char *end)
 {
 	int depth = 0;
 
@@ -422,8 +421,18 @@ pattern_end(const char *p, const char *end)
 		} else
 			p++;
 	} while (p < end && depth > 0);
+	return p < end ? p : end;
+}
+
+/* The end of the top-level pattern that starts at p, and the start of
+ * the next: its node, the quantifiers and captures after it, then
+ * blanks. */
+static const char *
+pattern_end(const char *p, const char *end)
+{
+	p = node_end(p, end);
 	for (;;) {
-		p = skip_blank(p < end ? p : end, end);
+		p = skip_blank(p, end);
 		if (p < end && (*p == '*' || *p == '+' || *p == '?'))
 			p++;
 		else if (p < end && *p == '@')
@@ -434,10 +443,147 @@ pattern_end(const char *p, const char *end)
 	}
 }
 
-/* The grammar's query as tree-sitter is given it: its parts without the
- * patterns that name no classed capture (every identifier a variable,
- * every bracket punctuation), which ts_query_new would analyse against
- * the grammar's parse table for nothing, prune turning them off after.
+/* A pattern of the form (parent field: (child ...) @capture), with
+ * neither predicates nor quantifiers at its top, and the one class its
+ * captures all give. */
+struct onefield {
+	const char *parent, *field, *child, *child_end, *name;
+	size_t parentlen, fieldlen, namelen;
+	const char *cls;
+};
+
+/* A node's name: letters, digits and '_' (not a wildcard, not a
+ * supertype's "a/b"). */
+static const char *
+node_name(const char *p, const char *end)
+{
+	const char *n = p;
+
+	while (p < end && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+	    (*p >= '0' && *p <= '9') || *p == '_'))
+		p++;
+	if (p == n || (p - n == 1 && *n == '_') || (p < end && *p == '/'))
+		return NULL;
+	return p;
+}
+
+/* Whether the pattern from p to e is of that form, read into f. */
+static int
+one_field(const char *p, const char *e, struct onefield *f)
+{
+	const char *q;
+
+	f->cls = NULL;
+	/* Every capture gives one class, and no predicate reads them. */
+	for (q = p; q < e; q++) {
+		if (*q == '"') {
+			for (q++; q < e && *q != '"'; q++)
+				if (*q == '\\' && q + 1 < e)
+					q++;
+		} else if (*q == ';') {
+			while (q < e && *q != '\n')
+				q++;
+		} else if (*q == '#')
+			return 0;
+		else if (*q == '@') {
+			const char *n = ++q, *cls;
+
+			while (q < e && name_char(*q))
+				q++;
+			cls = class_for(n, (uint32_t)(q - n));
+			if (cls == NULL || (f->cls && f->cls != cls))
+				return 0;
+			f->cls = cls;
+			q--;
+		}
+	}
+	if (f->cls == NULL || *p != '(')
+		return 0;
+	f->parent = p = skip_blank(p + 1, e);
+	if ((q = node_name(p, e)) == NULL)
+		return 0;
+	f->parentlen = (size_t)(q - p);
+	f->field = p = skip_blank(q, e);
+	if ((q = node_name(p, e)) == NULL)
+		return 0;
+	f->fieldlen = (size_t)(q - p);
+	p = skip_blank(q, e);
+	if (p == e || *p != ':')
+		return 0;
+	f->child = p = skip_blank(p + 1, e);
+	if (p == e || *p != '(')
+		return 0;
+	f->name = p = skip_blank(p + 1, e);
+	if ((q = node_name(p, e)) == NULL)
+		return 0;
+	f->namelen = (size_t)(q - p);
+	p = node_end(f->child, e);
+	for (;;) {
+		f->child_end = p;
+		p = skip_blank(p, e);
+		if (p == e || *p != '@')
+			break;
+		for (p++; p < e && name_char(*p); p++)
+			;
+	}
+	if (p == e || *p != ')')
+		return 0;
+	return skip_blank(p + 1, e) == e;
+}
+
+/* Whether the pattern f can join the run of n before it. */
+static int
+joins(const struct onefield *run, size_t n, const struct onefield *f)
+{
+	if (n == 0 || f->parentlen != run[0].parentlen ||
+	    f->fieldlen != run[0].fieldlen || f->cls != run[0].cls ||
+	    memcmp(f->parent, run[0].parent, f->parentlen) != 0 ||
+	    memcmp(f->field, run[0].field, f->fieldlen) != 0)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (run[i].namelen == f->namelen &&
+		    memcmp(run[i].name, f->name, f->namelen) == 0)
+			return 0;
+	return 1;
+}
+
+/* A run of n such patterns, the first from p to e: as written if it
+ * is one, else as one pattern with the children as alternatives. */
+static void
+put_run(struct buf *src, const struct onefield *run, size_t n,
+    const char *p, const char *e)
+{
+	if (n == 1) {
+		buf_put(src, p, (size_t)(e - p));
+		buf_puts(src, "\n");
+		return;
+	}
+	buf_putc(src, '(');
+	buf_put(src, run[0].parent, run[0].parentlen);
+	buf_putc(src, ' ');
+	buf_put(src, run[0].field, run[0].fieldlen);
+	buf_puts(src, ": [");
+	for (size_t i = 0; i < n; i++) {
+		buf_putc(src, ' ');
+		buf_put(src, run[i].child, (size_t)(run[i].child_end -
+		    run[i].child));
+	}
+	buf_puts(src, " ])\n");
+}
+
+/* The grammar's query as tree-sitter is given it, which ts_query_new
+ * then analyses against the grammar's parse table, pattern by pattern
+ * and parent node by parent node:
+ * - without the patterns that name no classed capture (every
+ *   identifier a variable, every bracket punctuation), which prune
+ *   turned off after;
+ * - with the patterns next to each other that differ only in their one
+ *   field's child, (call_expression function: (identifier) @function)
+ *   then (call_expression function: (member_expression ...)), as one
+ *   (call_expression function: [(identifier) @function (member_expression
+ *   ...)]): the parent analysed once.  The children are of different
+ *   kinds, so no node matches two of them, and their captures give one
+ *   class, so which of them wins a node does not matter.
  * The others keep their order, which decides between two patterns
  * naming one node.  The cut follows tree-sitter's reading of a query's
  * top level; should it ever be wrong, the query does not compile and
@@ -445,18 +591,40 @@ pattern_end(const char *p, const char *end)
 static void
 query_source(const struct grammar *g, struct buf *src)
 {
+	struct onefield *run = NULL, f;
+	size_t n = 0;
+	const char *rp = NULL, *re = NULL;
+
 	for (size_t i = 0; i < 3 && g->parts[i]; i++) {
 		const char *end = g->parts[i] + strlen(g->parts[i]);
 		const char *p = skip_blank(g->parts[i], end), *e;
 
 		for (; p < end; p = e) {
+			int one;
+
 			e = pattern_end(p, end);
-			if (pattern_classed(p, e)) {
+			if (!pattern_classed(p, e))
+				continue;
+			one = one_field(p, e, &f);
+			if (!one || !joins(run, n, &f)) {
+				if (n > 0)
+					put_run(src, run, n, rp, re);
+				n = 0;
+				rp = p;
+				re = e;
+			}
+			if (one) {
+				GROW(run, n);
+				run[n++] = f;
+			} else {
 				buf_put(src, p, (size_t)(e - p));
 				buf_puts(src, "\n");
 			}
 		}
 	}
+	if (n > 0)
+		put_run(src, run, n, rp, re);
+	free(run);
 }
 
 /* Turns off what cannot give a class: the patterns that name no
