@@ -443,14 +443,37 @@ pattern_end(const char *p, const char *end)
 	}
 }
 
-/* A pattern of the form (parent field: (child ...) @capture), with
- * neither predicates nor quantifiers at its top, and the one class its
- * captures all give. */
-struct onefield {
-	const char *parent, *field, *child, *child_end, *name;
-	size_t parentlen, fieldlen, namelen;
-	const char *cls;
-};
+/* The one class every capture of the pattern from p to e gives, or
+ * NULL (none, or two); with preds 0, NULL also if it has a predicate. */
+static const char *
+pattern_class(const char *p, const char *e, int preds)
+{
+	const char *cls = NULL;
+
+	for (; p < e; p++) {
+		if (*p == '"') {
+			for (p++; p < e && *p != '"'; p++)
+				if (*p == '\\' && p + 1 < e)
+					p++;
+		} else if (*p == ';') {
+			while (p < e && *p != '\n')
+				p++;
+		} else if (*p == '#' && !preds)
+			return NULL;
+		else if (*p == '@') {
+			const char *n = ++p, *c;
+
+			while (p < e && name_char(*p))
+				p++;
+			c = class_for(n, (uint32_t)(p - n));
+			if (c == NULL || (cls && cls != c))
+				return NULL;
+			cls = c;
+			p--;
+		}
+	}
+	return cls;
+}
 
 /* A node's name: letters, digits and '_' (not a wildcard, not a
  * supertype's "a/b"). */
@@ -467,90 +490,111 @@ node_name(const char *p, const char *end)
 	return p;
 }
 
-/* Whether the pattern from p to e is of that form, read into f. */
+/* A pattern of the form (parent field: child ... field: child), each
+ * child a node with its captures, with neither predicates nor
+ * quantifiers, and the one class its captures all give. */
+#define HL_FIELDS 4
+struct fielded {
+	const char *parent, *cls;
+	size_t parentlen;
+	unsigned n;
+	struct {
+		const char *name, *child, *end, *kind;
+		size_t namelen, kindlen;    /* kind: the child's node name */
+	} f[HL_FIELDS];
+};
+
+/* Whether the pattern from p to e is of that form, read into x. */
 static int
-one_field(const char *p, const char *e, struct onefield *f)
+fielded(const char *p, const char *e, struct fielded *x)
 {
 	const char *q;
 
-	f->cls = NULL;
-	/* Every capture gives one class, and no predicate reads them. */
-	for (q = p; q < e; q++) {
-		if (*q == '"') {
-			for (q++; q < e && *q != '"'; q++)
-				if (*q == '\\' && q + 1 < e)
-					q++;
-		} else if (*q == ';') {
-			while (q < e && *q != '\n')
-				q++;
-		} else if (*q == '#')
-			return 0;
-		else if (*q == '@') {
-			const char *n = ++q, *cls;
-
-			while (q < e && name_char(*q))
-				q++;
-			cls = class_for(n, (uint32_t)(q - n));
-			if (cls == NULL || (f->cls && f->cls != cls))
-				return 0;
-			f->cls = cls;
-			q--;
-		}
-	}
-	if (f->cls == NULL || *p != '(')
+	if ((x->cls = pattern_class(p, e, 0)) == NULL || *p != '(')
 		return 0;
-	f->parent = p = skip_blank(p + 1, e);
+	x->parent = p = skip_blank(p + 1, e);
 	if ((q = node_name(p, e)) == NULL)
 		return 0;
-	f->parentlen = (size_t)(q - p);
-	f->field = p = skip_blank(q, e);
-	if ((q = node_name(p, e)) == NULL)
-		return 0;
-	f->fieldlen = (size_t)(q - p);
-	p = skip_blank(q, e);
-	if (p == e || *p != ':')
-		return 0;
-	f->child = p = skip_blank(p + 1, e);
-	if (p == e || *p != '(')
-		return 0;
-	f->name = p = skip_blank(p + 1, e);
-	if ((q = node_name(p, e)) == NULL)
-		return 0;
-	f->namelen = (size_t)(q - p);
-	p = node_end(f->child, e);
-	for (;;) {
-		f->child_end = p;
-		p = skip_blank(p, e);
-		if (p == e || *p != '@')
+	x->parentlen = (size_t)(q - p);
+	for (x->n = 0;; x->n++) {
+		p = skip_blank(q, e);
+		if (p < e && *p == ')')
 			break;
-		for (p++; p < e && name_char(*p); p++)
-			;
+		if (x->n == HL_FIELDS || (q = node_name(p, e)) == NULL)
+			return 0;
+		x->f[x->n].name = p;
+		x->f[x->n].namelen = (size_t)(q - p);
+		p = skip_blank(q, e);
+		if (p == e || *p != ':')
+			return 0;
+		x->f[x->n].child = p = skip_blank(p + 1, e);
+		if (p == e || (*p != '(' && *p != '['))
+			return 0;
+		x->f[x->n].kind = NULL;
+		x->f[x->n].kindlen = 0;
+		if (*p == '(' && (q = node_name(skip_blank(p + 1, e), e))) {
+			x->f[x->n].kind = skip_blank(p + 1, e);
+			x->f[x->n].kindlen = (size_t)(q - x->f[x->n].kind);
+		}
+		for (q = node_end(p, e);;) {
+			x->f[x->n].end = q;
+			p = skip_blank(q, e);
+			if (p == e || *p != '@')
+				break;
+			for (q = p + 1; q < e && name_char(*q); q++)
+				;
+		}
+		q = x->f[x->n].end;
 	}
-	if (p == e || *p != ')')
-		return 0;
-	return skip_blank(p + 1, e) == e;
+	return x->n > 0 && skip_blank(p + 1, e) == e;
 }
 
-/* Whether the pattern f can join the run of n before it. */
 static int
-joins(const struct onefield *run, size_t n, const struct onefield *f)
+same_text(const char *a, const char *ae, const char *b, const char *be)
 {
-	if (n == 0 || f->parentlen != run[0].parentlen ||
-	    f->fieldlen != run[0].fieldlen || f->cls != run[0].cls ||
-	    memcmp(f->parent, run[0].parent, f->parentlen) != 0 ||
-	    memcmp(f->field, run[0].field, f->fieldlen) != 0)
+	return ae - a == be - b && memcmp(a, b, (size_t)(ae - a)) == 0;
+}
+
+/* The field in which x differs from the run of n before it, the one
+ * field its members differ in (*v, or -1 while the run is one), if x
+ * can join the run: same parent, fields and class, and a child of a
+ * kind none of the run has there. */
+static int
+joins(const struct fielded *run, size_t n, int *v, const struct fielded *x)
+{
+	int d = -1;
+
+	if (n == 0 || x->n != run[0].n || x->cls != run[0].cls ||
+	    !same_text(x->parent, x->parent + x->parentlen, run[0].parent,
+	    run[0].parent + run[0].parentlen))
 		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (run[i].namelen == f->namelen &&
-		    memcmp(run[i].name, f->name, f->namelen) == 0)
+	for (unsigned i = 0; i < x->n; i++) {
+		if (!same_text(x->f[i].name, x->f[i].name + x->f[i].namelen,
+		    run[0].f[i].name, run[0].f[i].name + run[0].f[i].namelen))
 			return 0;
+		if (same_text(x->f[i].child, x->f[i].end, run[0].f[i].child,
+		    run[0].f[i].end))
+			continue;
+		if (d >= 0)
+			return 0;
+		d = (int)i;
+	}
+	if (d < 0 || (*v >= 0 && d != *v) || x->f[d].kind == NULL)
+		return 0;
+	for (size_t k = 0; k < n; k++)
+		if (run[k].f[d].kind == NULL ||
+		    same_text(run[k].f[d].kind, run[k].f[d].kind +
+		    run[k].f[d].kindlen, x->f[d].kind, x->f[d].kind +
+		    x->f[d].kindlen))
+			return 0;
+	*v = d;
 	return 1;
 }
 
-/* A run of n such patterns, the first from p to e: as written if it
- * is one, else as one pattern with the children as alternatives. */
+/* A run of n such patterns, the first from p to e, as written if it is
+ * one, else as one pattern with field v's children as alternatives. */
 static void
-put_run(struct buf *src, const struct onefield *run, size_t n,
+put_run(struct buf *src, const struct fielded *run, size_t n, int v,
     const char *p, const char *e)
 {
 	if (n == 1) {
@@ -560,15 +604,61 @@ put_run(struct buf *src, const struct onefield *run, size_t n,
 	}
 	buf_putc(src, '(');
 	buf_put(src, run[0].parent, run[0].parentlen);
-	buf_putc(src, ' ');
-	buf_put(src, run[0].field, run[0].fieldlen);
-	buf_puts(src, ": [");
-	for (size_t i = 0; i < n; i++) {
+	for (unsigned i = 0; i < run[0].n; i++) {
 		buf_putc(src, ' ');
-		buf_put(src, run[i].child, (size_t)(run[i].child_end -
-		    run[i].child));
+		buf_put(src, run[0].f[i].name, run[0].f[i].namelen);
+		buf_puts(src, ": ");
+		if ((int)i != v) {
+			buf_put(src, run[0].f[i].child,
+			    (size_t)(run[0].f[i].end - run[0].f[i].child));
+			continue;
+		}
+		buf_putc(src, '[');
+		for (size_t k = 0; k < n; k++) {
+			buf_putc(src, ' ');
+			buf_put(src, run[k].f[i].child,
+			    (size_t)(run[k].f[i].end - run[k].f[i].child));
+		}
+		buf_puts(src, " ]");
 	}
-	buf_puts(src, " ])\n");
+	buf_puts(src, ")\n");
+}
+
+/* One pattern of a window: patterns next to each other whose captures
+ * all give one class. */
+struct win {
+	const char *p, *e;
+	int fielded, done;
+	struct fielded x;
+};
+
+/* The window's patterns, those that join as one. */
+static void
+put_window(struct buf *src, struct win *w, size_t nw)
+{
+	struct fielded *run = xreallocarray(NULL, nw ? nw : 1, sizeof(*run));
+
+	for (size_t i = 0; i < nw; i++) {
+		size_t n = 0;
+		int v = -1;
+
+		if (w[i].done)
+			continue;
+		if (!w[i].fielded) {
+			buf_put(src, w[i].p, (size_t)(w[i].e - w[i].p));
+			buf_puts(src, "\n");
+			continue;
+		}
+		run[n++] = w[i].x;
+		for (size_t j = i + 1; j < nw; j++)
+			if (!w[j].done && w[j].fielded &&
+			    joins(run, n, &v, &w[j].x)) {
+				run[n++] = w[j].x;
+				w[j].done = 1;
+			}
+		put_run(src, run, n, v, w[i].p, w[i].e);
+	}
+	free(run);
 }
 
 /* The grammar's query as tree-sitter is given it, which ts_query_new
@@ -577,54 +667,57 @@ put_run(struct buf *src, const struct onefield *run, size_t n,
  * - without the patterns that name no classed capture (every
  *   identifier a variable, every bracket punctuation), which prune
  *   turned off after;
- * - with the patterns next to each other that differ only in their one
- *   field's child, (call_expression function: (identifier) @function)
- *   then (call_expression function: (member_expression ...)), as one
+ * - with patterns on one parent that differ only in one field's child,
+ *   (call_expression function: (identifier) @function) and
+ *   (call_expression function: (member_expression ...)), as one,
  *   (call_expression function: [(identifier) @function (member_expression
- *   ...)]): the parent analysed once.  The children are of different
- *   kinds, so no node matches two of them, and their captures give one
- *   class, so which of them wins a node does not matter.
- * The others keep their order, which decides between two patterns
+ *   ...)]): the parent analysed once.  Their children there are of
+ *   different kinds, so no node matches two of them.  Only patterns of
+ *   a window are joined: next to each other, all their captures giving
+ *   one class, so that which of them wins a node does not matter, nor
+ *   their order.
+ * Otherwise the patterns keep their order, which decides between two
  * naming one node.  The cut follows tree-sitter's reading of a query's
  * top level; should it ever be wrong, the query does not compile and
  * grammar_init falls back to the whole. */
 static void
 query_source(const struct grammar *g, struct buf *src)
 {
-	struct onefield *run = NULL, f;
-	size_t n = 0;
-	const char *rp = NULL, *re = NULL;
+	struct win *w = NULL;
+	size_t nw = 0;
+	const char *wcls = NULL;
 
 	for (size_t i = 0; i < 3 && g->parts[i]; i++) {
 		const char *end = g->parts[i] + strlen(g->parts[i]);
 		const char *p = skip_blank(g->parts[i], end), *e;
 
 		for (; p < end; p = e) {
-			int one;
+			const char *cls;
 
 			e = pattern_end(p, end);
 			if (!pattern_classed(p, e))
 				continue;
-			one = one_field(p, e, &f);
-			if (!one || !joins(run, n, &f)) {
-				if (n > 0)
-					put_run(src, run, n, rp, re);
-				n = 0;
-				rp = p;
-				re = e;
+			cls = pattern_class(p, e, 1);
+			if (nw > 0 && cls != wcls) {
+				put_window(src, w, nw);
+				nw = 0;
 			}
-			if (one) {
-				GROW(run, n);
-				run[n++] = f;
-			} else {
+			if (cls == NULL) {
 				buf_put(src, p, (size_t)(e - p));
 				buf_puts(src, "\n");
+				continue;
 			}
+			wcls = cls;
+			GROW(w, nw);
+			w[nw].p = p;
+			w[nw].e = e;
+			w[nw].done = 0;
+			w[nw].fielded = fielded(p, e, &w[nw].x);
+			nw++;
 		}
 	}
-	if (n > 0)
-		put_run(src, run, n, rp, re);
-	free(run);
+	put_window(src, w, nw);
+	free(w);
 }
 
 /* Turns off what cannot give a class: the patterns that name no
