@@ -209,9 +209,13 @@ build_corpus() {  # name
         realplain)
             # The same READMEs with no language on any fence: nothing to
             # highlight.  real against realplain is what highlighting costs.
+            # A fence may be indented any way (tabs or 4+ spaces in a list
+            # item) and follow a quote's ">" or a list marker: every
+            # fence-like line loses its info string, wherever it is.
             for i in "${!real_files[@]}"; do
                 printf '%s' "${contents[$i]}" |
-                    sed -E -e 's/^( {0,3})(`{3,})[^`]*$/\1\2/' -e 's/^( {0,3})(~{3,}).*$/\1\2/' \
+                    sed -E -e 's/^(([[:space:]]|>|[-+*][[:space:]]|[0-9]+[.)][[:space:]])*)(`{3,})[^`]*$/\1\3/' \
+                        -e 's/^(([[:space:]]|>|[-+*][[:space:]]|[0-9]+[.)][[:space:]])*)(~{3,}).*$/\1\3/' \
                     > "$dir/${real_files[$i]}"
             done ;;
         sub100)

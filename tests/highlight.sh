@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Code highlighting in both outputs: in every language of the fixture,
-# tokens its language defines as keywords, strings and comments carry the
-# matching class; other languages and plain blocks stay plain, silently;
+# tokens its language defines as keywords, strings and comments, and the
+# functions called, carry the matching class; other languages and plain blocks stay plain, silently;
 # both stylesheets tell the classes apart by weight or style, not only
 # colour.  Usage: highlight.sh QUIRE FIXTURE
 . "$(dirname "$0")/lib.sh"
@@ -16,14 +16,15 @@ mkdir "$TMP/x" && (cd "$TMP/x" && unzip -q "$epub") || { fail "unzip"; finish; }
 xhtml=$(ls "$TMP"/x/EPUB/*languages*.xhtml)
 
 # LANGUAGE CLASS TOKEN: the token, as the language's own definition
-# classes it (a reserved word, a string literal, a comment), inside the
-# block of that info string, escaped as in XHTML.
+# classes it (a reserved word, a string literal, a comment, the function
+# of a call), inside the block of that info string, escaped as in XHTML.
 expect=$(cat <<'EOF'
 ts hl-kw const
 ts hl-kw async
 ts hl-com // ts: a line comment
 ts hl-str "hello"
 ts hl-type string
+ts hl-fn send
 typescript hl-kw interface
 typescript hl-com /* typescript: a block comment */
 js hl-kw import
@@ -65,6 +66,7 @@ c hl-kw return
 c hl-type int
 c hl-str "hi\n"
 c hl-com /* c: a comment */
+c hl-fn printf
 python hl-kw def
 python hl-kw return
 python hl-str "hello "

@@ -376,6 +376,350 @@ pattern_classed(const char *p, const char *end)
 	return 0;
 }
 
+/* Past blanks and ;-comments, as tree-sitter reads a query. */
+static const char *
+skip_blank(const char *p, const char *end)
+{
+	while (p < end) {
+		if (*p == ';')
+			while (p < end && *p != '\n')
+				p++;
+		else if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' ||
+		    *p == '\f' || *p == '\v')
+			p++;
+		else
+			break;
+	}
+	return p;
+}
+
+/* The end of the node that starts at p: a bracketed group, a string or
+ * a bare name. */
+static const char *
+node_end(const char *p, const char *end)
+{
+	int depth = 0;
+
+	do {
+		if (*p == '"') {
+			for (p++; p < end && *p != '"'; p++)
+				if (*p == '\\' && p + 1 < end)
+					p++;
+			p++;
+		} else if (*p == ';') {
+			while (p < end && *p != '\n')
+				p++;
+		} else if (*p == '(' || *p == '[') {
+			depth++;
+			p++;
+		} else if (*p == ')' || *p == ']') {
+			depth--;
+			p++;
+		} else if (depth == 0 && name_char(*p)) {
+			while (p < end && name_char(*p))
+				p++;
+		} else
+			p++;
+	} while (p < end && depth > 0);
+	return p < end ? p : end;
+}
+
+/* The end of the top-level pattern that starts at p, and the start of
+ * the next: its node, the quantifiers and captures after it, then
+ * blanks. */
+static const char *
+pattern_end(const char *p, const char *end)
+{
+	p = node_end(p, end);
+	for (;;) {
+		p = skip_blank(p, end);
+		if (p < end && (*p == '*' || *p == '+' || *p == '?'))
+			p++;
+		else if (p < end && *p == '@')
+			for (p++; p < end && name_char(*p); p++)
+				;
+		else
+			return p;
+	}
+}
+
+/* The one class every capture of the pattern from p to e gives, or
+ * NULL (none, or two); with preds 0, NULL also if it has a predicate. */
+static const char *
+pattern_class(const char *p, const char *e, int preds)
+{
+	const char *cls = NULL;
+
+	for (; p < e; p++) {
+		if (*p == '"') {
+			for (p++; p < e && *p != '"'; p++)
+				if (*p == '\\' && p + 1 < e)
+					p++;
+		} else if (*p == ';') {
+			while (p < e && *p != '\n')
+				p++;
+		} else if (*p == '#' && !preds)
+			return NULL;
+		else if (*p == '@') {
+			const char *n = ++p, *c;
+
+			while (p < e && name_char(*p))
+				p++;
+			c = class_for(n, (uint32_t)(p - n));
+			if (c == NULL || (cls && cls != c))
+				return NULL;
+			cls = c;
+			p--;
+		}
+	}
+	return cls;
+}
+
+/* A node's name: letters, digits and '_' (not a wildcard, not a
+ * supertype's "a/b"). */
+static const char *
+node_name(const char *p, const char *end)
+{
+	const char *n = p;
+
+	while (p < end && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+	    (*p >= '0' && *p <= '9') || *p == '_'))
+		p++;
+	if (p == n || (p - n == 1 && *n == '_') || (p < end && *p == '/'))
+		return NULL;
+	return p;
+}
+
+/* A pattern of the form (parent field: child ... field: child), each
+ * child a node with its captures, with neither predicates nor
+ * quantifiers, and the one class its captures all give. */
+#define HL_FIELDS 4
+struct fielded {
+	const char *parent, *cls;
+	size_t parentlen;
+	unsigned n;
+	struct {
+		const char *name, *child, *end, *kind;
+		size_t namelen, kindlen;    /* kind: the child's node name */
+	} f[HL_FIELDS];
+};
+
+/* Whether the pattern from p to e is of that form, read into x. */
+static int
+fielded(const char *p, const char *e, struct fielded *x)
+{
+	const char *q;
+
+	if ((x->cls = pattern_class(p, e, 0)) == NULL || *p != '(')
+		return 0;
+	x->parent = p = skip_blank(p + 1, e);
+	if ((q = node_name(p, e)) == NULL)
+		return 0;
+	x->parentlen = (size_t)(q - p);
+	for (x->n = 0;; x->n++) {
+		p = skip_blank(q, e);
+		if (p < e && *p == ')')
+			break;
+		if (x->n == HL_FIELDS || (q = node_name(p, e)) == NULL)
+			return 0;
+		x->f[x->n].name = p;
+		x->f[x->n].namelen = (size_t)(q - p);
+		p = skip_blank(q, e);
+		if (p == e || *p != ':')
+			return 0;
+		x->f[x->n].child = p = skip_blank(p + 1, e);
+		if (p == e || (*p != '(' && *p != '['))
+			return 0;
+		x->f[x->n].kind = NULL;
+		x->f[x->n].kindlen = 0;
+		if (*p == '(' && (q = node_name(skip_blank(p + 1, e), e))) {
+			x->f[x->n].kind = skip_blank(p + 1, e);
+			x->f[x->n].kindlen = (size_t)(q - x->f[x->n].kind);
+		}
+		for (q = node_end(p, e);;) {
+			x->f[x->n].end = q;
+			p = skip_blank(q, e);
+			if (p == e || *p != '@')
+				break;
+			for (q = p + 1; q < e && name_char(*q); q++)
+				;
+		}
+		q = x->f[x->n].end;
+	}
+	return x->n > 0 && skip_blank(p + 1, e) == e;
+}
+
+static int
+same_text(const char *a, const char *ae, const char *b, const char *be)
+{
+	return ae - a == be - b && memcmp(a, b, (size_t)(ae - a)) == 0;
+}
+
+/* The field in which x differs from the run of n before it, the one
+ * field its members differ in (*v, or -1 while the run is one), if x
+ * can join the run: same parent, fields and class, and a child of a
+ * kind none of the run has there. */
+static int
+joins(const struct fielded *run, size_t n, int *v, const struct fielded *x)
+{
+	int d = -1;
+
+	if (n == 0 || x->n != run[0].n || x->cls != run[0].cls ||
+	    !same_text(x->parent, x->parent + x->parentlen, run[0].parent,
+	    run[0].parent + run[0].parentlen))
+		return 0;
+	for (unsigned i = 0; i < x->n; i++) {
+		if (!same_text(x->f[i].name, x->f[i].name + x->f[i].namelen,
+		    run[0].f[i].name, run[0].f[i].name + run[0].f[i].namelen))
+			return 0;
+		if (same_text(x->f[i].child, x->f[i].end, run[0].f[i].child,
+		    run[0].f[i].end))
+			continue;
+		if (d >= 0)
+			return 0;
+		d = (int)i;
+	}
+	if (d < 0 || (*v >= 0 && d != *v) || x->f[d].kind == NULL)
+		return 0;
+	for (size_t k = 0; k < n; k++)
+		if (run[k].f[d].kind == NULL ||
+		    same_text(run[k].f[d].kind, run[k].f[d].kind +
+		    run[k].f[d].kindlen, x->f[d].kind, x->f[d].kind +
+		    x->f[d].kindlen))
+			return 0;
+	*v = d;
+	return 1;
+}
+
+/* A run of n such patterns, the first from p to e, as written if it is
+ * one, else as one pattern with field v's children as alternatives. */
+static void
+put_run(struct buf *src, const struct fielded *run, size_t n, int v,
+    const char *p, const char *e)
+{
+	if (n == 1) {
+		buf_put(src, p, (size_t)(e - p));
+		buf_puts(src, "\n");
+		return;
+	}
+	buf_putc(src, '(');
+	buf_put(src, run[0].parent, run[0].parentlen);
+	for (unsigned i = 0; i < run[0].n; i++) {
+		buf_putc(src, ' ');
+		buf_put(src, run[0].f[i].name, run[0].f[i].namelen);
+		buf_puts(src, ": ");
+		if ((int)i != v) {
+			buf_put(src, run[0].f[i].child,
+			    (size_t)(run[0].f[i].end - run[0].f[i].child));
+			continue;
+		}
+		buf_putc(src, '[');
+		for (size_t k = 0; k < n; k++) {
+			buf_putc(src, ' ');
+			buf_put(src, run[k].f[i].child,
+			    (size_t)(run[k].f[i].end - run[k].f[i].child));
+		}
+		buf_puts(src, " ]");
+	}
+	buf_puts(src, ")\n");
+}
+
+/* One pattern of a window: patterns next to each other whose captures
+ * all give one class. */
+struct win {
+	const char *p, *e;
+	int fielded, done;
+	struct fielded x;
+};
+
+/* The window's patterns, those that join as one. */
+static void
+put_window(struct buf *src, struct win *w, size_t nw)
+{
+	struct fielded *run = xreallocarray(NULL, nw ? nw : 1, sizeof(*run));
+
+	for (size_t i = 0; i < nw; i++) {
+		size_t n = 0;
+		int v = -1;
+
+		if (w[i].done)
+			continue;
+		if (!w[i].fielded) {
+			buf_put(src, w[i].p, (size_t)(w[i].e - w[i].p));
+			buf_puts(src, "\n");
+			continue;
+		}
+		run[n++] = w[i].x;
+		for (size_t j = i + 1; j < nw; j++)
+			if (!w[j].done && w[j].fielded &&
+			    joins(run, n, &v, &w[j].x)) {
+				run[n++] = w[j].x;
+				w[j].done = 1;
+			}
+		put_run(src, run, n, v, w[i].p, w[i].e);
+	}
+	free(run);
+}
+
+/* The grammar's query as tree-sitter is given it, which ts_query_new
+ * then analyses against the grammar's parse table, pattern by pattern
+ * and parent node by parent node:
+ * - without the patterns that name no classed capture (every
+ *   identifier a variable, every bracket punctuation), which prune
+ *   turned off after;
+ * - with patterns on one parent that differ only in one field's child,
+ *   (call_expression function: (identifier) @function) and
+ *   (call_expression function: (member_expression ...)), as one,
+ *   (call_expression function: [(identifier) @function (member_expression
+ *   ...)]): the parent analysed once.  Their children there are of
+ *   different kinds, so no node matches two of them.  Only patterns of
+ *   a window are joined: next to each other, all their captures giving
+ *   one class, so that which of them wins a node does not matter, nor
+ *   their order.
+ * Otherwise the patterns keep their order, which decides between two
+ * naming one node.  The cut follows tree-sitter's reading of a query's
+ * top level; should it ever be wrong, the query does not compile and
+ * grammar_init falls back to the whole. */
+static void
+query_source(const struct grammar *g, struct buf *src)
+{
+	struct win *w = NULL;
+	size_t nw = 0;
+	const char *wcls = NULL;
+
+	for (size_t i = 0; i < 3 && g->parts[i]; i++) {
+		const char *end = g->parts[i] + strlen(g->parts[i]);
+		const char *p = skip_blank(g->parts[i], end), *e;
+
+		for (; p < end; p = e) {
+			const char *cls;
+
+			e = pattern_end(p, end);
+			if (!pattern_classed(p, e))
+				continue;
+			cls = pattern_class(p, e, 1);
+			if (nw > 0 && cls != wcls) {
+				put_window(src, w, nw);
+				nw = 0;
+			}
+			if (cls == NULL) {
+				buf_put(src, p, (size_t)(e - p));
+				buf_puts(src, "\n");
+				continue;
+			}
+			wcls = cls;
+			GROW(w, nw);
+			w[nw].p = p;
+			w[nw].e = e;
+			w[nw].done = 0;
+			w[nw].fielded = fielded(p, e, &w[nw].x);
+			nw++;
+		}
+	}
+	put_window(src, w, nw);
+	free(w);
+}
+
 /* Turns off what cannot give a class: the patterns that name no
  * classed capture (every identifier a variable, every bracket
  * punctuation) and the captures without a class that no predicate
@@ -421,12 +765,19 @@ grammar_init(struct grammar *g)
 	uint32_t off, ncap;
 	TSQueryError err;
 
-	for (size_t i = 0; i < 3 && g->parts[i]; i++) {
-		buf_puts(&src, g->parts[i]);
-		buf_puts(&src, "\n");
-	}
+	query_source(g, &src);
 	g->query = ts_query_new(g->lang(), src.data, (uint32_t)src.len, &off,
 	    &err);
+	if (g->query == NULL) {
+		/* Cut wrong: the whole query, as written. */
+		src.len = 0;
+		for (size_t i = 0; i < 3 && g->parts[i]; i++) {
+			buf_puts(&src, g->parts[i]);
+			buf_puts(&src, "\n");
+		}
+		g->query = ts_query_new(g->lang(), src.data,
+		    (uint32_t)src.len, &off, &err);
+	}
 	if (g->query == NULL) {
 		free(src.data);
 		return;
@@ -601,8 +952,9 @@ scanner_release(void)
 
 /* Whether the tree has a node deeper than max or a wide error, in one
  * walk without recursion.  Only a tree with an error has error nodes:
- * the others' nodes are not looked at, only gone through. */
-static int
+ * the others' nodes are not looked at, only gone through.  Kept a
+ * function of its own, by name, for bench/run.sh --count's table. */
+static __attribute__((noinline, noclone)) int
 too_deep(TSNode root, unsigned max)
 {
 	TSTreeCursor c = ts_tree_cursor_new(root);
