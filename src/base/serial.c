@@ -365,6 +365,8 @@ node(struct buf *o, struct buf *v, const xmlNode *n)
 		}
 		return;
 	case XML_PI_NODE:
+		if (n->name == NULL)
+			return;
 		putn(o, "<?", 2);
 		putz(o, (const char *)n->name);
 		if (n->content) {

@@ -986,7 +986,7 @@ blocks_worker(void *arg)
 
 /* repair() then highlight_tree() of box, the same, on up to threads
  * threads when the essay is big. */
-static void
+static void __attribute__((noinline))  /* a row of bench --count */
 repair_and_highlight(xmlNode *box, size_t len, int threads)
 {
 	struct blocks_work w = { NULL, 0, 0 };
