@@ -135,7 +135,7 @@ cmp_row(const void *a, const void *b)
 }
 
 /* Every file below dir (rel from the root) but the essays' sources, the
- * output folder and version control's. */
+ * output folder, hidden ones and backups. */
 static void
 walk(const char *dir, const char *rel, const char *out, GHashTable *essays,
     struct stamp_row **v, size_t *n, int depth)
@@ -149,9 +149,12 @@ walk(const char *dir, const char *rel, const char *out, GHashTable *essays,
 		char *path, *r;
 		struct stat st;
 
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0 ||
-		    strcmp(de->d_name, ".git") == 0)
+		/* Hidden files and folders, which the book never reads, and
+		 * editors' swap and backup files, which watch does not
+		 * rebuild for: an editor's save must not look like a change
+		 * to the book. */
+		if (de->d_name[0] == '.' ||
+		    de->d_name[strlen(de->d_name) - 1] == '~')
 			continue;
 		path = xasprintf("%s/%s", dir, de->d_name);
 		r = *rel ? xasprintf("%s/%s", rel, de->d_name) :

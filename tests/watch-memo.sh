@@ -2,7 +2,8 @@
 # quire watch's memo of rendered essays: after an edit only the essays
 # whose source or surroundings changed are rendered again, and every
 # rebuild writes the bytes and says the messages a cold build does:
-# after an essay's edit, a no-op write, an image's new bytes, a change
+# after an essay's edit, a no-op write, an editor's save (its swap and
+# backup files changed too), an image's new bytes, a change
 # to collection.yaml, a remote image met in an essay left alone, and
 # a warning of an essay left alone (said again).
 # Usage: watch-memo.sh QUIRE FIXTURES
@@ -77,6 +78,13 @@ grep -q 'no alt text' <(last_msgs) && ok "an essay taken from the memo says its 
 	fail "the warning of an essay left alone is gone"
 grep -q 'example.org/remote.png' "$TMP"/out/*.html || fail "the remote image's link is gone"
 step "a write that changes nothing" 0 touch "$B/02-closing.md"
+# An editor's save: its swap and backup files change with the essay.
+save() {
+	echo "swap $RANDOM" >"$B/.02-closing.md.swp"
+	echo "backup $RANDOM" >"$B/02-closing.md~"
+	printf '\nSaved from an editor.\n' >>"$B/02-closing.md"
+}
+step "an editor's save (swap and backup files beside it)" 1 save
 # An image with new bytes under the same name: the essays showing it
 # are rendered again (its name in the book is its bytes' hash).
 step "an image's bytes changed" 2 cp "$B/img/cover.png" "$B/img/logo.png"
