@@ -31,6 +31,8 @@ void memo_end(void);
 /* The last build's essays taken from the memo, and rendered. */
 void memo_counts(size_t *hits, size_t *misses);
 void memo_cleanup(void);
+/* A hidden file or folder, or an editor's backup or autosave (x~, #x#). */
+int editor_file(const char *name);
 
 /* The commands of the program beyond build, check and verify, on top of
  * quire_build() (init.c, watch.c). */

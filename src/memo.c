@@ -150,11 +150,10 @@ walk(const char *dir, const char *rel, const char *out, GHashTable *essays,
 		struct stat st;
 
 		/* Hidden files and folders, which the book never reads, and
-		 * editors' swap and backup files, which watch does not
-		 * rebuild for: an editor's save must not look like a change
-		 * to the book. */
-		if (de->d_name[0] == '.' ||
-		    de->d_name[strlen(de->d_name) - 1] == '~')
+		 * editors' swap, backup and autosave files, which watch does
+		 * not rebuild for: an editor's save must not look like a
+		 * change to the book. */
+		if (editor_file(de->d_name))
 			continue;
 		path = xasprintf("%s/%s", dir, de->d_name);
 		r = *rel ? xasprintf("%s/%s", rel, de->d_name) :
@@ -313,6 +312,15 @@ essay_key(const struct book *b, const struct essay *e, char key[65],
 	sha256_final(&h, k);
 	for (int i = 0; i < 32; i++)
 		snprintf(key + 2 * i, 3, "%02x", k[i]);
+}
+
+int
+editor_file(const char *name)
+{
+	size_t n = strlen(name);
+
+	return name[0] == '.' || (n && name[n - 1] == '~') ||
+	    (n > 1 && name[0] == '#' && name[n - 1] == '#');
 }
 
 /* ---- a build ---- */

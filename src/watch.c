@@ -115,9 +115,9 @@ drain(struct watch *w, const char *src)
 				continue;
 			if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF))
 				anew = 1;
-			/* Editors' swap and backup files, hidden files. */
-			if (ev->len && (ev->name[0] == '.' ||
-			    ev->name[strlen(ev->name) - 1] == '~'))
+			/* Editors' swap, backup and autosave files (.x.swp,
+			 * x~, #x#), hidden files. */
+			if (ev->len && editor_file(ev->name))
 				continue;
 			if ((ev->mask & IN_ISDIR) &&
 			    (ev->mask & (IN_CREATE | IN_MOVED_TO)))

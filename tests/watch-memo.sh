@@ -82,6 +82,7 @@ step "a write that changes nothing" 0 touch "$B/02-closing.md"
 save() {
 	echo "swap $RANDOM" >"$B/.02-closing.md.swp"
 	echo "backup $RANDOM" >"$B/02-closing.md~"
+	echo "autosave $RANDOM" >"$B/#02-closing.md#"
 	printf '\nSaved from an editor.\n' >>"$B/02-closing.md"
 }
 step "an editor's save (swap and backup files beside it)" 1 save
