@@ -5,9 +5,11 @@
  *
  * The key of an essay is the SHA-256 of
  *   - the book around it: every essay's front matter as loaded (titles,
- *     slugs, numbers, labels, ids given, site URLs...), the stamps (size,
- *     time, inode) of every other file in the content folder (of images,
- *     their names only), and the options of the build;
+ *     slugs, chapter numbers, site URLs...), the ids its headings are
+ *     given and its cross-reference labels with their kinds and numbers
+ *     (not the lines they are on); the stamps (size, time, inode) of every
+ *     other file in the content folder (of images, their names only); and
+ *     the options of the build;
  *   - its place in the book, its text as read, and the citations rendered
  *     for it.
  * What rendering it did besides its own fields is taped as it happened
@@ -273,9 +275,6 @@ book_key(const struct book *b, const struct quire_options *opt,
 		put_num(&h, e->numbered);
 		put_num(&h, e->empty);
 		put_num(&h, e->part_page);
-		put_num(&h, e->title_line);
-		put_num(&h, (long long)e->body);
-		put_num(&h, e->body_line);
 		put_num(&h, e->maybe_math);
 		put_strv(&h, &e->urls);
 		put_str(&h, e->site_slug);
@@ -286,9 +285,19 @@ book_key(const struct book *b, const struct quire_options *opt,
 		for (size_t k = 0; k < e->siterefs.cap; k++)
 			if (e->siterefs.slot[k])
 				put_str(&h, e->siterefs.slot[k]);
-		put_strv(&h, &e->hids);
+		/* What other essays see of its headings and labels: the ids
+		 * given, and each label's kind and number, not the lines
+		 * they are on (an edit above them moves those; the essay's
+		 * own text stands for them in its own key). */
+		for (size_t k = 0; k + 1 < e->hids.n; k += 2)
+			put_str(&h, e->hids.v[k + 1]);
 		put_strv(&h, &e->index);
-		put_strv(&h, &e->xmarks);
+		for (size_t k = 0; k + 3 < e->xmarks.n; k += 4)
+			if (*e->xmarks.v[k + 2]) {
+				put_str(&h, e->xmarks.v[k + 1]);
+				put_str(&h, e->xmarks.v[k + 2]);
+				put_str(&h, e->xmarks.v[k + 3]);
+			}
 		put_str(&h, e->num);
 	}
 	put_files(&h, b, opt);

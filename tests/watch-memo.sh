@@ -78,6 +78,10 @@ grep -q 'no alt text' <(last_msgs) && ok "an essay taken from the memo says its 
 	fail "the warning of an essay left alone is gone"
 grep -q 'example.org/remote.png' "$TMP"/out/*.html || fail "the remote image's link is gone"
 step "a write that changes nothing" 0 touch "$B/02-closing.md"
+# Lines added above the labelled sections of an essay move them, which
+# no other essay sees.
+step "a paragraph above an essay's labelled sections" 1 \
+	sed -i '0,/^## /s//A paragraph put above.\n\n## /' "$B/01-accepting.md"
 # An editor's save: its swap and backup files change with the essay.
 save() {
 	echo "swap $RANDOM" >"$B/.02-closing.md.swp"
