@@ -275,7 +275,6 @@ book_key(const struct book *b, const struct quire_options *opt,
 		put_num(&h, e->numbered);
 		put_num(&h, e->empty);
 		put_num(&h, e->part_page);
-		put_num(&h, e->maybe_math);
 		put_strv(&h, &e->urls);
 		put_str(&h, e->site_slug);
 		put_str(&h, e->label);
