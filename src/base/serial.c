@@ -220,6 +220,8 @@ is_uri(const xmlAttr *a, const xmlNode *el)
 	}
 }
 
+static int common(struct buf *, const xmlNode *, const char *);
+
 static void
 attribute(struct buf *o, struct buf *v, const xmlNode *el, const xmlAttr *a)
 {
@@ -236,11 +238,8 @@ attribute(struct buf *o, struct buf *v, const xmlNode *el, const xmlAttr *a)
 		if ((k->type == XML_TEXT_NODE ||
 		    k->type == XML_CDATA_SECTION_NODE) && k->content)
 			escape(v, k->content, 1);
-		else if (k->type == XML_ENTITY_REF_NODE) {
-			put1(v, '&');
-			putz(v, (const char *)k->name);
-			put1(v, ';');
-		}
+		else if (k->type == XML_ENTITY_REF_NODE)
+			common(v, k, "");
 	put1(o, '=');
 	if (is_uri(a, el)) {
 		size_t i = 0, start = o->len;
@@ -312,6 +311,66 @@ name(struct buf *o, const xmlNode *n)
 	putz(o, (const char *)n->name);
 }
 
+/* "<name" and the namespaces the element declares, as both serialisers
+ * write them. */
+static void
+start_tag(struct buf *o, const xmlNode *n)
+{
+	put1(o, '<');
+	name(o, n);
+	for (const xmlNs *ns = n->nsDef; ns; ns = ns->next) {
+		if (ns->type != XML_LOCAL_NAMESPACE || ns->href == NULL ||
+		    (ns->prefix && strcmp((const char *)ns->prefix, "xml") == 0))
+			continue;
+		putz(o, ns->prefix ? " xmlns:" : " xmlns");
+		if (ns->prefix)
+			putz(o, (const char *)ns->prefix);
+		put1(o, '=');
+		quoted(o, (const char *)ns->href, strlen((const char *)ns->href));
+	}
+}
+
+static void
+end_tag(struct buf *o, const xmlNode *n)
+{
+	putn(o, "</", 2);
+	name(o, n);
+	put1(o, '>');
+}
+
+/* The nodes both serialisers write alike: 0 when n was one of them. */
+static int
+common(struct buf *o, const xmlNode *n, const char *pi_end)
+{
+	switch (n->type) {
+	case XML_COMMENT_NODE:
+		if (n->content) {
+			putn(o, "<!--", 4);
+			putz(o, (const char *)n->content);
+			putn(o, "-->", 3);
+		}
+		return 0;
+	case XML_PI_NODE:
+		if (n->name == NULL)
+			return 0;
+		putn(o, "<?", 2);
+		putz(o, (const char *)n->name);
+		if (n->content) {
+			put1(o, ' ');
+			putz(o, (const char *)n->content);
+		}
+		putz(o, pi_end);
+		return 0;
+	case XML_ENTITY_REF_NODE:
+		put1(o, '&');
+		putz(o, (const char *)n->name);
+		put1(o, ';');
+		return 0;
+	default:
+		return -1;
+	}
+}
+
 static void
 node(struct buf *o, struct buf *v, const xmlNode *n)
 {
@@ -319,32 +378,15 @@ node(struct buf *o, struct buf *v, const xmlNode *n)
 	case XML_ELEMENT_NODE: {
 		int k = kind(n);
 
-		put1(o, '<');
-		name(o, n);
-		for (const xmlNs *ns = n->nsDef; ns; ns = ns->next) {
-			if (ns->type != XML_LOCAL_NAMESPACE || ns->href == NULL ||
-			    (ns->prefix && strcmp((const char *)ns->prefix,
-			    "xml") == 0))
-				continue;
-			putz(o, ns->prefix ? " xmlns:" : " xmlns");
-			if (ns->prefix)
-				putz(o, (const char *)ns->prefix);
-			put1(o, '=');
-			quoted(o, (const char *)ns->href,
-			    strlen((const char *)ns->href));
-		}
+		start_tag(o, n);
 		for (const xmlAttr *a = n->properties; a; a = a->next)
 			attribute(o, v, n, a);
-		if (k == 1 || (k == 2 && n->children == NULL)) {
-			put1(o, '>');
-			return;
-		}
 		put1(o, '>');
+		if (k == 1 || (k == 2 && n->children == NULL))
+			return;
 		for (const xmlNode *c = n->children; c; c = c->next)
 			node(o, v, c);
-		putn(o, "</", 2);
-		name(o, n);
-		put1(o, '>');
+		end_tag(o, n);
 		return;
 	}
 	case XML_TEXT_NODE:
@@ -357,35 +399,12 @@ node(struct buf *o, struct buf *v, const xmlNode *n)
 		else
 			escape(o, n->content, 0);
 		return;
-	case XML_COMMENT_NODE:
-		if (n->content) {
-			putn(o, "<!--", 4);
-			putz(o, (const char *)n->content);
-			putn(o, "-->", 3);
-		}
-		return;
-	case XML_PI_NODE:
-		if (n->name == NULL)
-			return;
-		putn(o, "<?", 2);
-		putz(o, (const char *)n->name);
-		if (n->content) {
-			put1(o, ' ');
-			putz(o, (const char *)n->content);
-		}
-		put1(o, '>');
-		return;
-	case XML_ENTITY_REF_NODE:
-		put1(o, '&');
-		putz(o, (const char *)n->name);
-		put1(o, ';');
-		return;
 	case XML_CDATA_SECTION_NODE:
 		if (n->content)
 			putz(o, (const char *)n->content);
 		return;
 	default:
-		return;
+		common(o, n, ">");
 	}
 }
 
@@ -400,44 +419,17 @@ html_serialise(struct buf *o, const xmlNode *n)
 
 /* ---- XML ---- */
 
+/* Text (& < > and carriage return escaped) or, attr, an attribute's
+ * value (", tab and line feed too), as xmlsave.c escapes them. */
 static void
-xml_escape_text(struct buf *o, const unsigned char *s)
+xml_escape(struct buf *o, const unsigned char *s, int attr)
 {
 	const unsigned char *run;
 
 	for (;;) {
 		run = s;
-		while (*s && *s != '<' && *s != '>' && *s != '&' && *s != '\r')
-			s++;
-		if (s > run)
-			putn(o, run, (size_t)(s - run));
-		switch (*s++) {
-		case '\0':
-			return;
-		case '<':
-			putn(o, "&lt;", 4);
-			break;
-		case '>':
-			putn(o, "&gt;", 4);
-			break;
-		case '&':
-			putn(o, "&amp;", 5);
-			break;
-		default:
-			putn(o, "&#13;", 5);
-		}
-	}
-}
-
-static void
-xml_escape_attr(struct buf *o, const unsigned char *s)
-{
-	const unsigned char *run;
-
-	for (;;) {
-		run = s;
-		while (*s && *s != '<' && *s != '>' && *s != '&' && *s != '"' &&
-		    *s != '\n' && *s != '\r' && *s != '\t')
+		while (*s && *s != '<' && *s != '>' && *s != '&' && *s != '\r' &&
+		    !(attr && (*s == '"' || *s == '\n' || *s == '\t')))
 			s++;
 		if (s > run)
 			putn(o, run, (size_t)(s - run));
@@ -501,20 +493,7 @@ xml_node(struct buf *o, const xmlNode *n)
 {
 	switch (n->type) {
 	case XML_ELEMENT_NODE:
-		put1(o, '<');
-		name(o, n);
-		for (const xmlNs *ns = n->nsDef; ns; ns = ns->next) {
-			if (ns->type != XML_LOCAL_NAMESPACE || ns->href == NULL ||
-			    (ns->prefix && strcmp((const char *)ns->prefix,
-			    "xml") == 0))
-				continue;
-			putz(o, ns->prefix ? " xmlns:" : " xmlns");
-			if (ns->prefix)
-				putz(o, (const char *)ns->prefix);
-			put1(o, '=');
-			quoted(o, (const char *)ns->href,
-			    strlen((const char *)ns->href));
-		}
+		start_tag(o, n);
 		for (const xmlAttr *a = n->properties; a; a = a->next) {
 			put1(o, ' ');
 			if (a->ns && a->ns->prefix) {
@@ -524,14 +503,10 @@ xml_node(struct buf *o, const xmlNode *n)
 			putz(o, (const char *)a->name);
 			putn(o, "=\"", 2);
 			for (const xmlNode *k = a->children; k; k = k->next)
-				if (k->type == XML_TEXT_NODE) {
-					if (k->content)
-						xml_escape_attr(o, k->content);
-				} else {
-					put1(o, '&');
-					putz(o, (const char *)k->name);
-					put1(o, ';');
-				}
+				if (k->type != XML_TEXT_NODE)
+					common(o, k, "");
+				else if (k->content)
+					xml_escape(o, k->content, 1);
 			put1(o, '"');
 		}
 		if (n->children == NULL) {
@@ -541,9 +516,7 @@ xml_node(struct buf *o, const xmlNode *n)
 		put1(o, '>');
 		for (const xmlNode *c = n->children; c; c = c->next)
 			xml_node(o, c);
-		putn(o, "</", 2);
-		name(o, n);
-		put1(o, '>');
+		end_tag(o, n);
 		return;
 	case XML_TEXT_NODE:
 		if (n->content == NULL)
@@ -551,28 +524,7 @@ xml_node(struct buf *o, const xmlNode *n)
 		if (n->name == xmlStringTextNoenc)
 			putz(o, (const char *)n->content);
 		else
-			xml_escape_text(o, n->content);
-		return;
-	case XML_COMMENT_NODE:
-		if (n->content) {
-			putn(o, "<!--", 4);
-			putz(o, (const char *)n->content);
-			putn(o, "-->", 3);
-		}
-		return;
-	case XML_PI_NODE:
-		putn(o, "<?", 2);
-		putz(o, (const char *)n->name);
-		if (n->content) {
-			put1(o, ' ');
-			putz(o, (const char *)n->content);
-		}
-		putn(o, "?>", 2);
-		return;
-	case XML_ENTITY_REF_NODE:
-		put1(o, '&');
-		putz(o, (const char *)n->name);
-		put1(o, ';');
+			xml_escape(o, n->content, 0);
 		return;
 	case XML_CDATA_SECTION_NODE: {
 		const char *start, *end;
@@ -598,7 +550,7 @@ xml_node(struct buf *o, const xmlNode *n)
 		return;
 	}
 	default:
-		return;
+		common(o, n, "?>");
 	}
 }
 
