@@ -349,21 +349,34 @@ name_char(char c)
 	    c == '?' || c == '!' || (unsigned char)c >= 0x80;
 }
 
+/* Past the string or the ;-comment that starts at p, as tree-sitter
+ * reads a query; p itself when neither starts there. */
+static const char *
+past_text(const char *p, const char *end)
+{
+	if (*p == '"') {
+		for (p++; p < end && *p != '"'; p++)
+			if (*p == '\\' && p + 1 < end)
+				p++;
+		return p < end ? p + 1 : end;
+	}
+	if (*p == ';')
+		while (p < end && *p != '\n')
+			p++;
+	return p;
+}
+
 /* Whether the text of one pattern names a capture that has a class;
  * strings and comments are skipped. */
 static int
 pattern_classed(const char *p, const char *end)
 {
+	const char *q;
+
 	while (p < end) {
-		if (*p == '"') {
-			for (p++; p < end && *p != '"'; p++)
-				if (*p == '\\' && p + 1 < end)
-					p++;
-			p++;
-		} else if (*p == ';') {
-			while (p < end && *p != '\n')
-				p++;
-		} else if (*p == '@') {
+		if ((q = past_text(p, end)) != p)
+			p = q;
+		else if (*p == '@') {
 			const char *n = ++p;
 
 			while (p < end && name_char(*p))
@@ -382,8 +395,7 @@ skip_blank(const char *p, const char *end)
 {
 	while (p < end) {
 		if (*p == ';')
-			while (p < end && *p != '\n')
-				p++;
+			p = past_text(p, end);
 		else if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' ||
 		    *p == '\f' || *p == '\v')
 			p++;
@@ -398,18 +410,13 @@ skip_blank(const char *p, const char *end)
 static const char *
 node_end(const char *p, const char *end)
 {
+	const char *q;
 	int depth = 0;
 
 	do {
-		if (*p == '"') {
-			for (p++; p < end && *p != '"'; p++)
-				if (*p == '\\' && p + 1 < end)
-					p++;
-			p++;
-		} else if (*p == ';') {
-			while (p < end && *p != '\n')
-				p++;
-		} else if (*p == '(' || *p == '[') {
+		if ((q = past_text(p, end)) != p)
+			p = q;
+		else if (*p == '(' || *p == '[') {
 			depth++;
 			p++;
 		} else if (*p == ')' || *p == ']') {
@@ -448,17 +455,12 @@ pattern_end(const char *p, const char *end)
 static const char *
 pattern_class(const char *p, const char *e, int preds)
 {
-	const char *cls = NULL;
+	const char *cls = NULL, *q;
 
-	for (; p < e; p++) {
-		if (*p == '"') {
-			for (p++; p < e && *p != '"'; p++)
-				if (*p == '\\' && p + 1 < e)
-					p++;
-		} else if (*p == ';') {
-			while (p < e && *p != '\n')
-				p++;
-		} else if (*p == '#' && !preds)
+	while (p < e) {
+		if ((q = past_text(p, e)) != p)
+			p = q;
+		else if (*p == '#' && !preds)
 			return NULL;
 		else if (*p == '@') {
 			const char *n = ++p, *c;
@@ -469,8 +471,8 @@ pattern_class(const char *p, const char *e, int preds)
 			if (c == NULL || (cls && cls != c))
 				return NULL;
 			cls = c;
-			p--;
-		}
+		} else
+			p++;
 	}
 	return cls;
 }
