@@ -37,24 +37,11 @@
 struct entry {
 	unsigned gen;
 	size_t bytes;
-	char *title, *subtitle;
-	int title_line;
-	unsigned props;
-	size_t nimages, nimages_noalt, nnotes;
-	struct heading *heads;
-	size_t nheads;
-	char *heads_mem;
-	uint64_t *idh;
-	size_t nidh;
-	struct later *xlinks;
-	long *xtarget;          /* index of each link's essay; -1: none */
-	size_t nxlinks;
-	struct strv marks;
-	struct packed epub;
-	struct part *html;
+	/* What rendering gave the essay (rendered_copy), but where it points
+	 * into a book: */
+	struct essay r;
+	long *xtarget;          /* the index of each link's essay; -1: none */
 	char **resname;         /* each part's image, by name; NULL: none */
-	size_t nhtml;
-	long words;
 	struct diag_tape *dt;
 	struct link_tape lt;
 };
@@ -76,22 +63,11 @@ entry_free(void *p)
 
 	if (x == NULL)
 		return;
-	free(x->title);
-	free(x->subtitle);
-	free(x->heads);
-	free(x->heads_mem);
-	free(x->idh);
-	later_free(x->xlinks, x->nxlinks);
-	free(x->xtarget);
-	strv_free(&x->marks);
-	free(x->epub.data);
-	for (size_t i = 0; i < x->nhtml; i++) {
-		free(x->html[i].data);
-		free(x->html[i].z.data);
+	for (size_t i = 0; i < x->r.nhtml; i++)
 		free(x->resname[i]);
-	}
-	free(x->html);
 	free(x->resname);
+	free(x->xtarget);
+	essay_free(&x->r);
 	diag_tape_free(x->dt);
 	link_tape_free(&x->lt);
 	free(x);
@@ -160,7 +136,11 @@ walk(const char *dir, const char *rel, const char *out, GHashTable *essays,
 		path = xasprintf("%s/%s", dir, de->d_name);
 		r = *rel ? xasprintf("%s/%s", rel, de->d_name) :
 		    xstrdup(de->d_name);
-		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		/* A link's own stamp: nothing outside the folder is looked
+		 * at, and a link to a folder is not followed. */
+		if (lstat(path, &st) != 0)
+			memset(&st, 0, sizeof(st));
+		if (S_ISDIR(st.st_mode)) {
 			char real[PATH_MAX];
 
 			if (out == NULL || realpath(path, real) == NULL ||
@@ -170,8 +150,6 @@ walk(const char *dir, const char *rel, const char *out, GHashTable *essays,
 		} else if (g_hash_table_contains(essays, r)) {
 			free(r);
 		} else {
-			if (stat(path, &st) != 0)
-				memset(&st, 0, sizeof(st));
 			GROW(*v, *n);
 			(*v)[*n].rel = r;
 			(*v)[(*n)++].st = st;
@@ -454,6 +432,43 @@ strv_copy(struct strv *to, const struct strv *from)
 		strv_push(to, xstrdup(from->v[i]));
 }
 
+/* What rendering gives an essay, from one essay to another (an essay
+ * and the memo's copy of it): the links' essays and the parts' images
+ * point into a book, and are the caller's to set. */
+static void
+rendered_copy(struct essay *to, const struct essay *from)
+{
+	free(to->title);
+	to->title = from->title ? xstrdup(from->title) : NULL;
+	free(to->subtitle);
+	to->subtitle = from->subtitle ? xstrdup(from->subtitle) : NULL;
+	to->title_line = from->title_line;
+	to->props = from->props;
+	to->nimages = from->nimages;
+	to->nimages_noalt = from->nimages_noalt;
+	to->nnotes = from->nnotes;
+	to->heads = heads_copy(from->heads, from->nheads, &to->heads_mem);
+	to->nheads = from->nheads;
+	to->idh = bytes_copy(from->idh, from->nidh * sizeof(*from->idh));
+	to->nidh = from->nidh;
+	to->xlinks = later_copy(from->xlinks, from->nxlinks);
+	to->nxlinks = from->nxlinks;
+	strv_copy(&to->marks, &from->marks);
+	to->epub = from->epub;
+	to->epub.data = bytes_copy(from->epub.data, from->epub.zlen);
+	to->nhtml = from->nhtml;
+	to->html = from->nhtml ? xreallocarray(NULL, from->nhtml,
+	    sizeof(*to->html)) : NULL;
+	for (size_t i = 0; i < from->nhtml; i++) {
+		to->html[i] = from->html[i];
+		to->html[i].data = bytes_copy(from->html[i].data,
+		    from->html[i].len);
+		to->html[i].z.data = bytes_copy(from->html[i].z.data,
+		    from->html[i].z.zlen);
+	}
+	to->words = from->words;
+}
+
 /* The essay as the entry has it; 0 when it was found and is. */
 static int
 take(struct book *b, struct essay *e, const char *key, struct quire_diag *d)
@@ -468,46 +483,20 @@ take(struct book *b, struct essay *e, const char *key, struct quire_diag *d)
 	pthread_mutex_unlock(&memo.lock);
 	if (x == NULL || link_tape_replay(b, e, &x->lt) < 0)
 		return -1;
-	res = xcalloc(x->nhtml ? x->nhtml : 1, sizeof(*res));
-	for (size_t i = 0; i < x->nhtml; i++)
+	res = xcalloc(x->r.nhtml ? x->r.nhtml : 1, sizeof(*res));
+	for (size_t i = 0; i < x->r.nhtml; i++)
 		if (x->resname[i] &&
 		    (res[i] = resource_find(b, x->resname[i])) == NULL) {
 			free(res);
 			return -1;
 		}
-	free(e->title);
-	e->title = x->title ? xstrdup(x->title) : NULL;
-	free(e->subtitle);
-	e->subtitle = x->subtitle ? xstrdup(x->subtitle) : NULL;
-	e->title_line = x->title_line;
-	e->props = x->props;
-	e->nimages = x->nimages;
-	e->nimages_noalt = x->nimages_noalt;
-	e->nnotes = x->nnotes;
-	e->heads = heads_copy(x->heads, x->nheads, &e->heads_mem);
-	e->nheads = x->nheads;
-	e->idh = bytes_copy(x->idh, x->nidh * sizeof(*x->idh));
-	e->nidh = x->nidh;
-	e->xlinks = later_copy(x->xlinks, x->nxlinks);
-	e->nxlinks = x->nxlinks;
-	for (size_t i = 0; i < x->nxlinks; i++)
+	rendered_copy(e, &x->r);
+	for (size_t i = 0; i < e->nxlinks; i++)
 		e->xlinks[i].target = x->xtarget[i] < 0 ? NULL :
 		    &b->essays[x->xtarget[i]];
-	strv_copy(&e->marks, &x->marks);
-	e->epub = x->epub;
-	e->epub.data = bytes_copy(x->epub.data, x->epub.zlen);
-	e->nhtml = x->nhtml;
-	e->html = x->nhtml ? xreallocarray(NULL, x->nhtml, sizeof(*e->html)) :
-	    NULL;
-	for (size_t i = 0; i < x->nhtml; i++) {
-		e->html[i] = x->html[i];
-		e->html[i].data = bytes_copy(x->html[i].data, x->html[i].len);
-		e->html[i].z.data = bytes_copy(x->html[i].z.data,
-		    x->html[i].z.zlen);
+	for (size_t i = 0; i < e->nhtml; i++)
 		e->html[i].res = res[i];
-	}
 	free(res);
-	e->words = x->words;
 	diag_tape_replay(d, x->dt, e->path);
 	return 0;
 }
@@ -534,47 +523,27 @@ keep(struct book *b, struct essay *e, const char *key, struct memo_run *r)
 	if (diag_tape_errors(r->dt) || !keepable(e))
 		return;
 	x = xcalloc(1, sizeof(*x));
-	x->title = e->title ? xstrdup(e->title) : NULL;
-	x->subtitle = e->subtitle ? xstrdup(e->subtitle) : NULL;
-	x->title_line = e->title_line;
-	x->props = e->props;
-	x->nimages = e->nimages;
-	x->nimages_noalt = e->nimages_noalt;
-	x->nnotes = e->nnotes;
-	x->heads = heads_copy(e->heads, e->nheads, &x->heads_mem);
-	x->nheads = e->nheads;
-	x->idh = bytes_copy(e->idh, e->nidh * sizeof(*e->idh));
-	x->nidh = e->nidh;
-	x->xlinks = later_copy(e->xlinks, e->nxlinks);
-	x->nxlinks = e->nxlinks;
+	rendered_copy(&x->r, e);
 	x->xtarget = xcalloc(e->nxlinks ? e->nxlinks : 1, sizeof(long));
-	for (size_t i = 0; i < e->nxlinks; i++)
+	for (size_t i = 0; i < e->nxlinks; i++) {
 		x->xtarget[i] = e->xlinks[i].target ?
 		    (long)(e->xlinks[i].target - b->essays) : -1;
-	strv_copy(&x->marks, &e->marks);
-	x->epub = e->epub;
-	x->epub.data = bytes_copy(e->epub.data, e->epub.zlen);
-	x->nhtml = e->nhtml;
-	x->html = e->nhtml ? xreallocarray(NULL, e->nhtml, sizeof(*x->html)) :
-	    NULL;
+		x->r.xlinks[i].target = NULL;
+	}
 	x->resname = xcalloc(e->nhtml ? e->nhtml : 1, sizeof(char *));
 	bytes = sizeof(*x) + e->epub.zlen + diag_tape_bytes(r->dt) +
 	    link_tape_bytes(&r->lt) + e->nidh * sizeof(uint64_t);
 	for (size_t i = 0; i < e->nhtml; i++) {
-		x->html[i] = e->html[i];
-		x->html[i].data = bytes_copy(e->html[i].data, e->html[i].len);
-		x->html[i].z.data = bytes_copy(e->html[i].z.data,
-		    e->html[i].z.zlen);
-		x->html[i].res = NULL;
+		x->r.html[i].res = NULL;
 		x->resname[i] = e->html[i].res ? xstrdup(e->html[i].res->name) :
 		    NULL;
-		bytes += sizeof(*x->html) + (e->html[i].data ? e->html[i].len :
-		    0) + (e->html[i].z.data ? e->html[i].z.zlen : 0);
+		bytes += sizeof(*x->r.html) + (e->html[i].data ?
+		    e->html[i].len : 0) + (e->html[i].z.data ?
+		    e->html[i].z.zlen : 0);
 	}
 	for (size_t i = 0; i < e->nheads; i++)
-		bytes += sizeof(*x->heads) + strlen(e->heads[i].id) +
+		bytes += sizeof(*e->heads) + strlen(e->heads[i].id) +
 		    strlen(e->heads[i].text) + 2;
-	x->words = e->words;
 	x->dt = r->dt;
 	x->lt = r->lt;
 	r->dt = NULL;
