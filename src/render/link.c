@@ -948,9 +948,9 @@ link_tape_replay(struct book *b, struct essay *e, const struct link_tape *t)
 		struct loc l = { e->path, x->line, x->col };
 		struct resource *r;
 
-		if (x->kind == 2)
+		if (x->kind == TAPED_REMOTE)
 			continue;
-		r = x->kind == 0 ? resource_add(b, x->s, &l, quiet) :
+		r = x->kind == TAPED_FILE ? resource_add(b, x->s, &l, quiet) :
 		    resource_add_data(b, x->s, &l, quiet);
 		if ((r == NULL) != (x->name == NULL) ||
 		    (r && strcmp(r->name, x->name) != 0))
@@ -963,7 +963,7 @@ link_tape_replay(struct book *b, struct essay *e, const struct link_tape *t)
 		const struct taped_link *x = &t->v[i];
 		struct loc l = { e->path, x->line, x->col };
 
-		if (x->kind == 2 && idset_add(&e->seen, x->s))
+		if (x->kind == TAPED_REMOTE && idset_add(&e->seen, x->s))
 			remote_met(b, e, x->s, &l);
 	}
 	return 0;
@@ -1045,7 +1045,7 @@ image(struct book *b, struct essay *e, xmlNode *img, struct quire_diag *d)
 	}
 	if (san_url(src) == URL_DATA) {
 		r = resource_add_data(b, src, AT(), d);
-		taped(1, src, r, &l);
+		taped(TAPED_DATA, src, r, &l);
 		if (r == NULL)
 			replace_with_text(img, alt, "image-missing");
 		else {
@@ -1057,7 +1057,7 @@ image(struct book *b, struct essay *e, xmlNode *img, struct quire_diag *d)
 	if (strncmp(src, "//", 2) == 0 || has_scheme(src)) {
 		if (idset_add(&e->seen, src)) {
 			remote_met(b, e, src, AT());
-			taped(2, src, NULL, &l);
+			taped(TAPED_REMOTE, src, NULL, &l);
 		}
 		if (inside_link(img) || strncasecmp(src, "http", 4) != 0)
 			replace_with_text(img, *alt ? alt : "image",
@@ -1083,10 +1083,10 @@ image(struct book *b, struct essay *e, xmlNode *img, struct quire_diag *d)
 		    clip_url(src, shown));
 		replace_with_text(img, alt, "image-missing");
 	} else if ((r = resource_add(b, path, AT(), d)) == NULL) {
-		taped(0, path, NULL, &l);
+		taped(TAPED_FILE, path, NULL, &l);
 		replace_with_text(img, alt, "image-missing");
 	} else {
-		taped(0, path, r, &l);
+		taped(TAPED_FILE, path, r, &l);
 		set_attr(img, "src", r->name);
 		set_attr(img, "alt", alt);
 	}

@@ -29,7 +29,7 @@ size_t link_check(struct book *, struct quire_diag *);
  * link_tape_replay() is -1 when an image is no longer what it was. */
 struct link_tape {
 	struct taped_link {
-		int kind;           /* 0 file, 1 data: URI, 2 remote URL */
+		enum { TAPED_FILE, TAPED_DATA, TAPED_REMOTE } kind;
 		char *s;            /* its path, the URI or the URL */
 		char *name;         /* the resource's name; NULL: refused */
 		int line, col;
