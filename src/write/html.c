@@ -412,7 +412,8 @@ html_write(struct book *b, struct out_file *out, struct quire_diag *d)
 	struct bindex *ix = bindex_make(b);
 	xmlNode *ixli = NULL;
 	size_t len;
-	char *s;
+	char *s, tword[48], aword[48];
+	xmlNode *amark;
 
 	doc = htmlNewDocNoDtD(NULL, NULL);
 	doc->encoding = xmlStrdup(BAD_CAST "UTF-8");
@@ -456,7 +457,7 @@ html_write(struct book *b, struct out_file *out, struct quire_diag *d)
 	ol = toc(body, b->lang);
 	main = el(body, "main");
 	/* The articles go where the marker stands. */
-	xmlAddChild(main, xmlNewDocComment(doc, BAD_CAST MARK));
+	amark = xmlAddChild(main, xmlNewDocComment(doc, BAD_CAST MARK));
 	/* The index after the articles, last in the contents. */
 	if (ix) {
 		s = xasprintf("#%s", bindex_name(ix));
@@ -469,15 +470,30 @@ html_write(struct book *b, struct out_file *out, struct quire_diag *d)
 	s = i18n_fmt(b->lang, W_BOUND_BY, QUIRE_VERSION, NULL);
 	el_text(n, "p", s);
 	free(s);
-	skel = xmlAllocOutputBuffer(NULL);
-	htmlDocContentDumpFormatOutput(skel, doc, "UTF-8", 0);
-	mem = (const char *)xmlOutputBufferGetContent(skel);
+	/* The markers' words made ones the skeleton holds nowhere else: an
+	 * attribute or a stylesheet from the book may hold "<!--quire:...",
+	 * which HTML writes as it is there. */
+	for (unsigned k = 0;; k++) {
+		snprintf(tword, sizeof(tword), "%s-%u", XML_MARKER, k);
+		snprintf(aword, sizeof(aword), "%s-%u", MARK, k);
+		xmlNodeSetContent(ol->children, BAD_CAST tword);
+		xmlNodeSetContent(amark, BAD_CAST aword);
+		skel = xmlAllocOutputBuffer(NULL);
+		htmlDocContentDumpFormatOutput(skel, doc, "UTF-8", 0);
+		mem = (const char *)xmlOutputBufferGetContent(skel);
+		len = xmlOutputBufferGetSize(skel);
+		if (count_token(mem, len, tword) == 1 &&
+		    count_token(mem, len, aword) == 1)
+			break;
+		xmlOutputBufferClose(skel);
+	}
 	if (ixli) {  /* written: the essays' entries go before it */
 		xmlUnlinkNode(ixli);
 		xmlFreeNode(ixli);
 	}
-	toc_mark = strstr(mem, "<!--" XML_MARKER "-->");
-	mark = strstr(mem, "<!--" MARK "-->");
+	/* Each word is once in the skeleton, in its comment. */
+	toc_mark = strstr(mem, tword) - 4;
+	mark = strstr(mem, aword) - 4;
 	out->name = xasprintf("%s.html", b->slug);
 	out_add(out, xstrndup(mem, (size_t)(toc_mark - mem)),
 	    (size_t)(toc_mark - mem));
@@ -506,7 +522,7 @@ html_write(struct book *b, struct out_file *out, struct quire_diag *d)
 		xmlFreeDoc(doc);
 		return -1;
 	}
-	toc_mark += strlen("<!--" XML_MARKER "-->");
+	toc_mark += strlen(tword) + 7;
 	out_add(out, xstrndup(toc_mark, (size_t)(mark - toc_mark)),
 	    (size_t)(mark - toc_mark));
 	for (size_t i = 0; i < b->nessays; i++) {
@@ -519,7 +535,7 @@ html_write(struct book *b, struct out_file *out, struct quire_diag *d)
 		e->html = NULL;
 		e->nhtml = 0;
 	}
-	mark += strlen("<!--" MARK "-->");
+	mark += strlen(aword) + 7;
 	out_add(out, xstrdup(mark), strlen(mark));
 	xmlOutputBufferClose(skel);
 	xmlFreeDoc(doc);
