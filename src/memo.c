@@ -269,11 +269,12 @@ book_key(const struct book *b, const struct quire_options *opt,
 		for (size_t k = 0; k + 1 < e->hids.n; k += 2)
 			put_str(&h, e->hids.v[k + 1]);
 		put_strv(&h, &e->index);
-		for (size_t k = 0; k + 3 < e->xmarks.n; k += 4)
-			if (*e->xmarks.v[k + 2]) {
-				put_str(&h, e->xmarks.v[k + 1]);
-				put_str(&h, e->xmarks.v[k + 2]);
-				put_str(&h, e->xmarks.v[k + 3]);
+		for (size_t k = 0; k < e->nxmarks; k++)
+			if (e->xmarks[k].label) {
+				put_str(&h, e->xmarks[k].kind);
+				put_str(&h, e->xmarks[k].text);
+				put_str(&h, e->xmarks[k].label);
+				put_str(&h, e->xmarks[k].num);
 			}
 		put_str(&h, e->num);
 	}

@@ -30,11 +30,10 @@ struct resource {    /* a local image, packed once */
 	char *uri;          /* its data: URI, made once for the archive */
 };
 
-struct heading {
-	int level;
-	char *id;
-	char *text;
-};
+struct heading { int level; char *id; char *text; };
+/* A crossref mark (read/xref.c): a heading, or a labelled figure, table,
+ * listing or equation; kind "fig", "tbl", "lst", "eq" or "h1".."h6". */
+struct xmark { int line; char kind[4]; char *label, *text, *num; };
 
 enum essay_props {
 	P_SVG = 1 << 0,     /* inline <svg> */
@@ -92,7 +91,7 @@ struct essay {
 	struct idset siterefs;  /* targets of {{< ref >}}, {% post_url %} */
 	struct strv hids;   /* ids given to headings ({#id}): line, id... */
 	struct strv index;  /* front matter's index: terms for the essay */
-	struct strv xmarks; /* crossref marks (xref.c): line, kind, label, num */
+	struct xmark *xmarks; size_t nxmarks;  /* in line order */
 	char *num;          /* its chapter's number or letter, or NULL */
 	/* render/: while it is rendered; gone when it settles. */
 	void *doc;          /* cmark_node *, owned (parse.c) */
@@ -238,7 +237,7 @@ struct site_url {
 void book_init(struct book *);
 void book_free(struct book *);
 void essay_free(struct essay *);
-void heads_free(struct essay *);
+void heads_free(struct essay *); void xmarks_free(struct essay *);
 extern const char *const essay_roles[]; enum { ROLE_BACK = 7 };  /* model.c */
 /* Once an essay is rendered and its writers have taken what they need:
  * keeps only what the book needs of it until the end, compactly (the

@@ -45,6 +45,19 @@ heads_free(struct essay *e)
 	e->nheads = 0;
 }
 
+void
+xmarks_free(struct essay *e)
+{
+	for (size_t i = 0; i < e->nxmarks; i++) {
+		free(e->xmarks[i].label);
+		free(e->xmarks[i].text);
+		free(e->xmarks[i].num);
+	}
+	free(e->xmarks);
+	e->xmarks = NULL;
+	e->nxmarks = 0;
+}
+
 static int
 cmp_u64(const void *a, const void *b)
 {
@@ -162,7 +175,7 @@ essay_free(struct essay *e)
 	strv_free(&e->hids);
 	strv_free(&e->index);
 	strv_free(&e->marks);
-	strv_free(&e->xmarks);
+	xmarks_free(e);
 	free(e->num);
 	free(e->text);
 	memset(e, 0, sizeof(*e));

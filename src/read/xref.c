@@ -61,17 +61,21 @@ diagram_fence(const char *s, const char *eol)
 	return diagram_lang(s, (size_t)(w - s));
 }
 
+/* A mark: one struct, no string but a label and a labelled heading's
+ * text (a book of 100,000 essays has a million headings). */
 static void
 mark(struct essay *e, int line, const char *kind, const char *label,
-    size_t n)
+    size_t n, char *text)
 {
-	char num[24];
+	struct xmark *m;
 
-	snprintf(num, sizeof(num), "%d", line);
-	strv_push(&e->xmarks, xstrdup(num));
-	strv_push(&e->xmarks, xstrdup(kind));
-	strv_push(&e->xmarks, label ? xstrndup(label, n) : xstrdup(""));
-	strv_push(&e->xmarks, xstrdup(""));
+	GROW(e->xmarks, e->nxmarks);
+	m = &e->xmarks[e->nxmarks++];
+	memset(m, 0, sizeof(*m));
+	m->line = line;
+	snprintf(m->kind, sizeof(m->kind), "%s", kind);
+	m->label = label ? xstrndup(label, n) : NULL;
+	m->text = text;
 }
 
 /* Labels written "{#kind:x}" or "#kind:x" in [s, eol), outside code
@@ -103,7 +107,7 @@ labels(struct essay *e, int line, const char *s, const char *eol, int hash)
 			if (kind && (hash ? strcmp(kind, "lst") == 0 ||
 			    (hash == 2 && strcmp(kind, "fig") == 0) :
 			    strcmp(kind, "sec") != 0 && strcmp(kind, "lst") != 0))
-				mark(e, line, kind, t, (size_t)(q - t));
+				mark(e, line, kind, t, (size_t)(q - t), NULL);
 			s = q;
 			continue;
 		}
@@ -176,15 +180,15 @@ hid_at(const struct essay *e, int line)
 
 /* A heading, its line [text, eol); a setext heading's "{#sec:x}" is
  * still on it (the site pass takes only an ATX heading's off).  A
- * labelled one keeps its text after its kind ("h2 Title"), which a
- * reference reads when the heading has no number. */
+ * labelled one keeps its text, which a reference reads when the
+ * heading has no number. */
 static void
 heading(struct essay *e, int line, int level, const char *text,
     const char *eol, int setext)
 {
 	const char *id = hid_at(e, line), *open = eol;
 	size_t n = id ? strlen(id) : 0;
-	char *kind;
+	char kind[4];
 
 	while (eol > text && (eol[-1] == ' ' || eol[-1] == '\t'))
 		eol--;
@@ -207,10 +211,9 @@ heading(struct essay *e, int line, int level, const char *text,
 			text++;
 	while (eol > text && (eol[-1] == ' ' || (!setext && eol[-1] == '#')))
 		eol--;
-	kind = id ? xasprintf("h%d %.*s", level, (int)(eol - text), text) :
-	    xasprintf("h%d", level);
-	mark(e, line, kind, id, id ? n : 0);
-	free(kind);
+	snprintf(kind, sizeof(kind), "h%d", level);
+	mark(e, line, kind, id, id ? n : 0, id ? xstrndup(text,
+	    (size_t)(eol - text)) : NULL);
 }
 
 /* Whether the heading text in [s, eol) is the essay's title, which the
@@ -238,7 +241,7 @@ xref_scan(struct essay *e)
 	char fm = 0, m;
 	size_t flen = 0, n;
 
-	strv_free(&e->xmarks);
+	xmarks_free(e);
 	for (; s < end; line++) {
 		const char *eol = memchr(s, '\n', (size_t)(end - s));
 		int lv;

@@ -31,8 +31,8 @@ kind_ix(const char *kind)
 static void
 set_num(struct essay *e, size_t i, char *num)
 {
-	free(e->xmarks.v[i + 3]);
-	e->xmarks.v[i + 3] = num;
+	free(e->xmarks[i].num);
+	e->xmarks[i].num = num;
 }
 
 void
@@ -69,14 +69,15 @@ xref_number(struct book *b, struct quire_diag *d)
 			e->num = xstrdup(cnum);
 		if (b->crossref_chapters)
 			memset(count, 0, sizeof(count));
-		for (size_t k = 0; k + 3 < e->xmarks.n; k += 4) {
-			const char *kind = e->xmarks.v[k + 1];
+		for (size_t k = 0; k < e->nxmarks; k++) {
+			const char *kind = e->xmarks[k].kind;
 			if (kind[0] == 'h' && kind[1] - '0' < top)
 				top = kind[1] - '0';
 		}
-		for (size_t k = 0; k + 3 < e->xmarks.n; k += 4) {
-			const char *kind = e->xmarks.v[k + 1];
-			const char *label = e->xmarks.v[k + 2];
+		for (size_t k = 0; k < e->nxmarks; k++) {
+			const char *kind = e->xmarks[k].kind;
+			const char *label = e->xmarks[k].label ?
+			    e->xmarks[k].label : "";
 			int ix = kind_ix(kind);
 
 			if (ix >= 0) {
@@ -93,7 +94,10 @@ xref_number(struct book *b, struct quire_diag *d)
 				sec[depth]++;
 				for (int j = depth + 1; j < 7; j++)
 					sec[j] = 0;
-				if (*cnum) {
+				/* Read by a reference to its label, or shown
+				 * in its heading: made only then (a book of
+				 * 100,000 essays has a million headings). */
+				if (*cnum && (shown || *label)) {
 					buf_puts(&s, cnum);
 					for (int j = 0; j <= depth; j++)
 						buf_printf(&s, ".%d", sec[j]);
@@ -102,7 +106,7 @@ xref_number(struct book *b, struct quire_diag *d)
 				buf_free(&s);
 			}
 			if (*label && !idset_add(&b->xlabels, label)) {
-				struct loc l = { e->path, atoi(e->xmarks.v[k]),
+				struct loc l = { e->path, e->xmarks[k].line,
 				    1 };
 				diag_warn(d, &l, "duplicate label '%s': "
 				    "references go to the first", label);
@@ -114,10 +118,10 @@ xref_number(struct book *b, struct quire_diag *d)
 }
 
 /* The number of label, the first of the book's by that name, and its
- * kind; NULL when no essay has it, or e (when not NULL) does not. */
+ * mark; NULL when no essay has it, or e (when not NULL) does not. */
 static const char *
 lookup(const struct book *b, const struct essay *e, const char *label,
-    const char **kind, struct essay **at)
+    const struct xmark **mark, struct essay **at)
 {
 	size_t *v = idset_val(&b->xlabels, label), i, k;
 	struct essay *t;
@@ -127,13 +131,13 @@ lookup(const struct book *b, const struct essay *e, const char *label,
 	i = *v % b->nessays;
 	k = *v / b->nessays;
 	t = &b->essays[i];
-	if ((e && t != e) || k + 3 >= t->xmarks.n)
+	if ((e && t != e) || k >= t->nxmarks)
 		return NULL;
-	if (kind)
-		*kind = t->xmarks.v[k + 1];
+	if (mark)
+		*mark = &t->xmarks[k];
 	if (at)
 		*at = t;
-	return t->xmarks.v[k + 3];
+	return t->xmarks[k].num ? t->xmarks[k].num : "";
 }
 
 /* The number of the heading at line, or NULL; the marks are in the
@@ -141,19 +145,19 @@ lookup(const struct book *b, const struct essay *e, const char *label,
 static const char *
 num_at(const struct essay *e, int line)
 {
-	size_t lo = 0, hi = e->xmarks.n / 4;
+	size_t lo = 0, hi = e->nxmarks;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (atoi(e->xmarks.v[mid * 4]) < line)
+		if (e->xmarks[mid].line < line)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	for (size_t k = lo * 4; k + 3 < e->xmarks.n &&
-	    atoi(e->xmarks.v[k]) == line; k += 4)
-		if (e->xmarks.v[k + 1][0] == 'h')
-			return *e->xmarks.v[k + 3] ? e->xmarks.v[k + 3] : NULL;
+	for (size_t k = lo; k < e->nxmarks && e->xmarks[k].line == line; k++)
+		if (e->xmarks[k].kind[0] == 'h')
+			return e->xmarks[k].num && *e->xmarks[k].num ?
+			    e->xmarks[k].num : NULL;
 	return NULL;
 }
 
@@ -392,12 +396,13 @@ static void
 number_figure(struct book *b, struct essay *e, xmlNode *f)
 {
 	char *id = get_attr(f, "id");
-	const char *kind = NULL, *num;
+	const struct xmark *m = NULL;
+	const char *num;
 	xmlNode *cap = NULL;
 
-	if (id == NULL || (num = lookup(b, e, id, &kind, NULL)) == NULL ||
+	if (id == NULL || (num = lookup(b, e, id, &m, NULL)) == NULL ||
 	    !*num ||
-	    (strcmp(kind, "fig") != 0 && strcmp(kind, "lst") != 0)) {
+	    (strcmp(m->kind, "fig") != 0 && strcmp(m->kind, "lst") != 0)) {
 		free(id);
 		return;
 	}
@@ -411,7 +416,7 @@ number_figure(struct book *b, struct essay *e, xmlNode *f)
 		else
 			xmlAddChild(f, cap);
 	}
-	caption_num(cap, kind, num);
+	caption_num(cap, m->kind, num);
 	free(id);
 }
 
@@ -421,12 +426,13 @@ static xmlNode *
 listing_figure(struct book *b, struct essay *e, xmlNode *pre)
 {
 	char *id = get_attr(pre, "id");
-	const char *kind = NULL, *num;
+	const struct xmark *m = NULL;
+	const char *num;
 	xmlNode *f;
 
-	if (id == NULL || (num = lookup(b, e, id, &kind, NULL)) == NULL ||
+	if (id == NULL || (num = lookup(b, e, id, &m, NULL)) == NULL ||
 	    !*num ||
-	    strcmp(kind, "lst") != 0) {
+	    strcmp(m->kind, "lst") != 0) {
 		free(id);
 		return pre;
 	}
@@ -470,13 +476,14 @@ make_ref(struct book *b, struct essay *e, xmlNode *t, const char *s,
     size_t n, struct quire_diag *d)
 {
 	char *label = xstrndup(s, n), *text, *href;
-	const char *kind = NULL, *num = NULL;
+	const struct xmark *m = NULL;
+	const char *num = NULL;
 	struct essay *te = NULL;
 	xmlNode *a;
 	int cap = isupper((unsigned char)label[0]);
 
 	label[0] = (char)tolower((unsigned char)label[0]);
-	if ((num = lookup(b, NULL, label, &kind, &te)) == NULL) {
+	if ((num = lookup(b, NULL, label, &m, &te)) == NULL) {
 		char *needle = xstrndup(s - 1, n + 1);
 		struct loc l = xref_locate(e, t->parent, needle);
 
@@ -485,11 +492,11 @@ make_ref(struct book *b, struct essay *e, xmlNode *t, const char *s,
 		free(label);
 		return NULL;
 	}
-	if (kind[0] == 'h')
+	if (m->kind[0] == 'h')
 		text = *num ? word(t->parent, "sec", num) :
-		    xstrdup(kind[2] ? kind + 3 : te->title);
+		    xstrdup(m->text ? m->text : te->title);
 	else
-		text = word(t->parent, kind, num);
+		text = word(t->parent, m->kind, num);
 	if (cap && islower((unsigned char)text[0]))
 		text[0] = (char)toupper((unsigned char)text[0]);
 	href = te == e ? xasprintf("#%s", label) :
