@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include <libxml/parser.h>
+#include <librsvg/rsvg.h>
+#include <png.h>
 #include <zlib.h>
 #include <libxml/parser.h>
 
@@ -1566,6 +1568,186 @@ test_cover(void)
 	quire_diag_free(d);
 }
 
+/* A PNG read back by libpng (which checks every chunk's CRC) as RGB
+ * bytes; its colour type in *type.  NULL if libpng cannot read it. */
+static unsigned char *
+png_rgb(const char *png, size_t len, int *w, int *h, int *type)
+{
+	png_image im = { .version = PNG_IMAGE_VERSION };
+	unsigned char *rgb;
+
+	*type = len > 25 ? (unsigned char)png[25] : -1;
+	if (!png_image_begin_read_from_memory(&im, png, len))
+		return NULL;
+	im.format = PNG_FORMAT_RGB;
+	rgb = xmalloc(PNG_IMAGE_SIZE(im));
+	if (!png_image_finish_read(&im, NULL, rgb, 0, NULL)) {
+		png_image_free(&im);
+		free(rgb);
+		return NULL;
+	}
+	*w = (int)im.width;
+	*h = (int)im.height;
+	return rgb;
+}
+
+/* svg drawn here by librsvg into a w x h RGB24 surface on white, as the
+ * cover is (no text: the fonts are the cover's own), as RGB bytes. */
+static unsigned char *
+svg_rgb(const char *svg, int w, int h)
+{
+	RsvgHandle *r = rsvg_handle_new_from_data((const guint8 *)svg,
+	    strlen(svg), NULL);
+	cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24,
+	    w, h);
+	cairo_t *cr = cairo_create(s);
+	unsigned char *rgb = xmalloc((size_t)w * (size_t)h * 3), *data;
+	int stride = cairo_image_surface_get_stride(s);
+
+	cairo_set_source_rgb(cr, 1, 1, 1);
+	cairo_paint(cr);
+	CHECK(r && rsvg_handle_render_document(r, cr,
+	    &(RsvgRectangle){ 0, 0, w, h }, NULL));
+	cairo_destroy(cr);
+	cairo_surface_flush(s);
+	data = cairo_image_surface_get_data(s);
+	for (int y = 0; y < h; y++)
+		for (int x = 0; x < w; x++) {
+			uint32_t c;
+			memcpy(&c, data + (size_t)y * (size_t)stride +
+			    (size_t)x * 4, 4);
+			rgb[((size_t)y * (size_t)w + (size_t)x) * 3] =
+			    (unsigned char)(c >> 16);
+			rgb[((size_t)y * (size_t)w + (size_t)x) * 3 + 1] =
+			    (unsigned char)(c >> 8);
+			rgb[((size_t)y * (size_t)w + (size_t)x) * 3 + 2] =
+			    (unsigned char)c;
+		}
+	cairo_surface_destroy(s);
+	if (r)
+		g_object_unref(r);
+	return rgb;
+}
+
+static size_t
+colours(const unsigned char *rgb, size_t pixels)
+{
+	unsigned char *seen = calloc(1 << 21, 1);
+	size_t n = 0;
+
+	for (size_t i = 0; i < pixels; i++) {
+		uint32_t c = (uint32_t)rgb[i * 3] << 16 |
+		    (uint32_t)rgb[i * 3 + 1] << 8 | rgb[i * 3 + 2];
+		if (!(seen[c >> 3] & 1 << (c & 7))) {
+			seen[c >> 3] |= (unsigned char)(1 << (c & 7));
+			n++;
+		}
+	}
+	free(seen);
+	return n;
+}
+
+/* The raster cover of an SVG one: the PNG's pixels are the drawing's,
+ * written with a palette (colour type 3) when it has at most 256
+ * colours, as RGB (2) otherwise.  Returns the count of colours. */
+static size_t
+cover_round_trip(const char *svg, int w, int h)
+{
+	struct resource r = { .src = (char *)"cover.svg",
+		.mime = "image/svg+xml", .data = (unsigned char *)svg,
+		.len = strlen(svg) };
+	struct book b = { .title = (char *)"T", .lang = (char *)"en",
+		.cover_res = &r };
+	struct quire_diag *d = quire_diag_new(0);
+	unsigned char *want = svg_rgb(svg, w, h), *got = NULL;
+	size_t len, n = colours(want, (size_t)w * (size_t)h);
+	char *png;
+	int pw = 0, ph = 0, type;
+
+	CHECK(cover_raster(&b, d, &png, &len) == 0);
+	if (png)
+		got = png_rgb(png, len, &pw, &ph, &type);
+	CHECK(got != NULL && pw == w && ph == h);
+	CHECK(type == (n <= 256 ? PNG_COLOR_TYPE_PALETTE :
+	    PNG_COLOR_TYPE_RGB));
+	CHECK(got && pw == w && ph == h &&
+	    memcmp(got, want, (size_t)w * (size_t)h * 3) == 0);
+	free(got);
+	free(want);
+	free(png);
+	quire_diag_free(d);
+	return n;
+}
+
+static void
+test_cover_png(void)
+{
+	struct buf svg = { 0 };
+	char *png;
+	size_t len, n;
+	struct book b = { .title = (char *)"Essays",
+		.lang = (char *)"en" };
+	struct quire_diag *d = quire_diag_new(0);
+	unsigned char *rgb;
+	int w, h, type;
+
+	/* The generated cover of a short title (one colour of text,
+	 * antialiased): a palette, the background at its corner, the
+	 * frame's gold on its left side. */
+	CHECK(cover_raster(&b, d, &png, &len) == 0);
+	rgb = png ? png_rgb(png, len, &w, &h, &type) : NULL;
+	CHECK(rgb != NULL && w == 1600 && h == 2560);
+	if (rgb && w == 1600 && h == 2560) {
+		n = colours(rgb, (size_t)w * (size_t)h);
+		CHECK(n > 2 && n <= 256 && type == PNG_COLOR_TYPE_PALETTE);
+		CHECK(memcmp(rgb, "\x1f\x2a\x36", 3) == 0);
+		CHECK(memcmp(rgb + (1280 * 1600 + 100) * 3, "\xc9\xa4\x5c",
+		    3) == 0);
+	}
+	free(rgb);
+	free(png);
+	quire_diag_free(d);
+
+	/* The antialiased edges of two discs, and a square: a palette
+	 * (the small disc: rows that differ from the one above only on
+	 * the right). */
+	n = cover_round_trip("<svg xmlns='http://www.w3.org/2000/svg' "
+	    "width='160' height='256'><rect width='160' height='256' "
+	    "fill='#1f2a36'/><circle cx='80' cy='100' r='57.3' "
+	    "fill='#f4efe6'/><circle cx='140' cy='20' r='9.7' fill='#f4efe6'/>"
+	    "<rect x='20' y='200' width='120' height='30' "
+	    "fill='#c9a45c'/></svg>",
+	    1600, 2560);
+	CHECK(n > 100 && n <= 256);
+	/* Two gradients and a disc on the right: over 256 colours, RGB. */
+	n = cover_round_trip("<svg xmlns='http://www.w3.org/2000/svg' "
+	    "width='256' height='256'><defs><linearGradient id='a'>"
+	    "<stop offset='0' stop-color='#000'/><stop offset='1' "
+	    "stop-color='#fff'/></linearGradient><linearGradient id='b'>"
+	    "<stop offset='0' stop-color='#000'/><stop offset='1' "
+	    "stop-color='#f00'/></linearGradient></defs><rect width='256' "
+	    "height='128' fill='url(#a)'/><rect y='128' width='256' "
+	    "height='128' fill='url(#b)'/><circle cx='230' cy='60' r='20' "
+	    "fill='#0f0'/></svg>", 2560, 2560);
+	CHECK(n > 256);
+	/* 256 colours, and 257: a square of each, the last drawn or not. */
+	for (int extra = 0; extra < 2; extra++) {
+		buf_puts(&svg, "<svg xmlns='http://www.w3.org/2000/svg' "
+		    "width='16' height='16'>");
+		for (int i = 0; i < 256; i++)
+			buf_printf(&svg, "<rect x='%d' y='%d' width='1' "
+			    "height='1' fill='#%02x%02x%02x'/>", i % 16,
+			    i / 16, i, 255 - i, (i * 7) & 255);
+		if (extra)
+			buf_puts(&svg, "<rect width='0.5' height='0.5' "
+			    "fill='#123456'/>");
+		buf_puts(&svg, "</svg>");
+		CHECK(cover_round_trip(svg.data, 2560, 2560) ==
+		    (size_t)(256 + extra));
+		buf_free(&svg);
+	}
+}
+
 int
 main(void)
 {
@@ -1592,6 +1774,7 @@ main(void)
 	test_reload();
 	test_math_candidate();
 	test_cover();
+	test_cover_png();
 	quire_cleanup();
 	printf("%d checks, %d failures\n", checks, failures);
 	return failures != 0;

@@ -7,6 +7,7 @@
 #include <fontconfig/fontconfig.h>
 #include <librsvg/rsvg.h>
 #include <png.h>
+#include <zlib.h>
 #include <pango/pangocairo.h>
 #include <pango/pangofc-fontmap.h>
 
@@ -36,25 +37,69 @@ png_flush(png_structp p)
 	(void)p;
 }
 
-/* The drawing as an RGB PNG, by libpng with each row filtered as the
- * difference from the one above: a cover is mostly flat colour, and that
- * one filter takes half the time of trying all five for each row (what
- * cairo's own writer does) for the same size. */
+/* The colours of a drawing (cairo's RGB24: a 32-bit word a pixel, x R G B
+ * from the high byte) as a palette, in the order first met, and each
+ * pixel as its index in it, w bytes a row; 0 when it has more than 256
+ * colours.  A row like the one above (most of a cover) is the same
+ * indexes again; along a row the pixel before is asked first. */
 static int
-png_encode(cairo_surface_t *s, struct buf *out)
+palette(const unsigned char *data, int w, int h, int stride,
+    png_color *pal, unsigned char *idx)
 {
-	int w = cairo_image_surface_get_width(s);
-	int h = cairo_image_surface_get_height(s);
-	int stride = cairo_image_surface_get_stride(s);
-	unsigned char *data;
+	uint32_t key[512];
+	short slot[512];
+	uint32_t last = 0;
+	int n = 0, at = -1;
+
+	memset(slot, -1, sizeof(slot));
+	for (int y = 0; y < h; y++) {
+		const uint32_t *row = (const uint32_t *)(const void *)
+		    (data + (size_t)y * (size_t)stride);
+		unsigned char *out = idx + (size_t)y * (size_t)w;
+
+		if (y > 0 && memcmp(row, data + (size_t)(y - 1) *
+		    (size_t)stride, (size_t)w * 4) == 0) {
+			memcpy(out, out - w, (size_t)w);
+			continue;
+		}
+		for (int x = 0; x < w; x++) {
+			uint32_t c = row[x] & 0xffffff;
+			if (c != last || at < 0) {
+				uint32_t k = (c * 2654435761u) >> 23;
+				while (slot[k] >= 0 && key[k] != c)
+					k = (k + 1) & 511;
+				if (slot[k] < 0) {
+					if (n == 256)
+						return 0;
+					key[k] = c;
+					slot[k] = (short)n;
+					pal[n].red = (png_byte)(c >> 16);
+					pal[n].green = (png_byte)(c >> 8);
+					pal[n].blue = (png_byte)c;
+					n++;
+				}
+				last = c;
+				at = slot[k];
+			}
+			out[x] = (unsigned char)at;
+		}
+	}
+	return n;
+}
+
+/* Writes the drawing by libpng: with idx, as a palette image of n colours
+ * from pal, each row as it is; else as RGB, each row as its difference
+ * from the one above, rgb a row's room. */
+static int
+png_write(const unsigned char *data, int w, int h, int stride,
+    const unsigned char *idx, const png_color *pal, int n,
+    unsigned char *rgb, struct buf *out)
+{
 	png_structp p;
 	png_infop info = NULL;
 
-	cairo_surface_flush(s);
-	data = cairo_image_surface_get_data(s);
 	p = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
-	if (p == NULL || data == NULL ||
-	    (info = png_create_info_struct(p)) == NULL) {
+	if (p == NULL || (info = png_create_info_struct(p)) == NULL) {
 		png_destroy_write_struct(&p, &info);
 		return -1;
 	}
@@ -64,26 +109,79 @@ png_encode(cairo_surface_t *s, struct buf *out)
 	}
 	png_set_write_fn(p, out, png_out, png_flush);
 	png_set_IHDR(p, info, (png_uint_32)w, (png_uint_32)h, 8,
-	    PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
-	    PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-	png_set_filter(p, PNG_FILTER_TYPE_BASE, PNG_FILTER_UP);
-	/* zlib's fast matcher (levels 1-3): content/'s cover costs 0.34 G
-	 * instructions less to encode than at the default level 6, for 32 %
-	 * more bytes (170,585 against 129,470); level 9 would save 2 KB
-	 * more for 0.66 G more. */
-	png_set_compression_level(p, 3);
+	    idx ? PNG_COLOR_TYPE_PALETTE : PNG_COLOR_TYPE_RGB,
+	    PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
+	    PNG_FILTER_TYPE_DEFAULT);
+	if (idx)
+		png_set_PLTE(p, info, pal, n);
+	png_set_filter(p, PNG_FILTER_TYPE_BASE,
+	    idx ? PNG_FILTER_NONE : PNG_FILTER_UP);
+	png_set_compression_strategy(p, Z_RLE);
 	png_write_info(p, info);
-	/* cairo's RGB24: a 32-bit word a pixel, x R G B from the high byte,
-	 * in the machine's byte order. */
-	png_set_filler(p, 0, __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ?
-	    PNG_FILLER_AFTER : PNG_FILLER_BEFORE);
-	if (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
-		png_set_bgr(p);
-	for (int y = 0; y < h; y++)
-		png_write_row(p, data + (size_t)y * (size_t)stride);
+	if (idx) {
+		for (int y = 0; y < h; y++)
+			png_write_row(p, idx + (size_t)y * (size_t)w);
+	} else {
+		/* A row as R G B bytes: made again only when it differs
+		 * from the one above. */
+		for (int y = 0; y < h; y++) {
+			const uint32_t *row = (const uint32_t *)(const void *)
+			    (data + (size_t)y * (size_t)stride);
+			unsigned char *o = rgb;
+			if (y == 0 || memcmp(row, data + (size_t)(y - 1) *
+			    (size_t)stride, (size_t)w * 4) != 0)
+				for (int x = 0; x < w; x++) {
+					*o++ = (unsigned char)(row[x] >> 16);
+					*o++ = (unsigned char)(row[x] >> 8);
+					*o++ = (unsigned char)row[x];
+				}
+			png_write_row(p, rgb);
+		}
+	}
 	png_write_end(p, info);
 	png_destroy_write_struct(&p, &info);
 	return 0;
+}
+
+/* The drawing as a PNG, cheap to make first and small second: a cover is
+ * flat colour with antialiased text, and zlib's time goes by the bytes it
+ * is given.  A drawing of at most 256 colours (the bench book's generated
+ * cover: 255, a short title in one colour) is a palette image, a byte a
+ * pixel, each row as it is: a flat row is one run, which zlib's Z_RLE
+ * (matches one byte back, no hashing) packs tighter than its level-1
+ * matcher for the same time.  A drawing of more colours (content/'s: 732,
+ * text in three colours; a longer title in one colour passes 256 where
+ * glyphs overlap) is RGB, each row its difference from the one above: RGB
+ * is a 3-byte period along a row, which Z_RLE cannot see, and the
+ * difference makes a flat row zeros.  The pixels are the same either way.
+ * Encoding the bench book's cover (callgrind, bench/README.md): as RGB at
+ * zlib level 3, 414 M instructions and 78,474 bytes; as a palette image
+ * with Z_RLE, 122 M and 25,777 bytes (5 M of it finding the colours); so
+ * with each row's difference from the one above, 145 M and 16,395 bytes;
+ * at level 1 with zlib's default strategy, 122 M and 42,494 bytes.
+ * content/'s, as RGB: at level 3, 427 M and 170,585 bytes; with Z_RLE,
+ * 426 M and 167,958; with the rows made R G B here, a row like the one
+ * above not made again, rather than by libpng's transformations, 365 M. */
+static int
+png_encode(cairo_surface_t *s, struct buf *out)
+{
+	int w = cairo_image_surface_get_width(s);
+	int h = cairo_image_surface_get_height(s);
+	int stride = cairo_image_surface_get_stride(s);
+	unsigned char *data, *idx, *rgb = NULL;
+	png_color pal[256];
+	int n, rc;
+
+	cairo_surface_flush(s);
+	if ((data = cairo_image_surface_get_data(s)) == NULL)
+		return -1;
+	idx = xmalloc((size_t)w * (size_t)h);
+	if ((n = palette(data, w, h, stride, pal, idx)) == 0)
+		rgb = xmalloc((size_t)w * 3);
+	rc = png_write(data, w, h, stride, n ? idx : NULL, pal, n, rgb, out);
+	free(idx);
+	free(rgb);
+	return rc;
 }
 
 /* A warm process (quire watch) keeps the last cover drawn: most rebuilds
