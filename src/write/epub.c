@@ -1186,14 +1186,13 @@ spill_out_write(void *ctx, const char *p, int len)
 	return len;
 }
 
-/* The document of n items (xml_dump_items_to()), deflated into z.  A big
- * book's contents are thousands of entries: they are written to a spill
- * file and deflated from there, never held plain in memory as they grow.
- * Returns 0, or -1 with errno. */
+/* The document of runs of items (xml_dump_runs_to()), deflated into z.
+ * A big book's contents and package are thousands of entries: they are
+ * written to a spill file and deflated from there, never held plain in
+ * memory as they grow.  Returns 0, or -1 with errno. */
 static int
-dump_packed(const struct book *b, xmlDoc *doc, xmlNode *marker, size_t n,
-    xmlNode *(*fn)(void *, size_t, xmlNode *), void *arg,
-    struct packed *z)
+dump_packed(const struct book *b, xmlDoc *doc, const struct xml_run *runs,
+    size_t nruns, struct packed *z)
 {
 	struct spill_out w = { NULL, 0 };
 	xmlOutputBuffer *ob;
@@ -1202,7 +1201,7 @@ dump_packed(const struct book *b, xmlDoc *doc, xmlNode *marker, size_t n,
 
 	if (b->spill == NULL) {
 		size_t len;
-		char *s = xml_dump_items(doc, marker, n, fn, arg, &len);
+		char *s = xml_dump_runs(doc, runs, nruns, &len);
 
 		deflate_raw(s, len, LEVEL, z);
 		free(s);
@@ -1211,7 +1210,7 @@ dump_packed(const struct book *b, xmlDoc *doc, xmlNode *marker, size_t n,
 	if ((w.sp = spill_open(b->outdir)) == NULL)
 		return -1;
 	ob = xmlOutputBufferCreateIO(spill_out_write, NULL, &w, NULL);
-	xml_dump_items_to(doc, marker, n, fn, arg, ob);
+	xml_dump_runs_to(doc, runs, nruns, ob);
 	if (xmlOutputBufferClose(ob) >= 0 &&
 	    (map = spill_map(w.sp, w.size)) != NULL) {
 		deflate_raw(spill_map_data(map), (size_t)w.size, LEVEL, z);
@@ -1238,9 +1237,10 @@ ncx_job(void *arg)
 	struct ncx_walk walk = { j->b, 1, 1, j->ixfile };
 	xmlNode *marker;
 	xmlDoc *doc = ncx_doc(&walk, &marker);
+	struct xml_run run = { marker, j->b->tree.nkids + (j->ixfile !=
+	    NULL), ncx_top, &walk };
 
-	if (dump_packed(j->b, doc, marker, j->b->tree.nkids + (j->ixfile !=
-	    NULL), ncx_top, &walk, &j->z) == -1)
+	if (dump_packed(j->b, doc, &run, 1, &j->z) == -1)
 		j->err = errno;
 	xmlFreeDoc(doc);
 	return NULL;
@@ -1263,8 +1263,6 @@ epub_write(struct book *b, struct out_file *out, struct quire_diag *d)
 	int started;
 	xmlNode *marker;
 	xmlDoc *doc;
-	size_t len;
-	char *s;
 	int rc;
 
 	if (cover_raster(b, d, &png, &pnglen) < 0) {
@@ -1285,22 +1283,28 @@ epub_write(struct book *b, struct out_file *out, struct quire_diag *d)
 	{
 		xmlNode *marks[2];
 
+		struct packed opf = { NULL, 0, 0, 0, NULL, 0 };
+
 		doc = opf_doc(b, cover_href, cover_mime, ixfile, marks);
 		struct xml_run runs[2] = {
 			{ marks[0], b->nessays, opf_item, b },
 			{ marks[1], b->nessays, opf_itemref, NULL },
 		};
-		s = xml_dump_runs(doc, runs, 2, &len);
-		add(&p, "EPUB/package.opf", s, len, 1);
+		if (dump_packed(b, doc, runs, 2, &opf) == -1)
+			err = errno;
+		add_packed(&p, "EPUB/package.opf", &opf);
 		xmlFreeDoc(doc);
 	}
 	/* The NCX on a thread of its own, the nav here: for thousands of
 	 * essays they are the biggest files after the essays. */
 	started = pthread_create(&tid, NULL, ncx_job, &ncx) == 0;
 	doc = nav_doc(b, ixfile, &marker);
-	if (dump_packed(b, doc, marker, b->tree.nkids, nav_top, b,
-	    &nav) == -1)
-		err = errno;
+	{
+		struct xml_run run = { marker, b->tree.nkids, nav_top, b };
+
+		if (dump_packed(b, doc, &run, 1, &nav) == -1 && err == 0)
+			err = errno;
+	}
 	add_packed(&p, "EPUB/nav.xhtml", &nav);
 	xmlFreeDoc(doc);
 	if (started)

@@ -61,17 +61,7 @@ xml_dump_runs_to(xmlDoc *doc, const struct xml_run *runs, size_t nruns,
 	free(skel);
 }
 
-void
-xml_dump_items_to(xmlDoc *doc, xmlNode *marker, size_t n,
-    xmlNode *(*item)(void *, size_t, xmlNode *), void *arg,
-    xmlOutputBuffer *ob)
-{
-	struct xml_run run = { marker, n, item, arg };
-
-	xml_dump_runs_to(doc, &run, 1, ob);
-}
-
-/* xml_dump_runs_to() and xml_dump_items_to() into memory. */
+/* xml_dump_runs_to() into memory. */
 char *
 xml_dump_runs(xmlDoc *doc, const struct xml_run *runs, size_t nruns,
     size_t *len)
@@ -86,15 +76,6 @@ xml_dump_runs(xmlDoc *doc, const struct xml_run *runs, size_t nruns,
 	out[*len] = '\0';
 	xmlOutputBufferClose(ob);
 	return out;
-}
-
-char *
-xml_dump_items(xmlDoc *doc, xmlNode *marker, size_t n,
-    xmlNode *(*item)(void *, size_t, xmlNode *), void *arg, size_t *len)
-{
-	struct xml_run run = { marker, n, item, arg };
-
-	return xml_dump_runs(doc, &run, 1, len);
 }
 
 xmlNode *

@@ -69,12 +69,8 @@ int write_outputs(const char *dir, struct out_file *, size_t,
 /* items.c: documents written a run of items at a time. */
 #define XML_MARKER "quire:items"
 xmlNode *xml_marker(xmlNode *parent);
-char *xml_dump_items(xmlDoc *, xmlNode *marker, size_t n,
-    xmlNode *(*item)(void *, size_t, xmlNode *), void *arg, size_t *len);
-
-void xml_dump_items_to(xmlDoc *, xmlNode *marker, size_t n,
-    xmlNode *(*item)(void *, size_t, xmlNode *), void *, xmlOutputBuffer *);
-/* A run of items for xml_dump_runs_to(): several markers in one document. */
+/* A run of items for xml_dump_runs_to(): the items of each marker of one
+ * document, made and written one at a time. */
 struct xml_run {
 	xmlNode *marker;
 	size_t n;
