@@ -107,7 +107,7 @@ void cap_nesting(struct essay *e, struct quire_diag *d);
 void cap_tables(struct essay *e, struct quire_diag *d);
 
 /* xref.c: the cross-reference marks of e's text (e->xmarks). */
-void xref_scan(struct essay *e);
+void xref_scan(struct essay *e, int shown);
 
 /* summary.c */
 int find_summary(struct scan *s);

@@ -235,7 +235,8 @@ read_essay(struct scan *s, struct essay *e, const char *rel, time_t *newest,
 	cap_nesting(e, d);
 	cap_tables(e, d);
 	site_prepass(s->book, e, d);
-	xref_scan(e);
+	xref_scan(e, e->numbered ? e->numbered == 2 :
+	    s->book->number_sections);
 	/* node takes a while to load KaTeX: it starts while the rest is
 	 * read and rendered, not at the first formula. */
 	e->maybe_math = math_candidate(e->text + e->body, e->len - e->body);

@@ -233,7 +233,7 @@ is_title(const struct essay *e, const char *s, const char *eol)
 }
 
 void
-xref_scan(struct essay *e)
+xref_scan(struct essay *e, int shown)
 {
 	const char *s = e->text + e->body, *end = e->text + e->len;
 	const char *prev = s, *prev_eol = s;
@@ -292,4 +292,27 @@ xref_scan(struct essay *e)
 		}
 		s = eol < end ? eol + 1 : end;
 	}
+	/* A heading is marked for its number: shown, or read by a reference
+	 * to its label.  With neither in the essay, its headings' marks go
+	 * (a book of 100,000 essays has a million headings); what is left
+	 * is kept to size. */
+	if (!shown) {
+		size_t k = 0;
+		int labelled = 0;
+
+		for (size_t i = 0; i < e->nxmarks; i++)
+			if (e->xmarks[i].kind[0] == 'h' && e->xmarks[i].label)
+				labelled = 1;
+		for (size_t i = 0; !labelled && i < e->nxmarks; i++)
+			if (e->xmarks[i].kind[0] != 'h')
+				e->xmarks[k++] = e->xmarks[i];
+		if (!labelled)
+			e->nxmarks = k;  /* a heading's has no string */
+	}
+	if (e->nxmarks == 0) {
+		free(e->xmarks);
+		e->xmarks = NULL;
+	} else
+		e->xmarks = xreallocarray(e->xmarks, e->nxmarks,
+		    sizeof(*e->xmarks));
 }
