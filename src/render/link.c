@@ -1120,20 +1120,39 @@ find_essay(struct book *b, const char *rel)
 	return hit ? *hit : NULL;
 }
 
-/* Escapes what may not stand in an href as written. */
+/* Whether c at s may not stand in an href as written. */
+static int
+href_unsafe(const char *s)
+{
+	unsigned char c = (unsigned char)*s;
+
+	return c <= 0x20 || c == 0x7f || strchr("\"<>\\^`{|}", c) ||
+	    (c == '%' && !(isxdigit((unsigned char)s[1]) &&
+	    isxdigit((unsigned char)s[2])));
+}
+
+/* Escapes what may not stand in an href as written; the runs between
+ * are copied whole. */
 static char *
 href_escape(const char *s)
 {
+	static const char hex[] = "0123456789ABCDEF";
 	struct buf b = { 0 };
 
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c <= 0x20 || c == 0x7f || strchr("\"<>\\^`{|}", c) ||
-		    (c == '%' && !(isxdigit((unsigned char)s[1]) &&
-		    isxdigit((unsigned char)s[2]))))
-			buf_printf(&b, "%%%02X", c);
-		else
-			buf_putc(&b, (char)c);
+	buf_grow(&b, strlen(s));
+	while (*s) {
+		const char *run = s;
+
+		while (*s && !href_unsafe(s))
+			s++;
+		buf_put(&b, run, (size_t)(s - run));
+		if (*s) {
+			char esc[3] = { '%', hex[(unsigned char)*s >> 4],
+			    hex[(unsigned char)*s & 15] };
+
+			buf_put(&b, esc, 3);
+			s++;
+		}
 	}
 	return buf_take(&b);
 }
