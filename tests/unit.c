@@ -555,9 +555,13 @@ render(const char *md, struct quire_diag *d)
 }
 
 /* The essay's XHTML, its HTML read in segments (whole: as one raw
- * segment, which the HTML5 tree builder reads at once). */
+ * segment, which the HTML5 tree builder reads at once; as_xml: as one
+ * plain segment of HTML, read as XML).  *ntrees: the segments whose
+ * tree was made from cmark-gfm's nodes (direct.c). */
+enum { SEGMENTS, WHOLE, AS_XML };
+
 static char *
-render_segments(const char *md, int whole, size_t *nsegs)
+render_segments_how(const char *md, int how, size_t *nsegs, size_t *ntrees)
 {
 	struct quire_diag *d = quire_diag_new(0);
 	struct book b;
@@ -583,11 +587,17 @@ render_segments(const char *md, int whole, size_t *nsegs)
 	 * keeps those of prose as text), which is what the cases try. */
 	parse_essay(e, NULL);
 	n = parse_segments(e, &segs);
-	if (whole) {
+	*ntrees = 0;
+	for (size_t i = 0; i < n; i++)
+		*ntrees += segs[i].tree != NULL;
+	if (how != SEGMENTS) {
 		one.html = parse_render_html(e);
-		one.raw = 1;
+		one.raw = how == WHOLE;
+		one.tree = NULL;
 		render_essay_html(&b, e, &one, 1, d);
 		free(one.html);
+		for (size_t i = 0; i < n; i++)
+			xmlFreeNode(segs[i].tree);
 	} else
 		render_essay_html(&b, e, segs, n, d);
 	*nsegs = n;
@@ -599,6 +609,93 @@ render_segments(const char *md, int whole, size_t *nsegs)
 	book_free(&b);
 	quire_diag_free(d);
 	return out;
+}
+
+static char *
+render_segments(const char *md, int whole, size_t *nsegs)
+{
+	size_t ntrees;
+
+	return render_segments_how(md, whole ? WHOLE : SEGMENTS, nsegs,
+	    &ntrees);
+}
+
+/* Plain runs get their tree straight from cmark-gfm's nodes: the very
+ * tree that reading cmark-gfm's HTML for them as XML gives, for every
+ * construct it writes; what it cannot make exactly goes the HTML way. */
+static void
+test_direct(void)
+{
+	static const struct {
+		const char *md;
+		int direct;         /* made from the nodes */
+		const char *has[6]; /* in the XHTML */
+	} cases[] = {
+		{ "# Title *em*\n\nA paragraph with *em*, **strong**, `code`,"
+		  " ~~gone~~, a [link](http://x.org/a%20b?c=d&e='f' \"T \\\"q\\\"\")"
+		  " and www.example.com.  \nHard break\\\nand soft\nbreak.\n\n"
+		  "## Second\n\n---\n\n> Quoted\n>\n> > nested\n",
+		  1, { "<em>em</em>", "<strong>strong</strong>",
+		  "<del>gone</del>", "title=\"T &quot;q&quot;\"",
+		  "href=\"http://www.example.com\"", "<blockquote" } },
+		{ "# L\n\n- tight\n- list\n  1. nested\n\n3. start\n4. four\n\n"
+		  "- loose\n\n  para\n- [ ] task\n- [x] done\n",
+		  1, { "<ol start=\"3\"", "class=\"task\"", "class=\"task done\"",
+		  "\">tight</li>", NULL } },
+		{ "# C\n\n```js\nlet a = 1;\n```\n\n    indented <b>\n\n"
+		  "~~~\nplain\n~~~\n",
+		  1, { "language-js", "indented &lt;b&gt;", NULL } },
+		{ "# I\n\n![alt *em* `c`\nsoft](i.png \"t&i\") "
+		  "![](<a b.png>)\n",
+		  1, { "alt=\"alt em c soft\"", "title=\"t&amp;i\"", NULL } },
+		{ "# T\n\n| a | b | c |\n|:-|:-:|-:|\n| 1 | `2` | ~~3~~ |\n"
+		  "| x |\n\n| head only |\n|---|\n",
+		  1, { "<thead>", "<tbody>", "style=\"text-align: right\"",
+		  "style=\"text-align: center\"", NULL } },
+		{ "# F\n\nOne[^a] two[^\xc3\xa9&] three[^a].\n\n[^a]: Note *a*.\n\n"
+		  "    more\n\n[^\xc3\xa9&]:\n    ```\n    code\n    ```\n",
+		  1, { "fnref-a-2", "fn-%C3%A9&amp;", "data-footnotes=\"\"",
+		  "footnote-backref", ">code\n</code></pre>\n<a href=\"#fnref-%C3%A9",
+		  NULL } },
+		/* quire's own HTML in a plain run, read as XML alone. */
+		{ "# Q\n\nInline $x^2$ TeX.\n\n```python title=\"Example\"\n"
+		  "print(1)\n```\n", 1, { "class=\"math\"", "Example", NULL } },
+		/* What the XML way would change or refuse: the HTML way. */
+		{ "# R\n\nThe data-footnote attribute.\n", 1, { NULL } },
+		{ "# R\n\n[l](u \"a data-footnote b\").\n", 0, { NULL } },
+		{ "# R\n\nA &#13; return.\n", 0, { NULL } },
+		{ "# R\n\n" ">>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>"
+		  ">>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>"
+		  ">>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>"
+		  ">>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>"
+		  ">>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>> deep\n",
+		  0, { NULL } },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		size_t n, n1, trees, trees1;
+		char *a = render_segments_how(cases[i].md, SEGMENTS, &n,
+		    &trees);
+		char *b = render_segments_how(cases[i].md, AS_XML, &n1,
+		    &trees1);
+
+		if (strcmp(a, b) != 0)
+			printf("direct tree differs for case %zu:\n%s\n--\n%s\n",
+			    i, a, b);
+		CHECK(strcmp(a, b) == 0);
+		CHECK(n == 1);
+		CHECK(trees == (size_t)cases[i].direct);
+		for (size_t j = 0; j < 6 && cases[i].has[j]; j++) {
+			const char *want = cases[i].has[j];
+
+			if (strstr(a, want) == NULL)
+				printf("case %zu lacks %s:\n%s\n", i,
+				    want ? want : "", a);
+			CHECK(strstr(a, want) != NULL);
+		}
+		free(a);
+		free(b);
+	}
 }
 
 /* Raw HTML read in segments gives the tree a whole-document parse
@@ -1764,6 +1861,7 @@ main(void)
 	test_render();
 	test_repair();
 	test_segments();
+	test_direct();
 	test_sanitize();
 	test_highlight();
 	test_highlight_reuse();

@@ -523,16 +523,17 @@ parse_render_html(struct essay *e)
  * Most raw HTML in Markdown is a few self-contained lines (a centred
  * logo, badges, a <details> box) in an essay that is otherwise plain.
  * The essay's top-level blocks are rendered one by one and grouped into
- * segments: runs of plain blocks, read as XML (render.c), and the spans
- * around raw HTML, which go through the HTML5 tree builder.  A span ends
- * at the first block boundary where the raw HTML seen so far has closed
- * every element it opened, strictly in order, with nothing that changes
- * the tree builder's state beyond that (raw text, foreign content, a
- * link in a link, a stray end tag...): then the builder is back where a
- * whole-document parse would be, in body with nothing open, and reading
- * the span alone gives the same tree.  Anything the scan does not
- * understand makes the span run to the end of the essay.  One more
- * way a span ends: a block of the document itself whose own end tags
+ * segments: runs of plain blocks, whose tree is made from their nodes
+ * (direct.c) or, failing that, their HTML read as XML (render.c), and
+ * the spans around raw HTML, which go through the HTML5 tree builder.
+ * A span ends at the first block boundary where the raw HTML seen so far
+ * has closed every element it opened, strictly in order, with nothing
+ * that changes the tree builder's state beyond that (raw text, foreign
+ * content, a link in a link, a stray end tag...): then the builder is
+ * back where a whole-document parse would be, in body with nothing
+ * open, and reading the span alone gives the same tree.  Anything the
+ * scan does not understand makes the span run to the end of the essay.
+ * One more way a span ends: a block of the document itself whose own end tags
  * pop what its raw HTML left open (block_closes()): a paragraph whose
  * raw HTML opened only elements of unknown names ("<COPYRIGHT HOLDER>"
  * in a licence), a list item's <details> never closed.  And an
@@ -1336,7 +1337,40 @@ seg_add(struct segment **v, size_t *n, struct buf *b, int raw)
 	GROW(*v, *n);
 	(*v)[*n].html = buf_take(b);
 	(*v)[*n].raw = raw;
+	(*v)[*n].tree = NULL;
 	(*n)++;
+}
+
+/* A run of plain blocks (or a document) as a segment: its tree made
+ * straight from the nodes (direct.c), else their HTML as before. */
+static void
+seg_plain(struct segment **v, size_t *n, cmark_node **run, size_t *nrun)
+{
+	struct buf b = { 0 };
+	xmlNode *t;
+
+	if (*nrun == 0)
+		return;
+	if ((t = direct_tree((void *const *)run, *nrun)) != NULL) {
+		if (t->children == NULL)
+			xmlFreeNode(t);  /* nothing written: no segment */
+		else {
+			GROW(*v, *n);
+			(*v)[*n].html = NULL;
+			(*v)[*n].raw = 0;
+			(*v)[*n].tree = t;
+			(*n)++;
+		}
+	} else {
+		for (size_t i = 0; i < *nrun; i++) {
+			char *h = render_node(run[i]);
+
+			buf_puts(&b, h);
+			free(h);
+		}
+		seg_add(v, n, &b, 0);
+	}
+	*nrun = 0;
 }
 
 /* The essay's HTML as segments (see above); caller frees them. */
@@ -1346,23 +1380,23 @@ parse_segments(struct essay *e, struct segment **out)
 	struct segment *v = NULL;
 	struct buf b = { 0 };
 	struct scan sc;
-	cmark_node *n, *next, *notes = NULL;
-	size_t nv = 0;
+	cmark_node *n, *next, *notes = NULL, **run = NULL;
+	size_t nv = 0, nrun = 0;
 	int raw = 0, span = 0;
 
 	*out = NULL;
 	parse_math(e, NULL);  /* nothing left to do after a build's */
 	if (e->plain) {
-		v = xmalloc(sizeof(*v));
-		v->html = render_node(e->doc);
-		v->raw = 0;
+		cmark_node *doc = e->doc;
+
+		nrun = 1;
+		seg_plain(&v, &nv, &doc, &nrun);
 		*out = v;
-		return 1;
+		return nv;
 	}
 	memset(&sc, 0, sizeof(sc));
 	for (n = cmark_node_first_child(e->doc); n; n = next) {
 		int r;
-		char *h;
 
 		next = cmark_node_next(n);
 		if (cmark_node_get_type(n) == CMARK_NODE_FOOTNOTE_DEFINITION) {
@@ -1380,12 +1414,21 @@ parse_segments(struct essay *e, struct segment **out)
 		sc.known = sc.items = sc.link_clear = 0;
 		r = block_raw(n, &sc) || span;
 		if (r != raw) {
-			seg_add(&v, &nv, &b, raw);
+			if (raw)
+				seg_add(&v, &nv, &b, raw);
+			else
+				seg_plain(&v, &nv, run, &nrun);
 			raw = r;
 		}
-		h = render_node(n);
-		buf_puts(&b, h);
-		free(h);
+		if (r) {
+			char *h = render_node(n);
+
+			buf_puts(&b, h);
+			free(h);
+		} else {
+			GROW(run, nrun);
+			run[nrun++] = n;
+		}
 		/* A paragraph that started with nothing open closes what
 		 * unknown elements its raw HTML opened (see above). */
 		if (r && !span && !sc.dirty && sc.depth > 0 &&
@@ -1400,14 +1443,29 @@ parse_segments(struct essay *e, struct segment **out)
 		span = r && (sc.dirty || sc.depth > 0 || sc.pending_a);
 	}
 	if (notes) {
-		char *h = render_node(notes);
-
 		if (span != raw) {
-			seg_add(&v, &nv, &b, raw);
+			if (raw)
+				seg_add(&v, &nv, &b, raw);
+			else
+				seg_plain(&v, &nv, run, &nrun);
 			raw = span;
 		}
-		buf_puts(&b, h);
-		free(h);
+		if (raw) {
+			char *h = render_node(notes);
+
+			buf_puts(&b, h);
+			free(h);
+		} else {
+			GROW(run, nrun);
+			run[nrun++] = notes;
+		}
+	}
+	if (raw)
+		seg_add(&v, &nv, &b, raw);
+	else
+		seg_plain(&v, &nv, run, &nrun);
+	free(run);
+	if (notes) {
 		/* Back where they were: the document stays whole. */
 		while ((n = cmark_node_first_child(notes)) != NULL) {
 			cmark_node_unlink(n);
@@ -1415,7 +1473,6 @@ parse_segments(struct essay *e, struct segment **out)
 		}
 		cmark_node_free(notes);
 	}
-	seg_add(&v, &nv, &b, raw);
 	*out = v;
 	return nv;
 }

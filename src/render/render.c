@@ -1437,8 +1437,8 @@ html5_replaces(uint32_t c)
  * the tokenizer replaces control characters and noncharacters (then the
  * tree builder reads the run).  NULL if libxml2 does not take it (the
  * tree builder then does). */
-static xmlDoc *
-read_as_xml(const char *html)
+xmlDoc *
+render_read_xml(const char *html)
 {
 	static const char attr[] = " data-footnote";
 	const size_t alen = sizeof(attr) - 1;
@@ -1621,7 +1621,7 @@ ltr_islands(xmlNode *n, int heading)
  * shared but the diagnostics (locked): essays render in parallel. */
 int
 render_essay_html(struct book *b, struct essay *e,
-    const struct segment *segs, size_t nsegs, struct quire_diag *d)
+    struct segment *segs, size_t nsegs, struct quire_diag *d)
 {
 	struct conv c = { 0 };
 	struct arena arena = { NULL, 0 };
@@ -1653,7 +1653,14 @@ render_essay_html(struct book *b, struct essay *e,
 	for (size_t i = 0; i < nsegs; i++) {
 		const char *html = segs[i].html;
 
-		if (!segs[i].raw && (x = read_as_xml(html)) != NULL) {
+		if (segs[i].tree) {
+			/* Made from cmark-gfm's nodes (direct.c) */
+			xconvert_children(&c, segs[i].tree, box);
+			xmlFreeNode(segs[i].tree);
+			segs[i].tree = NULL;
+			continue;
+		}
+		if (!segs[i].raw && (x = render_read_xml(html)) != NULL) {
 			xconvert_children(&c, xmlDocGetRootElement(x), box);
 			xmlFreeDoc(x);
 			continue;

@@ -12,8 +12,12 @@ int parse_essay(struct essay *, struct quire_diag *);
 /* TeX to MathML for the essay's formulas (math.c does the converting). */
 int parse_math(struct essay *, struct quire_diag *);
 struct segment;
+/* Takes the segments' trees (segment.tree). */
 int render_essay_html(struct book *, struct essay *,
-    const struct segment *, size_t, struct quire_diag *);
+    struct segment *, size_t, struct quire_diag *);
+/* cmark-gfm's HTML for a plain run read as XML (NULL: libxml2 does not
+ * take it, or the HTML5 tree builder would read it otherwise). */
+xmlDoc *render_read_xml(const char *html);
 /* blocks.c: figures, alerts and definition lists in a rendered tree. */
 /* Figures, alerts (labelled in lang) and definition lists. */
 void blocks_essay(xmlNode *box, const char *lang);
@@ -49,11 +53,17 @@ void xref_essay(struct book *, struct essay *, struct quire_diag *);
 struct loc xref_locate(struct essay *, xmlNode *, const char *needle);
 char *parse_render_html(struct essay *);
 /* A run of an essay's top-level blocks as HTML; raw: it holds raw HTML
- * (the HTML5 tree builder reads it), else it is read as XML. */
+ * (the HTML5 tree builder reads it), else it is read as XML.  Or, for
+ * a plain run, its tree made straight from cmark-gfm's nodes (html
+ * NULL): what reading its HTML as XML gives, under a <body>. */
 struct segment {
 	char *html;
 	int raw;
+	xmlNode *tree;
 };
+/* direct.c: that tree for nodes v[0..n-1] (top-level blocks or a
+ * document); NULL when it cannot be made exactly. */
+xmlNode *direct_tree(void *const *v, size_t n);
 size_t parse_segments(struct essay *, struct segment **);
 void parse_cleanup(void);
 void *parse_cite_doc(struct essay *);

@@ -7,7 +7,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char *
-xhtml(struct essay *e, const struct segment *segs, size_t n)
+xhtml(struct essay *e, struct segment *segs, size_t n)
 {
 	struct quire_diag *d = quire_diag_new(0);
 	struct book b;
@@ -43,6 +43,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	n = parse_segments(&e, &segs);
 	whole.html = parse_render_html(&e);
 	whole.raw = 1;
+	whole.tree = NULL;
 	essay_free_parse(&e);
 	a = xhtml(&e, segs, n);
 	free(e.title);
