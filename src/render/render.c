@@ -1212,6 +1212,35 @@ settle_title(struct essay *e, xmlNode *box, xmlNode **marked)
 	return id;
 }
 
+/* A copy of a node declares on itself the namespaces it used from
+ * outside it (xmlDocCopyNode): what is moved out of the copy into the
+ * document points at the same namespaces in scope at scope instead,
+ * before the copy, and its declarations, are freed. */
+static xmlNs *
+ns_home(const xmlNs *d, xmlNode *scope)
+{
+	xmlNs *in = xmlSearchNsByHref(scope->doc, scope, d->href);
+
+	return in ? in : xmlNewNs(scope, d->href, d->prefix);
+}
+
+static void
+ns_rehome(xmlNode *n, xmlNs *defs, xmlNode *scope)
+{
+	for (xmlNode *k = n->children; k; k = k->next) {
+		if (k->type != XML_ELEMENT_NODE)
+			continue;
+		for (xmlNs *d = defs; d; d = d->next) {
+			for (xmlAttr *a = k->properties; a; a = a->next)
+				if (a->ns == d)
+					a->ns = ns_home(d, scope);
+			if (k->ns == d)
+				k->ns = ns_home(d, scope);
+		}
+		ns_rehome(k, defs, scope);
+	}
+}
+
 /* id: the id of the heading the title came from, for the header. */
 static void
 essay_header(struct book *b, struct essay *e, xmlNode *section, char *id,
@@ -1230,6 +1259,7 @@ essay_header(struct book *b, struct essay *e, xmlNode *section, char *id,
 			xmlUnlinkNode(k);
 			xmlAddChild(h, k);
 		}
+		ns_rehome(h, marked->nsDef, h);
 		xmlFreeNode(marked);
 	} else
 		h = el_text(hd, "h1", e->title);
