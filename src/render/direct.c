@@ -183,9 +183,8 @@ attr(xmlNode *n, const char *name, const char *value)
 	xmlNewProp(n, BAD_CAST name, BAD_CAST value);
 }
 
-/* The decimal digits of v at p, backwards from p; the new start. */
-static char *
-digits(char *p, int v)
+char *
+dec_digits(char *p, int v)
 {
 	unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
 
@@ -204,13 +203,13 @@ sourcepos(xmlNode *n, cmark_node *k)
 	char v[64], *p = v + sizeof(v) - 1;
 
 	*p = '\0';
-	p = digits(p, k->end_column);
+	p = dec_digits(p, k->end_column);
 	*--p = ':';
-	p = digits(p, k->end_line);
+	p = dec_digits(p, k->end_line);
 	*--p = '-';
-	p = digits(p, k->start_column);
+	p = dec_digits(p, k->start_column);
 	*--p = ':';
-	p = digits(p, k->start_line);
+	p = dec_digits(p, k->start_line);
 	attr(n, "data-sourcepos", p);
 }
 

@@ -92,14 +92,17 @@ set_sourcepos(struct conv *c, xmlNode *n, const char *v)
 {
 	int line = atoi(v), col = 1;
 	const char *colon = strchr(v, ':');
-	char pos[32];
+	char pos[32], *p = pos + sizeof(pos) - 1;
 
 	if (colon)
 		col = atoi(colon + 1);
 	if (line <= 0)
 		return;
-	snprintf(pos, sizeof(pos), "%d:%d", line + c->e->body_line - 1, col);
-	set_attr(n, "data-sourcepos", pos);
+	*p = '\0';
+	p = dec_digits(p, col);
+	*--p = ':';
+	p = dec_digits(p, line + c->e->body_line - 1);
+	set_attr(n, "data-sourcepos", p);
 }
 
 /* Copies an attribute of an HTML element if it is allowed. */
