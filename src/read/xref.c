@@ -88,6 +88,9 @@ labels(struct essay *e, int line, const char *s, const char *eol, int hash)
 	const char *start = s;
 	size_t tick = 0;
 
+	/* Most lines have no '#': nothing to find on them. */
+	if (memchr(s, '#', (size_t)(eol - s)) == NULL)
+		return;
 	while (s < eol) {
 		if (*s == '`') {
 			size_t k = 0;
