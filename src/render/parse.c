@@ -1373,26 +1373,58 @@ seg_plain(struct segment **v, size_t *n, cmark_node **run, size_t *nrun)
 	*nrun = 0;
 }
 
+/* The segments being made: raw HTML gathered in b, the plain blocks
+ * since the last segment in run. */
+struct segs {
+	struct segment *v;
+	size_t nv;
+	struct buf b;
+	cmark_node **run;
+	size_t nrun;
+};
+
+/* Ends the segment open, raw or plain. */
+static void
+segs_close(struct segs *s, int raw)
+{
+	if (raw)
+		seg_add(&s->v, &s->nv, &s->b, 1);
+	else
+		seg_plain(&s->v, &s->nv, s->run, &s->nrun);
+}
+
+/* Adds n to the segment open: its HTML if raw, else n to the run. */
+static void
+segs_take(struct segs *s, cmark_node *n, int raw)
+{
+	if (raw) {
+		char *h = render_node(n);
+
+		buf_puts(&s->b, h);
+		free(h);
+	} else {
+		GROW(s->run, s->nrun);
+		s->run[s->nrun++] = n;
+	}
+}
+
 /* The essay's HTML as segments (see above); caller frees them. */
 size_t
 parse_segments(struct essay *e, struct segment **out)
 {
-	struct segment *v = NULL;
-	struct buf b = { 0 };
+	struct segs sg = { NULL, 0, { 0 }, NULL, 0 };
 	struct scan sc;
-	cmark_node *n, *next, *notes = NULL, **run = NULL;
-	size_t nv = 0, nrun = 0;
+	cmark_node *n, *next, *notes = NULL;
 	int raw = 0, span = 0;
 
 	*out = NULL;
 	parse_math(e, NULL);  /* nothing left to do after a build's */
 	if (e->plain) {
-		cmark_node *doc = e->doc;
-
-		nrun = 1;
-		seg_plain(&v, &nv, &doc, &nrun);
-		*out = v;
-		return nv;
+		segs_take(&sg, e->doc, 0);
+		segs_close(&sg, 0);
+		free(sg.run);
+		*out = sg.v;
+		return sg.nv;
 	}
 	memset(&sc, 0, sizeof(sc));
 	for (n = cmark_node_first_child(e->doc); n; n = next) {
@@ -1414,21 +1446,10 @@ parse_segments(struct essay *e, struct segment **out)
 		sc.known = sc.items = sc.link_clear = 0;
 		r = block_raw(n, &sc) || span;
 		if (r != raw) {
-			if (raw)
-				seg_add(&v, &nv, &b, raw);
-			else
-				seg_plain(&v, &nv, run, &nrun);
+			segs_close(&sg, raw);
 			raw = r;
 		}
-		if (r) {
-			char *h = render_node(n);
-
-			buf_puts(&b, h);
-			free(h);
-		} else {
-			GROW(run, nrun);
-			run[nrun++] = n;
-		}
+		segs_take(&sg, n, r);
 		/* A paragraph that started with nothing open closes what
 		 * unknown elements its raw HTML opened (see above). */
 		if (r && !span && !sc.dirty && sc.depth > 0 &&
@@ -1444,27 +1465,13 @@ parse_segments(struct essay *e, struct segment **out)
 	}
 	if (notes) {
 		if (span != raw) {
-			if (raw)
-				seg_add(&v, &nv, &b, raw);
-			else
-				seg_plain(&v, &nv, run, &nrun);
+			segs_close(&sg, raw);
 			raw = span;
 		}
-		if (raw) {
-			char *h = render_node(notes);
-
-			buf_puts(&b, h);
-			free(h);
-		} else {
-			GROW(run, nrun);
-			run[nrun++] = notes;
-		}
+		segs_take(&sg, notes, raw);
 	}
-	if (raw)
-		seg_add(&v, &nv, &b, raw);
-	else
-		seg_plain(&v, &nv, run, &nrun);
-	free(run);
+	segs_close(&sg, raw);
+	free(sg.run);
 	if (notes) {
 		/* Back where they were: the document stays whole. */
 		while ((n = cmark_node_first_child(notes)) != NULL) {
@@ -1473,8 +1480,8 @@ parse_segments(struct essay *e, struct segment **out)
 		}
 		cmark_node_free(notes);
 	}
-	*out = v;
-	return nv;
+	*out = sg.v;
+	return sg.nv;
 }
 
 /* Registers the extensions once, before any thread parses. */
