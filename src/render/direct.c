@@ -20,6 +20,7 @@
 #include <cmark-gfm-core-extensions.h>
 /* cmark-gfm's own headers, as the library installs them: the footnotes'
  * numbers and labels are in no public accessor. */
+#include <cmark-gfm/houdini.h>
 #include <cmark-gfm/node.h>
 #include <cmark-gfm/syntax_extension.h>
 #include <libxml/tree.h>
@@ -45,14 +46,6 @@ struct direct {
 	int in_head, body_open;  /* the table extension's */
 	unsigned fn_ix, fn_written;
 };
-
-/* Code points the HTML5 tokenizer replaces (render.c refuses them). */
-static int
-replaced(uint32_t c)
-{
-	return (c >= 0x7f && c <= 0x9f) || (c >= 0xfdd0 && c <= 0xfdef) ||
-	    (c & 0xfffe) == 0xfffe;
-}
 
 /* What a byte asks of clean(): 0 nothing, 1 a look (a control, DEL;
  * in an attribute, "d"), 2 the start of a multibyte character. */
@@ -94,7 +87,7 @@ clean(const unsigned char *s, size_t n, int in_attr)
 			uint32_t cp;
 			size_t k = utf8_decode(s + i, n - i, &cp);
 
-			if (k == 0 || replaced(cp) || cp > 0x10ffff ||
+			if (k == 0 || html5_replaces(cp) || cp > 0x10ffff ||
 			    (cp >= 0xd800 && cp <= 0xdfff))
 				return 0;
 			i += k;
@@ -213,38 +206,22 @@ sourcepos(xmlNode *n, cmark_node *k)
 	attr(n, "data-sourcepos", p);
 }
 
-/* s escaped as the renderer escapes an href, then read back: a byte not
- * safe in a URL becomes %XX; & and ' stay (written as references). */
-static int
-href_safe(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || (c >= '$' && c <= '/') ||
-	    c == '!' || c == '#' || c == ':' || c == ';' || c == '=' ||
-	    c == '?' || c == '@' || c == '_' || c == '~';
-}
-
+/* s escaped as the renderer escapes an href (cmark-gfm's own escaper),
+ * then read back as the XML reader reads it: the references it wrote
+ * for & and ' are those characters again; into b. */
 static void
 href_escape(struct buf *b, const unsigned char *s, size_t n)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	size_t i = 0;
+	cmark_mem *mem = cmark_get_default_mem_allocator();
+	cmark_strbuf esc, back;
 
-	while (i < n) {
-		size_t run = i;
-		char esc[3];
-
-		while (i < n && href_safe(s[i]))
-			i++;
-		buf_put(b, s + run, i - run);
-		if (i == n)
-			break;
-		esc[0] = '%';
-		esc[1] = hex[s[i] >> 4];
-		esc[2] = hex[s[i] & 15];
-		buf_put(b, esc, 3);
-		i++;
-	}
+	cmark_strbuf_init(mem, &esc, 0);
+	cmark_strbuf_init(mem, &back, 0);
+	houdini_escape_href(&esc, s, (bufsize_t)n);
+	houdini_unescape_html_f(&back, esc.ptr, esc.size);
+	buf_put(b, back.ptr, (size_t)back.size);
+	cmark_strbuf_free(&esc);
+	cmark_strbuf_free(&back);
 }
 
 static void

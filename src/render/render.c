@@ -1453,9 +1453,7 @@ tag_line(const struct essay *e, const char *p)
 
 /* ---- the XML way in ---- */
 
-/* Code points the HTML5 tokenizer replaces with U+FFFD (controls,
- * noncharacters) but XML keeps. */
-static int
+int
 html5_replaces(uint32_t c)
 {
 	return (c >= 0x7f && c <= 0x9f) || (c >= 0xfdd0 && c <= 0xfdef) ||

@@ -18,6 +18,9 @@ int render_essay_html(struct book *, struct essay *,
 /* cmark-gfm's HTML for a plain run read as XML (NULL: libxml2 does not
  * take it, or the HTML5 tree builder would read it otherwise). */
 xmlDoc *render_read_xml(const char *html);
+/* Code points the HTML5 tokenizer replaces with U+FFFD (controls,
+ * noncharacters) but XML keeps. */
+int html5_replaces(uint32_t c);
 /* blocks.c: figures, alerts and definition lists in a rendered tree. */
 /* Figures, alerts (labelled in lang) and definition lists. */
 void blocks_essay(xmlNode *box, const char *lang);
