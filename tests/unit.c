@@ -166,6 +166,33 @@ test_text(void)
 	s = xml_clean("a\x01" "b\xff" "c", 5);
 	CHECK_STR(s, "a\xef\xbf\xbd" "b\xef\xbf\xbd" "c");
 	free(s);
+	/* What needs no change, found eight bytes at a time: a byte that
+	 * does stops it wherever it falls in its word. */
+	{
+		static const char *const stop[] = { "\x01", "\x1f", "\r",
+		    "\x80", "\xc3(", "\xef\xbf\xbe", "\xed\xa0\x80",
+		    "\xf4\x90\x80\x80" };
+		char t[40];
+
+		for (size_t k = 0; k < sizeof(stop) / sizeof(stop[0]); k++)
+			for (size_t at = 0; at < 24; at++) {
+				size_t sl = strlen(stop[k]);
+
+				memset(t, 'x', sizeof(t));
+				memcpy(t + 30, "\t\n\x7f ~", 5);
+				memcpy(t + at, stop[k], sl);
+				CHECK(xml_clean_span(t, sizeof(t)) == at);
+				s = xml_clean(t, sizeof(t));
+				CHECK(strncmp(s, t, at) == 0);
+				/* A CR is XML; the line ends are the reader's. */
+				CHECK(memcmp(s + at, *stop[k] == '\r' ? "\r" :
+				    "\xef\xbf\xbd", *stop[k] == '\r' ? 1 : 3) == 0);
+				free(s);
+			}
+		memset(t, 'x', sizeof(t));
+		memcpy(t + 13, "\xe2\x80\x94\n\t\xf0\x9f\x98\x80", 9);
+		CHECK(xml_clean_span(t, sizeof(t)) == sizeof(t));
+	}
 	CHECK(date_valid("2025-03-14"));
 	CHECK(date_valid("2025-03"));
 	CHECK(date_valid("2025"));

@@ -109,7 +109,7 @@ char *safe_name(const char *, const char *fallback);
 /* text.c: UTF-8, slugs, dates. */
 /* One UTF-8 sequence at s: its length (0 if invalid) and code point. */
 size_t utf8_decode(const unsigned char *, size_t, uint32_t *);
-size_t utf8_valid_prefix(const unsigned char *, size_t, int *bad_len);
+size_t xml_clean_span(const char *, size_t);  /* what xml_clean keeps */
 char *xml_clean(const char *, size_t);
 char *slug_github(const char *);
 int date_valid(const char *);  /* YYYY, YYYY-MM or YYYY-MM-DD */

@@ -76,38 +76,48 @@ utf8_encode(struct buf *b, uint32_t c)
 	}
 }
 
-/* Length of the valid UTF-8 prefix of s; *bad_len gets the length of the
- * invalid sequence that stops it (0 at the end). */
-size_t
-utf8_valid_prefix(const unsigned char *s, size_t n, int *bad_len)
-{
-	size_t i = 0, k;
-	uint32_t c;
-
-	while (i < n) {
-		if (s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if ((k = utf8_decode(s + i, n - i, &c)) == 0) {
-			k = 1;
-			while (k < 4 && i + k < n && (s[i + k] & 0xc0) == 0x80)
-				k++;
-			*bad_len = (int)k;
-			return i;
-		}
-		i += k;
-	}
-	*bad_len = 0;
-	return n;
-}
-
 static int
 xml_char_ok(uint32_t c)
 {
 	return c == 0x9 || c == 0xa || c == 0xd ||
 	    (c >= 0x20 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd) ||
 	    (c >= 0x10000 && c <= 0x10ffff);
+}
+
+/* The length of s's first part that needs no change to be XML text
+ * with LF line ends: tabs, line feeds, printable ASCII and valid UTF-8
+ * of characters XML allows.  Eight bytes at a time while they are all
+ * printable ASCII. */
+size_t
+xml_clean_span(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+	size_t i = 0, k;
+	uint32_t c;
+
+	while (i < n) {
+		uint64_t w;
+
+		if (n - i >= 8) {
+			memcpy(&w, u + i, 8);
+			/* A byte under 0x20 borrows into its high bit. */
+			if ((((w - 0x20 * ones) | w) & high) == 0) {
+				i += 8;
+				continue;
+			}
+		}
+		if ((u[i] >= 0x20 && u[i] < 0x80) || u[i] == '\n' ||
+		    u[i] == '\t') {
+			i++;
+			continue;
+		}
+		if (u[i] < 0x80 || (k = utf8_decode(u + i, n - i, &c)) == 0 ||
+		    !xml_char_ok(c))
+			break;
+		i += k;
+	}
+	return i;
 }
 
 /* A copy of s in which every byte sequence XML cannot carry (bad UTF-8,
@@ -121,6 +131,8 @@ xml_clean(const char *s, size_t n)
 	uint32_t c;
 
 	buf_grow(&b, n);
+	i = xml_clean_span(s, n);
+	buf_put(&b, u, i);
 	while (i < n) {
 		/* Runs of printable ASCII are copied as they are. */
 		size_t run = i;

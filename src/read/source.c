@@ -100,6 +100,32 @@ from_wide(struct quire_diag *d, const char *path, char *text, size_t *len)
 	return buf_take(&b);
 }
 
+/* Length of the valid UTF-8 prefix of s; *bad_len gets the length of the
+ * invalid sequence that stops it (0 at the end). */
+static size_t
+utf8_valid_prefix(const unsigned char *s, size_t n, int *bad_len)
+{
+	size_t i = 0, k;
+	uint32_t c;
+
+	while (i < n) {
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if ((k = utf8_decode(s + i, n - i, &c)) == 0) {
+			k = 1;
+			while (k < 4 && i + k < n && (s[i + k] & 0xc0) == 0x80)
+				k++;
+			*bad_len = (int)k;
+			return i;
+		}
+		i += k;
+	}
+	*bad_len = 0;
+	return n;
+}
+
 /* Line ends become LF, a BOM goes (UTF-16 and UTF-32 are converted), and
  * bad bytes (invalid UTF-8, NUL and other control characters) become
  * U+FFFD with one warning each kind. */
@@ -117,6 +143,13 @@ normalise_text(struct quire_diag *d, const char *path, char *text,
 
 	if (n >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
 		i = 3;
+	/* Most text needs nothing: kept as it is, only the BOM gone. */
+	if (xml_clean_span(text + i, n - i) == n - i) {
+		memmove(text, text + i, n - i);
+		*len = n - i;
+		text[*len] = '\0';
+		return xrealloc(text, *len + 1);
+	}
 	buf_grow(&b, n);
 	while (i < n) {
 		unsigned char c = (unsigned char)text[i];
