@@ -38,6 +38,14 @@ printf -- '---\ntitle: One\n---\nNo marks (here) at all: `((code))`.\n' >"$TMP/p
 (cd "$TMP" && "$Q" build plain -o "$TMP/out-plain" >/dev/null 2>&1) ||
 	fail "build (plain)"
 
+# Marks among the author's own ids (a heading's {#ix-1}, raw HTML's
+# ix-2): theirs stay, the marks' are the next free ones.
+mkdir -p "$TMP/clash"
+printf 'title: Clash\nlanguage: en\n' >"$TMP/clash/collection.yaml"
+printf -- '---\ntitle: One\n---\n# Head {#ix-1}\n\nA ((term)) and <span id="ix-2">raw</span> ((other)).\n' >"$TMP/clash/one.md"
+(cd "$TMP" && "$Q" build clash -o "$TMP/out-clash" >/dev/null 2>&1) ||
+	fail "build (clash)"
+
 python3 - "$TMP" <<'EOF' || fail "index"
 import re, sys, zipfile, posixpath, xml.etree.ElementTree as ET
 from html.parser import HTMLParser
@@ -288,6 +296,16 @@ check([x for x, _, _ in t] == SV, 'Swedish: Ä and Ö after Z: %s' %
       [x for x, _, _ in t])
 check(g == ['A', 'E', 'F', 'O', 'P', 'T', 'Z', 'Ä', 'Ö'],
       'Swedish groups: %s' % g)
+
+# ---- marks among the author's ids ----
+cl = Epub(one('out-clash', 'epub'))
+doc = cl.xml('EPUB/one.xhtml')
+ids = [e.get('id') for e in doc.iter() if e.get('id')]
+check(len(ids) == len(set(ids)) and 'ix-1' in ids and 'ix-2' in ids,
+      "the author's ix-1 and ix-2 kept, every id once: %s" % ids)
+marks = [e.get('id') for e in doc.iter(X + 'span')
+         if e.get('id', '').startswith('ix-') and e.get('id') != 'ix-2']
+check(marks == ['ix-3', 'ix-4'], 'the marks take ix-3 and ix-4: %s' % marks)
 
 # ---- no marks, no index ----
 pl = Epub(one('out-plain', 'epub'))

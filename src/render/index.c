@@ -9,25 +9,49 @@
 
 #include "render/render.h"
 
+/* The value of n's attribute name (no namespace) when it is one text,
+ * as libxml2 makes it, without a copy; *copy set (to be freed) when it
+ * is more (entities). */
+static const char *
+attr_ref(const xmlNode *n, const char *name, char **copy)
+{
+	*copy = NULL;
+	for (const xmlAttr *a = n->properties; a; a = a->next) {
+		if (a->ns || a->name[0] != name[0] ||
+		    strcmp((const char *)a->name, name) != 0)
+			continue;
+		if (a->children == NULL)
+			return "";
+		if (a->children->next == NULL &&
+		    a->children->type == XML_TEXT_NODE)
+			return a->children->content ?
+			    (const char *)a->children->content : "";
+		return *copy = get_attr((xmlNode *)n, name);
+	}
+	return NULL;
+}
+
 /* Elements whose text is not prose: marks there stay as written. */
 static int
 literal(const xmlNode *n)
 {
 	static const char *const names[] = { "code", "pre", "kbd", "samp",
 	    "script", "style", "textarea", "math", "svg", NULL };
-	char *cls, *href, *text;
+	const char *cls;
+	char *copy, *href, *text;
 	int r = 0;
 
 	if (n->type != XML_ELEMENT_NODE)
 		return 0;
 	for (size_t i = 0; names[i]; i++)
-		if (xmlStrcmp(n->name, BAD_CAST names[i]) == 0)
+		if (n->name[0] == names[i][0] &&
+		    xmlStrcmp(n->name, BAD_CAST names[i]) == 0)
 			return 1;
 	/* Formulas left as TeX: <span class="math">. */
-	if ((cls = get_attr((xmlNode *)n, "class")) != NULL) {
+	if ((cls = attr_ref(n, "class", &copy)) != NULL) {
 		r = strcmp(cls, "math") == 0 ||
 		    strncmp(cls, "math ", 5) == 0;
-		free(cls);
+		free(copy);
 		if (r)
 			return 1;
 	}
@@ -46,13 +70,14 @@ static void
 collect_ids(xmlNode *n, struct idset *ids)
 {
 	for (; n; n = n->next) {
-		char *id;
+		const char *id;
+		char *copy;
 
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
-		if ((id = get_attr(n, "id")) != NULL) {
+		if ((id = attr_ref(n, "id", &copy)) != NULL) {
 			idset_add(ids, id);
-			free(id);
+			free(copy);
 		}
 		collect_ids(n->children, ids);
 	}
@@ -137,7 +162,9 @@ split_terms(const char *s, size_t n, char *t[3])
 
 struct marking {
 	struct essay *e;
+	xmlNode *box;
 	struct idset ids;   /* every id of the document, and those made */
+	int have_ids;       /* ids collected: at the first mark */
 	size_t next;
 };
 
@@ -149,6 +176,15 @@ anchor(struct marking *m, xmlNode *prev, const char *shown, char *t[3])
 	    BAD_CAST "span", NULL);
 	char *id;
 
+	if (!m->have_ids) {
+		struct essay *e = m->e;
+
+		m->have_ids = 1;
+		collect_ids(m->box, &m->ids);
+		/* Ids still to be given to headings ({#id}). */
+		for (size_t i = 0; i + 1 < e->hids.n; i += 2)
+			idset_add(&m->ids, e->hids.v[i + 1]);
+	}
 	do {
 		id = xasprintf("ix-%zu", ++m->next);
 		if (idset_add(&m->ids, id))
@@ -285,7 +321,7 @@ mark_tree(struct marking *m, xmlNode *n)
 void
 index_marks(struct essay *e, xmlNode *box)
 {
-	struct marking m = { e, { 0 }, 0 };
+	struct marking m = { e, box, { 0 }, 0, 0 };
 
 	strv_free(&e->marks);  /* from a rendering before (essay_redo) */
 	/* Front matter's index: terms stand for the essay as a whole. */
@@ -298,10 +334,6 @@ index_marks(struct essay *e, xmlNode *box)
 			strv_push(&e->marks, t[k] ? t[k] : xstrdup(""));
 		strv_push(&e->marks, xstrdup(""));
 	}
-	collect_ids(box, &m.ids);
-	/* Ids still to be given to headings ({#id}). */
-	for (size_t i = 0; i + 1 < e->hids.n; i += 2)
-		idset_add(&m.ids, e->hids.v[i + 1]);
 	mark_tree(&m, box);
 	idset_free(&m.ids);
 }
