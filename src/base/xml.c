@@ -23,7 +23,18 @@ el_text(xmlNode *parent, const char *name, const char *text)
 void
 set_attr(xmlNode *n, const char *name, const char *value)
 {
-	xmlSetProp(n, BAD_CAST name, BAD_CAST value);
+	/* Most are new: made at once, without xmlSetProp's search for a
+	 * prefix and for one to replace. */
+	for (const xmlAttr *a = n->properties; a; a = a->next)
+		if (a->name[0] == name[0] && a->ns == NULL &&
+		    strcmp((const char *)a->name, name) == 0) {
+			xmlSetProp(n, BAD_CAST name, BAD_CAST value);
+			return;
+		}
+	if (strchr(name, ':'))
+		xmlSetProp(n, BAD_CAST name, BAD_CAST value);
+	else
+		xmlNewProp(n, BAD_CAST name, BAD_CAST value);
 }
 
 char *
