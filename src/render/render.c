@@ -1538,17 +1538,52 @@ struct xframe {
 	xmlNode *next;      /* the next node of x to convert */
 	xmlNode *parent;
 	int depth;
+	int taken;          /* the nodes are the children parent had */
 };
 
 static void
 xpush(struct xframe **v, size_t *n, size_t *cap, xmlNode *next,
-    xmlNode *parent, int depth)
+    xmlNode *parent, int depth, int taken)
 {
 	if (*n == *cap) {
 		*cap = *cap ? *cap * 2 : 64;
 		*v = xreallocarray(*v, *cap, sizeof(**v));
 	}
-	(*v)[(*n)++] = (struct xframe){ next, parent, depth };
+	(*v)[(*n)++] = (struct xframe){ next, parent, depth, taken };
+}
+
+/* Element k of a tree made by direct.c, moved to parent as the XHTML
+ * element rule r keeps under its own name: what element_for() and
+ * html_attr() would make, without a copy.  Its attributes are taken
+ * off and given again through html_attr(); its children are taken off
+ * too, to be converted into it (*kids). */
+static void
+xkeep(struct conv *c, xmlNode *k, const struct rule *r, xmlNode *parent,
+    xmlNode **kids)
+{
+	xmlAttr *props = k->properties;
+
+	*kids = k->children;
+	k->properties = NULL;
+	k->children = k->last = NULL;
+	xmlUnlinkNode(k);
+	k->ns = c->xhtml;
+	xmlAddChild(parent, k);
+	for (const xmlAttr *a = props; a; a = a->next) {
+		const xmlNode *t = a->children;
+
+		if (t == NULL || (t->next == NULL && t->type == XML_TEXT_NODE))
+			html_attr(c, k, r, (const char *)a->name, t &&
+			    t->content ? (const char *)t->content : "");
+		else {
+			xmlChar *val = xmlNodeGetContent((const xmlNode *)a);
+
+			html_attr(c, k, r, (const char *)a->name,
+			    val ? (const char *)val : "");
+			xmlFree(val);
+		}
+	}
+	xmlFreePropList(props);
 }
 
 /* convert_children(), for the children of a node libxml2 read: HTML
@@ -1561,13 +1596,14 @@ xconvert_children(struct conv *c, xmlNode *x, xmlNode *parent)
 	struct xframe *v = NULL;
 	size_t n = 0, cap = 0;
 	int depth = c->depth;
+	xmlNode *spent = NULL;  /* what stays of taken children, to free */
 
-	xpush(&v, &n, &cap, x->children, parent, depth);
+	xpush(&v, &n, &cap, x->children, parent, depth, 0);
 	while (n) {
 		struct xframe *f = &v[n - 1];
-		xmlNode *k = f->next, *p = f->parent, *out;
+		xmlNode *k = f->next, *p = f->parent, *out, *kids;
 		const struct rule *r;
-		int d = f->depth;
+		int d = f->depth, taken = f->taken;
 
 		if (k == NULL) {
 			n--;
@@ -1580,20 +1616,27 @@ xconvert_children(struct conv *c, xmlNode *x, xmlNode *parent)
 			continue;
 		}
 		if (k->type != XML_ELEMENT_NODE)
-			continue;
+			goto spend;
 		c->depth = d;
 		if (strcmp((const char *)k->name, "input") == 0) {
 			xmlChar *type = xmlGetProp(k, BAD_CAST "type");
 			task_box(c, p, (const char *)type,
 			    xmlHasProp(k, BAD_CAST "checked") != NULL);
 			xmlFree(type);
-			continue;
+			goto spend;
 		}
 		r = find_rule((const char *)k->name);
+		/* direct.c's elements (of no document) move over. */
+		if (k->doc == NULL && k->nsDef == NULL && r &&
+		    r->act == R_KEEP && d < MAX_NEST) {
+			xkeep(c, k, r, p, &kids);
+			xpush(&v, &n, &cap, kids, k, d + 1, 1);
+			continue;
+		}
 		if ((out = element_for(c, r, p)) == NULL) {
 			if (r == NULL || r->act != R_DROP)
-				xpush(&v, &n, &cap, k->children, p, d);
-			continue;
+				xpush(&v, &n, &cap, k->children, p, d, 0);
+			goto spend;
 		}
 		for (const xmlAttr *a = k->properties; a; a = a->next) {
 			xmlChar *val = xmlNodeGetContent((const xmlNode *)a);
@@ -1601,9 +1644,19 @@ xconvert_children(struct conv *c, xmlNode *x, xmlNode *parent)
 			    val ? (const char *)val : "");
 			xmlFree(val);
 		}
-		xpush(&v, &n, &cap, k->children, out, d + 1);
+		xpush(&v, &n, &cap, k->children, out, d + 1, 0);
+	spend:
+		/* Taken off a node moved over, k is in no tree: kept until
+		 * the end (its children are still to be converted). */
+		if (taken) {
+			if (spent == NULL)
+				spent = xmlNewNode(NULL, BAD_CAST "spent");
+			xmlUnlinkNode(k);
+			xmlAddChild(spent, k);
+		}
 	}
 	free(v);
+	xmlFreeNode(spent);
 	c->depth = depth;
 }
 
