@@ -1561,10 +1561,38 @@ static void
 xkeep(struct conv *c, xmlNode *k, const struct rule *r, xmlNode *parent,
     xmlNode **kids)
 {
-	xmlAttr *props = k->properties;
+	xmlAttr *props = k->properties, *keep = NULL;
 
+	/* The block's position, its first attribute, rewritten where it
+	 * is (set_sourcepos() would make the same). */
+	if (props && props->ns == NULL &&
+	    strcmp((const char *)props->name, "data-sourcepos") == 0 &&
+	    props->children && props->children->next == NULL &&
+	    props->children->type == XML_TEXT_NODE &&
+	    props->children->content) {
+		char *v = (char *)props->children->content;
+		int line = atoi(v), col = 1;
+		const char *colon = strchr(v, ':');
+		char pos[32], *q = pos + sizeof(pos) - 1;
+
+		if (colon)
+			col = atoi(colon + 1);
+		*q = '\0';
+		q = dec_digits(q, col);
+		*--q = ':';
+		q = dec_digits(q, line + c->e->body_line - 1);
+		if (line > 0 && strlen(q) <= strlen(v)) {
+			memcpy(v, q, strlen(q) + 1);
+			c->line = line + c->e->body_line - 1;
+			keep = props;
+			props = props->next;
+			keep->next = NULL;
+			if (props)
+				props->prev = NULL;
+		}
+	}
 	*kids = k->children;
-	k->properties = NULL;
+	k->properties = keep;
 	k->children = k->last = NULL;
 	xmlUnlinkNode(k);
 	k->ns = c->xhtml;
