@@ -166,6 +166,28 @@ test_text(void)
 	s = xml_clean("a\x01" "b\xff" "c", 5);
 	CHECK_STR(s, "a\xef\xbf\xbd" "b\xef\xbf\xbd" "c");
 	free(s);
+	/* xasprintf: formats of %s, %d and %zu joined without vsnprintf,
+	 * the same as it makes them. */
+	{
+		char want[128];
+
+		s = xasprintf("%s#%s-%d.%zu%%%s", "a.xhtml", "", -42,
+		    (size_t)-1, "end");
+		snprintf(want, sizeof(want), "%s#%s-%d.%zu%%%s", "a.xhtml", "",
+		    -42, (size_t)-1, "end");
+		CHECK_STR(s, want);
+		free(s);
+		s = xasprintf("%d %d %d%%", INT_MIN, 0, INT_MAX);
+		snprintf(want, sizeof(want), "%d %d %d%%", INT_MIN, 0, INT_MAX);
+		CHECK_STR(s, want);
+		free(s);
+		s = xasprintf("%s", "");
+		CHECK_STR(s, "");
+		free(s);
+		s = xasprintf("%03d|%5s|%x", 7, "ab", 255);  /* vsnprintf's */
+		CHECK_STR(s, "007|   ab|ff");
+		free(s);
+	}
 	/* What needs no change, found eight bytes at a time: a byte that
 	 * does stops it wherever it falls in its word. */
 	{

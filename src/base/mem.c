@@ -84,8 +84,83 @@ xstrndup(const char *s, size_t n)
 	return p;
 }
 
-/* Formatted once into a buffer on the stack, which most strings fit
- * (formatting is the cost), and a second time only when it did not. */
+/* Whether fmt has no conversions but %s, %d, %zu and %%. */
+static int
+simple_fmt(const char *fmt)
+{
+	for (const char *p = fmt; (p = strchr(p, '%')) != NULL; p++) {
+		p++;
+		if (*p == 's' || *p == 'd' || *p == '%')
+			continue;
+		if (p[0] == 'z' && p[1] == 'u') {
+			p++;
+			continue;
+		}
+		return 0;
+	}
+	return 1;
+}
+
+/* The decimal digits of v (negative when neg), ending at end. */
+static char *
+digits(char *end, unsigned long long v, int neg)
+{
+	do
+		*--end = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	if (neg)
+		*--end = '-';
+	return end;
+}
+
+/* fmt (simple_fmt()) written to out, or only measured when out is NULL;
+ * its length. */
+static size_t
+simple_put(char *out, const char *fmt, va_list ap)
+{
+	size_t n = 0;
+
+	for (const char *p = fmt; *p; p++) {
+		char num[24], *d = NULL;
+		const char *s;
+		size_t k;
+
+		if (*p != '%' || p[1] == '%') {
+			if (out)
+				out[n] = *p;
+			n++;
+			p += *p == '%';
+			continue;
+		}
+		p++;
+		if (*p == 's') {
+			if ((s = va_arg(ap, const char *)) == NULL)
+				s = "(null)";
+		} else if (*p == 'd') {
+			int v = va_arg(ap, int);
+
+			s = d = digits(num + sizeof(num), v < 0 ?
+			    -(unsigned long long)(long long)v :
+			    (unsigned long long)v, v < 0);
+		} else {
+			p++;  /* %zu */
+			s = d = digits(num + sizeof(num),
+			    va_arg(ap, size_t), 0);
+		}
+		k = d ? (size_t)(num + sizeof(num) - d) : strlen(s);
+		if (out)
+			memcpy(out + n, s, k);
+		n += k;
+	}
+	if (out)
+		out[n] = '\0';
+	return n;
+}
+
+/* A format of only %s, %d and %zu is joined here, measured then
+ * written; any other formatted once into a buffer on the stack, which
+ * most strings fit (formatting is the cost), and a second time only
+ * when it did not. */
 char *
 xasprintf(const char *fmt, ...)
 {
@@ -93,6 +168,19 @@ xasprintf(const char *fmt, ...)
 	char *p, small[256];
 	int n;
 
+	if (simple_fmt(fmt)) {
+		va_list aq;
+		size_t len;
+
+		va_start(ap, fmt);
+		va_copy(aq, ap);
+		len = simple_put(NULL, fmt, ap);
+		p = xmalloc(len + 1);
+		simple_put(p, fmt, aq);
+		va_end(aq);
+		va_end(ap);
+		return p;
+	}
 	va_start(ap, fmt);
 	n = vsnprintf(small, sizeof(small), fmt, ap);
 	va_end(ap);
