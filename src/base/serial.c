@@ -96,6 +96,23 @@ uri_keeps(unsigned char c)
 	}
 }
 
+/* The bytes each escaping stops at, as tables (a lookup a byte): the
+ * HTML serialiser's (controls, < > &) and the XML one's, in text (NUL
+ * < > & CR) and in attributes (" tab LF too). */
+static const unsigned char html_stop[256] = {
+	[0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1,
+	[0x06] = 1, [0x07] = 1, [0x08] = 1, [0x09] = 1, [0x0a] = 1, [0x0b] = 1,
+	[0x0c] = 1, [0x0d] = 1, [0x0e] = 1, [0x0f] = 1, [0x10] = 1, [0x11] = 1,
+	[0x12] = 1, [0x13] = 1, [0x14] = 1, [0x15] = 1, [0x16] = 1, [0x17] = 1,
+	[0x18] = 1, [0x19] = 1, [0x1a] = 1, [0x1b] = 1, [0x1c] = 1, [0x1d] = 1,
+	[0x1e] = 1, [0x1f] = 1, ['<'] = 1, ['>'] = 1, ['&'] = 1,
+};
+static const unsigned char xml_stop[2][256] = {
+	{ [0] = 1, ['<'] = 1, ['>'] = 1, ['&'] = 1, ['\r'] = 1 },
+	{ [0] = 1, ['<'] = 1, ['>'] = 1, ['&'] = 1, ['\r'] = 1, ['"'] = 1,
+	    ['\n'] = 1, ['\t'] = 1 },
+};
+
 /* Text as the serialiser escapes it in an HTML document; attr: in an
  * attribute value. */
 static void
@@ -105,7 +122,7 @@ escape(struct buf *o, const unsigned char *s, int attr)
 
 	while (*s) {
 		run = s;
-		while (*s >= 0x20 && *s != '<' && *s != '>' && *s != '&')
+		while (!html_stop[*s])
 			s++;
 		if (s > run)
 			putn(o, run, (size_t)(s - run));
@@ -424,12 +441,11 @@ html_serialise(struct buf *o, const xmlNode *n)
 static void
 xml_escape(struct buf *o, const unsigned char *s, int attr)
 {
-	const unsigned char *run;
+	const unsigned char *run, *stop = xml_stop[attr != 0];
 
 	for (;;) {
 		run = s;
-		while (*s && *s != '<' && *s != '>' && *s != '&' && *s != '\r' &&
-		    !(attr && (*s == '"' || *s == '\n' || *s == '\t')))
+		while (!stop[*s])
 			s++;
 		if (s > run)
 			putn(o, run, (size_t)(s - run));
