@@ -656,28 +656,40 @@ static const struct el_info {
 	{ "var", PHRASING },
 };
 
-/* The id of an XHTML element's name: a binary search of els that
- * compares first letters before it calls strcmp (in most steps the
- * first letters differ). */
+/* Where the names of each first letter (a to z) start in els, and end:
+ * made once, whichever thread asks first. */
+static unsigned char el_from[27];
+static pthread_once_t el_once = PTHREAD_ONCE_INIT;
+
+static void
+el_index(void)
+{
+	size_t i = 0;
+
+	for (int c = 0; c < 26; c++) {
+		el_from[c] = (unsigned char)i;
+		while (i < sizeof(els) / sizeof(els[0]) &&
+		    els[i].name[0] == 'a' + c)
+			i++;
+	}
+	el_from[26] = (unsigned char)i;
+}
+
+/* The id of an XHTML element's name: among the few of its first letter,
+ * the second letters compared before strcmp. */
 static enum el
 el_named(const xmlChar *name)
 {
-	size_t lo = 0, hi = sizeof(els) / sizeof(els[0]);
+	unsigned c = (unsigned)name[0] - 'a';
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const char *e = els[mid].name;
-		int c = (int)name[0] - (int)(unsigned char)e[0];
-
-		if (c == 0)
-			c = strcmp((const char *)name, e);
-		if (c == 0)
-			return (enum el)mid;
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
+	if (c >= 26)
+		return EL_OTHER;
+	pthread_once(&el_once, el_index);
+	for (size_t i = el_from[c]; i < el_from[c + 1]; i++)
+		if (els[i].name[1] == (char)name[1] &&
+		    (name[1] == '\0' || strcmp((const char *)name + 2,
+		    els[i].name + 2) == 0))
+			return (enum el)i;
 	return EL_OTHER;
 }
 
