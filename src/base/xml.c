@@ -40,8 +40,25 @@ set_attr(xmlNode *n, const char *name, const char *value)
 char *
 get_attr(xmlNode *n, const char *name)
 {
-	xmlChar *v = xmlGetNoNsProp(n, BAD_CAST name);
+	xmlChar *v;
 	char *s;
+
+	/* One text, as libxml2 makes it: copied once, in place. */
+	if (n && n->type == XML_ELEMENT_NODE)
+		for (const xmlAttr *a = n->properties; a; a = a->next) {
+			const xmlNode *t = a->children;
+
+			if (a->ns || a->name[0] != name[0] ||
+			    strcmp((const char *)a->name, name) != 0)
+				continue;
+			if (t == NULL)
+				return xstrdup("");
+			if (t->next == NULL && t->type == XML_TEXT_NODE)
+				return t->content ?
+				    xstrdup((const char *)t->content) : NULL;
+			break;
+		}
+	v = xmlGetNoNsProp(n, BAD_CAST name);
 
 	if (v == NULL)
 		return NULL;

@@ -1358,8 +1358,8 @@ strip_internal(xmlNode *n)
 		/* One pass over the attributes (most elements have none). */
 		for (a = n->properties; a; a = next) {
 			next = a->next;
-			if (a->ns)
-				continue;
+			if (a->ns || a->name[0] != 'd' || a->name[1] != 'a')
+				continue;  /* not data- */
 			for (size_t i = 0; names[i]; i++)
 				if (strcmp((const char *)a->name, names[i]) == 0) {
 					xmlRemoveProp(a);
