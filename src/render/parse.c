@@ -1248,6 +1248,18 @@ trim_autolinks(cmark_node *doc)
 static const int parse_opts = CMARK_OPT_FOOTNOTES | CMARK_OPT_VALIDATE_UTF8 |
     CMARK_OPT_SMART | CMARK_OPT_SOURCEPOS;
 
+/* The options for the essay's Markdown: cmark-gfm's own check of its
+ * UTF-8 left out when the text is already what it would make of it
+ * (read text is, bar what a site's shortcodes or citations put in). */
+static int
+opts_for(const struct essay *e)
+{
+	if (xml_clean_span(e->text + e->body, e->len - e->body) ==
+	    e->len - e->body)
+		return parse_opts & ~CMARK_OPT_VALIDATE_UTF8;
+	return parse_opts;
+}
+
 /* A node made with the document's allocator (a node of another one
  * cannot be inserted). */
 void *
@@ -1261,7 +1273,7 @@ parse_new_node(int type)
 void *
 parse_cite_doc(struct essay *e)
 {
-	cmark_parser *p = cmark_parser_new_with_mem(parse_opts, &cm_mem);
+	cmark_parser *p = cmark_parser_new_with_mem(opts_for(e), &cm_mem);
 	cmark_node *doc;
 
 	for (size_t i = 0; i < sizeof(extensions) / sizeof(*extensions); i++) {
@@ -1282,7 +1294,7 @@ parse_cite_doc(struct essay *e)
 int
 parse_essay(struct essay *e, struct quire_diag *d)
 {
-	int opts = parse_opts;
+	int opts = opts_for(e);
 	cmark_parser *p;
 
 	cmark_gfm_core_extensions_ensure_registered();
