@@ -48,6 +48,8 @@ static cmark_node_type NODE_MATH, NODE_MATH_DISPLAY;
 /* The user data of a raw HTML node that holds converted math (MathML,
  * for the tree builder), or TeX in a span (plain XHTML). */
 static char math_made, math_plain;
+/* On the document: parse_math() has been through it, diagrams too. */
+static char math_done;
 /* A listing's HTML (listing.c), well-formed XHTML like math_plain's. */
 static char listing_made;
 /* Raw HTML made of a ```dot fence: one whole <svg>, for the tree builder. */
@@ -378,8 +380,13 @@ parse_math(struct essay *e, struct quire_diag *d)
 
 	if (e->doc == NULL)
 		return 0;
-	if (d)
+	/* A build's pass (with d) leaves nothing for a later one. */
+	if (d == NULL && cmark_node_get_user_data(e->doc) == &math_done)
+		return 0;
+	if (d) {
 		parse_diagrams(e, d);
+		cmark_node_set_user_data(e->doc, &math_done);
+	}
 	it = cmark_iter_new(e->doc);
 	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
 		n = cmark_iter_get_node(it);
