@@ -871,6 +871,20 @@ raw_anchor(const char *lit)
 /* <a href="U">U</a> written in raw HTML: cmark-gfm makes an autolink of
  * the U inside, and a link in a link becomes two (an empty one first).
  * An autolink inside a raw anchor is its text again. */
+/* Whether s[0, n) has "<a" or "<A": what raw_anchor() needs to open one
+ * (the literal of raw HTML is the source's bytes). */
+static int
+maybe_raw_anchor(const char *s, size_t n)
+{
+	const char *end = s + n;
+
+	while (s < end && (s = memchr(s, '<', (size_t)(end - s))) != NULL) {
+		if (++s < end && (*s | 32) == 'a')
+			return 1;
+	}
+	return 0;
+}
+
 static void
 unlink_in_anchors(cmark_node *doc)
 {
@@ -1334,7 +1348,8 @@ parse_essay(struct essay *e, struct quire_diag *d)
 		prose_tags(e, d);
 	}
 	listings(e->doc);
-	unlink_in_anchors(e->doc);
+	if (maybe_raw_anchor(e->text + e->body, e->len - e->body))
+		unlink_in_anchors(e->doc);
 	cite_essay(e, e->doc);  /* citations, when the book has a bibliography */
 	{
 		/* No raw HTML and no link in a link (which the HTML5 tree
