@@ -49,12 +49,29 @@ struct imgs {
  * links to other essays become in-page links, images become data: URIs
  * (their bytes left to the writer), EPUB-only attributes and namespaces
  * go. */
+/* An attribute's value as libxml2 keeps it (one text) read in place,
+ * or else a copy in *copy; "" for none. */
+static const char *
+attr_value(const xmlAttr *a, char **copy)
+{
+	const xmlNode *t = a->children;
+
+	*copy = NULL;
+	if (t == NULL)
+		return "";
+	if (t->next == NULL && t->type == XML_TEXT_NODE)
+		return t->content ? (const char *)t->content : "";
+	*copy = (char *)xmlNodeGetContent((const xmlNode *)a);
+	return *copy ? *copy : "";
+}
+
 static void
 adapt(struct book *b, const struct essay *e, xmlNode *n, struct imgs *im)
 {
 	for (; n; n = n->next) {
-		xmlAttr *at, *nexta;
-		char *v;
+		xmlAttr *at, *nexta, *id = NULL, *href = NULL, *src = NULL;
+		const char *v;
+		char *copy;
 
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
@@ -68,19 +85,33 @@ adapt(struct book *b, const struct essay *e, xmlNode *n, struct imgs *im)
 			else if (at->ns && strcmp((char *)at->name, "lang") ==
 			    0)
 				xmlRemoveProp(at);
+			else if (at->ns)
+				continue;
+			else if (id == NULL && strcmp((char *)at->name, "id") ==
+			    0)
+				id = at;
+			else if (href == NULL && strcmp((char *)at->name,
+			    "href") == 0)
+				href = at;
+			else if (src == NULL && strcmp((char *)at->name,
+			    "src") == 0)
+				src = at;
 		}
 		if (is_html(n))
 			n->ns = NULL;
-		if ((v = get_attr(n, "id")) != NULL) {
-			char *s = scoped(e, v);
+		if (id) {
+			char *s = scoped(e, attr_value(id, &copy));
+
+			xmlFree(copy);
 			set_attr(n, "id", s);
 			free(s);
-			free(v);
 		}
-		if (n->ns == NULL && (v = get_attr(n, "href")) != NULL) {
-			char *hash = strchr(v, '#'), *s = NULL;
+		if (n->ns == NULL && href) {
+			char *hash, *s = NULL;
 			const struct essay *t;
 
+			v = attr_value(href, &copy);
+			hash = strchr(v, '#');
 			if (v[0] == '#')
 				s = xasprintf("#%s--%s", e->slug, v + 1);
 			else if (memchr(v, ':', hash ? (size_t)(hash - v) :
@@ -88,22 +119,24 @@ adapt(struct book *b, const struct essay *e, xmlNode *n, struct imgs *im)
 			    b, v, hash ? (size_t)(hash - v) : strlen(v))))
 				s = hash ? xasprintf("#%s--%s", t->slug,
 				    hash + 1) : xasprintf("#%s", t->slug);
+			xmlFree(copy);
 			if (s) {
 				set_attr(n, "href", s);
 				free(s);
 			}
-			free(v);
 		}
-		if (n->ns == NULL && strcmp((char *)n->name, "img") == 0 &&
-		    (v = get_attr(n, "src")) != NULL) {
-			struct resource *r = resource_find(b, v);
+		if (n->ns == NULL && src && strcmp((char *)n->name, "img") ==
+		    0) {
+			struct resource *r = resource_find(b,
+			    attr_value(src, &copy));
+
+			xmlFree(copy);
 			if (r) {
 				GROW(im->node, im->n);
 				GROW(im->res, im->n);
 				im->node[im->n] = n;
 				im->res[im->n++] = r;
 			}
-			free(v);
 		}
 		adapt(b, e, n->children, im);
 	}
