@@ -93,7 +93,7 @@ xml_clean_span(const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
-	size_t i = 0, k;
+	size_t i = 0, k, stop;
 	uint32_t c;
 
 	while (i < n) {
@@ -107,15 +107,16 @@ xml_clean_span(const char *s, size_t n)
 				continue;
 			}
 		}
-		if ((u[i] >= 0x20 && u[i] < 0x80) || u[i] == '\n' ||
-		    u[i] == '\t') {
-			i++;
-			continue;
+		/* These eight one at a time. */
+		for (stop = n - i > 8 ? i + 8 : n; i < stop; i += k) {
+			k = 1;
+			if ((u[i] >= 0x20 && u[i] < 0x80) || u[i] == '\n' ||
+			    u[i] == '\t')
+				continue;
+			if (u[i] < 0x80 || (k = utf8_decode(u + i, n - i,
+			    &c)) == 0 || !xml_char_ok(c))
+				return i;
 		}
-		if (u[i] < 0x80 || (k = utf8_decode(u + i, n - i, &c)) == 0 ||
-		    !xml_char_ok(c))
-			break;
-		i += k;
 	}
 	return i;
 }
