@@ -185,11 +185,15 @@ html_attr(struct conv *c, xmlNode *n, const struct rule *r, const char *k,
 			const char *p = v;
 			while (*p == ' ' || *p == '\t' || *p == '\n')
 				p++;
-			for (; *p; p++) {
-				if (*p == ' ')
+			buf_grow(&b, strlen(p));
+			while (*p) {
+				size_t run = strcspn(p, " \n\t");
+
+				buf_put(&b, p, run);
+				if ((p += run)[0] == ' ')
 					buf_puts(&b, "%20");
-				else if (*p != '\n' && *p != '\t')
-					buf_putc(&b, *p);
+				if (*p)
+					p++;
 			}
 			while (b.len > 3 && !strcmp(b.data + b.len - 3, "%20"))
 				b.data[b.len -= 3] = '\0';
