@@ -4,6 +4,7 @@
  * essay's slug so that nothing collides, and a Content-Security-Policy
  * that forbids every fetch. */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -447,6 +448,7 @@ html_write(struct book *b, struct out_file *out, struct quire_diag *d)
 	size_t len;
 	char *s, tword[48], aword[48];
 	xmlNode *amark;
+	struct buf ser = { 0 };
 
 	doc = htmlNewDocNoDtD(NULL, NULL);
 	doc->encoding = xmlStrdup(BAD_CAST "UTF-8");
@@ -537,10 +539,15 @@ html_write(struct book *b, struct out_file *out, struct quire_diag *d)
 
 		contents_walk(b, &b->tree.kids[i], ol, &toc_ops, NULL);
 		li = xmlGetLastChild(ol);
-		htmlNodeDumpFormatOutput(items, doc, li, "UTF-8", 0);
+		/* By quire's serialiser, which writes what libxml2's does. */
+		ser.len = 0;
+		html_serialise(&ser, li);
+		if (ser.len > 0 && ser.len <= INT_MAX)
+			xmlOutputBufferWrite(items, (int)ser.len, ser.data);
 		xmlUnlinkNode(li);
 		xmlFreeNode(li);
 	}
+	buf_free(&ser);
 	if (b->spill == NULL) {
 		len = xmlOutputBufferGetSize(items);
 		out_add(out, xstrndup((const char *)
