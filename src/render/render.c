@@ -910,6 +910,7 @@ static void
 repair_node(xmlNode *n)
 {
 	enum el id, kid;
+	int th = 0, p = 0, other = 0;
 
 	if (!is_html(n))
 		return;
@@ -924,8 +925,12 @@ repair_node(xmlNode *n)
 				rename_node(k, "div");
 	}
 	for (xmlNode *k = n->children; k; k = k->next) {
-		if ((kid = el_of(k)) == EL_OTHER)
+		if ((kid = el_of(k)) == EL_OTHER) {
+			other |= k->type == XML_ELEMENT_NODE;
 			continue;
+		}
+		th |= kid == EL_TH;
+		p |= kid == EL_P;
 		if (kid == EL_LI && id != EL_UL && id != EL_OL)
 			rename_node(k, "div");
 		else if ((kid == EL_DT || kid == EL_DD) && id != EL_DL)
@@ -947,17 +952,19 @@ repair_node(xmlNode *n)
 				id = EL_DIV;
 				break;
 			}
-	/* A header cell with nothing to read is an ordinary cell. */
-	for (xmlNode *k = n->children; k; k = k->next)
+	/* A header cell with nothing to read is an ordinary cell.  (No
+	 * step here makes a th or a p: the names seen above tell which
+	 * loops have work.) */
+	for (xmlNode *k = th ? n->children : NULL; k; k = k->next)
 		if (el_of(k) == EL_TH && nothing_to_read(k))
 			rename_node(k, "td");
 	if (id == EL_A && xmlHasProp(n, BAD_CAST "href"))
 		name_link(n);
-	for (xmlNode *k = n->children; k; k = k->next)
+	for (xmlNode *k = other ? n->children : NULL; k; k = k->next)
 		if (is_mathml(k, "math"))
 			fix_semantics(k);
 	/* Paragraphs left empty by stray end tags go. */
-	for (xmlNode *k = n->children, *next; k; k = next) {
+	for (xmlNode *k = p ? n->children : NULL, *next; k; k = next) {
 		next = k->next;
 		if (el_of(k) == EL_P && (k->children == NULL ||
 		    (k->children->next == NULL && blank_text(k->children)))) {
