@@ -360,6 +360,7 @@ static void
 walk(xmlNode *n, const char *lang)
 {
 	xmlNode *k, *next;
+	int paras = 0;
 
 	if (!is_html(n) || is_el(n, "pre") || is_el(n, "code"))
 		return;
@@ -370,11 +371,17 @@ walk(xmlNode *n, const char *lang)
 		if (is_el(k, "blockquote"))
 			alert(k, lang);
 		walk(k, lang);
-		if (md_para(k))
+		if (md_para(k)) {
+			paras = 1;
 			figure(k);
+		}
 	}
-	deflist(n);
-	dl_merge(n);
+	/* Definition lists are made of Markdown paragraphs, and only
+	 * deflist() makes the lists dl_merge() joins. */
+	if (paras) {
+		deflist(n);
+		dl_merge(n);
+	}
 }
 
 void
