@@ -108,9 +108,9 @@ struct essay {
 	struct idset guesses;  /* raw HTML searched for and not found */
 	int col_line, col_byte, col_char;  /* the last column worked out */
 	/* render/: kept to the end, for the contents and link_check(). */
-	struct heading *heads;
-	size_t nheads;
+	struct heading *heads; size_t nheads;
 	char *heads_mem;    /* once rendered, their strings (essay_settle) */
+	size_t heads_len; uint64_t heads_off;  /* a big book's: spilled */
 	uint64_t *idh;      /* once rendered, its ids hashed, sorted */
 	size_t nidh;
 	struct later *xlinks;  /* judged by link_check() */

@@ -33,7 +33,7 @@ later_free(struct later *v, size_t n)
 void
 heads_free(struct essay *e)
 {
-	if (e->heads_mem == NULL)
+	if (e->heads_mem == NULL && e->heads)
 		for (size_t i = 0; i < e->nheads; i++) {
 			free(e->heads[i].id);
 			free(e->heads[i].text);
@@ -43,6 +43,7 @@ heads_free(struct essay *e)
 	e->heads_mem = NULL;
 	e->heads = NULL;
 	e->nheads = 0;
+	e->heads_len = 0;
 }
 
 void
@@ -88,7 +89,29 @@ essay_settle(const struct book *b, struct essay *e)
 	if (n == 0) {
 		free(e->heads);
 		e->heads = NULL;
-	} else if (e->heads_mem == NULL) {
+	} else if (b->spill && e->heads_mem == NULL) {
+		/* A big book's wait on disk until the contents are written
+		 * (contents_heads): level, id, NUL, text, NUL for each. */
+		struct buf sb = { 0 };
+
+		for (size_t i = 0; i < n; i++) {
+			buf_putc(&sb, (char)e->heads[i].level);
+			buf_put(&sb, e->heads[i].id, strlen(e->heads[i].id) + 1);
+			buf_put(&sb, e->heads[i].text,
+			    strlen(e->heads[i].text) + 1);
+		}
+		if (spill_put(b->spill, sb.data, sb.len, &e->heads_off) == 0) {
+			for (size_t i = 0; i < n; i++) {
+				free(e->heads[i].id);
+				free(e->heads[i].text);
+			}
+			free(e->heads);
+			e->heads = NULL;
+			e->heads_len = sb.len;
+		}
+		buf_free(&sb);
+	}
+	if (e->heads && e->heads_mem == NULL) {
 		e->heads = xreallocarray(e->heads, n, sizeof(*e->heads));
 		p = e->heads_mem = xmalloc(size);
 		for (size_t i = 0; i < n; i++) {

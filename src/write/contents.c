@@ -2,6 +2,9 @@
  * the archive's contents): parts and essays in reading order, an essay's
  * headings down to the book's toc_depth nested under the last shallower
  * one. */
+#include <stdlib.h>
+#include <string.h>
+
 #include "write/write.h"
 
 void *
@@ -23,6 +26,38 @@ toc_push(struct toc_stack *st, int lv, void *node)
 	}
 }
 
+struct heading *
+contents_heads(const struct book *b, const struct essay *e, size_t *n,
+    char **mem)
+{
+	struct heading *h;
+	const char *p, *end;
+
+	*mem = NULL;
+	*n = e->nheads;
+	if (e->heads || e->heads_len == 0)
+		return e->heads;
+	*mem = xmalloc(e->heads_len);
+	h = xreallocarray(NULL, e->nheads, sizeof(*h));
+	if (spill_pread(b->spill, *mem, e->heads_len, e->heads_off) == -1) {
+		free(h);
+		free(*mem);
+		*mem = NULL;
+		*n = 0;
+		return NULL;
+	}
+	p = *mem;
+	end = p + e->heads_len;
+	for (size_t k = 0; k < e->nheads && p < end; k++) {
+		h[k].level = (unsigned char)*p++;
+		h[k].id = (char *)p;
+		p += strlen(p) + 1;
+		h[k].text = (char *)p;
+		p += strlen(p) + 1;
+	}
+	return h;
+}
+
 void
 contents_walk(const struct book *b, const struct division *dv,
     xmlNode *parent, const struct contents_ops *ops, void *arg)
@@ -32,10 +67,13 @@ contents_walk(const struct book *b, const struct division *dv,
 	if (dv->essay >= 0) {
 		const struct essay *e = &b->essays[dv->essay];
 		struct toc_stack st = { 0 };
+		char *mem;
+		size_t nh;
+		struct heading *heads = contents_heads(b, e, &nh, &mem);
 
 		entry = ops->entry(arg, parent, e, NULL);
-		for (size_t k = 0; k < e->nheads; k++) {
-			const struct heading *h = &e->heads[k];
+		for (size_t k = 0; k < nh; k++) {
+			const struct heading *h = &heads[k];
 			xmlNode *p;
 
 			if ((p = toc_nest(&st, h->level, b->toc_depth,
@@ -43,6 +81,10 @@ contents_walk(const struct book *b, const struct division *dv,
 				continue;
 			toc_push(&st, h->level, ops->entry(arg, ops->under(p), e,
 			    h));
+		}
+		if (mem) {
+			free(heads);
+			free(mem);
 		}
 	} else
 		entry = ops->part(arg, parent, dv);

@@ -337,14 +337,21 @@ toc_depth_of(const struct book *b, const struct division *dv)
 	if (dv->essay >= 0) {
 		const struct essay *e = &b->essays[dv->essay];
 		struct toc_stack st = { 0 };
+		char *mem;
+		size_t nh;
+		struct heading *h = contents_heads(b, e, &nh, &mem);
 
-		for (size_t k = 0; k < e->nheads; k++) {
-			if (toc_nest(&st, e->heads[k].level, b->toc_depth,
+		for (size_t k = 0; k < nh; k++) {
+			if (toc_nest(&st, h[k].level, b->toc_depth,
 			    &st) == NULL)
 				continue;
-			toc_push(&st, e->heads[k].level, &st);
+			toc_push(&st, h[k].level, &st);
 			if ((int)st.n + 1 > depth)
 				depth = (int)st.n + 1;
+		}
+		if (mem) {
+			free(h);
+			free(mem);
 		}
 	}
 	for (size_t i = 0; i < dv->nkids; i++) {
@@ -1092,7 +1099,8 @@ zip_pack(const struct book *b, struct pack *p, struct out_file *out,
 		zip_int64_t idx;
 
 		struct packed *z = p->e[i].z ? p->e[i].z :
-		    p->e[i].own.data ? &p->e[i].own : NULL;
+		    p->e[i].own.data || p->e[i].own.sp ?
+		    &p->e[i].own : NULL;
 
 		if (p->e[i].res) {
 			struct fsrc *fs = xcalloc(1, sizeof(*fs));
@@ -1126,6 +1134,9 @@ zip_pack(const struct book *b, struct pack *p, struct out_file *out,
 			zip_discard(za);
 			goto out_src;
 		}
+		/* libzip has its own copy. */
+		free(p->e[i].name);
+		p->e[i].name = NULL;
 		if (z == NULL)
 			zip_set_file_compression(za, (zip_uint64_t)idx,
 			    p->e[i].deflate ? ZIP_CM_DEFLATE : ZIP_CM_STORE, 0);
@@ -1215,7 +1226,14 @@ dump_packed(const struct book *b, xmlDoc *doc, const struct xml_run *runs,
 	    (map = spill_map(w.sp, w.size)) != NULL) {
 		deflate_raw(spill_map_data(map), (size_t)w.size, LEVEL, z);
 		spill_unmap(map);
-		rc = 0;
+		/* Deflated, they wait on disk too, as the essays do: the
+		 * zip is made while the book's other state is held. */
+		if (spill_put(b->spill, z->data, z->zlen, &z->off) == 0) {
+			free(z->data);
+			z->data = NULL;
+			z->sp = b->spill;
+			rc = 0;
+		}
 	}
 	if (rc < 0 && errno == 0)
 		errno = EIO;

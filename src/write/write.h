@@ -98,6 +98,11 @@ xmlNode *contents_item(xmlNode *ol, const char *href, const char *text);
 /* An essay's title in the contents, its number first when it has one
  * (number_sections); malloc'd. */
 char *contents_title(const struct essay *);
+/* An essay's headings in the contents: its own, or a big book's read
+ * back from the spill file into *mem (the caller frees both when *mem is
+ * set: the array, then *mem).  NULL with 0 when they cannot be read. */
+struct heading *contents_heads(const struct book *, const struct essay *,
+    size_t *n, char **mem);
 /* The entries of dv and of what it holds, depth first, under parent. */
 void contents_walk(const struct book *, const struct division *,
     xmlNode *parent, const struct contents_ops *, void *);
