@@ -15,16 +15,16 @@
 
 #define MAX_LIKE 100   /* messages of one kind kept for one file */
 
-struct msg {
+struct msg {  /* a big book keeps hundreds of thousands: 56 bytes */
 	const char *path;   /* interned (quire_diag.paths) */
-	int line, col;
-	enum level level;
-	size_t seq;
 	char *text;         /* NULL: its len bytes at off in quire_diag.sp */
 	uint64_t off;
-	size_t len;
-	int summary;        /* "N more like this": after the file's others */
 	const char *fmt;    /* its format string: its kind, as data */
+	int line, col;
+	uint32_t seq, len;
+	unsigned char level;  /* enum level */
+	unsigned char summary;  /* "N more like this": after the file's
+	                         * others */
 };
 
 /* A kind of message in a file: its format string, kept or counted. */
@@ -327,9 +327,9 @@ keep(struct quire_diag *d, enum level lvl, const struct loc *l,
 	m->line = l ? l->line : 0;
 	m->col = l ? l->col : 0;
 	m->level = lvl;
-	m->seq = d->n++;
+	m->seq = (uint32_t)d->n++;
 	m->text = text;
-	m->len = strlen(text);
+	m->len = (uint32_t)strlen(text);
 	m->summary = 0;
 	m->fmt = fmt;
 	/* A big book's hundreds of thousands of messages keep only their
@@ -428,7 +428,7 @@ put_once(struct quire_diag *d, const char *key, enum level lvl,
 	} else if (earlier(path, line, col, m = &d->m[*v - 1])) {
 		free(m->text);
 		m->text = text;
-		m->len = strlen(text);
+		m->len = (uint32_t)strlen(text);
 		m->path = path ? idset_get(&d->paths, path) : NULL;
 		m->line = line;
 		m->col = col;
@@ -856,7 +856,7 @@ quire_diag_flush_as(struct quire_diag *d, FILE *fp,
 		m->path = *k->path ? k->path : NULL;
 		m->line = m->col = 0;
 		m->level = L_NOTE;
-		m->seq = d->n++;
+		m->seq = (uint32_t)d->n++;
 		m->text = xasprintf("%zu more %ss like this one, not shown: "
 		    "%s", k->n - MAX_LIKE, level_names[k->level], first);
 		free(first);
