@@ -65,9 +65,7 @@ essay_run(struct book *b, struct essay *e, unsigned formats,
 	essay_settle(b, e);
 	memo_stop(b, e, &mr);
 done:
-	free(e->lines);
-	e->lines = NULL;
-	e->nlines = 0;
+	link_forget(e);
 	/* Kept only while a link into another essay is to be judged: a
 	 * second rendering may be needed (link_check).  One that was read
 	 * again is read once more for that. */
@@ -121,9 +119,6 @@ essay_redo(struct book *b, struct essay *e, unsigned formats,
 	e->html = NULL;
 	e->nhtml = 0;
 	e->nimages = e->nimages_noalt = 0;
-	e->hint_block = 0;
-	e->hint_line = e->hint_off = 0;
-	e->col_line = e->col_byte = e->col_char = 0;
 	e->nremote = 0;  /* met again in the same places: nothing changes */
 	essay_run(b, e, formats, cmark, quiet);
 	later_free(e->xlinks, e->nxlinks);

@@ -101,12 +101,8 @@ struct essay {
 	unsigned props;
 	size_t nimages, nimages_noalt, nnotes;
 	struct idset ids;   /* every id in the document */
-	size_t *lines;      /* offsets of line starts, made on demand */
-	size_t nlines;
-	int hint_block;     /* where the last link of a block was found */
-	size_t hint_line, hint_off, guess_off;  /* guess: raw HTML's */
-	struct idset guesses;  /* raw HTML searched for and not found */
-	int col_line, col_byte, col_char;  /* the last column worked out */
+	struct locator *locator;  /* where its nodes are in its source,
+	                           * link.c's; freed by link_forget() */
 	/* render/: kept to the end, for the contents and link_check(). */
 	struct heading *heads; size_t nheads;
 	char *heads_mem;    /* once rendered, their strings (essay_settle) */

@@ -96,7 +96,8 @@ essay_settle(const struct book *b, struct essay *e)
 
 		for (size_t i = 0; i < n; i++) {
 			buf_putc(&sb, (char)e->heads[i].level);
-			buf_put(&sb, e->heads[i].id, strlen(e->heads[i].id) + 1);
+			buf_put(&sb, e->heads[i].id,
+			    strlen(e->heads[i].id) + 1);
 			buf_put(&sb, e->heads[i].text,
 			    strlen(e->heads[i].text) + 1);
 		}
@@ -175,7 +176,6 @@ essay_free(struct essay *e)
 		free(e->html[i].z.data);
 	}
 	free(e->html);
-	free(e->lines);
 	free(e->rel);
 	free(e->path);
 	free(e->slug);

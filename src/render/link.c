@@ -14,21 +14,43 @@
 
 /* ---- positions ---- */
 
+/* What finding nodes in an essay's source keeps while it renders. */
+struct locator {
+	size_t *lines;      /* offsets of line starts */
+	size_t nlines;
+	int hint_block;     /* where the last link of a block was found */
+	size_t hint_line, hint_off, guess_off;  /* guess: raw HTML's */
+	struct idset guesses;  /* raw HTML searched for and not found */
+	int col_line, col_byte, col_char;  /* the last column worked out */
+};
+
+void
+link_forget(struct essay *e)
+{
+	if (e->locator == NULL)
+		return;
+	free(e->locator->lines);
+	idset_free(&e->locator->guesses);
+	free(e->locator);
+	e->locator = NULL;
+}
+
 /* Where a node came from: the block's line, and the column of needle on
  * that line or the few after it when it can be found. */
 static void
 index_lines(struct essay *e)
 {
 	size_t cap = 64;
+	struct locator *lc = e->locator = xcalloc(1, sizeof(*e->locator));
 
-	e->lines = xreallocarray(NULL, cap, sizeof(*e->lines));
-	e->lines[e->nlines++] = 0;
+	lc->lines = xreallocarray(NULL, cap, sizeof(*lc->lines));
+	lc->lines[lc->nlines++] = 0;
 	for (const char *p = e->text, *end = e->text + e->len;
 	    (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++) {
-		if (e->nlines == cap)
-			e->lines = xreallocarray(e->lines, cap *= 2,
-			    sizeof(*e->lines));
-		e->lines[e->nlines++] = (size_t)(p + 1 - e->text);
+		if (lc->nlines == cap)
+			lc->lines = xreallocarray(lc->lines, cap *= 2,
+			    sizeof(*lc->lines));
+		lc->lines[lc->nlines++] = (size_t)(p + 1 - e->text);
 	}
 }
 
@@ -36,20 +58,21 @@ index_lines(struct essay *e)
 static int
 char_col(struct essay *e, int line, int bytecol)
 {
-	const char *p = e->text + e->lines[line - 1];
+	struct locator *lc = e->locator;
+	const char *p = e->text + lc->lines[line - 1];
 	int col = 1, i = 0;
 
 	/* From the last column worked out on this line, if it is before. */
-	if (e->col_line == line && e->col_byte <= bytecol) {
-		i = e->col_byte - 1;
-		col = e->col_char;
+	if (lc->col_line == line && lc->col_byte <= bytecol) {
+		i = lc->col_byte - 1;
+		col = lc->col_char;
 	}
 	for (; i < bytecol - 1 && p[i] && p[i] != '\n'; i++)
 		if (((unsigned char)p[i] & 0xc0) != 0x80)
 			col++;
-	e->col_line = line;
-	e->col_byte = bytecol;
-	e->col_char = col;
+	lc->col_line = line;
+	lc->col_byte = bytecol;
+	lc->col_char = col;
 	return col;
 }
 
@@ -89,9 +112,9 @@ locate(struct essay *e, xmlNode *n, const char *needle)
 		free(t);
 	}
 	if (l.line > 0 && l.col > 1) {
-		if (e->lines == NULL)
+		if (e->locator == NULL)
 			index_lines(e);
-		if ((size_t)l.line <= e->nlines)
+		if ((size_t)l.line <= e->locator->nlines)
 			l.col = char_col(e, l.line, l.col);
 	}
 	return l;
@@ -179,8 +202,8 @@ match_decoded(const char *q, const char *eol, const char *needle, size_t nn)
 static void
 guess_keep(struct essay *e, const char *needle, size_t at)
 {
-	idset_add(&e->guesses, needle);
-	*idset_val(&e->guesses, needle) = at;
+	idset_add(&e->locator->guesses, needle);
+	*idset_val(&e->locator->guesses, needle) = at;
 }
 
 /* A byte a URL or a name may hold (the bounds of a needle found alone). */
@@ -216,6 +239,7 @@ locate_bytes(struct essay *e, xmlNode *n, const char *needle, int fuzzy,
 	const char *p, *end = e->text + e->len;
 	size_t nn = needle ? strlen(needle) : 0, m = 0;
 	int guessed = 0;
+	struct locator *lc;
 
 	*found = 0;
 	for (; n && n->type == XML_ELEMENT_NODE; n = n->parent) {
@@ -230,24 +254,25 @@ locate_bytes(struct essay *e, xmlNode *n, const char *needle, int fuzzy,
 	}
 	if (nn == 0)
 		return l;
-	if (e->lines == NULL)
+	if (e->locator == NULL)
 		index_lines(e);
+	lc = e->locator;
 	/* Raw HTML blocks carry no position: they are searched for from
 	 * the start of the body. */
 	if (l.line == 0) {
 		l.line = e->body_line;
 		guessed = 1;
 	}
-	if ((size_t)l.line > e->nlines)
+	if ((size_t)l.line > lc->nlines)
 		return l;
 	/* Raw HTML, in source order too: the search goes on from the last
 	 * place found (then, if need be, from the top), so thousands of raw
 	 * HTML images are read once, not once each; a needle must stand
 	 * alone ("a.png" is not the end of "ba.png"). */
 	if (guessed && !fuzzy) {
-		size_t *at = idset_val(&e->guesses, needle), lo = 0, hi;
-		const char *body = e->text + e->lines[l.line - 1], *q;
-		const char *from = e->text + e->guess_off;
+		size_t *at = idset_val(&lc->guesses, needle), lo = 0, hi;
+		const char *body = e->text + lc->lines[l.line - 1], *q;
+		const char *from = e->text + lc->guess_off;
 
 		if (at != NULL && *at == 0) {
 			l.line = l.col = 0;
@@ -264,20 +289,20 @@ locate_bytes(struct essay *e, xmlNode *n, const char *needle, int fuzzy,
 			l.line = l.col = 0;
 			return l;
 		}
-		e->guess_off = (size_t)(q - e->text) + nn;
+		lc->guess_off = (size_t)(q - e->text) + nn;
 		/* The last line starting at or before it. */
-		for (hi = e->nlines; hi - lo > 1; ) {
+		for (hi = lc->nlines; hi - lo > 1; ) {
 			size_t mid = lo + (hi - lo) / 2;
-			if (e->lines[mid] <= (size_t)(q - e->text))
+			if (lc->lines[mid] <= (size_t)(q - e->text))
 				lo = mid;
 			else
 				hi = mid;
 		}
-		e->hint_block = l.line;
-		e->hint_line = lo;
-		e->hint_off = e->guess_off;
+		lc->hint_block = l.line;
+		lc->hint_line = lo;
+		lc->hint_off = lc->guess_off;
 		l.line = (int)lo + 1;
-		l.col = (int)(q - e->text - e->lines[lo]) + 1;
+		l.col = (int)(q - e->text - lc->lines[lo]) + 1;
 		*found = 1;
 		return l;
 	}
@@ -288,16 +313,16 @@ locate_bytes(struct essay *e, xmlNode *n, const char *needle, int fuzzy,
 		size_t first = (size_t)l.line - 1;
 		const char *from = NULL;
 
-		if (pass == 0 && e->hint_block == l.line && !guessed) {
-			first = e->hint_line;
-			from = e->text + e->hint_off;
+		if (pass == 0 && lc->hint_block == l.line && !guessed) {
+			first = lc->hint_line;
+			from = e->text + lc->hint_off;
 		} else if (pass == 0)
 			pass = 1;
-		for (size_t k = first; k < e->nlines; k++) {
-			const char *eol = k + 1 < e->nlines ?
-			    e->text + e->lines[k + 1] : end;
+		for (size_t k = first; k < lc->nlines; k++) {
+			const char *eol = k + 1 < lc->nlines ?
+			    e->text + lc->lines[k + 1] : end;
 
-			p = e->text + e->lines[k];
+			p = e->text + lc->lines[k];
 			for (const char *q = from && k == first ? from : p;
 			    q < eol; q++) {
 				if (fuzzy) {
@@ -316,9 +341,9 @@ locate_bytes(struct essay *e, xmlNode *n, const char *needle, int fuzzy,
 				if (guessed && !fuzzy)
 					guess_keep(e, needle,
 					    (size_t)(q - e->text) + 1);
-				e->hint_block = l.line;
-				e->hint_line = k;
-				e->hint_off = (size_t)(q + m - e->text);
+				lc->hint_block = l.line;
+				lc->hint_line = k;
+				lc->hint_off = (size_t)(q + m - e->text);
 				l.line = (int)k + 1;
 				l.col = (int)(q - p) + 1;
 				*found = 1;
@@ -1411,7 +1436,8 @@ link_essay(struct book *b, struct essay *e, struct quire_diag *d)
 	free(todo);
 	strip_internal(e->content);
 	idset_free(&e->seen);
-	idset_free(&e->guesses);
+	if (e->locator)
+		idset_free(&e->locator->guesses);
 	return rc;
 }
 

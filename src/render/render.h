@@ -29,6 +29,8 @@ void blocks_essay(xmlNode *box, const char *lang);
 void index_marks(struct essay *, xmlNode *box);
 void link_prepare(struct book *);
 int link_essay(struct book *, struct essay *, struct quire_diag *);
+/* Lets go of what finding the essay's nodes in its source took. */
+void link_forget(struct essay *);
 size_t link_check(struct book *, struct quire_diag *);
 /* What rendering an essay does to the book beyond the essay (images
  * registered or refused, remote URLs met), taped while a tape is set on
