@@ -217,7 +217,9 @@ render_book(struct book *b, const struct quire_options *opt,
 				essay_redo(b, &b->essays[i], opt->formats,
 				    &p.cmark);
 	memo_end();
-	/* The writers need neither the sources nor the sets of ids. */
+	/* The writers need neither the sources nor the sets of ids, nor
+	 * the index of site URLs that links were resolved by. */
+	site_index_free(b);
 	for (size_t i = 0; i < b->nessays; i++) {
 		free(b->essays[i].text);
 		b->essays[i].text = NULL;
