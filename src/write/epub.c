@@ -17,14 +17,14 @@
 #define NS_DC "http://purl.org/dc/elements/1.1/"
 #define NS_NCX "http://www.daisy.org/z3986/2005/ncx/"
 
-struct entry {
+struct entry {  /* one for each essay: a big book has 100,000 */
 	char *name;
 	char *data;
 	size_t len;
-	int owned;
 	struct packed *z;   /* an essay's, deflated already: data unused */
-	struct packed own;  /* or this entry's, deflated when added */
+	struct packed *own; /* or this entry's, deflated when added */
 	const struct resource *res;  /* or an image read from its file */
+	int owned;
 	int deflate;        /* data or res: deflated by libzip, not stored */
 };
 
@@ -35,13 +35,15 @@ struct entry {
 
 struct pack {
 	struct entry *e;
-	size_t n;
+	size_t n, cap;
 };
 
 static void
 add(struct pack *p, const char *name, char *data, size_t len, int owned)
 {
-	GROW(p->e, p->n);
+	if (p->n == p->cap)
+		p->e = xreallocarray(p->e, p->cap = p->cap ? p->cap * 2 : 16,
+		    sizeof(*p->e));
 	p->e[p->n].name = xstrdup(name);
 	p->e[p->n].data = data;
 	p->e[p->n].len = len;
@@ -49,10 +51,11 @@ add(struct pack *p, const char *name, char *data, size_t len, int owned)
 	p->e[p->n].z = NULL;
 	p->e[p->n].res = NULL;
 	p->e[p->n].deflate = 0;
-	memset(&p->e[p->n].own, 0, sizeof(p->e[p->n].own));
+	p->e[p->n].own = NULL;
 	if (p->n > 0 && data) {
 		/* All but the mimetype, deflated here (see packed_source). */
-		deflate_raw(data, len, LEVEL, &p->e[p->n].own);
+		p->e[p->n].own = xcalloc(1, sizeof(struct packed));
+		deflate_raw(data, len, LEVEL, p->e[p->n].own);
 		if (owned)
 			free(data);
 		p->e[p->n].data = NULL;
@@ -66,7 +69,8 @@ static void
 add_packed(struct pack *p, const char *name, struct packed *z)
 {
 	add(p, name, NULL, 0, 0);
-	p->e[p->n - 1].own = *z;
+	p->e[p->n - 1].own = xmalloc(sizeof(*z));
+	*p->e[p->n - 1].own = *z;
 	memset(z, 0, sizeof(*z));
 }
 
@@ -1098,9 +1102,7 @@ zip_pack(const struct book *b, struct pack *p, struct out_file *out,
 		zip_source_t *s;
 		zip_int64_t idx;
 
-		struct packed *z = p->e[i].z ? p->e[i].z :
-		    p->e[i].own.data || p->e[i].own.sp ?
-		    &p->e[i].own : NULL;
+		struct packed *z = p->e[i].z ? p->e[i].z : p->e[i].own;
 
 		if (p->e[i].res) {
 			struct fsrc *fs = xcalloc(1, sizeof(*fs));
@@ -1288,6 +1290,9 @@ epub_write(struct book *b, struct out_file *out, struct quire_diag *d)
 		free(ixfile);
 		return -1;
 	}
+	/* Every entry there will be, no more: one an essay. */
+	p.cap = 16 + b->nstyles + b->nessays + b->nres;
+	p.e = xreallocarray(NULL, p.cap, sizeof(*p.e));
 	add(&p, "mimetype", (char *)"application/epub+zip", 20, 0);
 	add(&p, "META-INF/container.xml", (char *)container_xml,
 	    sizeof(container_xml) - 1, 0);
@@ -1395,7 +1400,9 @@ done:
 		free(p.e[i].name);
 		if (p.e[i].owned)
 			free(p.e[i].data);
-		free(p.e[i].own.data);
+		if (p.e[i].own)
+			free(p.e[i].own->data);
+		free(p.e[i].own);
 	}
 	free(p.e);
 	bindex_free(ix);
