@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libdeflate.h>
 #include <zip.h>
 
 #include "write/write.h"
@@ -1186,6 +1187,7 @@ out:
 struct spill_out {
 	struct spill *sp;
 	uint64_t size;
+	uint32_t crc;       /* of the bytes so far */
 };
 
 static int
@@ -1196,6 +1198,7 @@ spill_out_write(void *ctx, const char *p, int len)
 	if (spill_pwrite(w->sp, p, (size_t)len, w->size) == -1)
 		return -1;
 	w->size += (uint64_t)len;
+	w->crc = libdeflate_crc32(w->crc, p, (size_t)len);
 	return len;
 }
 
@@ -1207,7 +1210,7 @@ static int
 dump_packed(const struct book *b, xmlDoc *doc, const struct xml_run *runs,
     size_t nruns, struct packed *z)
 {
-	struct spill_out w = { NULL, 0 };
+	struct spill_out w = { NULL, 0, 0 };
 	xmlOutputBuffer *ob;
 	struct spill_map *map;
 	int rc = -1;
@@ -1226,16 +1229,36 @@ dump_packed(const struct book *b, xmlDoc *doc, const struct xml_run *runs,
 	xml_dump_runs_to(doc, runs, nruns, ob);
 	if (xmlOutputBufferClose(ob) >= 0 &&
 	    (map = spill_map(w.sp, w.size)) != NULL) {
-		deflate_raw(spill_map_data(map), (size_t)w.size, LEVEL, z);
+		/* As deflate_raw() does, but the deflated bytes wait on disk
+		 * too, as the essays do (the zip is made while the book's
+		 * other state is held), straight from the buffer they were
+		 * made in: tens of megabytes are not copied to a buffer of
+		 * their size first.  Their CRC was taken as they were
+		 * written: read again at once, the whole mapping would count
+		 * in memory before its pages are let go. */
+		struct libdeflate_compressor *c =
+		    libdeflate_alloc_compressor(LEVEL);
+		const void *plain = spill_map_data(map);
+		size_t n = (size_t)w.size, bound;
+		char *out;
+
+		if (c == NULL)
+			abort();  /* out of memory */
+		bound = libdeflate_deflate_compress_bound(c, n);
+		out = xmalloc(bound);
+		z->zlen = libdeflate_deflate_compress(c, plain, n, out, bound);
+		if (z->zlen == 0)
+			abort();  /* the output is sized by the bound */
+		z->len = n;
+		z->crc = w.crc;
+		libdeflate_free_compressor(c);
 		spill_unmap(map);
-		/* Deflated, they wait on disk too, as the essays do: the
-		 * zip is made while the book's other state is held. */
-		if (spill_put(b->spill, z->data, z->zlen, &z->off) == 0) {
-			free(z->data);
+		if (spill_put(b->spill, out, z->zlen, &z->off) == 0) {
 			z->data = NULL;
 			z->sp = b->spill;
 			rc = 0;
 		}
+		free(out);
 	}
 	if (rc < 0 && errno == 0)
 		errno = EIO;
