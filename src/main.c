@@ -8,6 +8,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifdef QUIRE_MIMALLOC
+#include <mimalloc.h>
+#endif
+
 #include "quire.h"
 #include "build.h"
 
@@ -204,6 +208,15 @@ main(int argc, char *argv[])
 	int c, quiet = 0, force_progress = 0, check, verify, status;
 	int watch, init, new, color, dformat = -1;
 
+#ifdef QUIRE_MIMALLOC
+	/* Memory freed goes back to the system at once, not 25 ms later:
+	 * a big book frees as much as it makes, and the pages waiting to
+	 * go counted in its peak (a tenth of it at 100,000 essays), for
+	 * about 2 % more system time.  MIMALLOC_DECOMMIT_DELAY still says
+	 * otherwise. */
+	if (getenv("MIMALLOC_DECOMMIT_DELAY") == NULL)
+		mi_option_set(mi_option_decommit_delay, 0);
+#endif
 	opt.src = "content";
 	opt.out = "dist";
 	opt.formats = QUIRE_ALL;
