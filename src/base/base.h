@@ -21,6 +21,7 @@ void *xreallocarray(void *, size_t, size_t);
 char *xstrdup(const char *);
 char *xstrndup(const char *, size_t);
 char *xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
+char *dec_digits(char *end, long long v);  /* written back from end */
 /* Run before the run ends for want of memory; async-signal-safe. */
 void mem_on_exhaust(void (*)(void));
 /* Makes room for element n of array p, doubling when n is a power of two
@@ -100,14 +101,11 @@ char *path_resolve(const char *base, const char *rel);
 char *path_dirname(const char *);
 const char *path_basename(const char *);
 int path_has_ext(const char *, const char *);
-/* Percent-decodes a URL path; NULL if it decodes to a NUL byte. */
-char *url_decode(const char *, size_t);
+char *url_decode(const char *, size_t);  /* NULL: it decodes to a NUL */
 int url_is_remote(const char *);  /* scheme: or //host */
-/* Lowercase ASCII letters, digits, '-' and '_' only; never empty. */
-char *safe_name(const char *, const char *fallback);
+char *safe_name(const char *, const char *fallback);  /* [a-z0-9_-]+ */
 
-/* text.c: UTF-8, slugs, dates. */
-/* One UTF-8 sequence at s: its length (0 if invalid) and code point. */
+/* text.c: UTF-8 (a sequence's length, 0: invalid), slugs, dates. */
 size_t utf8_decode(const unsigned char *, size_t, uint32_t *);
 size_t xml_clean_span(const char *, size_t);  /* what xml_clean keeps */
 char *xml_clean(const char *, size_t);
@@ -136,11 +134,11 @@ const char *find_bytes(const char *p, const char *end, const char *needle,
 struct packed {
 	unsigned char *data;
 	size_t zlen, len;   /* deflated and plain sizes */
-	unsigned long crc;  /* CRC-32 of the plain bytes */
+	unsigned long crc;  /* CRC-32 of the plain bytes (given, or taken) */
 	struct spill *sp;   /* when data is NULL: the zlen bytes at off in sp */
 	uint64_t off;
 };
-void deflate_raw(const void *, size_t, int level, struct packed *);
+void deflate_raw(const void *, size_t, int, const uint32_t *, struct packed *);
 void deflate_cleanup(void);
 int inflate_raw(const struct packed *, int (*)(void *, const char *, size_t),
     void *);
@@ -226,6 +224,8 @@ xmlNode *el(xmlNode *parent, const char *name);
 xmlNode *el_text(xmlNode *parent, const char *name, const char *text);
 void set_attr(xmlNode *, const char *, const char *);
 char *get_attr(xmlNode *, const char *);  /* malloc'd or NULL */
+const xmlAttr *attr_named(const xmlNode *, const char *);  /* of no ns */
+const char *attr_text(const xmlAttr *, char **copy);  /* in place, or *copy */
 int is_el(const xmlNode *, const char *name);
 int is_html(const xmlNode *);
 int blank_text(const xmlNode *);  /* white space only */

@@ -101,15 +101,23 @@ simple_fmt(const char *fmt)
 	return 1;
 }
 
-/* The decimal digits of v (negative when neg), ending at end. */
+/* The decimal digits of v, ending at end; where they start. */
 static char *
-digits(char *end, unsigned long long v, int neg)
+udigits(char *end, unsigned long long v)
 {
 	do
 		*--end = (char)('0' + v % 10);
 	while ((v /= 10) != 0);
-	if (neg)
-		*--end = '-';
+	return end;
+}
+
+char *
+dec_digits(char *end, long long v)
+{
+	if (v >= 0)
+		return udigits(end, (unsigned long long)v);
+	end = udigits(end, 0ULL - (unsigned long long)v);
+	*--end = '-';
 	return end;
 }
 
@@ -137,15 +145,10 @@ simple_put(char *out, const char *fmt, va_list ap)
 			if ((s = va_arg(ap, const char *)) == NULL)
 				s = "(null)";
 		} else if (*p == 'd') {
-			int v = va_arg(ap, int);
-
-			s = d = digits(num + sizeof(num), v < 0 ?
-			    -(unsigned long long)(long long)v :
-			    (unsigned long long)v, v < 0);
+			s = d = dec_digits(num + sizeof(num), va_arg(ap, int));
 		} else {
 			p++;  /* %zu */
-			s = d = digits(num + sizeof(num),
-			    va_arg(ap, size_t), 0);
+			s = d = udigits(num + sizeof(num), va_arg(ap, size_t));
 		}
 		k = d ? (size_t)(num + sizeof(num) - d) : strlen(s);
 		if (out)

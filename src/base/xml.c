@@ -25,45 +25,52 @@ set_attr(xmlNode *n, const char *name, const char *value)
 {
 	/* Most are new: made at once, without xmlSetProp's search for a
 	 * prefix and for one to replace. */
-	for (const xmlAttr *a = n->properties; a; a = a->next)
-		if (a->name[0] == name[0] && a->ns == NULL &&
-		    strcmp((const char *)a->name, name) == 0) {
-			xmlSetProp(n, BAD_CAST name, BAD_CAST value);
-			return;
-		}
-	if (strchr(name, ':'))
+	if (attr_named(n, name) || strchr(name, ':'))
 		xmlSetProp(n, BAD_CAST name, BAD_CAST value);
 	else
 		xmlNewProp(n, BAD_CAST name, BAD_CAST value);
 }
 
+/* An attribute's value where libxml2 keeps it (one text node), or else
+ * (entities) a copy in *copy, to be freed with xmlFree. */
+const char *
+attr_text(const xmlAttr *a, char **copy)
+{
+	const xmlNode *t = a->children;
+
+	*copy = NULL;
+	if (t == NULL)
+		return "";
+	if (t->next == NULL && t->type == XML_TEXT_NODE)
+		return t->content ? (const char *)t->content : "";
+	*copy = (char *)xmlNodeGetContent((const xmlNode *)a);
+	return *copy ? *copy : "";
+}
+
+/* n's attribute name of no namespace (what xmlGetNoNsProp reads), or
+ * NULL. */
+const xmlAttr *
+attr_named(const xmlNode *n, const char *name)
+{
+	if (n == NULL || n->type != XML_ELEMENT_NODE)
+		return NULL;
+	for (const xmlAttr *a = n->properties; a; a = a->next)
+		if (a->ns == NULL && a->name[0] == name[0] &&
+		    strcmp((const char *)a->name, name) == 0)
+			return a;
+	return NULL;
+}
+
 char *
 get_attr(xmlNode *n, const char *name)
 {
-	xmlChar *v;
-	char *s;
+	const xmlAttr *a = attr_named(n, name);
+	char *copy, *s;
 
-	/* One text, as libxml2 makes it: copied once, in place. */
-	if (n && n->type == XML_ELEMENT_NODE)
-		for (const xmlAttr *a = n->properties; a; a = a->next) {
-			const xmlNode *t = a->children;
-
-			if (a->ns || a->name[0] != name[0] ||
-			    strcmp((const char *)a->name, name) != 0)
-				continue;
-			if (t == NULL)
-				return xstrdup("");
-			if (t->next == NULL && t->type == XML_TEXT_NODE)
-				return t->content ?
-				    xstrdup((const char *)t->content) : NULL;
-			break;
-		}
-	v = xmlGetNoNsProp(n, BAD_CAST name);
-
-	if (v == NULL)
+	if (a == NULL)
 		return NULL;
-	s = xstrdup((char *)v);
-	xmlFree(v);
+	s = xstrdup(attr_text(a, &copy));
+	xmlFree(copy);
 	return s;
 }
 

@@ -176,19 +176,6 @@ attr(xmlNode *n, const char *name, const char *value)
 	xmlNewProp(n, BAD_CAST name, BAD_CAST value);
 }
 
-char *
-dec_digits(char *p, int v)
-{
-	unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
-
-	do
-		*--p = (char)('0' + u % 10);
-	while (u /= 10);
-	if (v < 0)
-		*--p = '-';
-	return p;
-}
-
 /* data-sourcepos="L:C-L:C", as the renderer prints it. */
 static void
 sourcepos(xmlNode *n, cmark_node *k)

@@ -9,26 +9,14 @@
 
 #include "render/render.h"
 
-/* The value of n's attribute name (no namespace) when it is one text,
- * as libxml2 makes it, without a copy; *copy set (to be freed) when it
- * is more (entities). */
+/* n's attribute name (of no namespace) in place, or *copy; NULL if none. */
 static const char *
 attr_ref(const xmlNode *n, const char *name, char **copy)
 {
+	const xmlAttr *a = attr_named(n, name);
+
 	*copy = NULL;
-	for (const xmlAttr *a = n->properties; a; a = a->next) {
-		if (a->ns || a->name[0] != name[0] ||
-		    strcmp((const char *)a->name, name) != 0)
-			continue;
-		if (a->children == NULL)
-			return "";
-		if (a->children->next == NULL &&
-		    a->children->type == XML_TEXT_NODE)
-			return a->children->content ?
-			    (const char *)a->children->content : "";
-		return *copy = get_attr((xmlNode *)n, name);
-	}
-	return NULL;
+	return a ? attr_text(a, copy) : NULL;
 }
 
 /* Elements whose text is not prose: marks there stay as written. */
@@ -51,7 +39,7 @@ literal(const xmlNode *n)
 	if ((cls = attr_ref(n, "class", &copy)) != NULL) {
 		r = strcmp(cls, "math") == 0 ||
 		    strncmp(cls, "math ", 5) == 0;
-		free(copy);
+		xmlFree(copy);
 		if (r)
 			return 1;
 	}
@@ -77,7 +65,7 @@ collect_ids(xmlNode *n, struct idset *ids)
 			continue;
 		if ((id = attr_ref(n, "id", &copy)) != NULL) {
 			idset_add(ids, id);
-			free(copy);
+			xmlFree(copy);
 		}
 		collect_ids(n->children, ids);
 	}

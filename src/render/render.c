@@ -86,23 +86,33 @@ lang_ok(const char *s)
 	return n > 0;
 }
 
-/* The "line:col" where the block starts, absolute in the file. */
-static void
-set_sourcepos(struct conv *c, xmlNode *n, const char *v)
+/* The "line:col" where the block at cmark-gfm's v ("L:C-L:C") starts,
+ * absolute in the file, written at the end of pos; NULL for no line. */
+static const char *
+sourcepos_at(const struct conv *c, const char *v, char pos[32])
 {
 	int line = atoi(v), col = 1;
 	const char *colon = strchr(v, ':');
-	char pos[32], *p = pos + sizeof(pos) - 1;
+	char *p = pos + 31;
 
 	if (colon)
 		col = atoi(colon + 1);
 	if (line <= 0)
-		return;
+		return NULL;
 	*p = '\0';
 	p = dec_digits(p, col);
 	*--p = ':';
-	p = dec_digits(p, line + c->e->body_line - 1);
-	set_attr(n, "data-sourcepos", p);
+	return dec_digits(p, (long long)line + c->e->body_line - 1);
+}
+
+static void
+set_sourcepos(struct conv *c, xmlNode *n, const char *v)
+{
+	char pos[32];
+	const char *p = sourcepos_at(c, v, pos);
+
+	if (p)
+		set_attr(n, "data-sourcepos", p);
 }
 
 /* Copies an attribute of an HTML element if it is allowed. */
@@ -1593,20 +1603,12 @@ xkeep(struct conv *c, xmlNode *k, const struct rule *r, xmlNode *parent,
 	    props->children && props->children->next == NULL &&
 	    props->children->type == XML_TEXT_NODE &&
 	    props->children->content) {
-		char *v = (char *)props->children->content;
-		int line = atoi(v), col = 1;
-		const char *colon = strchr(v, ':');
-		char pos[32], *q = pos + sizeof(pos) - 1;
+		char *v = (char *)props->children->content, pos[32];
+		const char *q = sourcepos_at(c, v, pos);
 
-		if (colon)
-			col = atoi(colon + 1);
-		*q = '\0';
-		q = dec_digits(q, col);
-		*--q = ':';
-		q = dec_digits(q, line + c->e->body_line - 1);
-		if (line > 0 && strlen(q) <= strlen(v)) {
+		if (q && strlen(q) <= strlen(v)) {
+			c->line = atoi(v) + c->e->body_line - 1;
 			memcpy(v, q, strlen(q) + 1);
-			c->line = line + c->e->body_line - 1;
 			keep = props;
 			props = props->next;
 			keep->next = NULL;
@@ -1621,18 +1623,10 @@ xkeep(struct conv *c, xmlNode *k, const struct rule *r, xmlNode *parent,
 	k->ns = c->xhtml;
 	xmlAddChild(parent, k);
 	for (const xmlAttr *a = props; a; a = a->next) {
-		const xmlNode *t = a->children;
+		char *copy;
 
-		if (t == NULL || (t->next == NULL && t->type == XML_TEXT_NODE))
-			html_attr(c, k, r, (const char *)a->name, t &&
-			    t->content ? (const char *)t->content : "");
-		else {
-			xmlChar *val = xmlNodeGetContent((const xmlNode *)a);
-
-			html_attr(c, k, r, (const char *)a->name,
-			    val ? (const char *)val : "");
-			xmlFree(val);
-		}
+		html_attr(c, k, r, (const char *)a->name, attr_text(a, &copy));
+		xmlFree(copy);
 	}
 	xmlFreePropList(props);
 }
@@ -1690,10 +1684,11 @@ xconvert_children(struct conv *c, xmlNode *x, xmlNode *parent)
 			goto spend;
 		}
 		for (const xmlAttr *a = k->properties; a; a = a->next) {
-			xmlChar *val = xmlNodeGetContent((const xmlNode *)a);
+			char *copy;
+
 			html_attr(c, out, r, (const char *)a->name,
-			    val ? (const char *)val : "");
-			xmlFree(val);
+			    attr_text(a, &copy));
+			xmlFree(copy);
 		}
 		xpush(&v, &n, &cap, k->children, out, d + 1, 0);
 	spend:

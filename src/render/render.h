@@ -69,8 +69,6 @@ struct segment {
 /* direct.c: that tree for nodes v[0..n-1] (top-level blocks or a
  * document); NULL when it cannot be made exactly. */
 xmlNode *direct_tree(void *const *v, size_t n);
-/* The decimal digits of v written backwards from end; where they start. */
-char *dec_digits(char *end, int v);
 size_t parse_segments(struct essay *, struct segment **);
 void parse_cleanup(void);
 void *parse_cite_doc(struct essay *);

@@ -56,7 +56,7 @@ add(struct pack *p, const char *name, char *data, size_t len, int owned)
 	if (p->n > 0 && data) {
 		/* All but the mimetype, deflated here (see packed_source). */
 		p->e[p->n].own = xcalloc(1, sizeof(struct packed));
-		deflate_raw(data, len, LEVEL, p->e[p->n].own);
+		deflate_raw(data, len, LEVEL, NULL, p->e[p->n].own);
 		if (owned)
 			free(data);
 		p->e[p->n].data = NULL;
@@ -724,7 +724,7 @@ epub_essay(struct book *b, struct essay *e, struct quire_diag *d)
 	size_t len;
 	char *x = xml_dump(e->xml, &len);
 
-	deflate_raw(x, len, LEVEL, &e->epub);
+	deflate_raw(x, len, LEVEL, NULL, &e->epub);
 	free(x);
 	/* A big book's essays wait on disk, not in memory. */
 	if (b->spill) {
@@ -1219,7 +1219,7 @@ dump_packed(const struct book *b, xmlDoc *doc, const struct xml_run *runs,
 		size_t len;
 		char *s = xml_dump_runs(doc, runs, nruns, &len);
 
-		deflate_raw(s, len, LEVEL, z);
+		deflate_raw(s, len, LEVEL, NULL, z);
 		free(s);
 		return 0;
 	}
@@ -1229,36 +1229,20 @@ dump_packed(const struct book *b, xmlDoc *doc, const struct xml_run *runs,
 	xml_dump_runs_to(doc, runs, nruns, ob);
 	if (xmlOutputBufferClose(ob) >= 0 &&
 	    (map = spill_map(w.sp, w.size)) != NULL) {
-		/* As deflate_raw() does, but the deflated bytes wait on disk
-		 * too, as the essays do (the zip is made while the book's
-		 * other state is held), straight from the buffer they were
-		 * made in: tens of megabytes are not copied to a buffer of
-		 * their size first.  Their CRC was taken as they were
-		 * written: read again at once, the whole mapping would count
-		 * in memory before its pages are let go. */
-		struct libdeflate_compressor *c =
-		    libdeflate_alloc_compressor(LEVEL);
-		const void *plain = spill_map_data(map);
-		size_t n = (size_t)w.size, bound;
-		char *out;
-
-		if (c == NULL)
-			abort();  /* out of memory */
-		bound = libdeflate_deflate_compress_bound(c, n);
-		out = xmalloc(bound);
-		z->zlen = libdeflate_deflate_compress(c, plain, n, out, bound);
-		if (z->zlen == 0)
-			abort();  /* the output is sized by the bound */
-		z->len = n;
-		z->crc = w.crc;
-		libdeflate_free_compressor(c);
+		/* The deflated bytes wait on disk too, as the essays do (the
+		 * zip is made while the book's other state is held).  Their
+		 * CRC was taken as they were written: read again at once,
+		 * the whole mapping would count in memory before its pages
+		 * are let go. */
+		deflate_raw(spill_map_data(map), (size_t)w.size, LEVEL, &w.crc,
+		    z);
 		spill_unmap(map);
-		if (spill_put(b->spill, out, z->zlen, &z->off) == 0) {
+		if (spill_put(b->spill, z->data, z->zlen, &z->off) == 0) {
+			free(z->data);
 			z->data = NULL;
 			z->sp = b->spill;
 			rc = 0;
 		}
-		free(out);
 	}
 	if (rc < 0 && errno == 0)
 		errno = EIO;

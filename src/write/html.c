@@ -50,22 +50,6 @@ struct imgs {
  * links to other essays become in-page links, images become data: URIs
  * (their bytes left to the writer), EPUB-only attributes and namespaces
  * go. */
-/* An attribute's value as libxml2 keeps it (one text) read in place,
- * or else a copy in *copy; "" for none. */
-static const char *
-attr_value(const xmlAttr *a, char **copy)
-{
-	const xmlNode *t = a->children;
-
-	*copy = NULL;
-	if (t == NULL)
-		return "";
-	if (t->next == NULL && t->type == XML_TEXT_NODE)
-		return t->content ? (const char *)t->content : "";
-	*copy = (char *)xmlNodeGetContent((const xmlNode *)a);
-	return *copy ? *copy : "";
-}
-
 static void
 adapt(struct book *b, const struct essay *e, xmlNode *n, struct imgs *im)
 {
@@ -101,7 +85,7 @@ adapt(struct book *b, const struct essay *e, xmlNode *n, struct imgs *im)
 		if (is_html(n))
 			n->ns = NULL;
 		if (id) {
-			char *s = scoped(e, attr_value(id, &copy));
+			char *s = scoped(e, attr_text(id, &copy));
 
 			xmlFree(copy);
 			set_attr(n, "id", s);
@@ -111,7 +95,7 @@ adapt(struct book *b, const struct essay *e, xmlNode *n, struct imgs *im)
 			char *hash, *s = NULL;
 			const struct essay *t;
 
-			v = attr_value(href, &copy);
+			v = attr_text(href, &copy);
 			hash = strchr(v, '#');
 			if (v[0] == '#')
 				s = xasprintf("#%s--%s", e->slug, v + 1);
@@ -129,7 +113,7 @@ adapt(struct book *b, const struct essay *e, xmlNode *n, struct imgs *im)
 		if (n->ns == NULL && src && strcmp((char *)n->name, "img") ==
 		    0) {
 			struct resource *r = resource_find(b,
-			    attr_value(src, &copy));
+			    attr_text(src, &copy));
 
 			xmlFree(copy);
 			if (r) {
@@ -307,7 +291,7 @@ text_part(const struct book *b, struct essay *e, const char *p, size_t n,
 	} else if (b->squeeze)
 		/* Kept deflated (fast level) until the file is written: in a
 		 * big book the archive is the largest thing a build holds. */
-		deflate_raw(p, n, 1, &pt->z);
+		deflate_raw(p, n, 1, NULL, &pt->z);
 	else {
 		pt->len = n;
 		pt->data = xstrndup(p, n);
