@@ -4,6 +4,8 @@
  * Fields of struct essay are grouped by the stage that writes them. */
 #ifndef QUIRE_BOOK_H
 #define QUIRE_BOOK_H
+#include <stdatomic.h>
+
 #include "base/base.h"
 
 /* What tells a file's bytes have changed without reading them: its
@@ -206,6 +208,7 @@ struct book {
 	                       (BIG_BOOK, or QUIRE_TEST_SQUEEZE for tests) */
 	int squeeze;        /* a big book: archive articles kept deflated */
 	struct spill *spill;  /* a big book's essays, once made (spill.c) */
+	_Atomic int heads_err;  /* errno: headings not read back from spill */
 	int threads;        /* threads one big essay may render on (-j) */
 	void (*math_wanted)(void);  /* once: an essay may have a formula */
 	const char *outdir;   /* where spill files go; NULL: a check */

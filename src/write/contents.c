@@ -2,6 +2,7 @@
  * the archive's contents): parts and essays in reading order, an essay's
  * headings down to the book's toc_depth nested under the last shallower
  * one. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +41,8 @@ contents_heads(const struct book *b, const struct essay *e, size_t *n,
 	*mem = xmalloc(e->heads_len);
 	h = xreallocarray(NULL, e->nheads, sizeof(*h));
 	if (spill_pread(b->spill, *mem, e->heads_len, e->heads_off) == -1) {
+		/* Said by the writer once the contents are made. */
+		atomic_store(&((struct book *)b)->heads_err, errno ? errno : EIO);
 		free(h);
 		free(*mem);
 		*mem = NULL;

@@ -1348,6 +1348,12 @@ epub_write(struct book *b, struct out_file *out, struct quire_diag *d)
 		rc = -1;
 		goto done;
 	}
+	if ((err = atomic_load(&b->heads_err)) != 0) {
+		diag_syserr(d, &ol, "cannot read back a temporary file: %s",
+		    strerror(err));
+		rc = -1;
+		goto done;
+	}
 	if (!b->theme_none)
 		add(&p, "EPUB/book.css", (char *)asset_book_css,
 		    asset_book_css_len, 0);

@@ -537,11 +537,17 @@ html_write(struct book *b, struct out_file *out, struct quire_diag *d)
 		out_add(out, xstrndup((const char *)
 		    xmlOutputBufferGetContent(items), len), len);
 	}
-	if (xmlOutputBufferClose(items) < 0 || so.err) {
+	if (xmlOutputBufferClose(items) < 0 || so.err ||
+	    atomic_load(&b->heads_err)) {
 		struct loc l = { b->outdir, 0, 0 };
+		int lost = atomic_load(&b->heads_err);
 
-		diag_syserr(d, &l, "cannot write a temporary file: %s",
-		    strerror(so.err ? so.err : EIO));
+		if (lost && !so.err)
+			diag_syserr(d, &l, "cannot read back a temporary "
+			    "file: %s", strerror(lost));
+		else
+			diag_syserr(d, &l, "cannot write a temporary file: "
+			    "%s", strerror(so.err ? so.err : EIO));
 		xmlOutputBufferClose(skel);
 		xmlFreeDoc(doc);
 		return -1;
