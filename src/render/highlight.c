@@ -18,6 +18,9 @@
  * ("((((..." 65,535 times); a block of half that many bytes cannot make
  * one, even with a missing token after each. */
 #define HL_MAX_BYTES 32768
+/* Zero bytes after a block's text: more than the widest read PCRE2's JIT
+ * makes past the end of a subject (16 bytes). */
+#define HL_PAD 32
 /* Deeper syntax trees, and error nodes with more children, stay plain:
  * libtree-sitter 0.20.7's query cursor walks up to the root at every
  * node, including the hidden ones an error is built of, so its time
@@ -1298,6 +1301,7 @@ highlight_code(xmlNode *code)
 	size_t nsp, at = 0;
 	char *lang = code_lang(code);
 	xmlChar *text;
+	char *plain;
 	size_t len;
 	xmlNode *k;
 
@@ -1312,7 +1316,12 @@ highlight_code(xmlNode *code)
 		}
 	text = xmlNodeGetContent(code);
 	len = text ? strlen((char *)text) : 0;
-	if (highlight(lang, (char *)text, len, &sp, &nsp) == 0 && nsp > 0) {
+	/* PCRE2's JIT (#match? predicates) reads whole words, some bytes
+	 * past the end of what it matches: zeros there, not what the rest
+	 * of libxml2's buffer happened to hold (which valgrind reports). */
+	plain = xcalloc(len + HL_PAD, 1);
+	memcpy(plain, text ? (char *)text : "", len);
+	if (highlight(lang, plain, len, &sp, &nsp) == 0 && nsp > 0) {
 		while ((k = code->children) != NULL) {
 			xmlUnlinkNode(k);
 			xmlFreeNode(k);
@@ -1337,6 +1346,7 @@ highlight_code(xmlNode *code)
 			    (int)(len - at)));
 	}
 	free(sp);
+	free(plain);
 	xmlFree(text);
 	free(lang);
 }
