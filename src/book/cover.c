@@ -37,66 +37,134 @@ png_flush(png_structp p)
 	(void)p;
 }
 
-/* The colours of a drawing (cairo's RGB24: a 32-bit word a pixel, x R G B
- * from the high byte) as a palette, in the order first met, and each
- * pixel as its index in it, w bytes a row; 0 when it has more than 256
- * colours.  A row like the one above (most of a cover) is the same
- * indexes again; along a row the pixel before is asked first. */
+/* The drawing is made a band of BAND rows at a time, each band drawn
+ * whole by librsvg into one small surface (cairo's RGB24: a 32-bit word a
+ * pixel, x R G B from the high byte) and read before the next: a cover
+ * never sits in memory as 16 MB of pixels (1600 x 2560 x 4), only as a
+ * byte a pixel while its palette is made.  Drawing is cheap next to
+ * encoding (about 5 M instructions for a whole cover). */
+#define BAND 320
+
+struct drawing {
+	RsvgHandle *h;
+	cairo_surface_t *s;      /* BAND rows of the drawing */
+	int w, hgt, stride;
+	uint32_t *above;         /* the row above the band's first */
+};
+
+/* Rows y0 to y0 + BAND of the drawing into its surface; names the cause
+ * in *why on failure (to be freed). */
 static int
-palette(const unsigned char *data, int w, int h, int stride,
-    png_color *pal, unsigned char *idx)
+draw_band(struct drawing *d, int y0, char **why)
+{
+	GError *err = NULL;
+	cairo_t *cr = cairo_create(d->s);
+	int ok;
+
+	/* White under a cover with no background of its own. */
+	cairo_set_source_rgb(cr, 1, 1, 1);
+	cairo_paint(cr);
+	cairo_translate(cr, 0, -(double)y0);
+	ok = rsvg_handle_render_document(d->h, cr,
+	    &(RsvgRectangle){ 0, 0, d->w, d->hgt }, &err);
+	cairo_destroy(cr);
+	if (!ok) {
+		*why = xstrdup(err ? err->message : "cannot draw it");
+		if (err)
+			g_error_free(err);
+		return -1;
+	}
+	cairo_surface_flush(d->s);
+	return 0;
+}
+
+/* Row r of the band, and the row above it (the last band's last). */
+static const uint32_t *
+band_row(const struct drawing *d, int r)
+{
+	return (const uint32_t *)(const void *)(cairo_image_surface_get_data(
+	    d->s) + (size_t)r * (size_t)d->stride);
+}
+
+static const uint32_t *
+row_above(const struct drawing *d, int r)
+{
+	return r > 0 ? band_row(d, r - 1) : d->above;
+}
+
+/* Keeps the band's last row (of n) as the one above the next band's. */
+static void
+band_done(struct drawing *d, int n)
+{
+	memcpy(d->above, band_row(d, n - 1), (size_t)d->w * 4);
+}
+
+/* The colours of the drawing as a palette, in the order first met, and
+ * each pixel as its index in it, w bytes a row; 0 when it has more than
+ * 256 colours, -1 (why set) when it cannot be drawn.  A row like the one
+ * above (most of a cover) is the same indexes again; along a row the
+ * pixel before is asked first. */
+static int
+palette(struct drawing *d, png_color *pal, unsigned char *idx, char **why)
 {
 	uint32_t key[512];
 	short slot[512];
 	uint32_t last = 0;
-	int n = 0, at = -1;
+	int n = 0, at = -1, w = d->w;
 
 	memset(slot, -1, sizeof(slot));
-	for (int y = 0; y < h; y++) {
-		const uint32_t *row = (const uint32_t *)(const void *)
-		    (data + (size_t)y * (size_t)stride);
-		unsigned char *out = idx + (size_t)y * (size_t)w;
+	for (int y0 = 0; y0 < d->hgt; y0 += BAND) {
+		int nr = d->hgt - y0 < BAND ? d->hgt - y0 : BAND;
 
-		if (y > 0 && memcmp(row, data + (size_t)(y - 1) *
-		    (size_t)stride, (size_t)w * 4) == 0) {
-			memcpy(out, out - w, (size_t)w);
-			continue;
-		}
-		for (int x = 0; x < w; x++) {
-			uint32_t c = row[x] & 0xffffff;
-			if (c != last || at < 0) {
-				uint32_t k = (c * 2654435761u) >> 23;
-				while (slot[k] >= 0 && key[k] != c)
-					k = (k + 1) & 511;
-				if (slot[k] < 0) {
-					if (n == 256)
-						return 0;
-					key[k] = c;
-					slot[k] = (short)n;
-					pal[n].red = (png_byte)(c >> 16);
-					pal[n].green = (png_byte)(c >> 8);
-					pal[n].blue = (png_byte)c;
-					n++;
-				}
-				last = c;
-				at = slot[k];
+		if (draw_band(d, y0, why) < 0)
+			return -1;
+		for (int r = 0; r < nr; r++) {
+			const uint32_t *row = band_row(d, r);
+			int y = y0 + r;
+			unsigned char *out = idx + (size_t)y * (size_t)w;
+
+			if (y > 0 && memcmp(row, row_above(d, r),
+			    (size_t)w * 4) == 0) {
+				memcpy(out, out - w, (size_t)w);
+				continue;
 			}
-			out[x] = (unsigned char)at;
+			for (int x = 0; x < w; x++) {
+				uint32_t c = row[x] & 0xffffff;
+				if (c != last || at < 0) {
+					uint32_t k = (c * 2654435761u) >> 23;
+					while (slot[k] >= 0 && key[k] != c)
+						k = (k + 1) & 511;
+					if (slot[k] < 0) {
+						if (n == 256)
+							return 0;
+						key[k] = c;
+						slot[k] = (short)n;
+						pal[n].red = (png_byte)(c >> 16);
+						pal[n].green = (png_byte)(c >> 8);
+						pal[n].blue = (png_byte)c;
+						n++;
+					}
+					last = c;
+					at = slot[k];
+				}
+				out[x] = (unsigned char)at;
+			}
 		}
+		band_done(d, nr);
 	}
 	return n;
 }
 
 /* Writes the drawing by libpng: with idx, as a palette image of n colours
- * from pal, each row as it is; else as RGB, each row as its difference
- * from the one above, rgb a row's room. */
+ * from pal, each row as it is; else as RGB, drawn again band by band,
+ * each row as its difference from the one above, rgb a row's room. */
 static int
-png_write(const unsigned char *data, int w, int h, int stride,
-    const unsigned char *idx, const png_color *pal, int n,
-    unsigned char *rgb, struct buf *out)
+png_write(struct drawing *d, const unsigned char *idx, const png_color *pal,
+    int n, unsigned char *rgb, struct buf *out, char **why)
 {
 	png_structp p;
 	png_infop info = NULL;
+	int w = d->w, h = d->hgt;
 
 	p = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
 	if (p == NULL || (info = png_create_info_struct(p)) == NULL) {
@@ -124,18 +192,27 @@ png_write(const unsigned char *data, int w, int h, int stride,
 	} else {
 		/* A row as R G B bytes: made again only when it differs
 		 * from the one above. */
-		for (int y = 0; y < h; y++) {
-			const uint32_t *row = (const uint32_t *)(const void *)
-			    (data + (size_t)y * (size_t)stride);
-			unsigned char *o = rgb;
-			if (y == 0 || memcmp(row, data + (size_t)(y - 1) *
-			    (size_t)stride, (size_t)w * 4) != 0)
-				for (int x = 0; x < w; x++) {
-					*o++ = (unsigned char)(row[x] >> 16);
-					*o++ = (unsigned char)(row[x] >> 8);
-					*o++ = (unsigned char)row[x];
-				}
-			png_write_row(p, rgb);
+		for (int y0 = 0; y0 < h; y0 += BAND) {
+			int nr = h - y0 < BAND ? h - y0 : BAND;
+
+			if (draw_band(d, y0, why) < 0) {
+				png_destroy_write_struct(&p, &info);
+				return -1;
+			}
+			for (int r = 0; r < nr; r++) {
+				const uint32_t *row = band_row(d, r);
+				unsigned char *o = rgb;
+
+				if (y0 + r == 0 || memcmp(row, row_above(d, r),
+				    (size_t)w * 4) != 0)
+					for (int x = 0; x < w; x++) {
+						*o++ = (unsigned char)(row[x] >> 16);
+						*o++ = (unsigned char)(row[x] >> 8);
+						*o++ = (unsigned char)row[x];
+					}
+				png_write_row(p, rgb);
+			}
+			band_done(d, nr);
 		}
 	}
 	png_write_end(p, info);
@@ -163,24 +240,31 @@ png_write(const unsigned char *data, int w, int h, int stride,
  * 426 M and 167,958; with the rows made R G B here, a row like the one
  * above not made again, rather than by libpng's transformations, 365 M. */
 static int
-png_encode(cairo_surface_t *s, struct buf *out)
+png_encode(struct drawing *d, struct buf *out, char **why)
 {
-	int w = cairo_image_surface_get_width(s);
-	int h = cairo_image_surface_get_height(s);
-	int stride = cairo_image_surface_get_stride(s);
-	unsigned char *data, *idx, *rgb = NULL;
+	unsigned char *idx, *rgb = NULL;
 	png_color pal[256];
 	int n, rc;
 
-	cairo_surface_flush(s);
-	if ((data = cairo_image_surface_get_data(s)) == NULL)
-		return -1;
-	idx = xmalloc((size_t)w * (size_t)h);
-	if ((n = palette(data, w, h, stride, pal, idx)) == 0)
-		rgb = xmalloc((size_t)w * 3);
-	rc = png_write(data, w, h, stride, n ? idx : NULL, pal, n, rgb, out);
+	idx = xmalloc((size_t)d->w * (size_t)d->hgt);
+	d->above = xmalloc((size_t)d->w * 4);
+	if ((n = palette(d, pal, idx, why)) < 0) {
+		rc = -1;
+		goto done;
+	}
+	if (n == 0) {
+		free(idx);
+		idx = NULL;
+		rgb = xmalloc((size_t)d->w * 3);
+	}
+	rc = png_write(d, idx, pal, n, rgb, out, why);
+	if (rc < 0 && *why == NULL)
+		*why = xstrdup("cannot encode the PNG");
+done:
 	free(idx);
 	free(rgb);
+	free(d->above);
+	d->above = NULL;
 	return rc;
 }
 
@@ -249,7 +333,7 @@ draw_fresh(const char *svg, size_t len, struct buf *out, char **why)
 	RsvgHandle *h;
 	GError *err = NULL;
 	cairo_surface_t *s = NULL;
-	cairo_t *cr;
+	struct drawing d = { 0 };
 	double w = 0, hgt = 0, scale;
 	int rc = -1;
 
@@ -286,23 +370,18 @@ draw_fresh(const char *svg, size_t len, struct buf *out, char **why)
 		w = 1;
 	if (hgt < 1)
 		hgt = 1;
-	s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)w, (int)hgt);
-	cr = cairo_create(s);
-	/* White under a cover with no background of its own. */
-	cairo_set_source_rgb(cr, 1, 1, 1);
-	cairo_paint(cr);
-	if (!rsvg_handle_render_document(h, cr,
-	    &(RsvgRectangle){ 0, 0, (int)w, (int)hgt }, &err)) {
-		*why = xstrdup(err ? err->message : "cannot draw it");
-		cairo_destroy(cr);
+	d.h = h;
+	d.w = (int)w;
+	d.hgt = (int)hgt;
+	s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, d.w,
+	    d.hgt < BAND ? d.hgt : BAND);
+	if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
+		*why = xstrdup("cannot draw it");
 		goto done;
 	}
-	cairo_destroy(cr);
-	if (png_encode(s, out) < 0) {
-		*why = xstrdup("cannot encode the PNG");
-		goto done;
-	}
-	rc = 0;
+	d.s = s;
+	d.stride = cairo_image_surface_get_stride(s);
+	rc = png_encode(&d, out, why);
 done:
 	if (err)
 		g_error_free(err);
