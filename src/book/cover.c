@@ -78,81 +78,128 @@ draw_band(struct drawing *d, int y0, char **why)
 	return 0;
 }
 
-/* Row r of the band, and the row above it (the last band's last). */
-static const uint32_t *
-band_row(const struct drawing *d, int r)
-{
-	return (const uint32_t *)(const void *)(cairo_image_surface_get_data(
-	    d->s) + (size_t)r * (size_t)d->stride);
-}
-
-static const uint32_t *
-row_above(const struct drawing *d, int r)
-{
-	return r > 0 ? band_row(d, r - 1) : d->above;
-}
-
-/* Keeps the band's last row (of n) as the one above the next band's. */
-static void
-band_done(struct drawing *d, int n)
-{
-	memcpy(d->above, band_row(d, n - 1), (size_t)d->w * 4);
-}
-
-/* The colours of the drawing as a palette, in the order first met, and
- * each pixel as its index in it, w bytes a row; 0 when it has more than
- * 256 colours, -1 (why set) when it cannot be drawn.  A row like the one
- * above (most of a cover) is the same indexes again; along a row the
- * pixel before is asked first. */
+/* Calls row(arg, y, its pixels, the row above's or NULL) for every row
+ * of the drawing, top down, drawn a band at a time; the row above the
+ * band's first is kept in d->above.  Returns what a row() that stopped
+ * the walk returned (not 0), or 0; -1 (why set) if a band cannot be
+ * drawn. */
 static int
-palette(struct drawing *d, png_color *pal, unsigned char *idx, char **why)
+each_row(struct drawing *d, int (*row)(void *, int, const uint32_t *,
+    const uint32_t *), void *arg, char **why)
 {
-	uint32_t key[512];
-	short slot[512];
-	uint32_t last = 0;
-	int n = 0, at = -1, w = d->w;
+	const unsigned char *px = cairo_image_surface_get_data(d->s);
 
-	memset(slot, -1, sizeof(slot));
 	for (int y0 = 0; y0 < d->hgt; y0 += BAND) {
-		int nr = d->hgt - y0 < BAND ? d->hgt - y0 : BAND;
+		int nr = d->hgt - y0 < BAND ? d->hgt - y0 : BAND, rc;
 
 		if (draw_band(d, y0, why) < 0)
 			return -1;
 		for (int r = 0; r < nr; r++) {
-			const uint32_t *row = band_row(d, r);
-			int y = y0 + r;
-			unsigned char *out = idx + (size_t)y * (size_t)w;
+			const uint32_t *p = (const uint32_t *)(const void *)
+			    (px + (size_t)r * (size_t)d->stride);
 
-			if (y > 0 && memcmp(row, row_above(d, r),
-			    (size_t)w * 4) == 0) {
-				memcpy(out, out - w, (size_t)w);
-				continue;
-			}
-			for (int x = 0; x < w; x++) {
-				uint32_t c = row[x] & 0xffffff;
-				if (c != last || at < 0) {
-					uint32_t k = (c * 2654435761u) >> 23;
-					while (slot[k] >= 0 && key[k] != c)
-						k = (k + 1) & 511;
-					if (slot[k] < 0) {
-						if (n == 256)
-							return 0;
-						key[k] = c;
-						slot[k] = (short)n;
-						pal[n].red = (png_byte)(c >> 16);
-						pal[n].green = (png_byte)(c >> 8);
-						pal[n].blue = (png_byte)c;
-						n++;
-					}
-					last = c;
-					at = slot[k];
-				}
-				out[x] = (unsigned char)at;
-			}
+			if ((rc = row(arg, y0 + r, p, y0 + r == 0 ? NULL :
+			    r > 0 ? p - d->stride / 4 : d->above)) != 0)
+				return rc;
 		}
-		band_done(d, nr);
+		memcpy(d->above, px + (size_t)(nr - 1) * (size_t)d->stride,
+		    (size_t)d->w * 4);
 	}
-	return n;
+	return 0;
+}
+
+/* A palette as it is made: the colours in the order first met, found
+ * by a small open-addressed table; each pixel's index into idx. */
+struct pal {
+	uint32_t key[512];
+	short slot[512];
+	uint32_t last;
+	int n, at, w;
+	png_color *c;
+	unsigned char *idx;
+};
+
+/* One row's indexes; 1 (stop) at a 257th colour.  A row like the one
+ * above (most of a cover) is the same indexes again; along a row the
+ * pixel before is asked first. */
+static int
+pal_row(void *arg, int y, const uint32_t *row, const uint32_t *above)
+{
+	struct pal *p = arg;
+	unsigned char *out = p->idx + (size_t)y * (size_t)p->w;
+
+	if (above && memcmp(row, above, (size_t)p->w * 4) == 0) {
+		memcpy(out, out - p->w, (size_t)p->w);
+		return 0;
+	}
+	for (int x = 0; x < p->w; x++) {
+		uint32_t c = row[x] & 0xffffff;
+		if (c != p->last || p->at < 0) {
+			uint32_t k = (c * 2654435761u) >> 23;
+			while (p->slot[k] >= 0 && p->key[k] != c)
+				k = (k + 1) & 511;
+			if (p->slot[k] < 0) {
+				if (p->n == 256)
+					return 1;
+				p->key[k] = c;
+				p->slot[k] = (short)p->n;
+				p->c[p->n].red = (png_byte)(c >> 16);
+				p->c[p->n].green = (png_byte)(c >> 8);
+				p->c[p->n].blue = (png_byte)c;
+				p->n++;
+			}
+			p->last = c;
+			p->at = p->slot[k];
+		}
+		out[x] = (unsigned char)p->at;
+	}
+	return 0;
+}
+
+/* The colours of the drawing as a palette, and each pixel as its index
+ * in it, w bytes a row; 0 when it has more than 256 colours, -1 (why
+ * set) when it cannot be drawn. */
+static int
+palette(struct drawing *d, png_color *pal, unsigned char *idx, char **why)
+{
+	struct pal p;
+	int rc;
+
+	memset(p.slot, -1, sizeof(p.slot));
+	p.last = 0;
+	p.n = 0;
+	p.at = -1;
+	p.w = d->w;
+	p.c = pal;
+	p.idx = idx;
+	if ((rc = each_row(d, pal_row, &p, why)) != 0)
+		return rc < 0 ? -1 : 0;
+	return p.n;
+}
+
+/* An RGB row for libpng: R G B bytes, made again only when it differs
+ * from the one above. */
+struct rgb_rows {
+	png_structp p;
+	unsigned char *rgb;
+	int w;
+};
+
+static int
+rgb_row(void *arg, int y, const uint32_t *row, const uint32_t *above)
+{
+	struct rgb_rows *o = arg;
+	unsigned char *q = o->rgb;
+
+	(void)y;
+	if (above == NULL || memcmp(row, above, (size_t)o->w * 4) != 0)
+		for (int x = 0; x < o->w; x++) {
+			*q++ = (unsigned char)(row[x] >> 16);
+			*q++ = (unsigned char)(row[x] >> 8);
+			*q++ = (unsigned char)row[x];
+		}
+	png_write_row(o->p, o->rgb);
+	return 0;
 }
 
 /* Writes the drawing by libpng: with idx, as a palette image of n colours
@@ -190,29 +237,11 @@ png_write(struct drawing *d, const unsigned char *idx, const png_color *pal,
 		for (int y = 0; y < h; y++)
 			png_write_row(p, idx + (size_t)y * (size_t)w);
 	} else {
-		/* A row as R G B bytes: made again only when it differs
-		 * from the one above. */
-		for (int y0 = 0; y0 < h; y0 += BAND) {
-			int nr = h - y0 < BAND ? h - y0 : BAND;
+		struct rgb_rows o = { p, rgb, w };
 
-			if (draw_band(d, y0, why) < 0) {
-				png_destroy_write_struct(&p, &info);
-				return -1;
-			}
-			for (int r = 0; r < nr; r++) {
-				const uint32_t *row = band_row(d, r);
-				unsigned char *o = rgb;
-
-				if (y0 + r == 0 || memcmp(row, row_above(d, r),
-				    (size_t)w * 4) != 0)
-					for (int x = 0; x < w; x++) {
-						*o++ = (unsigned char)(row[x] >> 16);
-						*o++ = (unsigned char)(row[x] >> 8);
-						*o++ = (unsigned char)row[x];
-					}
-				png_write_row(p, rgb);
-			}
-			band_done(d, nr);
+		if (each_row(d, rgb_row, &o, why) < 0) {
+			png_destroy_write_struct(&p, &info);
+			return -1;
 		}
 	}
 	png_write_end(p, info);

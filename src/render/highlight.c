@@ -1087,12 +1087,22 @@ highlight_fresh(struct grammar *g, TSQuery *q, const char *code, size_t len,
 	struct cap *caps;
 	size_t ncaps = 0, n = 0;
 	uint32_t done = 0;
+	char *padded;
 
+	/* PCRE2's JIT (#match? predicates) reads whole words, some bytes
+	 * past the end of what it matches: zeros there, not whatever the
+	 * caller's buffer held after the block (valgrind reports it). */
+	padded = xcalloc(len + HL_PAD, 1);
+	memcpy(padded, code, len);
+	code = padded;
 	t = thread_state();
-	if ((tree = parse(t, g, code, len)) == NULL)
+	if ((tree = parse(t, g, code, len)) == NULL) {
+		free(padded);
 		return -1;
+	}
 	if (too_deep(ts_tree_root_node(tree), HL_MAX_DEPTH)) {
 		ts_tree_delete(tree);
+		free(padded);
 		return -1;
 	}
 	ts_query_cursor_exec(t->cur, q, ts_tree_root_node(tree));
@@ -1123,6 +1133,7 @@ highlight_fresh(struct grammar *g, TSQuery *q, const char *code, size_t len,
 		}
 	}
 	ts_tree_delete(tree);
+	free(padded);
 	caps = t->caps;
 	if (ncaps > 0)
 		qsort(caps, ncaps, sizeof(*caps), cmp_cap);
@@ -1301,7 +1312,6 @@ highlight_code(xmlNode *code)
 	size_t nsp, at = 0;
 	char *lang = code_lang(code);
 	xmlChar *text;
-	char *plain;
 	size_t len;
 	xmlNode *k;
 
@@ -1316,12 +1326,7 @@ highlight_code(xmlNode *code)
 		}
 	text = xmlNodeGetContent(code);
 	len = text ? strlen((char *)text) : 0;
-	/* PCRE2's JIT (#match? predicates) reads whole words, some bytes
-	 * past the end of what it matches: zeros there, not what the rest
-	 * of libxml2's buffer happened to hold (which valgrind reports). */
-	plain = xcalloc(len + HL_PAD, 1);
-	memcpy(plain, text ? (char *)text : "", len);
-	if (highlight(lang, plain, len, &sp, &nsp) == 0 && nsp > 0) {
+	if (highlight(lang, (char *)text, len, &sp, &nsp) == 0 && nsp > 0) {
 		while ((k = code->children) != NULL) {
 			xmlUnlinkNode(k);
 			xmlFreeNode(k);
@@ -1346,7 +1351,6 @@ highlight_code(xmlNode *code)
 			    (int)(len - at)));
 	}
 	free(sp);
-	free(plain);
 	xmlFree(text);
 	free(lang);
 }
