@@ -231,6 +231,7 @@ book_key(const struct book *b, const struct quire_options *opt,
 	put_num(&h, (long long)b->nessays);
 	for (size_t i = 0; i < b->nessays; i++) {
 		const struct essay *e = &b->essays[i];
+		const struct essay_site *st = ESITE(e);
 
 		put_str(&h, e->rel);
 		put_str(&h, e->path);
@@ -253,22 +254,22 @@ book_key(const struct book *b, const struct quire_options *opt,
 		put_num(&h, e->numbered);
 		put_num(&h, e->empty);
 		put_num(&h, e->part_page);
-		put_strv(&h, &e->urls);
-		put_str(&h, e->site_slug);
-		put_str(&h, e->label);
-		put_strv(&h, &e->params);
-		put_strv(&h, &e->cascade);
-		put_num(&h, (long long)e->siterefs.n);
-		for (size_t k = 0; k < e->siterefs.cap; k++)
-			if (e->siterefs.slot[k])
-				put_str(&h, e->siterefs.slot[k]);
+		put_strv(&h, &st->urls);
+		put_str(&h, st->site_slug);
+		put_str(&h, st->label);
+		put_strv(&h, &st->params);
+		put_strv(&h, &st->cascade);
+		put_num(&h, (long long)st->siterefs.n);
+		for (size_t k = 0; k < st->siterefs.cap; k++)
+			if (st->siterefs.slot[k])
+				put_str(&h, st->siterefs.slot[k]);
 		/* What other essays see of its headings and labels: the ids
 		 * given, and each label's kind and number, not the lines
 		 * they are on (an edit above them moves those; the essay's
 		 * own text stands for them in its own key). */
-		for (size_t k = 0; k + 1 < e->hids.n; k += 2)
-			put_str(&h, e->hids.v[k + 1]);
-		put_strv(&h, &e->index);
+		for (size_t k = 0; k + 1 < st->hids.n; k += 2)
+			put_str(&h, st->hids.v[k + 1]);
+		put_strv(&h, &st->index);
 		for (size_t k = 0; k < e->nxmarks; k++)
 			if (e->xmarks[k].label) {
 				put_str(&h, e->xmarks[k].kind);

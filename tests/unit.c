@@ -1485,7 +1485,7 @@ test_site(void)
 		const char *r = strstr(e.text, "[r](other.md ");
 		CHECK(r != NULL && r[4 + 22] == ')');
 	}
-	CHECK(idset_has(&e.siterefs, "other.md"));
+	CHECK(idset_has(&ESITE(&e)->siterefs, "other.md"));
 	CHECK(quire_diag_warnings(d) == 1);  /* 'what', once */
 	essay_clear(&e);
 	quire_diag_free(d);

@@ -37,12 +37,7 @@ struct heading { int level; char *id; char *text; };
  * listing or equation; kind "fig", "tbl", "lst", "eq" or "h1".."h6". */
 struct xmark { int line; char kind[4]; char *label, *text, *num; };
 
-enum essay_props {
-	P_SVG = 1 << 0,     /* inline <svg> */
-	P_MATHML = 1 << 1
-};
-
-struct part;
+enum essay_props { P_SVG = 1 << 0, P_MATHML = 1 << 1 };  /* <svg>, <math> */
 
 /* Found while rendering an essay, judged once every essay is rendered: a
  * link into another essay's section, or a remote image (told once). */
@@ -58,12 +53,24 @@ struct later {
 struct part {
 	char *data;
 	size_t len;
-	struct packed z;    /* when data, sp and res are NULL: the bytes,
-	                       deflated */
+	struct packed z;    /* data, sp and res NULL: the bytes, deflated */
 	const struct resource *res;  /* when set: the base64 of its bytes */
 	struct spill *sp;   /* when data is NULL: the len bytes at off in sp */
 	uint64_t off;
 };
+
+/* What a static site generator knows an essay by: made when first written
+ * (essay_site()); most essays have none, so read it with ESITE(e). */
+struct essay_site {
+	struct strv urls;   /* url, permalink, aliases of its front matter */
+	char *site_slug, *label;  /* its URL's last part; its SUMMARY.md name */
+	struct strv params, cascade;  /* front-matter values, Hugo's cascade */
+	struct idset siterefs;  /* targets of {{< ref >}}, {% post_url %} */
+	struct strv hids;   /* ids given to headings ({#id}): line, id... */
+	struct strv index;  /* front matter's index: terms for the essay */
+};
+extern const struct essay_site essay_site_none;  /* all empty */
+#define ESITE(e) ((e)->site ? (e)->site : &essay_site_none)
 
 struct essay {
 	/* read/: the source, its front matter, its place in the book. */
@@ -86,13 +93,7 @@ struct essay {
 	size_t body;        /* offset of the Markdown after front matter */
 	int body_line;      /* line number of that offset */
 	int maybe_math;     /* may have a formula (math_candidate()) */
-	/* read/site.c: what a static site generator knows it by. */
-	struct strv urls;   /* url, permalink, aliases of its front matter */
-	char *site_slug, *label;  /* its URL's last part; its SUMMARY.md name */
-	struct strv params, cascade;  /* front-matter values, Hugo's cascade */
-	struct idset siterefs;  /* targets of {{< ref >}}, {% post_url %} */
-	struct strv hids;   /* ids given to headings ({#id}): line, id... */
-	struct strv index;  /* front matter's index: terms for the essay */
+	struct essay_site *site;  /* read/site.c's; NULL: none (ESITE) */
 	struct xmark *xmarks; size_t nxmarks;  /* in line order */
 	char *num;          /* its chapter's number or letter, or NULL */
 	/* render/: while it is rendered; gone when it settles. */
@@ -236,19 +237,18 @@ struct site_url {
 void book_init(struct book *);
 void book_free(struct book *);
 void essay_free(struct essay *);
+struct essay_site *essay_site(struct essay *);  /* made if NULL */
 void heads_free(struct essay *); void xmarks_free(struct essay *);
 extern const char *const essay_roles[]; enum { ROLE_BACK = 7 };  /* model.c */
-/* Once an essay is rendered and its writers have taken what they need:
- * keeps only what the book needs of it until the end, compactly (the
- * headings in the contents, its ids hashed), so that memory does not
- * grow with the number of essays more than it must. */
+/* Once an essay is rendered and its writers have what they need: keeps
+ * only what the book needs of it to the end, compactly (the headings in
+ * the contents, its ids hashed), so memory grows little with essays. */
 void essay_settle(const struct book *, struct essay *);
 int essay_has_id(const struct essay *, const char *id);
 /* Orders essays by file name (book.byfile). */
 int cmp_essay_file(const void *, const void *);
-/* A big book: memory must not grow with it.  Past this many bytes of
- * sources, the load stage lets texts go (read again when rendered) and
- * the writers keep what they make in spill files. */
+/* A big book: past this many bytes of sources, the load stage lets texts
+ * go (read again when rendered), the writers spill what they make. */
 #define BIG_BOOK ((size_t)16 << 20)
 /* Larger files are refused, whoever reads them (files.c). */
 #define MAX_FILE (64u << 20)

@@ -158,6 +158,16 @@ const char *const essay_roles[] = { "chapter", "dedication", "epigraph",
     "afterword", "appendix", "glossary", "bibliography", "colophon",
     NULL };
 
+const struct essay_site essay_site_none;
+
+struct essay_site *
+essay_site(struct essay *e)
+{
+	if (e->site == NULL)
+		e->site = xcalloc(1, sizeof(*e->site));
+	return e->site;
+}
+
 void
 essay_free(struct essay *e)
 {
@@ -181,7 +191,6 @@ essay_free(struct essay *e)
 	free(e->slug);
 	free(e->file);
 	free(e->title);
-	free(e->label);
 	free(e->subtitle);
 	free(e->summary);
 	free(e->date);
@@ -190,13 +199,17 @@ essay_free(struct essay *e)
 	strv_free(&e->authors);
 	strv_free(&e->tags);
 	strv_free(&e->cite);
-	strv_free(&e->urls);
-	free(e->site_slug);
-	strv_free(&e->params);
-	strv_free(&e->cascade);
-	idset_free(&e->siterefs);
-	strv_free(&e->hids);
-	strv_free(&e->index);
+	if (e->site) {
+		strv_free(&e->site->urls);
+		free(e->site->site_slug);
+		free(e->site->label);
+		strv_free(&e->site->params);
+		strv_free(&e->site->cascade);
+		idset_free(&e->site->siterefs);
+		strv_free(&e->site->hids);
+		strv_free(&e->site->index);
+		free(e->site);
+	}
 	strv_free(&e->marks);
 	xmarks_free(e);
 	free(e->num);

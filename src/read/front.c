@@ -176,7 +176,8 @@ baddate:
 		return want_list(f->d, key, v, l, &e->tags);
 	/* Terms of the book's index that stand for the essay as a whole. */
 	if (strcmp(key, "index") == 0)
-		return want_list(f->d, key, v, l, &e->index);
+		return want_list(f->d, key, v, l,
+		    &essay_site(e)->index);
 	if (strcmp(key, "lang") == 0 || strcmp(key, "language") == 0)
 		return want_lang(f->d, key, v, l, &e->lang);
 	if (strcmp(key, "order") == 0 || strcmp(key, "weight") == 0) {
@@ -233,12 +234,13 @@ baddate:
 		if (want_list(f->d, key, v, l, &urls) < 0)
 			return -1;
 		for (size_t i = 0; i < urls.n; i++)
-			strv_push(&e->urls, urls.v[i]);
+			strv_push(&essay_site(e)->urls, urls.v[i]);
 		free(urls.v);
 		return 0;
 	}
 	if (strcmp(key, "slug") == 0)
-		return want_string(f->d, key, v, l, &e->site_slug);
+		return want_string(f->d, key, v, l,
+		    &essay_site(e)->site_slug);
 	/* Hugo's cascade: params for every page under the section, as
 	 * {params: {x: 1}} or (older) {x: 1}. */
 	if (strcmp(key, "cascade") == 0 && v->kind == V_MAP) {
@@ -250,8 +252,8 @@ baddate:
 				k += 7;
 			if (strchr(k, '.') || *k == '_')
 				continue;  /* _target and the like */
-			strv_push(&e->cascade, xstrdup(k));
-			strv_push(&e->cascade, xml_clean(r->kv.v[i + 1],
+			strv_push(&essay_site(e)->cascade, xstrdup(k));
+			strv_push(&e->site->cascade, xml_clean(r->kv.v[i + 1],
 			    strlen(r->kv.v[i + 1])));
 		}
 		return 0;
@@ -260,8 +262,9 @@ baddate:
 	if (strcmp(key, "params") == 0 && v->kind == V_MAP) {
 		struct fm_rec *r = &v->recs[0];
 		for (size_t i = 0; i + 1 < r->kv.n; i += 2) {
-			strv_push(&e->params, xstrdup(r->kv.v[i]));
-			strv_push(&e->params, xml_clean(r->kv.v[i + 1],
+			strv_push(&essay_site(e)->params,
+			    xstrdup(r->kv.v[i]));
+			strv_push(&e->site->params, xml_clean(r->kv.v[i + 1],
 			    strlen(r->kv.v[i + 1])));
 		}
 		return 0;

@@ -204,8 +204,10 @@ static void
 take_labels(struct essay *es, struct division *dv)
 {
 	if (!dv->part && dv->essay >= 0 && dv->title && es[dv->essay].rel) {
-		free(es[dv->essay].label);
-		es[dv->essay].label = dv->title;
+		struct essay_site *st = essay_site(&es[dv->essay]);
+
+		free(st->label);
+		st->label = dv->title;
 		dv->title = NULL;
 	}
 	for (size_t i = 0; i < dv->nkids; i++)

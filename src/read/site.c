@@ -393,7 +393,7 @@ site_ref(struct pre *p, const char *target)
 	if (hash)
 		*hash = '\0';
 	if (*t)
-		idset_add(&p->e->siterefs, t);
+		idset_add(&essay_site(p->e)->siterefs, t);
 	free(t);
 	return xstrdup(target);
 }
@@ -546,7 +546,7 @@ shortcode(struct pre *p, const char *at, int *fence)
 		if (k) {
 			const char *kk = strncasecmp(k, "params.", 7) == 0 ?
 			    k + 7 : k;
-			v = param(&p->e->params, kk);
+			v = param(&ESITE(p->e)->params, kk);
 			if (v == NULL)
 				v = cascaded(p->b, p->e->rel, kk);
 			if (v == NULL)
@@ -836,10 +836,11 @@ kramdown(struct pre *p, const char *at)
 			while (q < ls && (*q == ' ' || *q == '>'))
 				q++;
 			if (q < ls && *q == '#') {
+				struct strv *h = &essay_site(p->e)->hids;
 				char line[24];
 				snprintf(line, sizeof(line), "%d", p->lineno - 1);
-				strv_push(&p->e->hids, xstrdup(line));
-				strv_push(&p->e->hids, xstrndup(id, idn));
+				strv_push(h, xstrdup(line));
+				strv_push(h, xstrndup(id, idn));
 				replace(p, at, close + 1, "");
 				return close + 1;
 			}
@@ -895,10 +896,11 @@ heading_attrs(struct pre *p, const char *s, const char *eol)
 			while (ie < end - 1 && *ie != ' ')
 				ie++;
 			if (ie > t + 1) {
+				struct strv *h = &essay_site(p->e)->hids;
 				char line[24];
 				snprintf(line, sizeof(line), "%d", p->lineno);
-				strv_push(&p->e->hids, xstrdup(line));
-				strv_push(&p->e->hids, xstrndup(t + 1,
+				strv_push(h, xstrdup(line));
+				strv_push(h, xstrndup(t + 1,
 				    (size_t)(ie - t - 1)));
 			}
 			break;
@@ -1547,12 +1549,12 @@ site_index(struct book *b)
 				add_key(b, xasprintf("\1%s", k), e, i);
 			free(k);
 		}
-		for (size_t k = 0; k < e->urls.n; k++)
-			if (!strchr(e->urls.v[k], ':'))
-				add_path(b, e->urls.v[k], e, i);
-		if (e->site_slug && *e->site_slug) {
+		for (size_t k = 0; k < ESITE(e)->urls.n; k++)
+			if (!strchr(ESITE(e)->urls.v[k], ':'))
+				add_path(b, ESITE(e)->urls.v[k], e, i);
+		if (ESITE(e)->site_slug && *ESITE(e)->site_slug) {
 			char *dir = path_dirname(e->rel);
-			char *p = path_join(dir, e->site_slug);
+			char *p = path_join(dir, ESITE(e)->site_slug);
 			add_path(b, p, e, i);
 			free(p);
 			free(dir);
@@ -1680,11 +1682,11 @@ page_base(const struct essay *e)
 		s = path_dirname(stem);
 		free(stem);
 		stem = s;
-	} else if (e->site_slug && *e->site_slug &&
-	    !strchr(e->site_slug, '/')) {
+	} else if (ESITE(e)->site_slug && *ESITE(e)->site_slug &&
+	    !strchr(ESITE(e)->site_slug, '/')) {
 		dir = path_dirname(stem);
 		free(stem);
-		stem = path_join(dir, e->site_slug);
+		stem = path_join(dir, ESITE(e)->site_slug);
 		free(dir);
 	}
 	s = *stem ? xasprintf("%s/index", stem) : xstrdup("index");
@@ -1720,8 +1722,8 @@ site_image(const struct book *b, const struct essay *e, const char *ref)
 
 		strv_push(&urls, path_resolve(base, ref));
 		free(base);
-		for (size_t i = 0; i < e->urls.n; i++) {
-			const char *u = e->urls.v[i];
+		for (size_t i = 0; i < ESITE(e)->urls.n; i++) {
+			const char *u = ESITE(e)->urls.v[i];
 			size_t n = strlen(u);
 
 			if (strchr(u, ':'))

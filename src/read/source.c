@@ -384,13 +384,14 @@ read_essays(struct scan *s)
 		for (size_t i = 0; r.wave == 0 && i < s->files.n; i++) {
 			struct essay *e = &s->book->essays[i];
 
-			if (!is_index(s->files.v[i]) || e->cascade.n == 0)
+			if (!is_index(s->files.v[i]) ||
+			    ESITE(e)->cascade.n == 0)
 				continue;
 			strv_push(&s->book->cascades,
 			    path_dirname(s->files.v[i]));
 			strv_push(&s->book->cascades, NULL);
 			cascade_pack(&s->book->cascades.v[
-			    s->book->cascades.n - 1], &e->cascade);
+			    s->book->cascades.n - 1], &ESITE(e)->cascade);
 		}
 	}
 	pthread_mutex_destroy(&r.lock);

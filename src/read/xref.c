@@ -175,9 +175,11 @@ fence(const char *s, const char *eol, char *m)
 static const char *
 hid_at(const struct essay *e, int line)
 {
-	for (size_t i = 0; i + 1 < e->hids.n; i += 2)
-		if (atoi(e->hids.v[i]) == line)
-			return e->hids.v[i + 1];
+	const struct strv *h = &ESITE(e)->hids;
+
+	for (size_t i = 0; i + 1 < h->n; i += 2)
+		if (atoi(h->v[i]) == line)
+			return h->v[i + 1];
 	return NULL;
 }
 

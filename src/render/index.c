@@ -165,13 +165,13 @@ anchor(struct marking *m, xmlNode *prev, const char *shown, char *t[3])
 	char *id;
 
 	if (!m->have_ids) {
-		struct essay *e = m->e;
+		const struct strv *hids = &ESITE(m->e)->hids;
 
 		m->have_ids = 1;
 		collect_ids(m->box, &m->ids);
 		/* Ids still to be given to headings ({#id}). */
-		for (size_t i = 0; i + 1 < e->hids.n; i += 2)
-			idset_add(&m->ids, e->hids.v[i + 1]);
+		for (size_t i = 0; i + 1 < hids->n; i += 2)
+			idset_add(&m->ids, hids->v[i + 1]);
 	}
 	do {
 		id = xasprintf("ix-%zu", ++m->next);
@@ -310,13 +310,14 @@ void
 index_marks(struct essay *e, xmlNode *box)
 {
 	struct marking m = { e, box, { 0 }, 0, 0 };
+	const struct strv *terms = &ESITE(e)->index;
 
 	strv_free(&e->marks);  /* from a rendering before (essay_redo) */
 	/* Front matter's index: terms stand for the essay as a whole. */
-	for (size_t i = 0; i < e->index.n; i++) {
+	for (size_t i = 0; i < terms->n; i++) {
 		char *t[3];
 
-		if (!split_terms(e->index.v[i], strlen(e->index.v[i]), t))
+		if (!split_terms(terms->v[i], strlen(terms->v[i]), t))
 			continue;
 		for (int k = 0; k < 3; k++)
 			strv_push(&e->marks, t[k] ? t[k] : xstrdup(""));

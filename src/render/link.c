@@ -731,22 +731,23 @@ ids_and_headings(struct essay *e, struct quire_diag *d, xmlNode ***todo,
     size_t *nt)
 {
 	struct idset hint = { 0 };
+	const struct strv *hids = &ESITE(e)->hids;
 	xmlNode *n, **dead = NULL;
 	size_t ndead = 0;
 
 	idset_add(&e->ids, "essay-title");
 	/* Ids written after headings ({#id}), by the heading's line. */
-	for (n = e->hids.n ? e->content : NULL; n;
+	for (n = hids->n ? e->content : NULL; n;
 	    n = next_element(n, e->content)) {
 		char *pos;
 
 		if (!heading_level(n) || xmlHasProp(n, BAD_CAST "id") ||
 		    (pos = get_attr(n, "data-sourcepos")) == NULL)
 			continue;
-		for (size_t i = 0; i + 1 < e->hids.n; i += 2)
-			if (atoi(e->hids.v[i]) == atoi(pos)) {
-				char *id = xml_clean(e->hids.v[i + 1],
-				    strlen(e->hids.v[i + 1]));
+		for (size_t i = 0; i + 1 < hids->n; i += 2)
+			if (atoi(hids->v[i]) == atoi(pos)) {
+				char *id = xml_clean(hids->v[i + 1],
+				    strlen(hids->v[i + 1]));
 				set_attr(n, "id", id);
 				free(id);
 				break;
@@ -1213,7 +1214,8 @@ site_target(struct book *b, struct essay *e, const char *dec,
 		if (t)
 			return t;
 	}
-	if (idset_has(&e->siterefs, raw) || idset_has(&e->siterefs, dec)) {
+	if (idset_has(&ESITE(e)->siterefs, raw) ||
+	    idset_has(&ESITE(e)->siterefs, dec)) {
 		if ((p = path_resolve("", dec + strspn(dec, "/"))) != NULL)
 			t = site_find(b, p);
 		free(p);

@@ -1229,10 +1229,10 @@ settle_title(struct essay *e, xmlNode *box, xmlNode **marked)
 		id = drop_title_heading(first);
 	}
 	free(text);
-	if ((e->title == NULL || *e->title == '\0') && e->label &&
-	    *e->label) {
+	if ((e->title == NULL || *e->title == '\0') &&
+	    ESITE(e)->label && *e->site->label) {
 		free(e->title);
-		e->title = xstrdup(e->label);
+		e->title = xstrdup(e->site->label);
 	}
 	if (e->title == NULL || *e->title == '\0') {
 		char *stem = xstrdup(path_basename(e->rel)), *dot;
