@@ -247,13 +247,15 @@ baddate:
 		struct fm_rec *r = &v->recs[0];
 		for (size_t i = 0; i + 1 < r->kv.n; i += 2) {
 			const char *k = r->kv.v[i];
+			struct strv *cv;
 
 			if (strncmp(k, "params.", 7) == 0)
 				k += 7;
 			if (strchr(k, '.') || *k == '_')
 				continue;  /* _target and the like */
-			strv_push(&essay_site(e)->cascade, xstrdup(k));
-			strv_push(&e->site->cascade, xml_clean(r->kv.v[i + 1],
+			cv = &essay_site(e)->cascade;
+			strv_push(cv, xstrdup(k));
+			strv_push(cv, xml_clean(r->kv.v[i + 1],
 			    strlen(r->kv.v[i + 1])));
 		}
 		return 0;
@@ -262,9 +264,10 @@ baddate:
 	if (strcmp(key, "params") == 0 && v->kind == V_MAP) {
 		struct fm_rec *r = &v->recs[0];
 		for (size_t i = 0; i + 1 < r->kv.n; i += 2) {
-			strv_push(&essay_site(e)->params,
-			    xstrdup(r->kv.v[i]));
-			strv_push(&e->site->params, xml_clean(r->kv.v[i + 1],
+			struct strv *pv = &essay_site(e)->params;
+
+			strv_push(pv, xstrdup(r->kv.v[i]));
+			strv_push(pv, xml_clean(r->kv.v[i + 1],
 			    strlen(r->kv.v[i + 1])));
 		}
 		return 0;

@@ -1208,6 +1208,7 @@ settle_title(struct essay *e, xmlNode *box, xmlNode **marked)
 	while (first && anchor_only(first))
 		first = xmlNextElementSibling(first);
 	char *text = NULL, *id = NULL;
+	const char *label;
 
 	if (first && heading_level(first)) {
 		char *raw = node_text(first);
@@ -1229,10 +1230,10 @@ settle_title(struct essay *e, xmlNode *box, xmlNode **marked)
 		id = drop_title_heading(first);
 	}
 	free(text);
-	if ((e->title == NULL || *e->title == '\0') &&
-	    ESITE(e)->label && *e->site->label) {
+	label = ESITE(e)->label;
+	if ((e->title == NULL || *e->title == '\0') && label && *label) {
 		free(e->title);
-		e->title = xstrdup(e->site->label);
+		e->title = xstrdup(label);
 	}
 	if (e->title == NULL || *e->title == '\0') {
 		char *stem = xstrdup(path_basename(e->rel)), *dot;

@@ -1348,10 +1348,8 @@ epub_write(struct book *b, struct out_file *out, struct quire_diag *d)
 		rc = -1;
 		goto done;
 	}
-	if ((err = atomic_load(&b->heads_err)) != 0) {
-		diag_syserr(d, &ol, "cannot read back a temporary file: %s",
-		    strerror(err));
-		rc = -1;
+	if (atomic_load(&b->heads_err)) {
+		rc = -1;  /* said once, by write_all_formats() */
 		goto done;
 	}
 	if (!b->theme_none)

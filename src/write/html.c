@@ -540,12 +540,9 @@ html_write(struct book *b, struct out_file *out, struct quire_diag *d)
 	if (xmlOutputBufferClose(items) < 0 || so.err ||
 	    atomic_load(&b->heads_err)) {
 		struct loc l = { b->outdir, 0, 0 };
-		int lost = atomic_load(&b->heads_err);
 
-		if (lost && !so.err)
-			diag_syserr(d, &l, "cannot read back a temporary "
-			    "file: %s", strerror(lost));
-		else
+		/* Headings lost are said once, by write_all_formats(). */
+		if (!atomic_load(&b->heads_err) || so.err)
 			diag_syserr(d, &l, "cannot write a temporary file: "
 			    "%s", strerror(so.err ? so.err : EIO));
 		xmlOutputBufferClose(skel);

@@ -2,6 +2,7 @@
  * it needs of an essay as soon as it is rendered, then makes its file
  * once every essay is done, on a thread of its own. */
 #include <pthread.h>
+#include <string.h>
 
 #include "write/write.h"
 
@@ -66,6 +67,15 @@ write_all_formats(struct book *b, unsigned formats, struct out_file *out,
 			pthread_join(tid[i], NULL);
 	for (size_t i = 0; i < n; i++)
 		ok += jobs[i].rc == 0;
+	/* Headings not read back from the spill file (contents_heads())
+	 * fail the build: said here once, whichever writers met it. */
+	if (atomic_load(&b->heads_err)) {
+		struct loc l = { b->outdir, 0, 0 };
+
+		diag_syserr(d, &l, "cannot read back a temporary file: %s",
+		    strerror(atomic_load(&b->heads_err)));
+		return 0;
+	}
 	return ok == n ? n : 0;
 }
 
