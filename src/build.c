@@ -185,14 +185,9 @@ render_book(struct book *b, const struct quire_options *opt,
 		if ((b->spill = spill_open(opt->out)) == NULL)
 			return diag_syserr(d, &ol, "cannot write a temporary "
 			    "file in the output folder: %s", strerror(errno));
-		/* The diagnostics' texts too (without, they stay in
-		 * memory). */
-		{
-			struct spill *ds = spill_open(opt->out);
-
-			if (ds)
-				diag_spill(d, ds);
-		}
+		/* The diagnostics too (where a file cannot be made,
+		 * they stay in memory). */
+		diag_spill(d, spill_open(opt->out), spill_open(opt->out));
 	}
 	memo_begin(b, opt);
 	if (opt->jobs == 0 && n > b->nessays / 4)

@@ -547,6 +547,56 @@ test_diag_order(void)
 	quire_diag_free(d);
 }
 
+/* The same messages, one way or the other: spilled to files (a big
+ * book's: diag_spill()) as soon as they come, or after some, or kept in
+ * memory. */
+static char *
+diag_run(int spill_at)
+{
+	struct quire_diag *d = quire_diag_new(0);
+	char *out = NULL, path[32];
+	size_t len = 0;
+	FILE *fp;
+
+	for (int i = 0; i < 260; i++) {
+		struct loc l = { i % 2 ? "b.md" : "a.md", 300 - i, i % 7 + 1 };
+
+		if (i == spill_at)
+			diag_spill(d, spill_open("."), spill_open("."));
+		/* 130 of one kind in each file: 100 kept, 30 summed up. */
+		diag_warn(d, &l, "link %d goes nowhere", i);
+		/* Told once, at its earliest place: later ones come earlier. */
+		snprintf(path, sizeof(path), "url-%d", i % 3);
+		diag_once(d, path, L_WARNING, &l, "remote image %d", i % 3);
+		if (i % 50 == 0)
+			diag_error(d, &l, "bad thing %d", i);
+	}
+	fp = open_memstream(&out, &len);
+	quire_diag_flush(d, fp);
+	fclose(fp);
+	quire_diag_free(d);
+	return out;
+}
+
+static void
+test_diag_spill(void)
+{
+	char *mem = diag_run(-1), *at0 = diag_run(0), *mid = diag_run(77);
+
+	CHECK_STR(at0, mem);
+	CHECK_STR(mid, mem);
+	/* The earliest place of each told-once message, and the sums. */
+	CHECK(strstr(mem, "a.md:42:7: warning: remote image 0\n") != NULL);
+	CHECK(strstr(mem, "a.md:46:3: warning: remote image 2\n") != NULL);
+	CHECK(strstr(mem, "b.md: note: 30 more warnings like this one, "
+	    "not shown: link 1 goes nowhere\n") != NULL);
+	CHECK(strstr(mem, "a.md:300:1: error: bad thing 0\n") != NULL);
+	CHECK(strstr(mem, "6 errors, 263 warnings\n") != NULL);
+	free(mem);
+	free(at0);
+	free(mid);
+}
+
 /* The XHTML an essay's EPUB hook deflated. */
 static char *
 inflated(const struct packed *z)
@@ -1907,6 +1957,7 @@ main(void)
 	test_keys();
 	test_i18n();
 	test_diag_order();
+	test_diag_spill();
 	test_render();
 	test_repair();
 	test_segments();

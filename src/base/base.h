@@ -76,8 +76,8 @@ void diag_set_strict(struct quire_diag *, int);
 /* Includes: from line `line` of file (by address) on, path's from `from`. */
 void diag_map_line(struct quire_diag *, const char *, int, const char *, int);
 struct spill;
-/* Texts go to sp (which d takes over) till printed: a big book's are many. */
-void diag_spill(struct quire_diag *, struct spill *sp);
+/* A big book's many messages wait in spill files (d's; NULL: memory). */
+void diag_spill(struct quire_diag *, struct spill *texts, struct spill *msgs);
 /* System failures (I/O) are errors that also make the status 3. */
 int diag_syserr(struct quire_diag *, const struct loc *, const char *, ...)
     __attribute__((format(printf, 3, 4)));

@@ -15,7 +15,7 @@
 
 #define MAX_LIKE 100   /* messages of one kind kept for one file */
 
-struct msg {  /* a big book keeps hundreds of thousands: 56 bytes */
+struct msg {  /* a big book has hundreds of thousands: 56 bytes each */
 	const char *path;   /* interned (quire_diag.paths) */
 	char *text;         /* NULL: its len bytes at off in quire_diag.sp */
 	uint64_t off;
@@ -27,20 +27,31 @@ struct msg {  /* a big book keeps hundreds of thousands: 56 bytes */
 	                         * others */
 };
 
-/* A kind of message in a file: its format string, kept or counted. */
+/* A kind of message in a file: its format string, kept or counted.  A
+ * big book has one or more for each essay: 32 bytes. */
 struct kind {
 	const char *path;   /* interned */
 	const char *fmt;
-	enum level level;
 	size_t n;
-	size_t first;       /* its first message, in quire_diag.m */
+	uint32_t first;     /* its first message (msg.seq) */
+	unsigned char level;  /* enum level */
 };
+
+static void msgs_load(struct quire_diag *);
 
 struct quire_diag {
 	pthread_mutex_t lock;  /* stages may report from several threads */
-	struct msg *m;
-	size_t n;
-	struct idset kinds;  /* "fmt-address path": index in k, plus one */
+	struct msg *m;      /* messages nsp to n - 1 (m[i - nsp]) */
+	size_t n;           /* messages in all */
+	/* A big book's messages 0 to nsp - 1: in rsp, one struct msg after
+	 * another, read back to be printed (msgs_load()).  While nsp is n,
+	 * the next one goes there too; once one cannot, the rest stay in
+	 * memory. */
+	struct spill *rsp;
+	size_t nsp;
+	size_t *kslot;      /* by (fmt, path) address: index in k, plus
+	                     * one; 0: empty (kcap, a power of two) */
+	size_t kcap;
 	struct idset paths;  /* every path once: a big book has 100,000 */
 	struct kind *k;
 	size_t nk;
@@ -102,7 +113,24 @@ forget_kinds(struct quire_diag *d)
 	free(d->k);
 	d->k = NULL;
 	d->nk = 0;
-	idset_free(&d->kinds);
+	free(d->kslot);
+	d->kslot = NULL;
+	d->kcap = 0;
+}
+
+/* Where the kind (fmt, path) is, or would go, in d->kslot: the pair's
+ * addresses are its identity (path is interned, fmt a literal). */
+static size_t *
+kind_slot(struct quire_diag *d, const char *fmt, const char *path)
+{
+	uint64_t h = ((uint64_t)(uintptr_t)fmt * 0x9e3779b97f4a7c15u) ^
+	    ((uint64_t)(uintptr_t)path * 0xc2b2ae3d27d4eb4fu);
+	size_t i = (size_t)(h ^ (h >> 29)) & (d->kcap - 1);
+
+	while (d->kslot[i] && (d->k[d->kslot[i] - 1].fmt != fmt ||
+	    d->k[d->kslot[i] - 1].path != path))
+		i = (i + 1) & (d->kcap - 1);
+	return &d->kslot[i];
 }
 
 /* The text of a message as quoted in a summary: at most 160 bytes. */
@@ -125,25 +153,30 @@ count_kind(struct quire_diag *d, const struct loc *l, const char *fmt,
     enum level lvl)
 {
 	const char *path = idset_get(&d->paths, l && l->path ? l->path : "");
-	char *key = xasprintf("%p %p", (const void *)fmt, (const void *)path);
 	struct kind *k;
 	size_t *v;
 
-	if (idset_add(&d->kinds, key)) {
+	/* At most half full: grown (every kind placed again) first. */
+	if (2 * (d->nk + 1) > d->kcap) {
+		free(d->kslot);
+		d->kcap = d->kcap ? 2 * d->kcap : 64;
+		d->kslot = xcalloc(d->kcap, sizeof(*d->kslot));
+		for (size_t i = 0; i < d->nk; i++)
+			*kind_slot(d, d->k[i].fmt, d->k[i].path) = i + 1;
+	}
+	if (*(v = kind_slot(d, fmt, path)) == 0) {
 		GROW(d->k, d->nk);
 		k = &d->k[d->nk];
 		k->path = path;
 		k->fmt = fmt;
-		k->level = lvl;
+		k->level = (unsigned char)lvl;
 		k->n = 0;
-		k->first = d->n;  /* the message about to be kept */
-		*idset_val(&d->kinds, key) = ++d->nk;
+		k->first = (uint32_t)d->n;  /* the message about to be kept */
+		*v = ++d->nk;
 	}
-	v = idset_val(&d->kinds, key);
-	free(key);
 	k = &d->k[*v - 1];
-	if (lvl > k->level)
-		k->level = lvl;
+	if (lvl > (enum level)k->level)
+		k->level = (unsigned char)lvl;
 	return ++k->n <= MAX_LIKE;
 }
 
@@ -152,9 +185,11 @@ quire_diag_free(struct quire_diag *d)
 {
 	if (d == NULL)
 		return;
+	msgs_load(d);
 	for (size_t i = 0; i < d->n; i++)
 		free(d->m[i].text);
 	free(d->m);
+	spill_close(d->rsp);
 	forget_kinds(d);
 	idset_free(&d->once);
 	for (size_t i = 0; i < d->nmaps; i++)
@@ -167,12 +202,83 @@ quire_diag_free(struct quire_diag *d)
 	free(d);
 }
 
+/* Messages in memory: the last n - nsp. */
+static size_t
+msgs_held(const struct quire_diag *d)
+{
+	return d->n - d->nsp;
+}
+
+/* Message i, read back into *tmp when it is in rsp; NULL if it cannot
+ * be.  Under the lock. */
+static struct msg *
+msg_at(struct quire_diag *d, size_t i, struct msg *tmp)
+{
+	if (i >= d->nsp)
+		return &d->m[i - d->nsp];
+	if (spill_pread(d->rsp, tmp, sizeof(*tmp), i * sizeof(*tmp)) == -1)
+		return NULL;
+	return tmp;
+}
+
+/* m as message i, where msg_at() found it: 0, or -1 if it cannot be
+ * written back (message i is then as it was). */
+static int
+msg_put(struct quire_diag *d, size_t i, const struct msg *m)
+{
+	if (i >= d->nsp) {
+		d->m[i - d->nsp] = *m;
+		return 0;
+	}
+	return spill_pwrite(d->rsp, m, sizeof(*m), i * sizeof(*m));
+}
+
+/* Every message in memory again, in d->m (capacity a power of two, as
+ * GROW() takes it), before they are printed or freed.  Under the lock
+ * or alone. */
+static void
+msgs_load(struct quire_diag *d)
+{
+	size_t held = msgs_held(d), cap = 1, lost = 0;
+	struct msg *all;
+
+	if (d->nsp == 0)
+		return;
+	while (cap < d->n + 1)
+		cap *= 2;
+	all = xreallocarray(NULL, cap, sizeof(*all));
+	if (spill_pread(d->rsp, all, d->nsp * sizeof(*all), 0) == -1) {
+		lost = d->nsp;
+		memset(&all[0], 0, sizeof(all[0]));
+		all[0].level = L_ERROR;
+		all[0].text = xasprintf("%zu messages lost: cannot read back "
+		    "a temporary file: %s", lost, strerror(errno));
+		all[0].len = (uint32_t)strlen(all[0].text);
+		d->errors++;
+	}
+	memcpy(all + (lost ? 1 : d->nsp), d->m, held * sizeof(*all));
+	free(d->m);
+	d->m = all;
+	d->n = (lost ? 1 : d->nsp) + held;
+	d->nsp = 0;
+}
+
 void
-diag_spill(struct quire_diag *d, struct spill *sp)
+diag_spill(struct quire_diag *d, struct spill *texts, struct spill *msgs)
 {
 	pthread_mutex_lock(&d->lock);
 	spill_close(d->sp);
-	d->sp = sp;
+	d->sp = texts;
+	/* The messages so far go first. */
+	msgs_load(d);
+	spill_close(d->rsp);
+	d->rsp = msgs;
+	if (msgs && (d->n == 0 || spill_pwrite(msgs, d->m,
+	    d->n * sizeof(*d->m), 0) == 0)) {
+		d->nsp = d->n;
+		free(d->m);
+		d->m = NULL;
+	}
 	pthread_mutex_unlock(&d->lock);
 }
 
@@ -309,8 +415,9 @@ static int
 keep(struct quire_diag *d, enum level lvl, const struct loc *l,
     const char *fmt, char *text, int spill)
 {
-	struct msg *m;
+	struct msg one;
 	struct loc mapped;
+	size_t held;
 
 	l = map_loc(d, l, &mapped);
 	if (lvl == L_ERROR)
@@ -321,23 +428,32 @@ keep(struct quire_diag *d, enum level lvl, const struct loc *l,
 		free(text);
 		return 0;
 	}
-	GROW(d->m, d->n);
-	m = &d->m[d->n];
-	m->path = l && l->path ? idset_get(&d->paths, l->path) : NULL;
-	m->line = l ? l->line : 0;
-	m->col = l ? l->col : 0;
-	m->level = lvl;
-	m->seq = (uint32_t)d->n++;
-	m->text = text;
-	m->len = (uint32_t)strlen(text);
-	m->summary = 0;
-	m->fmt = fmt;
-	/* A big book's hundreds of thousands of messages keep only their
-	 * places in memory; spill_put() may be called under the lock. */
-	if (spill && d->sp && spill_put(d->sp, text, m->len, &m->off) == 0) {
+	memset(&one, 0, sizeof(one));  /* no stray bytes in rsp */
+	one.path = l && l->path ? idset_get(&d->paths, l->path) : NULL;
+	one.line = l ? l->line : 0;
+	one.col = l ? l->col : 0;
+	one.level = lvl;
+	one.seq = (uint32_t)d->n;
+	one.text = text;
+	one.len = (uint32_t)strlen(text);
+	one.fmt = fmt;
+	/* A big book's hundreds of thousands of messages wait on disk,
+	 * texts and places; spill_put() may be called under the lock. */
+	if (spill && d->sp && spill_put(d->sp, text, one.len,
+	    &one.off) == 0) {
 		free(text);
-		m->text = NULL;
+		one.text = NULL;
 	}
+	if (d->rsp && d->nsp == d->n && spill_pwrite(d->rsp, &one,
+	    sizeof(one), d->n * sizeof(one)) == 0) {
+		d->nsp++;
+		d->n++;
+		return 1;
+	}
+	held = msgs_held(d);
+	GROW(d->m, held);
+	d->m[held] = one;
+	d->n++;
 	return 1;
 }
 
@@ -404,7 +520,7 @@ put_once(struct quire_diag *d, const char *key, enum level lvl,
 	const char *path;
 	int line, col;
 	size_t *v, at;
-	struct msg *m;
+	struct msg *m, tmp;
 
 	record(lvl, l, fmt, text, key);
 	if (lvl == L_WARNING && d->strict)
@@ -425,13 +541,20 @@ put_once(struct quire_diag *d, const char *key, enum level lvl,
 			idset_add(&d->once, key);
 			*idset_val(&d->once, key) = at + 1;
 		}
-	} else if (earlier(path, line, col, m = &d->m[*v - 1])) {
-		free(m->text);
-		m->text = text;
-		m->len = (uint32_t)strlen(text);
-		m->path = path ? idset_get(&d->paths, path) : NULL;
-		m->line = line;
-		m->col = col;
+	} else if ((m = msg_at(d, *v - 1, &tmp)) != NULL &&
+	    earlier(path, line, col, m)) {
+		struct msg now = *m;
+		char *old = m->text;
+
+		now.text = text;
+		now.len = (uint32_t)strlen(text);
+		now.path = path ? idset_get(&d->paths, path) : NULL;
+		now.line = line;
+		now.col = col;
+		if (msg_put(d, *v - 1, &now) == 0)
+			free(old);
+		else
+			free(text);
 	} else
 		free(text);
 	pthread_mutex_unlock(&d->lock);
@@ -840,6 +963,7 @@ quire_diag_flush_as(struct quire_diag *d, FILE *fp,
 	const char *bold = d->color ? "\033[1m" : "";
 	const char *reset = d->color ? "\033[0m" : "";
 
+	msgs_load(d);
 	/* The kinds past the limit, summed up after the file's messages. */
 	for (size_t i = 0; i < d->nk; i++) {
 		const struct kind *k = &d->k[i];
