@@ -56,16 +56,17 @@ essay_run(struct book *b, struct essay *e, unsigned formats,
 	link_essay(b, e, d);
 	if (b->ledger_info && e->text) {
 		sha256(e->text, e->len, e->src_sha);
-		e->words = e->content ? count_words(e->content) : 0;
+		e->words = e->w->content ? count_words(e->w->content) : 0;
 	}
 	writers_essay(b, e, formats, d);
-	xmlFreeDoc(e->xml);
-	e->xml = NULL;
-	e->content = NULL;
+	xmlFreeDoc(e->w->xml);
+	e->w->xml = NULL;
+	e->w->content = NULL;
 	essay_settle(b, e);
 	memo_stop(b, e, &mr);
 done:
 	link_forget(e);
+	essay_work_free(e);
 	/* Kept only while a link into another essay is to be judged: a
 	 * second rendering may be needed (link_check).  One that was read
 	 * again is read once more for that. */
@@ -108,7 +109,7 @@ essay_redo(struct book *b, struct essay *e, unsigned formats,
 	struct quire_diag *quiet = quire_diag_new(0);
 
 	heads_free(e);
-	idset_free(&e->ids);
+	essay_work_free(e);
 	free(e->epub.data);
 	memset(&e->epub, 0, sizeof(e->epub));
 	for (size_t i = 0; i < e->nhtml; i++) {

@@ -704,7 +704,7 @@ render_segments_how(const char *md, int how, size_t *nsegs, size_t *ntrees)
 		free(segs[i].html);
 	free(segs);
 	essay_free_parse(e);
-	out = xml_dump(e->xml, &len);
+	out = xml_dump(e->w->xml, &len);
 	book_free(&b);
 	quire_diag_free(d);
 	return out;

@@ -8,9 +8,8 @@
 
 #include "base/base.h"
 
-/* What tells a file's bytes have changed without reading them: its
- * device, inode, size, and modification and change times (a write sets
- * the change time to the clock's, which no one can set back). */
+/* What tells a file's bytes have changed without reading them: device,
+ * inode, size, modification and change times (no one sets ctime back). */
 struct stamp {
 	unsigned long long dev, ino;
 	long long size, msec, mnsec, csec, cnsec;
@@ -72,6 +71,16 @@ struct essay_site {
 extern const struct essay_site essay_site_none;  /* all empty */
 #define ESITE(e) ((e)->site ? (e)->site : &essay_site_none)
 
+/* What an essay holds only while it is rendered (render/). */
+struct essay_work {
+	void *doc;          /* cmark_node *, owned (parse.c) */
+	int plain;          /* no raw HTML: its HTML is read as XML */
+	xmlDoc *xml;        /* the XHTML document, owned */
+	xmlNode *content;   /* the essay's <section> in xml */
+	struct idset ids, seen;  /* every id in it; remote URLs met in it */
+	struct locator *locator;  /* link.c's: link_forget() frees it */
+};
+
 struct essay {
 	/* read/: the source, its front matter, its place in the book. */
 	char *rel;          /* path relative to the content root */
@@ -96,16 +105,10 @@ struct essay {
 	struct essay_site *site;  /* read/site.c's; NULL: none (ESITE) */
 	struct xmark *xmarks; size_t nxmarks;  /* in line order */
 	char *num;          /* its chapter's number or letter, or NULL */
-	/* render/: while it is rendered; gone when it settles. */
-	void *doc;          /* cmark_node *, owned (parse.c) */
-	int plain;          /* no raw HTML: its HTML is read as XML */
-	xmlDoc *xml;        /* the XHTML document, owned */
-	xmlNode *content;   /* the essay's <section> in xml */
+	/* render/: essay_work() while it is rendered; NULL once settled. */
+	struct essay_work *w;
 	unsigned props;
 	size_t nimages, nimages_noalt, nnotes;
-	struct idset ids;   /* every id in the document */
-	struct locator *locator;  /* where its nodes are in its source,
-	                           * link.c's; freed by link_forget() */
 	/* render/: kept to the end, for the contents and link_check(). */
 	struct heading *heads; size_t nheads;
 	char *heads_mem;    /* once rendered, their strings (essay_settle) */
@@ -116,7 +119,6 @@ struct essay {
 	size_t nxlinks;
 	size_t nremote;     /* remote URLs met in it (book.rfirst) */
 	struct idset xbad;  /* hrefs into sections found missing */
-	struct idset seen;  /* remote URLs met in this essay */
 	struct strv marks;  /* index marks: term, subterm, subsubterm, id... */
 	/* write/: what the writers take from it, made as soon as it is
 	 * rendered so that its tree can go at once. */
@@ -238,15 +240,16 @@ void book_init(struct book *);
 void book_free(struct book *);
 void essay_free(struct essay *);
 struct essay_site *essay_site(struct essay *);  /* made if NULL */
-void heads_free(struct essay *); void xmarks_free(struct essay *);
+struct essay_work *essay_work(struct essay *);  /* made if NULL */
+void essay_work_free(struct essay *); void heads_free(struct essay *);
+void xmarks_free(struct essay *);  /* essay_work_free: after link_forget */
 extern const char *const essay_roles[]; enum { ROLE_BACK = 7 };  /* model.c */
 /* Once an essay is rendered and its writers have what they need: keeps
  * only what the book needs of it to the end, compactly (the headings in
  * the contents, its ids hashed), so memory grows little with essays. */
 void essay_settle(const struct book *, struct essay *);
 int essay_has_id(const struct essay *, const char *id);
-/* Orders essays by file name (book.byfile). */
-int cmp_essay_file(const void *, const void *);
+int cmp_essay_file(const void *, const void *);  /* by file (byfile) */
 /* A big book: past this many bytes of sources, the load stage lets texts
  * go (read again when rendered), the writers spill what they make. */
 #define BIG_BOOK ((size_t)16 << 20)
@@ -291,8 +294,7 @@ xmlNode *titlepage(xmlNode *, const struct book *);
 char *cover_svg(const struct book *, size_t *len);
 int cover_raster(const struct book *, struct quire_diag *, char **, size_t *);
 void cover_memo(int on);
-/* The <link>s of every XHTML document: quire's stylesheet (unless
- * theme: none), then the author's. */
+/* Each XHTML document's <link>s: quire's (but theme: none), the author's. */
 void xhtml_styles(xmlDoc *, const struct book *);
 
 #endif

@@ -132,14 +132,14 @@ essay_settle(const struct book *b, struct essay *e)
 	/* Its ids, for links from other essays (link_check), hashed:
 	 * two collide with a chance of about n^2 / 2^65. */
 	free(e->idh);
-	e->idh = xreallocarray(NULL, e->ids.n ? e->ids.n : 1,
+	e->idh = xreallocarray(NULL, e->w->ids.n ? e->w->ids.n : 1,
 	    sizeof(*e->idh));
 	e->nidh = 0;
-	for (size_t i = 0; i < e->ids.cap; i++)
-		if (e->ids.slot[i])
-			e->idh[e->nidh++] = hash_fnv(e->ids.slot[i]);
+	for (size_t i = 0; i < e->w->ids.cap; i++)
+		if (e->w->ids.slot[i])
+			e->idh[e->nidh++] = hash_fnv(e->w->ids.slot[i]);
 	qsort(e->idh, e->nidh, sizeof(*e->idh), cmp_u64);
-	idset_free(&e->ids);
+	idset_free(&e->w->ids);
 }
 
 int
@@ -168,18 +168,37 @@ essay_site(struct essay *e)
 	return e->site;
 }
 
+struct essay_work *
+essay_work(struct essay *e)
+{
+	if (e->w == NULL)
+		e->w = xcalloc(1, sizeof(*e->w));
+	return e->w;
+}
+
+void
+essay_work_free(struct essay *e)
+{
+	if (e->w == NULL)
+		return;
+	/* Its locator is link.c's: link_forget() has let it go. */
+	essay_free_parse(e);
+	if (e->w->xml)
+		xmlFreeDoc(e->w->xml);
+	idset_free(&e->w->ids);
+	idset_free(&e->w->seen);
+	free(e->w);
+	e->w = NULL;
+}
+
 void
 essay_free(struct essay *e)
 {
-	essay_free_parse(e);
-	if (e->xml)
-		xmlFreeDoc(e->xml);
+	essay_work_free(e);
 	heads_free(e);
-	idset_free(&e->ids);
 	free(e->idh);
 	later_free(e->xlinks, e->nxlinks);
 	idset_free(&e->xbad);
-	idset_free(&e->seen);
 	free(e->epub.data);
 	for (size_t i = 0; i < e->nhtml; i++) {
 		free(e->html[i].data);
@@ -331,9 +350,11 @@ book_free(struct book *b)
 void
 essay_free_parse(struct essay *e)
 {
-	if (e->doc)
-		cmark_node_free(e->doc);
-	e->doc = NULL;
+	if (e->w == NULL)
+		return;
+	if (e->w->doc)
+		cmark_node_free(e->w->doc);
+	e->w->doc = NULL;
 }
 
 void

@@ -654,10 +654,10 @@ xref_essay(struct book *b, struct essay *e, struct quire_diag *d)
 {
 	xmlNode *n;
 
-	if (e->content == NULL)
+	if (e->w->content == NULL)
 		return;
 	if (e->num)
-		for (n = xmlFirstElementChild(e->content); n;
+		for (n = xmlFirstElementChild(e->w->content); n;
 		    n = xmlNextElementSibling(n))
 			if (is_el(n, "header")) {
 				xmlNode *h = xmlFirstElementChild(n);
@@ -665,6 +665,6 @@ xref_essay(struct book *b, struct essay *e, struct quire_diag *d)
 					add_secnum(h, e->num);
 				break;
 			}
-	blocks(b, e, e->content);
-	refs(b, e, e->content, d);
+	blocks(b, e, e->w->content);
+	refs(b, e, e->w->content, d);
 }

@@ -27,12 +27,12 @@ struct locator {
 void
 link_forget(struct essay *e)
 {
-	if (e->locator == NULL)
+	if (e->w == NULL || e->w->locator == NULL)
 		return;
-	free(e->locator->lines);
-	idset_free(&e->locator->guesses);
-	free(e->locator);
-	e->locator = NULL;
+	free(e->w->locator->lines);
+	idset_free(&e->w->locator->guesses);
+	free(e->w->locator);
+	e->w->locator = NULL;
 }
 
 /* Where a node came from: the block's line, and the column of needle on
@@ -41,7 +41,7 @@ static void
 index_lines(struct essay *e)
 {
 	size_t cap = 64;
-	struct locator *lc = e->locator = xcalloc(1, sizeof(*e->locator));
+	struct locator *lc = e->w->locator = xcalloc(1, sizeof(*e->w->locator));
 
 	lc->lines = xreallocarray(NULL, cap, sizeof(*lc->lines));
 	lc->lines[lc->nlines++] = 0;
@@ -58,7 +58,7 @@ index_lines(struct essay *e)
 static int
 char_col(struct essay *e, int line, int bytecol)
 {
-	struct locator *lc = e->locator;
+	struct locator *lc = e->w->locator;
 	const char *p = e->text + lc->lines[line - 1];
 	int col = 1, i = 0;
 
@@ -112,9 +112,9 @@ locate(struct essay *e, xmlNode *n, const char *needle)
 		free(t);
 	}
 	if (l.line > 0 && l.col > 1) {
-		if (e->locator == NULL)
+		if (e->w->locator == NULL)
 			index_lines(e);
-		if ((size_t)l.line <= e->locator->nlines)
+		if ((size_t)l.line <= e->w->locator->nlines)
 			l.col = char_col(e, l.line, l.col);
 	}
 	return l;
@@ -202,8 +202,8 @@ match_decoded(const char *q, const char *eol, const char *needle, size_t nn)
 static void
 guess_keep(struct essay *e, const char *needle, size_t at)
 {
-	idset_add(&e->locator->guesses, needle);
-	*idset_val(&e->locator->guesses, needle) = at;
+	idset_add(&e->w->locator->guesses, needle);
+	*idset_val(&e->w->locator->guesses, needle) = at;
 }
 
 /* A byte a URL or a name may hold (the bounds of a needle found alone). */
@@ -254,9 +254,9 @@ locate_bytes(struct essay *e, xmlNode *n, const char *needle, int fuzzy,
 	}
 	if (nn == 0)
 		return l;
-	if (e->locator == NULL)
+	if (e->w->locator == NULL)
 		index_lines(e);
-	lc = e->locator;
+	lc = e->w->locator;
 	/* Raw HTML blocks carry no position: they are searched for from
 	 * the start of the body. */
 	if (l.line == 0) {
@@ -462,7 +462,7 @@ footnotes(struct essay *e)
 	size_t nn = 0;
 	char *s;
 
-	for (n = e->content->children; n; n = n->next)
+	for (n = e->w->content->children; n; n = n->next)
 		if (is_el(n, "section") && has_class(n, "footnotes"))
 			sec = n;
 	if (sec == NULL)
@@ -490,7 +490,7 @@ footnotes(struct essay *e)
 		memcpy(byid, notes, nn * sizeof(*byid));
 	qsort(byid, nn, sizeof(*byid), cmp_note);
 	/* The references, in the body. */
-	for (n = e->content; n; n = next_element(n, e->content)) {
+	for (n = e->w->content; n; n = next_element(n, e->w->content)) {
 		char *href, *dec;
 		size_t i;
 
@@ -531,7 +531,7 @@ footnotes(struct essay *e)
 	set_attr(sec, "role", "doc-endnotes");
 	set_attr(sec, "aria-label", i18n_word(node_lang(sec), W_NOTES));
 	for (size_t i = 0; i < nn; i++) {
-		xmlNode *aside = xmlNewDocNode(e->xml, sec->ns,
+		xmlNode *aside = xmlNewDocNode(e->w->xml, sec->ns,
 		    BAD_CAST "aside", NULL), *first, *back;
 		char num[32];
 
@@ -582,7 +582,7 @@ footnotes(struct essay *e)
 		    first->type != XML_ELEMENT_NODE; first = first->next)
 			;
 		if (first == NULL || !is_el(first, "p")) {
-			xmlNode *p = xmlNewDocNode(e->xml, sec->ns,
+			xmlNode *p = xmlNewDocNode(e->w->xml, sec->ns,
 			    BAD_CAST "p", NULL);
 			if (first)
 				xmlAddPrevSibling(first, p);
@@ -592,29 +592,29 @@ footnotes(struct essay *e)
 		}
 		snprintf(num, sizeof(num), "%zu.", i + 1);
 		if (notes[i].refs.n) {
-			back = xmlNewDocNode(e->xml, sec->ns, BAD_CAST "a",
+			back = xmlNewDocNode(e->w->xml, sec->ns, BAD_CAST "a",
 			    NULL);
 			s = xasprintf("#%s", notes[i].refs.v[0]);
 			set_attr(back, "href", s);
 			free(s);
 			set_attr(back, "role", "doc-backlink");
 			set_attr(back, "class", "backlink");
-			xmlAddChild(back, xmlNewDocText(e->xml, BAD_CAST num));
+			xmlAddChild(back, xmlNewDocText(e->w->xml, BAD_CAST num));
 		} else {
-			back = xmlNewDocNode(e->xml, sec->ns, BAD_CAST "span",
+			back = xmlNewDocNode(e->w->xml, sec->ns, BAD_CAST "span",
 			    NULL);
-			xmlAddChild(back, xmlNewDocText(e->xml, BAD_CAST num));
+			xmlAddChild(back, xmlNewDocText(e->w->xml, BAD_CAST num));
 		}
 		if (first->children)
 			xmlAddPrevSibling(first->children, back);
 		else
 			xmlAddChild(first, back);
-		xmlAddNextSibling(back, xmlNewDocText(e->xml, BAD_CAST " "));
+		xmlAddNextSibling(back, xmlNewDocText(e->w->xml, BAD_CAST " "));
 		for (size_t k = 1; k < notes[i].refs.n; k++) {
 			xmlNode *last = xmlLastElementChild(aside), *a;
 			if (last == NULL)
 				break;
-			xmlAddChild(last, xmlNewDocText(e->xml, BAD_CAST " "));
+			xmlAddChild(last, xmlNewDocText(e->w->xml, BAD_CAST " "));
 			a = el_text(last, "a", "\xe2\x86\xa9\xef\xb8\x8e");
 			s = xasprintf("#%s", notes[i].refs.v[k]);
 			set_attr(a, "href", s);
@@ -735,10 +735,10 @@ ids_and_headings(struct essay *e, struct quire_diag *d, xmlNode ***todo,
 	xmlNode *n, **dead = NULL;
 	size_t ndead = 0;
 
-	idset_add(&e->ids, "essay-title");
+	idset_add(&e->w->ids, "essay-title");
 	/* Ids written after headings ({#id}), by the heading's line. */
-	for (n = hids->n ? e->content : NULL; n;
-	    n = next_element(n, e->content)) {
+	for (n = hids->n ? e->w->content : NULL; n;
+	    n = next_element(n, e->w->content)) {
 		char *pos;
 
 		if (!heading_level(n) || xmlHasProp(n, BAD_CAST "id") ||
@@ -754,22 +754,22 @@ ids_and_headings(struct essay *e, struct quire_diag *d, xmlNode ***todo,
 			}
 		free(pos);
 	}
-	for (n = e->content; n; n = next_element(n, e->content)) {
+	for (n = e->w->content; n; n = next_element(n, e->w->content)) {
 		char *id;
 
-		if (n->type != XML_ELEMENT_NODE || n == e->content)
+		if (n->type != XML_ELEMENT_NODE || n == e->w->content)
 			continue;
 		if ((id = get_attr(n, "id")) == NULL)
 			continue;
 		if (!(is_el(n, "h1") && strcmp(id, "essay-title") == 0) &&
-		    !idset_add(&e->ids, id)) {
+		    !idset_add(&e->w->ids, id)) {
 			struct loc l = locate(e, n, id);
 			diag_warn(d, &l, "duplicate id '%s' dropped", id);
 			xmlUnsetProp(n, BAD_CAST "id");
 		}
 		free(id);
 	}
-	for (n = e->content; n; n = next_element(n, e->content)) {
+	for (n = e->w->content; n; n = next_element(n, e->w->content)) {
 		int lv = heading_level(n);
 		char *raw, *text, *id, *base;
 
@@ -778,7 +778,7 @@ ids_and_headings(struct essay *e, struct quire_diag *d, xmlNode ***todo,
 			(*todo)[(*nt)++] = n;
 		}
 		if (!lv || (n->parent && is_el(n->parent, "header") &&
-		    n->parent->parent == e->content))
+		    n->parent->parent == e->w->content))
 			continue;
 		raw = node_text(n);
 		text = collapse_ws(raw);
@@ -834,7 +834,7 @@ ids_and_headings(struct essay *e, struct quire_diag *d, xmlNode ***todo,
 				free(base);
 				base = xstrdup("section");
 			}
-			id = idset_unique(&e->ids, &hint, base, 1);
+			id = idset_unique(&e->w->ids, &hint, base, 1);
 			free(base);
 			set_attr(n, "id", id);
 		}
@@ -964,6 +964,7 @@ int
 link_tape_replay(struct book *b, struct essay *e, const struct link_tape *t)
 {
 	struct quire_diag *quiet = quire_diag_new(0);
+	struct idset seen = { 0 };  /* remote URLs met */
 	int rc = 0;
 
 	/* The images first: each must come out as it did (its name is
@@ -989,9 +990,10 @@ link_tape_replay(struct book *b, struct essay *e, const struct link_tape *t)
 		const struct taped_link *x = &t->v[i];
 		struct loc l = { e->path, x->line, x->col };
 
-		if (x->kind == TAPED_REMOTE && idset_add(&e->seen, x->s))
+		if (x->kind == TAPED_REMOTE && idset_add(&seen, x->s))
 			remote_met(b, e, x->s, &l);
 	}
+	idset_free(&seen);
 	return 0;
 }
 
@@ -1081,7 +1083,7 @@ image(struct book *b, struct essay *e, xmlNode *img, struct quire_diag *d)
 		goto out;
 	}
 	if (strncmp(src, "//", 2) == 0 || has_scheme(src)) {
-		if (idset_add(&e->seen, src)) {
+		if (idset_add(&e->w->seen, src)) {
 			remote_met(b, e, src, AT());
 			taped(TAPED_REMOTE, src, NULL, &l);
 		}
@@ -1335,7 +1337,7 @@ link(struct book *b, struct essay *e, xmlNode *a, struct quire_diag *d)
 			free(id);
 			goto out;
 		}
-		if (id == NULL || !idset_has(&t->ids, id)) {
+		if (id == NULL || !idset_has(&t->w->ids, id)) {
 			if (t == e)
 				rc = diag_warn(d, AT(), "link to a missing "
 				    "section: #%s", frag);
@@ -1425,9 +1427,10 @@ link_essay(struct book *b, struct essay *e, struct quire_diag *d)
 	size_t nt = 0;
 	int rc = 0;
 
+	essay_work(e);
 	xref_essay(b, e, d);
 	footnotes(e);
-	cite_sections(e->content);
+	cite_sections(e->w->content);
 	/* Links and images collected first: resolving may unwrap or
 	 * replace nodes, never free another one on the list. */
 	ids_and_headings(e, d, &todo, &nt);
@@ -1436,10 +1439,10 @@ link_essay(struct book *b, struct essay *e, struct quire_diag *d)
 		    image(b, e, todo[k], d)) < 0)
 			rc = -1;
 	free(todo);
-	strip_internal(e->content);
-	idset_free(&e->seen);
-	if (e->locator)
-		idset_free(&e->locator->guesses);
+	strip_internal(e->w->content);
+	idset_free(&e->w->seen);
+	if (e->w->locator)
+		idset_free(&e->w->locator->guesses);
 	return rc;
 }
 

@@ -378,16 +378,16 @@ parse_math(struct essay *e, struct quire_diag *d)
 	size_t nv = 0, *lines = NULL, nlines = 0;
 	int mathml, any = 0;
 
-	if (e->doc == NULL)
+	if (e->w->doc == NULL)
 		return 0;
 	/* A build's pass (with d) leaves nothing for a later one. */
-	if (d == NULL && cmark_node_get_user_data(e->doc) == &math_done)
+	if (d == NULL && cmark_node_get_user_data(e->w->doc) == &math_done)
 		return 0;
 	if (d) {
 		parse_diagrams(e, d);
-		cmark_node_set_user_data(e->doc, &math_done);
+		cmark_node_set_user_data(e->w->doc, &math_done);
 	}
-	it = cmark_iter_new(e->doc);
+	it = cmark_iter_new(e->w->doc);
 	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
 		n = cmark_iter_get_node(it);
 		if (ev != CMARK_EVENT_ENTER)
@@ -489,7 +489,7 @@ parse_math(struct essay *e, struct quire_diag *d)
 		any |= mathml;
 	}
 	if (any)
-		e->plain = 0;  /* MathML is for the tree builder */
+		e->w->plain = 0;  /* MathML is for the tree builder */
 	free(v);
 	free(lines);
 	return 0;
@@ -522,7 +522,7 @@ char *
 parse_render_html(struct essay *e)
 {
 	parse_math(e, NULL);
-	return render_node(e->doc);
+	return render_node(e->w->doc);
 }
 
 /* ---- segments ----
@@ -1036,7 +1036,7 @@ static void
 undrawn_fences(struct essay *e, struct quire_diag *d)
 {
 	cmark_node **v;
-	size_t n = fences(e->doc, 0, &v);
+	size_t n = fences(e->w->doc, 0, &v);
 
 	for (size_t i = 0; i < n; i++) {
 		char *label, *lang = listing_lang(
@@ -1069,9 +1069,9 @@ parse_diagrams(struct essay *e, struct quire_diag *d)
 	size_t n;
 	int drawn = 0;
 
-	if (e->doc == NULL)
+	if (e->w->doc == NULL)
 		return;
-	n = fences(e->doc, 1, &v);
+	n = fences(e->w->doc, 1, &v);
 	for (size_t i = 0; i < n; i++) {
 		cmark_node *k = v[i], *r;
 		const char *code = cmark_node_get_literal(k);
@@ -1124,7 +1124,7 @@ parse_diagrams(struct essay *e, struct quire_diag *d)
 	}
 	free(v);
 	if (drawn)
-		e->plain = 0;  /* SVG is for the tree builder */
+		e->w->plain = 0;  /* SVG is for the tree builder */
 }
 
 /* The name of the tag that the raw inline HTML lit is, alone (an open,
@@ -1162,7 +1162,7 @@ lone_tag(const char *lit, char name[32], int *close, int *selfclose)
 static void
 prose_tags(struct essay *e, struct quire_diag *d)
 {
-	cmark_iter *it = cmark_iter_new(e->doc);
+	cmark_iter *it = cmark_iter_new(e->w->doc);
 	cmark_event_type ev;
 	cmark_node **v = NULL;
 	size_t nv = 0;
@@ -1318,6 +1318,7 @@ parse_essay(struct essay *e, struct quire_diag *d)
 	int opts = opts_for(e);
 	cmark_parser *p;
 
+	essay_work(e);
 	cmark_gfm_core_extensions_ensure_registered();
 	math_register();
 	/* Front-matter titles get the punctuation the body gets. */
@@ -1340,17 +1341,17 @@ parse_essay(struct essay *e, struct quire_diag *d)
 	}
 	cmark_parser_attach_syntax_extension(p, math_ext);
 	cmark_parser_feed(p, e->text + e->body, e->len - e->body);
-	e->doc = cmark_parser_finish(p);
+	e->w->doc = cmark_parser_finish(p);
 	cmark_parser_free(p);
-	trim_autolinks(e->doc);
+	trim_autolinks(e->w->doc);
 	if (d) {
 		undrawn_fences(e, d);
 		prose_tags(e, d);
 	}
-	listings(e->doc);
+	listings(e->w->doc);
 	if (maybe_raw_anchor(e->text + e->body, e->len - e->body))
-		unlink_in_anchors(e->doc);
-	cite_essay(e, e->doc);  /* citations, when the book has a bibliography */
+		unlink_in_anchors(e->w->doc);
+	cite_essay(e, e->w->doc);  /* citations, when the book has a bibliography */
 	{
 		/* No raw HTML and no link in a link (which the HTML5 tree
 		 * builder splits): cmark-gfm's HTML for the document is then
@@ -1358,7 +1359,7 @@ parse_essay(struct essay *e, struct quire_diag *d)
 		struct scan sc;
 
 		memset(&sc, 0, sizeof(sc));
-		e->plain = !block_raw(e->doc, &sc);
+		e->w->plain = !block_raw(e->w->doc, &sc);
 	}
 	return 0;
 }
@@ -1453,15 +1454,15 @@ parse_segments(struct essay *e, struct segment **out)
 
 	*out = NULL;
 	parse_math(e, NULL);  /* nothing left to do after a build's */
-	if (e->plain) {
-		segs_take(&sg, e->doc, 0);
+	if (e->w->plain) {
+		segs_take(&sg, e->w->doc, 0);
 		segs_close(&sg, 0);
 		free(sg.run);
 		*out = sg.v;
 		return sg.nv;
 	}
 	memset(&sc, 0, sizeof(sc));
-	for (n = cmark_node_first_child(e->doc); n; n = next) {
+	for (n = cmark_node_first_child(e->w->doc); n; n = next) {
 		int r;
 
 		next = cmark_node_next(n);
@@ -1510,7 +1511,7 @@ parse_segments(struct essay *e, struct segment **out)
 		/* Back where they were: the document stays whole. */
 		while ((n = cmark_node_first_child(notes)) != NULL) {
 			cmark_node_unlink(n);
-			cmark_node_append_child(e->doc, n);
+			cmark_node_append_child(e->w->doc, n);
 		}
 		cmark_node_free(notes);
 	}

@@ -1769,17 +1769,18 @@ render_essay_html(struct book *b, struct essay *e,
 	gopt.allocator = arena_alloc;
 	gopt.deallocator = arena_free;
 	gopt.userdata = &arena;
-	e->xml = xhtml_new(lang, "", NULL, &body);
-	xhtml_styles(e->xml, b);
+	essay_work(e);
+	e->w->xml = xhtml_new(lang, "", NULL, &body);
+	xhtml_styles(e->w->xml, b);
 	if (e->dir) {
-		set_attr(xmlDocGetRootElement(e->xml), "dir", e->dir);
+		set_attr(xmlDocGetRootElement(e->w->xml), "dir", e->dir);
 		set_attr(body, "dir", e->dir);
 	}
 	c.e = e;
 	c.d = d;
-	c.doc = e->xml;
-	c.xhtml = xmlDocGetRootElement(e->xml)->ns;
-	box = xmlNewDocNode(e->xml, c.xhtml, BAD_CAST "div", NULL);
+	c.doc = e->w->xml;
+	c.xhtml = xmlDocGetRootElement(e->w->xml)->ns;
+	box = xmlNewDocNode(e->w->xml, c.xhtml, BAD_CAST "div", NULL);
 	xmlAddChild(body, box);
 	for (size_t i = 0; i < nsegs; i++) {
 		const char *html = segs[i].html;
@@ -1832,7 +1833,7 @@ render_essay_html(struct book *b, struct essay *e,
 
 	/* Now the real title is known. */
 	{
-		xmlNode *title = xmlDocGetRootElement(e->xml)->children;
+		xmlNode *title = xmlDocGetRootElement(e->w->xml)->children;
 		for (; title && !is_el(title, "head"); title = title->next)
 			;
 		for (title = title ? title->children : NULL; title &&
@@ -1843,7 +1844,7 @@ render_essay_html(struct book *b, struct essay *e,
 			xmlNodeAddContent(title, BAD_CAST e->title);
 		}
 	}
-	section = xmlNewDocNode(e->xml, c.xhtml, BAD_CAST "section", NULL);
+	section = xmlNewDocNode(e->w->xml, c.xhtml, BAD_CAST "section", NULL);
 	xmlAddPrevSibling(box, section);
 	{
 		const char *type = e->part_page ? "part" :
@@ -1864,6 +1865,6 @@ render_essay_html(struct book *b, struct essay *e,
 	}
 	xmlUnlinkNode(box);
 	xmlFreeNode(box);
-	e->content = section;
+	e->w->content = section;
 	return 0;
 }

@@ -722,7 +722,7 @@ int
 epub_essay(struct book *b, struct essay *e, struct quire_diag *d)
 {
 	size_t len;
-	char *x = xml_dump(e->xml, &len);
+	char *x = xml_dump(e->w->xml, &len);
 
 	deflate_raw(x, len, LEVEL, NULL, &e->epub);
 	free(x);

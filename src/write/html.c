@@ -327,7 +327,7 @@ cut_article(const struct book *b, struct essay *e, const char *p, size_t n,
 int
 html_essay(struct book *b, struct essay *e, struct quire_diag *d)
 {
-	xmlNode *art = xmlNewDocNode(e->xml, NULL, BAD_CAST "article", NULL);
+	xmlNode *art = xmlNewDocNode(e->w->xml, NULL, BAD_CAST "article", NULL);
 	xmlNode *k, *next;
 	struct buf out = { 0 };
 	const char *lang = e->lang ? e->lang : b->lang;
@@ -349,12 +349,12 @@ html_essay(struct book *b, struct essay *e, struct quire_diag *d)
 		if (strcmp(dir, lang_rtl(b->lang) ? "rtl" : "ltr") != 0)
 			set_attr(art, "dir", dir);
 	}
-	for (k = e->content->children; k; k = next) {
+	for (k = e->w->content->children; k; k = next) {
 		next = k->next;
 		xmlUnlinkNode(k);
 		xmlAddChild(art, k);
 	}
-	xmlAddChild(e->content, art);
+	xmlAddChild(e->w->content, art);
 	adapt(b, e, art->children, &im);
 	drop_ns_defs(art->children);
 	/* The way back to the contents, in the essay's header. */
@@ -373,7 +373,7 @@ html_essay(struct book *b, struct essay *e, struct quire_diag *d)
 	}
 	/* Serialised by HTML rules: the document is now an HTML one (it is
 	 * freed right after). */
-	e->xml->type = XML_HTML_DOCUMENT_NODE;
+	e->w->xml->type = XML_HTML_DOCUMENT_NODE;
 	serialise(art, &im, &out);
 	cut_article(b, e, out.data ? out.data : "", out.len, &im, d);
 	buf_free(&out);

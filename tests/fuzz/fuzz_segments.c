@@ -17,10 +17,8 @@ xhtml(struct essay *e, struct segment *segs, size_t n)
 	memset(&b, 0, sizeof(b));
 	b.lang = (char *)"en";
 	render_essay_html(&b, e, segs, n, d);
-	out = xml_dump(e->xml, &len);
-	xmlFreeDoc(e->xml);
-	e->xml = NULL;
-	e->content = NULL;
+	out = xml_dump(e->w->xml, &len);
+	essay_work_free(e);
 	quire_diag_free(d);
 	return out;
 }
