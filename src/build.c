@@ -209,7 +209,7 @@ render_book(struct book *b, const struct quire_options *opt,
 	free(p.order);
 	if (link_check(b, d) > 0)
 		for (size_t i = 0; i < b->nessays; i++)
-			if (b->essays[i].xbad.n)
+			if (b->essays[i].xbad)
 				essay_redo(b, &b->essays[i], opt->formats,
 				    &p.cmark);
 	memo_end();

@@ -575,7 +575,7 @@ memo_start(struct book *b, struct essay *e, struct memo_run *r,
 	memset(r, 0, sizeof(*r));
 	/* An essay rendered again once the links between essays are
 	 * judged is another rendering of the same source. */
-	if (!memo.on || e->xbad.n)
+	if (!memo.on || e->xbad)
 		return -1;
 	essay_key(b, e, r->key, r->text_sha);
 	if (take(b, e, r->key, d) == 0) {

@@ -107,8 +107,7 @@ struct essay {
 	char *num;          /* its chapter's number or letter, or NULL */
 	/* render/: essay_work() while it is rendered; NULL once settled. */
 	struct essay_work *w;
-	unsigned props;
-	size_t nimages, nimages_noalt, nnotes;
+	unsigned props, nimages, nimages_noalt, nnotes;
 	/* render/: kept to the end, for the contents and link_check(). */
 	struct heading *heads; size_t nheads;
 	char *heads_mem;    /* once rendered, their strings (essay_settle) */
@@ -118,7 +117,7 @@ struct essay {
 	struct later *xlinks;  /* judged by link_check() */
 	size_t nxlinks;
 	size_t nremote;     /* remote URLs met in it (book.rfirst) */
-	struct idset xbad;  /* hrefs into sections found missing */
+	struct idset *xbad;  /* hrefs into sections found missing, or NULL */
 	struct strv marks;  /* index marks: term, subterm, subsubterm, id... */
 	/* write/: what the writers take from it, made as soon as it is
 	 * rendered so that its tree can go at once. */

@@ -198,7 +198,9 @@ essay_free(struct essay *e)
 	heads_free(e);
 	free(e->idh);
 	later_free(e->xlinks, e->nxlinks);
-	idset_free(&e->xbad);
+	if (e->xbad)
+		idset_free(e->xbad);
+	free(e->xbad);
 	free(e->epub.data);
 	for (size_t i = 0; i < e->nhtml; i++) {
 		free(e->html[i].data);

@@ -1325,7 +1325,7 @@ link(struct book *b, struct essay *e, xmlNode *a, struct quire_diag *d)
 			 * section from the href. */
 			char *s = xasprintf("%s#%s", t->file, id);
 			char *esc = href_escape(s);
-			if (idset_has(&e->xbad, esc))
+			if (e->xbad && idset_has(e->xbad, esc))
 				set_attr(a, "href", t->file);
 			else {
 				set_attr(a, "href", esc);
@@ -1483,7 +1483,9 @@ link_check(struct book *b, struct quire_diag *d)
 				continue;
 			diag_warn(d, &l, "link to a missing section: %s#%s",
 			    x->target->rel, x->orig);
-			idset_add(&e->xbad, x->href);
+			if (e->xbad == NULL)
+				e->xbad = xcalloc(1, sizeof(*e->xbad));
+			idset_add(e->xbad, x->href);
 			bad = 1;
 		}
 		later_free(e->xlinks, e->nxlinks);
