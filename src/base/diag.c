@@ -248,7 +248,11 @@ msgs_load(struct quire_diag *d)
 		cap *= 2;
 	all = xreallocarray(NULL, cap, sizeof(*all));
 	if (spill_pread(d->rsp, all, d->nsp * sizeof(*all), 0) == -1) {
+		/* The kinds' and told-once messages' places are gone too
+		 * (their texts in memory with them). */
 		lost = d->nsp;
+		forget_kinds(d);
+		idset_free(&d->once);
 		memset(&all[0], 0, sizeof(all[0]));
 		all[0].level = L_ERROR;
 		all[0].text = xasprintf("%zu messages lost: cannot read back "
