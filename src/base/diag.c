@@ -260,7 +260,8 @@ msgs_load(struct quire_diag *d)
 		all[0].len = (uint32_t)strlen(all[0].text);
 		d->errors++;
 	}
-	memcpy(all + (lost ? 1 : d->nsp), d->m, held * sizeof(*all));
+	if (held)
+		memcpy(all + (lost ? 1 : d->nsp), d->m, held * sizeof(*all));
 	free(d->m);
 	d->m = all;
 	d->n = (lost ? 1 : d->nsp) + held;
