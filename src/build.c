@@ -109,7 +109,6 @@ essay_redo(struct book *b, struct essay *e, unsigned formats,
 	struct quire_diag *quiet = quire_diag_new(0);
 
 	heads_free(e);
-	essay_work_free(e);
 	free(e->epub.data);
 	memset(&e->epub, 0, sizeof(e->epub));
 	for (size_t i = 0; i < e->nhtml; i++) {

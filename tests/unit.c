@@ -561,11 +561,17 @@ diag_run(int spill_at)
 	for (int i = 0; i < 260; i++) {
 		struct loc l = { i % 2 ? "b.md" : "a.md", 300 - i, i % 7 + 1 };
 
-		if (i == spill_at)
-			diag_spill(d, spill_open("."), spill_open("."));
+		if (i == spill_at) {
+			struct spill *texts = spill_open(".");
+			struct spill *msgs = spill_open(".");
+
+			/* Spilled, or the runs would not differ. */
+			CHECK(texts != NULL && msgs != NULL);
+			diag_spill(d, texts, msgs);
+		}
 		/* 130 of one kind in each file: 100 kept, 30 summed up. */
 		diag_warn(d, &l, "link %d goes nowhere", i);
-		/* Told once, at its earliest place: later ones come earlier. */
+		/* Told once, at its earliest place: later ones are earlier. */
 		snprintf(path, sizeof(path), "url-%d", i % 3);
 		diag_once(d, path, L_WARNING, &l, "remote image %d", i % 3);
 		if (i % 50 == 0)

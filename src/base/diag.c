@@ -123,9 +123,8 @@ forget_kinds(struct quire_diag *d)
 static size_t *
 kind_slot(struct quire_diag *d, const char *fmt, const char *path)
 {
-	uint64_t h = ((uint64_t)(uintptr_t)fmt * 0x9e3779b97f4a7c15u) ^
-	    ((uint64_t)(uintptr_t)path * 0xc2b2ae3d27d4eb4fu);
-	size_t i = (size_t)(h ^ (h >> 29)) & (d->kcap - 1);
+	const void *pair[2] = { fmt, path };
+	size_t i = (size_t)hash_fnv_n(pair, sizeof(pair)) & (d->kcap - 1);
 
 	while (d->kslot[i] && (d->k[d->kslot[i] - 1].fmt != fmt ||
 	    d->k[d->kslot[i] - 1].path != path))

@@ -41,7 +41,7 @@ static void
 index_lines(struct essay *e)
 {
 	size_t cap = 64;
-	struct locator *lc = e->w->locator = xcalloc(1, sizeof(*e->w->locator));
+	struct locator *lc = e->w->locator = xcalloc(1, sizeof(*lc));
 
 	lc->lines = xreallocarray(NULL, cap, sizeof(*lc->lines));
 	lc->lines[lc->nlines++] = 0;
@@ -599,22 +599,26 @@ footnotes(struct essay *e)
 			free(s);
 			set_attr(back, "role", "doc-backlink");
 			set_attr(back, "class", "backlink");
-			xmlAddChild(back, xmlNewDocText(e->w->xml, BAD_CAST num));
+			xmlAddChild(back, xmlNewDocText(e->w->xml,
+			    BAD_CAST num));
 		} else {
-			back = xmlNewDocNode(e->w->xml, sec->ns, BAD_CAST "span",
-			    NULL);
-			xmlAddChild(back, xmlNewDocText(e->w->xml, BAD_CAST num));
+			back = xmlNewDocNode(e->w->xml, sec->ns,
+			    BAD_CAST "span", NULL);
+			xmlAddChild(back, xmlNewDocText(e->w->xml,
+			    BAD_CAST num));
 		}
 		if (first->children)
 			xmlAddPrevSibling(first->children, back);
 		else
 			xmlAddChild(first, back);
-		xmlAddNextSibling(back, xmlNewDocText(e->w->xml, BAD_CAST " "));
+		xmlAddNextSibling(back, xmlNewDocText(e->w->xml,
+		    BAD_CAST " "));
 		for (size_t k = 1; k < notes[i].refs.n; k++) {
 			xmlNode *last = xmlLastElementChild(aside), *a;
 			if (last == NULL)
 				break;
-			xmlAddChild(last, xmlNewDocText(e->w->xml, BAD_CAST " "));
+			xmlAddChild(last, xmlNewDocText(e->w->xml,
+			    BAD_CAST " "));
 			a = el_text(last, "a", "\xe2\x86\xa9\xef\xb8\x8e");
 			s = xasprintf("#%s", notes[i].refs.v[k]);
 			set_attr(a, "href", s);

@@ -1351,7 +1351,7 @@ parse_essay(struct essay *e, struct quire_diag *d)
 	listings(e->w->doc);
 	if (maybe_raw_anchor(e->text + e->body, e->len - e->body))
 		unlink_in_anchors(e->w->doc);
-	cite_essay(e, e->w->doc);  /* citations, when the book has a bibliography */
+	cite_essay(e, e->w->doc);  /* citations, when there is a bibliography */
 	{
 		/* No raw HTML and no link in a link (which the HTML5 tree
 		 * builder splits): cmark-gfm's HTML for the document is then

@@ -327,7 +327,8 @@ cut_article(const struct book *b, struct essay *e, const char *p, size_t n,
 int
 html_essay(struct book *b, struct essay *e, struct quire_diag *d)
 {
-	xmlNode *art = xmlNewDocNode(e->w->xml, NULL, BAD_CAST "article", NULL);
+	xmlNode *art = xmlNewDocNode(e->w->xml, NULL, BAD_CAST "article",
+	    NULL);
 	xmlNode *k, *next;
 	struct buf out = { 0 };
 	const char *lang = e->lang ? e->lang : b->lang;
