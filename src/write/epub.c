@@ -543,12 +543,14 @@ opf_doc(const struct book *b, const char *cover_href, const char *cover_mime,
 			    b->subjects.v[i]))
 				xmlNewTextChild(md, dc, BAD_CAST "subject",
 				    BAD_CAST b->subjects.v[i]);
-		for (size_t i = 0; i < b->nessays; i++)
-			for (size_t k = 0; k < b->essays[i].tags.n; k++)
-				if (*b->essays[i].tags.v[k] &&
-				    idset_add(&seen, b->essays[i].tags.v[k]))
+		for (size_t i = 0; i < b->nessays; i++) {
+			const struct strv *t = &EMORE(&b->essays[i])->tags;
+
+			for (size_t k = 0; k < t->n; k++)
+				if (*t->v[k] && idset_add(&seen, t->v[k]))
 					xmlNewTextChild(md, dc, BAD_CAST "subject",
-					    BAD_CAST b->essays[i].tags.v[k]);
+					    BAD_CAST t->v[k]);
+		}
 		idset_free(&seen);
 	}
 	s = iso_time(b->mtime);
@@ -742,18 +744,26 @@ epub_essay(struct book *b, struct essay *e, struct quire_diag *d)
 }
 
 /* A libzip source over deflated bytes: its stat tells the method, sizes
- * and CRC, so zip_close() copies the bytes instead of compressing. */
-struct zsrc {
-	struct packed *z;   /* freed once libzip has copied it */
+ * and CRC, so zip_close() copies the bytes instead of compressing.  A big
+ * book has 100,000: each is 16 bytes of one array, and what they share
+ * (where the reading is, the time, the error) is the zip's, since
+ * zip_close() reads one source to its end before it opens the next. */
+struct zshared {
 	zip_uint64_t off;
 	time_t mtime;
 	zip_error_t err;
+};
+
+struct zsrc {
+	struct packed *z;   /* freed once libzip has copied it */
+	struct zshared *sh;
 };
 
 static zip_int64_t
 packed_source(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
 {
 	struct zsrc *s = ud;
+	struct zshared *sh = s->sh;
 	zip_stat_t *st;
 	zip_uint64_t n;
 
@@ -761,29 +771,29 @@ packed_source(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
 	case ZIP_SOURCE_OPEN:
 		if (s->z->data == NULL && s->z->sp == NULL &&
 		    s->z->zlen > 0) {
-			zip_error_set(&s->err, ZIP_ER_INTERNAL, 0);
+			zip_error_set(&sh->err, ZIP_ER_INTERNAL, 0);
 			return -1;  /* released after an earlier reading */
 		}
-		s->off = 0;
+		sh->off = 0;
 		return 0;
 	case ZIP_SOURCE_READ:
-		n = s->z->zlen - s->off;
+		n = s->z->zlen - sh->off;
 		if (n > len)
 			n = len;
 		if (s->z->data == NULL) {
 			if (n > 0 && spill_pread(s->z->sp, data, (size_t)n,
-			    s->z->off + s->off) == -1) {
-				zip_error_set(&s->err, ZIP_ER_READ, errno);
+			    s->z->off + sh->off) == -1) {
+				zip_error_set(&sh->err, ZIP_ER_READ, errno);
 				return -1;
 			}
 		} else
-			memcpy(data, s->z->data + s->off, n);
-		s->off += n;
+			memcpy(data, s->z->data + sh->off, n);
+		sh->off += n;
 		return (zip_int64_t)n;
 	case ZIP_SOURCE_CLOSE:
 		/* In the archive now: an essay's bytes go at once, so that
 		 * the book is never held twice while it is zipped. */
-		if (s->off == s->z->zlen) {
+		if (sh->off == s->z->zlen) {
 			free(s->z->data);
 			s->z->data = NULL;
 		}
@@ -797,20 +807,18 @@ packed_source(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
 		st->comp_size = s->z->zlen;
 		st->comp_method = ZIP_CM_DEFLATE;
 		st->crc = (zip_uint32_t)s->z->crc;
-		st->mtime = s->mtime;
+		st->mtime = sh->mtime;
 		return sizeof(*st);
 	case ZIP_SOURCE_ERROR:
-		return zip_error_to_data(&s->err, data, len);
+		return zip_error_to_data(&sh->err, data, len);
 	case ZIP_SOURCE_FREE:
-		zip_error_fini(&s->err);
-		free(s);
-		return 0;
+		return 0;  /* zip_pack()'s array */
 	case ZIP_SOURCE_SUPPORTS:
 		return zip_source_make_command_bitmap(ZIP_SOURCE_OPEN,
 		    ZIP_SOURCE_READ, ZIP_SOURCE_CLOSE, ZIP_SOURCE_STAT,
 		    ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE, -1);
 	default:
-		zip_error_set(&s->err, ZIP_ER_OPNOTSUPP, 0);
+		zip_error_set(&sh->err, ZIP_ER_OPNOTSUPP, 0);
 		return -1;
 	}
 }
@@ -1075,12 +1083,15 @@ zip_pack(const struct book *b, struct pack *p, struct out_file *out,
 	zip_source_t *src;
 	zip_t *za;
 	struct zsink sink;
+	struct zshared sh = { 0, b->mtime, { 0, 0, NULL } };
+	struct zsrc *zs = xcalloc(p->n ? p->n : 1, sizeof(*zs));
 	struct loc l = { NULL, 0, 0 };
 	const struct resource *changed = NULL;
 	int rc = -1;
 
 	memset(&sink, 0, sizeof(sink));
 	zip_error_init(&sink.err);
+	zip_error_init(&sh.err);
 	zip_error_init(&err);
 	/* A big book is zipped into a spill file of its own, which the
 	 * output file then takes. */
@@ -1118,15 +1129,9 @@ zip_pack(const struct book *b, struct pack *p, struct out_file *out,
 				free(fs);
 			}
 		} else if (z) {
-			struct zsrc *zs = xcalloc(1, sizeof(*zs));
-			zs->z = z;
-			zs->mtime = b->mtime;
-			zip_error_init(&zs->err);
-			if ((s = zip_source_function(za, packed_source,
-			    zs)) == NULL) {
-				zip_error_fini(&zs->err);
-				free(zs);
-			}
+			zs[i].z = z;
+			zs[i].sh = &sh;
+			s = zip_source_function(za, packed_source, &zs[i]);
 		} else
 			s = zip_source_buffer(za, p->e[i].data, p->e[i].len, 0);
 		if (s == NULL || (idx = zip_file_add(za, p->e[i].name, s,
@@ -1176,6 +1181,9 @@ zip_pack(const struct book *b, struct pack *p, struct out_file *out,
 out_src:
 	zip_source_free(src);
 out:
+	/* libzip has let its sources go (zip_close, zip_discard). */
+	free(zs);
+	zip_error_fini(&sh.err);
 	spill_close(sink.sp);
 	sink_clear(&sink);
 	zip_error_fini(&sink.err);
