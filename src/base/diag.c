@@ -49,7 +49,7 @@ struct quire_diag {
 	 * memory. */
 	struct spill *rsp;
 	size_t nsp;
-	size_t *kslot;      /* by (fmt, path) address: index in k, plus
+	uint32_t *kslot;    /* by (fmt, path) address: index in k, plus
 	                     * one; 0: empty (kcap, a power of two) */
 	size_t kcap;
 	struct idset paths;  /* every path once: a big book has 100,000 */
@@ -120,7 +120,7 @@ forget_kinds(struct quire_diag *d)
 
 /* Where the kind (fmt, path) is, or would go, in d->kslot: the pair's
  * addresses are its identity (path is interned, fmt a literal). */
-static size_t *
+static uint32_t *
 kind_slot(struct quire_diag *d, const char *fmt, const char *path)
 {
 	const void *pair[2] = { fmt, path };
@@ -153,7 +153,7 @@ count_kind(struct quire_diag *d, const struct loc *l, const char *fmt,
 {
 	const char *path = idset_get(&d->paths, l && l->path ? l->path : "");
 	struct kind *k;
-	size_t *v;
+	uint32_t *v;
 
 	/* At most half full: grown (every kind placed again) first. */
 	if (2 * (d->nk + 1) > d->kcap) {
@@ -161,7 +161,8 @@ count_kind(struct quire_diag *d, const struct loc *l, const char *fmt,
 		d->kcap = d->kcap ? 2 * d->kcap : 64;
 		d->kslot = xcalloc(d->kcap, sizeof(*d->kslot));
 		for (size_t i = 0; i < d->nk; i++)
-			*kind_slot(d, d->k[i].fmt, d->k[i].path) = i + 1;
+			*kind_slot(d, d->k[i].fmt, d->k[i].path) =
+			    (uint32_t)(i + 1);
 	}
 	if (*(v = kind_slot(d, fmt, path)) == 0) {
 		GROW(d->k, d->nk);
@@ -171,7 +172,7 @@ count_kind(struct quire_diag *d, const struct loc *l, const char *fmt,
 		k->level = (unsigned char)lvl;
 		k->n = 0;
 		k->first = (uint32_t)d->n;  /* the message about to be kept */
-		*v = ++d->nk;
+		*v = (uint32_t)++d->nk;
 	}
 	k = &d->k[*v - 1];
 	if (lvl > (enum level)k->level)
