@@ -56,7 +56,8 @@ essay_run(struct book *b, struct essay *e, unsigned formats,
 	link_essay(b, e, d);
 	if (b->ledger_info && e->text) {
 		sha256(e->text, e->len, e->src_sha);
-		e->words = e->w->content ? count_words(e->w->content) : 0;
+		e->words = e->w->content ?
+		    (uint32_t)count_words(e->w->content) : 0;
 	}
 	writers_essay(b, e, formats, d);
 	xmlFreeDoc(e->w->xml);
@@ -111,10 +112,8 @@ essay_redo(struct book *b, struct essay *e, unsigned formats,
 	heads_free(e);
 	free(e->epub.data);
 	memset(&e->epub, 0, sizeof(e->epub));
-	for (size_t i = 0; i < e->nhtml; i++) {
+	for (size_t i = 0; i < e->nhtml; i++)
 		free(e->html[i].data);
-		free(e->html[i].z.data);
-	}
 	free(e->html);
 	e->html = NULL;
 	e->nhtml = 0;
@@ -213,8 +212,11 @@ render_book(struct book *b, const struct quire_options *opt,
 				    &p.cmark);
 	memo_end();
 	/* The writers need neither the sources nor the sets of ids, nor
-	 * the index of site URLs that links were resolved by. */
+	 * the indexes that links were resolved by. */
 	site_index_free(b);
+	free(b->byrel);
+	free(b->byfile);
+	b->byrel = b->byfile = NULL;
 	for (size_t i = 0; i < b->nessays; i++) {
 		free(b->essays[i].text);
 		b->essays[i].text = NULL;

@@ -232,20 +232,21 @@ book_key(const struct book *b, const struct quire_options *opt,
 	for (size_t i = 0; i < b->nessays; i++) {
 		const struct essay *e = &b->essays[i];
 		const struct essay_site *st = ESITE(e);
+		const struct essay_more *m = EMORE(e);
 
 		put_str(&h, e->rel);
 		put_str(&h, e->path);
 		put_str(&h, e->slug);
 		put_str(&h, e->file);
 		put_str(&h, e->title);
-		put_str(&h, e->subtitle);
-		put_str(&h, e->summary);
+		put_str(&h, m->subtitle);
+		put_str(&h, m->summary);
 		put_str(&h, e->date);
 		put_str(&h, e->lang);
-		put_str(&h, e->dir);
-		put_strv(&h, &e->authors);
-		put_strv(&h, &e->tags);
-		put_strv(&h, &e->cite);
+		put_str(&h, m->dir);
+		put_strv(&h, &m->authors);
+		put_strv(&h, &m->tags);
+		put_strv(&h, &m->cite);
 		sha256_update(&h, &e->order, sizeof(e->order));
 		put_num(&h, e->has_order);
 		put_num(&h, e->draft);
@@ -442,8 +443,14 @@ rendered_copy(struct essay *to, const struct essay *from)
 {
 	free(to->title);
 	to->title = from->title ? xstrdup(from->title) : NULL;
-	free(to->subtitle);
-	to->subtitle = from->subtitle ? xstrdup(from->subtitle) : NULL;
+	/* Made smart when rendered (parse.c). */
+	if (EMORE(from)->subtitle || EMORE(to)->subtitle) {
+		struct essay_more *m = essay_more(to);
+
+		free(m->subtitle);
+		m->subtitle = EMORE(from)->subtitle ?
+		    xstrdup(from->more->subtitle) : NULL;
+	}
 	to->title_line = from->title_line;
 	to->props = from->props;
 	to->nimages = from->nimages;
@@ -464,9 +471,8 @@ rendered_copy(struct essay *to, const struct essay *from)
 	for (size_t i = 0; i < from->nhtml; i++) {
 		to->html[i] = from->html[i];
 		to->html[i].data = bytes_copy(from->html[i].data,
+		    from->html[i].zlen ? from->html[i].zlen :
 		    from->html[i].len);
-		to->html[i].z.data = bytes_copy(from->html[i].z.data,
-		    from->html[i].z.zlen);
 	}
 	to->words = from->words;
 }
@@ -511,7 +517,7 @@ keepable(const struct essay *e)
 	if (e->epub.sp)
 		return 0;
 	for (size_t i = 0; i < e->nhtml; i++)
-		if (e->html[i].sp || e->html[i].z.sp)
+		if (e->html[i].sp)
 			return 0;
 	return 1;
 }
@@ -539,9 +545,8 @@ keep(struct book *b, struct essay *e, const char *key, struct memo_run *r)
 		x->r.html[i].res = NULL;
 		x->resname[i] = e->html[i].res ? xstrdup(e->html[i].res->name) :
 		    NULL;
-		bytes += sizeof(*x->r.html) + (e->html[i].data ?
-		    e->html[i].len : 0) + (e->html[i].z.data ?
-		    e->html[i].z.zlen : 0);
+		bytes += sizeof(*x->r.html) + (e->html[i].data == NULL ?
+		    0 : e->html[i].zlen ? e->html[i].zlen : e->html[i].len);
 	}
 	for (size_t i = 0; i < e->nheads; i++)
 		bytes += sizeof(*e->heads) + strlen(e->heads[i].id) +

@@ -334,8 +334,7 @@ essay_of(const char *text)
 	memset(&e, 0, sizeof(e));
 	e.text = xstrdup(text);
 	e.len = strlen(text);
-	e.rel = xstrdup("e.md");
-	e.path = xstrdup("dir/e.md");
+	essay_set_path(&e, "dir", "e.md");
 	return e;
 }
 
@@ -360,7 +359,7 @@ test_keys(void)
 	    "titel: y\nfoo: 1\nslug: s\nlastmod: 2024-01-01\ndir: rtl\n"
 	    "tgas: [a]\n---\nBody\n");
 	CHECK(essay_front_matter(&e, d) == 0);
-	CHECK_STR(e.dir, "rtl");
+	CHECK_STR(EMORE(&e)->dir, "rtl");
 	essay_clear(&e);
 	e = essay_of("---\ndir: up\n---\n");
 	CHECK(essay_front_matter(&e, d) < 0);
@@ -471,8 +470,9 @@ test_front_matter(void)
 	    "unknown: {a: 1}\n---\nBody\n");
 	CHECK(essay_front_matter(&e, d) == 0);
 	CHECK_STR(e.title, "A & B");
-	CHECK(e.authors.n == 2 && strcmp(e.authors.v[1], "Bo") == 0);
-	CHECK(e.tags.n == 1);
+	CHECK(EMORE(&e)->authors.n == 2 &&
+	    strcmp(EMORE(&e)->authors.v[1], "Bo") == 0);
+	CHECK(EMORE(&e)->tags.n == 1);
 	CHECK(e.has_order && e.order == 3);
 	CHECK(!e.draft);
 	CHECK_STR(e.date, "2025-01-02");
@@ -646,8 +646,8 @@ render(const char *md, struct quire_diag *d)
 	for (int i = 0; i < 2; i++) {
 		e = &b.essays[i];
 		*e = essay_of(i == 0 ? md : "## Target here\n");
-		free(e->rel);
-		e->rel = xstrdup(i == 0 ? "e.md" : "sub/other.md");
+		free(e->path);
+		essay_set_path(e, "dir", i == 0 ? "e.md" : "sub/other.md");
 		e->slug = xstrdup(i == 0 ? "e" : "other");
 		e->file = xasprintf("%s.xhtml", e->slug);
 		essay_front_matter(e, d);

@@ -41,8 +41,7 @@ enum essay_props { P_SVG = 1 << 0, P_MATHML = 1 << 1 };  /* <svg>, <math> */
 /* Found while rendering an essay, judged once every essay is rendered: a
  * link into another essay's section, or a remote image (told once). */
 struct later {
-	char *text;         /* the section id, or the URL */
-	char *orig;         /* the reference as written */
+	char *text, *orig;  /* the section id, or the URL; as written */
 	char *href;         /* the href written for it */
 	struct essay *target;
 	int line, col;
@@ -50,9 +49,9 @@ struct later {
 
 /* A piece of an output file, as the writers make it of an essay. */
 struct part {
-	char *data;
-	size_t len;
-	struct packed z;    /* data, sp and res NULL: the bytes, deflated */
+	char *data;         /* its bytes; deflated when zlen is not 0 */
+	size_t len;         /* the bytes it writes */
+	size_t zlen;        /* data is deflate_raw()'s: zlen bytes */
 	const struct resource *res;  /* when set: the base64 of its bytes */
 	struct spill *sp;   /* when data is NULL: the len bytes at off in sp */
 	uint64_t off;
@@ -71,6 +70,16 @@ struct essay_site {
 extern const struct essay_site essay_site_none;  /* all empty */
 #define ESITE(e) ((e)->site ? (e)->site : &essay_site_none)
 
+/* Front matter few essays have: made when first written (essay_more()),
+ * read with EMORE(e).  dir: "rtl" or "ltr"; NULL: lang's. */
+struct essay_more {
+	char *subtitle, *summary, *dir;
+	struct strv authors, tags, cite;  /* cite: bibliography:, csl: */
+};
+extern const struct essay_more essay_more_none;  /* all empty */
+#define EMORE(e) ((e)->more ? (e)->more : &essay_more_none)
+#define ECITE(b, i) (&EMORE(&(b)->essays[i])->cite)  /* essay i's cite */
+
 /* What an essay holds only while it is rendered (render/). */
 struct essay_work {
 	void *doc;          /* cmark_node *, owned (parse.c) */
@@ -83,50 +92,44 @@ struct essay_work {
 
 struct essay {
 	/* read/: the source, its front matter, its place in the book. */
-	char *rel;          /* path relative to the content root */
-	char *path;         /* path as shown in diagnostics */
-	char *slug;         /* unique, safe: the file stem in the book */
-	char *file;         /* slug.xhtml */
-	char *title, *subtitle, *summary, *date, *lang;
-	char *dir;          /* front matter's "rtl" or "ltr"; NULL: lang's */
-	struct strv authors, tags, cite;  /* cite: bibliography:, csl: */
+	char *rel, *path;   /* rel: path's tail, relative to the content root */
+	char *slug, *file;  /* unique, safe: the book's file stem; .xhtml */
+	char *title, *date, *lang;
+	struct essay_more *more;  /* NULL: none (EMORE) */
 	double order;
-	int has_order, draft, included, role;  /* role: in essay_roles[] */
-	int numbered;       /* number_sections: 1 false, 2 true; 0 unsaid */
-	int empty;          /* nothing after the front matter: left out */
-	int part_page;      /* a part's own page (its _index.md) */
-	int title_line;     /* where the title came from, for messages */
 	char *text;         /* the whole file, UTF-8, LF line ends */
-	int reread;         /* text let go after loading: essay_reload() */
 	size_t len;
 	size_t body;        /* offset of the Markdown after front matter */
-	int body_line;      /* line number of that offset */
-	int maybe_math;     /* may have a formula (math_candidate()) */
+	int body_line, title_line;  /* that offset's line; the title's */
 	struct essay_site *site;  /* read/site.c's; NULL: none (ESITE) */
-	struct xmark *xmarks; size_t nxmarks;  /* in line order */
+	struct xmark *xmarks;  /* in line order: nxmarks */
 	char *num;          /* its chapter's number or letter, or NULL */
+	/* A byte each.  role: in essay_roles[]; numbered: number_sections,
+	 * 1 false, 2 true, 0 unsaid; empty: no body (left out); part_page: a
+	 * part's _index.md; reread: text let go after loading (essay_reload);
+	 * maybe_math: may have a formula (math_candidate()). */
+	unsigned char has_order, draft, included, role, numbered, empty,
+	    part_page, reread, maybe_math;
+	uint32_t words;     /* publish/: for the release ledger */
 	/* render/: essay_work() while it is rendered; NULL once settled. */
 	struct essay_work *w;
 	unsigned props, nimages, nimages_noalt, nnotes;
 	/* render/: kept to the end, for the contents and link_check(). */
-	struct heading *heads; size_t nheads;
+	uint32_t nxmarks, nheads, nidh, nhtml;
+	struct heading *heads;
 	char *heads_mem;    /* once rendered, their strings (essay_settle) */
 	size_t heads_len; uint64_t heads_off;  /* a big book's: spilled */
-	uint64_t *idh;      /* once rendered, its ids hashed, sorted */
-	size_t nidh;
+	uint64_t *idh;      /* once rendered, its ids hashed, sorted: nidh */
 	struct later *xlinks;  /* judged by link_check() */
-	size_t nxlinks;
-	size_t nremote;     /* remote URLs met in it (book.rfirst) */
+	uint32_t nxlinks, nremote;  /* nremote: remote URLs met (rfirst) */
 	struct idset *xbad;  /* hrefs into sections found missing, or NULL */
 	struct strv marks;  /* index marks: term, subterm, subsubterm, id... */
 	/* write/: what the writers take from it, made as soon as it is
 	 * rendered so that its tree can go at once. */
 	struct packed epub;
 	struct part *html;  /* its <article> in the archive: nhtml parts */
-	size_t nhtml;
-	/* publish/: for the release ledger (book.ledger_info). */
-	unsigned char src_sha[32];  /* of the source file */
-	long words;
+	/* Of the source file: for the ledger, and to read it again. */
+	unsigned char src_sha[32];
 };
 
 /* The book's contents as a tree: parts (folders, or the parts of
@@ -141,10 +144,6 @@ struct division {
 	int part, indexed;  /* a part, not an essay; one with an _index.md */
 	struct division *kids;
 	size_t nkids;
-	/* How it sorts among its siblings while the book loads. */
-	double order;
-	int has_order;
-	const char *date, *key;
 };
 struct division *division_add(struct division *parent);
 void division_free(struct division *);
@@ -239,6 +238,8 @@ void book_init(struct book *);
 void book_free(struct book *);
 void essay_free(struct essay *);
 struct essay_site *essay_site(struct essay *);  /* made if NULL */
+struct essay_more *essay_more(struct essay *);  /* made if NULL */
+void essay_set_path(struct essay *, const char *root, const char *rel);
 struct essay_work *essay_work(struct essay *);  /* made if NULL */
 void essay_work_free(struct essay *); void heads_free(struct essay *);
 void xmarks_free(struct essay *);  /* essay_work_free: after link_forget */

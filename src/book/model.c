@@ -159,6 +159,24 @@ const char *const essay_roles[] = { "chapter", "dedication", "epigraph",
     NULL };
 
 const struct essay_site essay_site_none;
+const struct essay_more essay_more_none;
+
+/* One string for both: e->rel is the tail of e->path (path_join() ends
+ * with its second path), freed with it. */
+void
+essay_set_path(struct essay *e, const char *root, const char *rel)
+{
+	e->path = path_join(root, rel);
+	e->rel = e->path + strlen(e->path) - strlen(rel);
+}
+
+struct essay_more *
+essay_more(struct essay *e)
+{
+	if (e->more == NULL)
+		e->more = xcalloc(1, sizeof(*e->more));
+	return e->more;
+}
 
 struct essay_site *
 essay_site(struct essay *e)
@@ -202,24 +220,24 @@ essay_free(struct essay *e)
 		idset_free(e->xbad);
 	free(e->xbad);
 	free(e->epub.data);
-	for (size_t i = 0; i < e->nhtml; i++) {
+	for (size_t i = 0; i < e->nhtml; i++)
 		free(e->html[i].data);
-		free(e->html[i].z.data);
-	}
 	free(e->html);
-	free(e->rel);
-	free(e->path);
+	free(e->path);  /* and rel */
 	free(e->slug);
 	free(e->file);
 	free(e->title);
-	free(e->subtitle);
-	free(e->summary);
 	free(e->date);
 	free(e->lang);
-	free(e->dir);
-	strv_free(&e->authors);
-	strv_free(&e->tags);
-	strv_free(&e->cite);
+	if (e->more) {
+		free(e->more->subtitle);
+		free(e->more->summary);
+		free(e->more->dir);
+		strv_free(&e->more->authors);
+		strv_free(&e->more->tags);
+		strv_free(&e->more->cite);
+		free(e->more);
+	}
 	if (e->site) {
 		strv_free(&e->site->urls);
 		free(e->site->site_slug);

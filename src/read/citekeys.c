@@ -92,8 +92,8 @@ cite_book_essay(struct book *b)
 		else if (b->cite.v[i][0] == 'b')
 			any = 1;
 	for (size_t i = 0; !any && i < b->nessays; i++)
-		for (size_t k = 0; k + 2 < b->essays[i].cite.n; k += 3)
-			any |= b->essays[i].cite.v[k][0] == 'b';
+		for (size_t k = 0; k + 2 < ECITE(b, i)->n; k += 3)
+			any |= ECITE(b, i)->v[k][0] == 'b';
 	if (!at_book || !any) {
 		free(rel);
 		return;
@@ -115,17 +115,18 @@ cite_book_essay(struct book *b)
 	    sizeof(*b->essays));
 	e = &b->essays[b->nessays];
 	memset(e, 0, sizeof(*e));
-	e->rel = rel;
-	e->path = xstrdup(rel);
+	essay_set_path(e, "", rel);
+	free(rel);
 	e->title = xstrdup(i18n_word(b->lang ? b->lang : "en", W_REFERENCES));
 	e->role = essay_roles[role] ? role : 0;
 	e->text = xstrdup("\n");
 	e->len = 1;
 	e->body_line = 1;
 	e->title_line = 1;
-	strv_push(&e->cite, xstrdup("g"));  /* generated: cite.c fills it */
-	strv_push(&e->cite, xstrdup(""));
-	strv_push(&e->cite, xstrdup("0 0"));
+	/* generated: cite.c fills it */
+	strv_push(&essay_more(e)->cite, xstrdup("g"));
+	strv_push(&essay_more(e)->cite, xstrdup(""));
+	strv_push(&essay_more(e)->cite, xstrdup("0 0"));
 	dv = division_add(&b->tree);
 	dv->essay = (long)b->nessays;
 	b->nessays++;

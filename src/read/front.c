@@ -150,9 +150,11 @@ essay_key(void *arg, const char *key, struct fm_value *v, struct loc *l)
 		return want_string(f->d, key, v, l, &e->title);
 	}
 	if (strcmp(key, "subtitle") == 0)
-		return want_string(f->d, key, v, l, &e->subtitle);
+		return want_string(f->d, key, v, l,
+		    &essay_more(e)->subtitle);
 	if (strcmp(key, "summary") == 0 || strcmp(key, "description") == 0)
-		return want_string(f->d, key, v, l, &e->summary);
+		return want_string(f->d, key, v, l,
+		    &essay_more(e)->summary);
 	if (strcmp(key, "date") == 0) {
 		if (want_string(f->d, key, v, l, &e->date) < 0)
 			return -1;
@@ -171,9 +173,11 @@ baddate:
 		    "2025-03-14");
 	}
 	if (strcmp(key, "author") == 0 || strcmp(key, "authors") == 0)
-		return want_list(f->d, key, v, l, &e->authors);
+		return want_list(f->d, key, v, l,
+		    &essay_more(e)->authors);
 	if (strcmp(key, "tags") == 0)
-		return want_list(f->d, key, v, l, &e->tags);
+		return want_list(f->d, key, v, l,
+		    &essay_more(e)->tags);
 	/* Terms of the book's index that stand for the essay as a whole. */
 	if (strcmp(key, "index") == 0)
 		return want_list(f->d, key, v, l,
@@ -292,12 +296,14 @@ baddate:
 		return 0;
 	}
 	if (strcmp(key, "dir") == 0) {
-		if (want_string(f->d, key, v, l, &e->dir) < 0 || !e->dir)
+		struct essay_more *m = essay_more(e);
+
+		if (want_string(f->d, key, v, l, &m->dir) < 0 || !m->dir)
 			return v->kind == V_NULL ? 0 : -1;
-		if (strcmp(e->dir, "rtl") && strcmp(e->dir, "ltr") &&
-		    strcmp(e->dir, "auto")) {
-			free(e->dir);
-			e->dir = NULL;
+		if (strcmp(m->dir, "rtl") && strcmp(m->dir, "ltr") &&
+		    strcmp(m->dir, "auto")) {
+			free(m->dir);
+			m->dir = NULL;
 			return diag_error(f->d, l, "'dir' must be rtl, ltr or "
 			    "auto");
 		}
@@ -305,11 +311,10 @@ baddate:
 	}
 	if (in_list(key, site_keys))
 		return 0;
-	{
-		int c = cite_key(f->d, key, v, l, e->rel, 0, &e->cite);
-		if (c <= 0)
-			return c;
-	}
+	/* An essay's other keys are not cite_key()'s (it returns 1). */
+	if (strcmp(key, "bibliography") == 0 || strcmp(key, "csl") == 0)
+		return cite_key(f->d, key, v, l, e->rel, 0,
+		    &essay_more(e)->cite);
 	{
 		const char *const *lists[] = { essay_keys, site_keys, NULL };
 		return unknown_key(f->d, e->path, v, key, NULL, lists);

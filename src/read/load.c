@@ -149,12 +149,30 @@ part_title(const char *rel)
 	return t;
 }
 
-/* Weight (or order) first, then date, then name: the rules essays have
- * always been ordered by, now within each part. */
-static int
-cmp_division(const void *a, const void *b)
+/* How a division sorts among its siblings, made while the book loads and
+ * not kept in the tree: a part's from its _index.md, an essay's its own.
+ * at: its place before the sort. */
+struct dkey {
+	double order;
+	int has_order;
+	const char *date, *key;
+	size_t at;
+};
+
+static struct dkey
+essay_key(const struct essay *e, size_t at)
 {
-	const struct division *x = a, *y = b;
+	return (struct dkey){ e->order, e->has_order, e->date, e->rel, at };
+}
+
+/* Weight (or order) first, then date, then name: the rules essays have
+ * always been ordered by, now within each part.  Equal ones keep their
+ * order. */
+static int
+cmp_dkey(const void *a, const void *b)
+{
+	const struct dkey *x = a, *y = b;
+	int c;
 
 	if (x->has_order != y->has_order)
 		return x->has_order ? -1 : 1;
@@ -164,7 +182,22 @@ cmp_division(const void *a, const void *b)
 		return x->date ? -1 : 1;
 	if (x->date && strcmp(x->date, y->date) != 0)
 		return strcmp(x->date, y->date);
-	return strcmp(x->key, y->key);
+	if ((c = strcmp(x->key, y->key)) != 0)
+		return c;
+	return x->at < y->at ? -1 : x->at > y->at;
+}
+
+/* dv's children in the order of keys (one each, as they stand). */
+static void
+sort_kids(struct division *dv, struct dkey *keys)
+{
+	struct division *v = xreallocarray(NULL, dv->nkids, sizeof(*v));
+
+	qsort(keys, dv->nkids, sizeof(*keys), cmp_dkey);
+	for (size_t i = 0; i < dv->nkids; i++)
+		v[i] = dv->kids[keys[i].at];
+	memcpy(dv->kids, v, dv->nkids * sizeof(*v));
+	free(v);
 }
 
 static int
@@ -218,12 +251,16 @@ take_labels(struct essay *es, struct division *dv)
  * _index.md, its page (the _index.md's body), its essays and parts in
  * order, without what is left out.  Returns 0 when nothing is left of
  * it.  sorted: order the children (folders; SUMMARY.md gives its own
- * order); root: dv is the book. */
+ * order); root: dv is the book.  *key: how dv sorts among its siblings. */
 static int
-settle(struct scan *s, struct division *dv, int sorted, int root)
+settle(struct scan *s, struct division *dv, int sorted, int root,
+    struct dkey *key)
 {
 	struct essay *es = s->book->essays;
+	struct dkey *keys = NULL;
 	size_t n = 0;
+
+	memset(key, 0, sizeof(*key));
 
 	if (dv->part && dv->essay >= 0) {
 		struct essay *e = &es[dv->essay];
@@ -237,11 +274,8 @@ settle(struct scan *s, struct division *dv, int sorted, int root)
 			dv->title = xstrdup(e->title);
 		}
 		dv->indexed = e->rel != NULL;
-		if (e->rel) {
-			dv->order = e->order;
-			dv->has_order = e->has_order;
-			dv->date = e->date;
-		}
+		if (e->rel)
+			*key = essay_key(e, 0);
 		if (left_out(e, s->opt))
 			dv->essay = -1;
 		else if (!root)
@@ -261,21 +295,19 @@ settle(struct scan *s, struct division *dv, int sorted, int root)
 	}
 	if (dv->essay >= 0 && es[dv->essay].title == NULL && dv->title)
 		es[dv->essay].title = xstrdup(dv->title);
-	dv->key = dv->rel ? dv->rel : dv->essay >= 0 ? es[dv->essay].rel : "";
+	key->key = dv->rel ? dv->rel : dv->essay >= 0 ? es[dv->essay].rel : "";
+	if (sorted && dv->nkids > 1)
+		keys = xreallocarray(NULL, dv->nkids, sizeof(*keys));
 	for (size_t i = 0; i < dv->nkids; i++) {
 		struct division *k = &dv->kids[i];
+		struct dkey kk = { 0 };
 		int keep;
 
 		if (k->part || k->nkids)
-			keep = settle(s, k, sorted, 0);
+			keep = settle(s, k, sorted, 0, &kk);
 		else if (k->essay >= 0) {
-			struct essay *e = &es[k->essay];
-
-			keep = !left_out(e, s->opt);
-			k->order = e->order;
-			k->has_order = e->has_order;
-			k->date = e->date;
-			k->key = e->rel;
+			keep = !left_out(&es[k->essay], s->opt);
+			kk = essay_key(&es[k->essay], 0);
 		} else
 			keep = 0;  /* a draft chapter with nothing under it */
 		if (keep && k->part && k->rel && k->essay < 0 &&
@@ -290,15 +322,22 @@ settle(struct scan *s, struct division *dv, int sorted, int root)
 			k->nkids = 0;
 			division_free(k);
 			*k = one;
+			kk = essay_key(&es[one.essay], 0);
 		}
 		if (!keep)
 			division_free(k);
-		else
+		else {
+			if (keys) {
+				keys[n] = kk;
+				keys[n].at = n;
+			}
 			dv->kids[n++] = *k;
+		}
 	}
 	dv->nkids = n;
-	if (sorted && n > 1)
-		qsort(dv->kids, n, sizeof(*dv->kids), cmp_division);
+	if (keys && n > 1)
+		sort_kids(dv, keys);
+	free(keys);
 	while (root && dv->essay < 0 && dv->nkids == 1 && dv->kids[0].part &&
 	    dv->kids[0].rel) {
 		/* A folder that only wraps another (Hugo's content/en/): what
@@ -449,7 +488,11 @@ load_book(struct book *b, const struct quire_options *opt,
 	/* The tree settled and flattened into reading order; what it left
 	 * out (drafts, empty essays, what SUMMARY.md does not list) goes. */
 	take_labels(b->essays, &b->tree);
-	settle(&s, &b->tree, summary == Q_ABSENT, 1);
+	{
+		struct dkey bk;
+
+		settle(&s, &b->tree, summary == Q_ABSENT, 1, &bk);
+	}
 	{
 		/* In place: a book of 100,000 essays does not hold two
 		 * arrays of them.  dest[i] is where essay i goes, -1 if

@@ -246,12 +246,10 @@ read_essay(struct scan *s, struct essay *e, const char *rel, time_t *newest,
 	struct quire_diag *d = s->d;
 	time_t mt = 0;
 
-	e->rel = xstrdup(rel);
-	e->path = path_join(s->book->root, e->rel);
+	essay_set_path(e, s->book->root, rel);
 	if (read_inside(s->book, e->rel, NULL, d, &e->text, &e->len,
 	    &mt) != 0) {
 		*rc = -1;
-		free(e->rel);
 		free(e->path);
 		memset(e, 0, sizeof(*e));
 		return;

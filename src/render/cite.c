@@ -644,21 +644,21 @@ cite_book(struct book *b, pthread_mutex_t *cmark, struct quire_diag *d)
 		}
 	nbook = nsrc;
 	for (size_t i = 0; i < b->nessays; i++)
-		for (size_t k = 0; k + 2 < b->essays[i].cite.n; k += 3) {
-			const struct essay *e = &b->essays[i];
+		for (size_t k = 0; k + 2 < ECITE(b, i)->n; k += 3) {
+			const struct strv *cv = ECITE(b, i);
 			size_t s;
 
-			if (e->cite.v[k][0] != 'b')
+			if (cv->v[k][0] != 'b')
 				continue;
 			for (s = 0; s < nsrc; s++)
-				if (strcmp(src[s].rel, e->cite.v[k + 1]) == 0)
+				if (strcmp(src[s].rel, cv->v[k + 1]) == 0)
 					break;
 			if (s < nsrc)
 				continue;
 			GROW(src, nsrc);
-			src[nsrc].rel = e->cite.v[k + 1];
-			pos(e->cite.v[k + 2], &src[nsrc].line, &src[nsrc].col);
-			src[nsrc++].named = e->path;
+			src[nsrc].rel = cv->v[k + 1];
+			pos(cv->v[k + 2], &src[nsrc].line, &src[nsrc].col);
+			src[nsrc++].named = b->essays[i].path;
 		}
 	if (nsrc == 0) {
 		free(cyaml);
@@ -667,7 +667,7 @@ cite_book(struct book *b, pthread_mutex_t *cmark, struct quire_diag *d)
 	c.b = b;
 	c.refs = -1;
 	for (size_t i = 0; i < b->nessays; i++)
-		if (b->essays[i].cite.n && b->essays[i].cite.v[0][0] == 'g')
+		if (ECITE(b, i)->n && ECITE(b, i)->v[0][0] == 'g')
 			c.refs = (long)i;
 	if (!at_book)
 		c.refs = -1;
@@ -707,14 +707,15 @@ cite_book(struct book *b, pthread_mutex_t *cmark, struct quire_diag *d)
 		goto out;
 	}
 	for (size_t i = 0; i < b->nessays; i++)
-		for (size_t k = 0; k + 2 < b->essays[i].cite.n; k += 3) {
+		for (size_t k = 0; k + 2 < ECITE(b, i)->n; k += 3) {
+			const struct strv *cv = ECITE(b, i);
 			struct essay *e = &b->essays[i];
 			size_t len;
 
-			if (e->cite.v[k][0] != 'c')
+			if (cv->v[k][0] != 'c')
 				continue;
 			if ((styles[nstyles] = read_named(b, e->path,
-			    e->cite.v[k + 1], e->cite.v[k + 2], "csl", &len,
+			    cv->v[k + 1], cv->v[k + 2], "csl", &len,
 			    d)) == NULL) {
 				free(estyle);
 				goto out;
@@ -767,12 +768,12 @@ cite_book(struct book *b, pthread_mutex_t *cmark, struct quire_diag *d)
 		size_t n = 0;
 
 		c.esrc[i] = xmalloc(sizeof(size_t));
-		for (size_t k = 0; k + 2 < b->essays[i].cite.n; k += 3) {
-			if (b->essays[i].cite.v[k][0] != 'b')
+		for (size_t k = 0; k + 2 < ECITE(b, i)->n; k += 3) {
+			if (ECITE(b, i)->v[k][0] != 'b')
 				continue;
 			for (size_t s = 0; s < nsrc; s++)
 				if (strcmp(src[s].rel,
-				    b->essays[i].cite.v[k + 1]) == 0) {
+				    ECITE(b, i)->v[k + 1]) == 0) {
 					c.esrc[i] = xreallocarray(c.esrc[i],
 					    n + 2, sizeof(size_t));
 					c.esrc[i][n++] = s;

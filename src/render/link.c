@@ -893,7 +893,7 @@ resolve_local(const struct essay *e, const char *ref)
 }
 
 static void
-later_add(struct later **v, size_t *n, const char *text, const char *orig,
+later_add(struct later **v, uint32_t *n, const char *text, const char *orig,
     const char *href, struct essay *target, const struct loc *l)
 {
 	struct later *x;

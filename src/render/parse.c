@@ -1327,10 +1327,10 @@ parse_essay(struct essay *e, struct quire_diag *d)
 		free(e->title);
 		e->title = t;
 	}
-	if (e->subtitle) {
-		char *t = site_smart(e->subtitle);
-		free(e->subtitle);
-		e->subtitle = t;
+	if (EMORE(e)->subtitle) {
+		char *t = site_smart(e->more->subtitle);
+		free(e->more->subtitle);
+		e->more->subtitle = t;
 	}
 	p = cmark_parser_new_with_mem(opts, &cm_mem);
 	for (size_t i = 0; i < sizeof(extensions) / sizeof(*extensions); i++) {

@@ -1284,6 +1284,7 @@ essay_header(struct book *b, struct essay *e, xmlNode *section, char *id,
     xmlNode *marked)
 {
 	xmlNode *hd = el(section, "header"), *h, *p;
+	const struct essay_more *m = EMORE(e);
 
 	if (id)
 		set_attr(hd, "id", id);
@@ -1301,21 +1302,21 @@ essay_header(struct book *b, struct essay *e, xmlNode *section, char *id,
 	} else
 		h = el_text(hd, "h1", e->title);
 	set_attr(h, "id", "essay-title");
-	if (e->subtitle)
-		set_attr(el_text(hd, "p", e->subtitle), "class", "subtitle");
-	if (e->date || e->authors.n) {
+	if (m->subtitle)
+		set_attr(el_text(hd, "p", m->subtitle), "class", "subtitle");
+	if (e->date || m->authors.n) {
 		p = el(hd, "p");
 		set_attr(p, "class", "byline");
-		if (e->authors.n) {
-			char *names = i18n_list(node_lang(p), &e->authors);
+		if (m->authors.n) {
+			char *names = i18n_list(node_lang(p), &m->authors);
 			add_text(p, names);
 			free(names);
 		}
 		if (e->date)
 			add_date(p, e->date, " \xc2\xb7 ");
 	}
-	if (e->summary)
-		set_attr(el_text(hd, "p", e->summary), "class", "summary");
+	if (m->summary)
+		set_attr(el_text(hd, "p", m->summary), "class", "summary");
 	(void)b;
 }
 
@@ -1772,9 +1773,9 @@ render_essay_html(struct book *b, struct essay *e,
 	essay_work(e);
 	e->w->xml = xhtml_new(lang, "", NULL, &body);
 	xhtml_styles(e->w->xml, b);
-	if (e->dir) {
-		set_attr(xmlDocGetRootElement(e->w->xml), "dir", e->dir);
-		set_attr(body, "dir", e->dir);
+	if (EMORE(e)->dir) {
+		set_attr(xmlDocGetRootElement(e->w->xml), "dir", e->more->dir);
+		set_attr(body, "dir", e->more->dir);
 	}
 	c.e = e;
 	c.d = d;
@@ -1827,7 +1828,8 @@ render_essay_html(struct book *b, struct essay *e,
 	listing_lines(box);
 	blocks_essay(box, lang);
 	index_marks(e, box);
-	if (e->dir ? strcmp(e->dir, "rtl") == 0 : lang_rtl(lang))
+	if (EMORE(e)->dir ? strcmp(e->more->dir, "rtl") == 0 :
+	    lang_rtl(lang))
 		ltr_islands(box, 0);
 	title_id = settle_title(e, box, &marked);
 

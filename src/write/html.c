@@ -288,11 +288,16 @@ text_part(const struct book *b, struct essay *e, const char *p, size_t n,
 		if (spill_put(b->spill, p, n, &pt->off) == -1)
 			diag_syserr(d, &l, "cannot write a temporary file: %s",
 			    strerror(errno));
-	} else if (b->squeeze)
+	} else if (b->squeeze) {
 		/* Kept deflated (fast level) until the file is written: in a
 		 * big book the archive is the largest thing a build holds. */
-		deflate_raw(p, n, 1, NULL, &pt->z);
-	else {
+		struct packed z;
+
+		deflate_raw(p, n, 1, NULL, &z);
+		pt->data = (char *)z.data;
+		pt->zlen = z.zlen;
+		pt->len = n;
+	} else {
 		pt->len = n;
 		pt->data = xstrndup(p, n);
 	}
@@ -345,8 +350,8 @@ html_essay(struct book *b, struct essay *e, struct quire_diag *d)
 		set_attr(art, "lang", lang);
 	{
 		/* Its direction where it differs from the book's. */
-		const char *dir = e->dir ? e->dir : lang_rtl(lang) ? "rtl" :
-		    "ltr";
+		const char *dir = EMORE(e)->dir ? e->more->dir :
+		    lang_rtl(lang) ? "rtl" : "ltr";
 		if (strcmp(dir, lang_rtl(b->lang) ? "rtl" : "ltr") != 0)
 			set_attr(art, "dir", dir);
 	}
@@ -367,7 +372,7 @@ html_essay(struct book *b, struct essay *e, struct quire_diag *d)
 		/* In the book's language, as the contents are. */
 		if (strcmp(lang, b->lang) != 0)
 			set_attr(p, "lang", b->lang);
-		if (!e->dir && lang_rtl(lang) != lang_rtl(b->lang))
+		if (!EMORE(e)->dir && lang_rtl(lang) != lang_rtl(b->lang))
 			set_attr(p, "dir", lang_rtl(b->lang) ? "rtl" : "ltr");
 		set_attr(el_text(p, "a", i18n_word(b->lang, W_CONTENTS)),
 		    "href", "#contents");
@@ -430,7 +435,7 @@ html_write(struct book *b, struct out_file *out, struct quire_diag *d)
 	struct spill_out so = { b->spill, out, 0 };
 	struct bindex *ix = bindex_make(b);
 	xmlNode *ixli = NULL;
-	size_t len;
+	size_t len, nparts;
 	char *s, tword[48], aword[48];
 	xmlNode *amark;
 	struct buf ser = { 0 };
@@ -553,12 +558,16 @@ html_write(struct book *b, struct out_file *out, struct quire_diag *d)
 	toc_mark += strlen(tword) + 7;
 	out_add(out, xstrndup(toc_mark, (size_t)(mark - toc_mark)),
 	    (size_t)(mark - toc_mark));
+	/* The articles' parts and the tail: a big book's array is the
+	 * size of its essays, not the next power of two. */
+	nparts = 1;
+	for (size_t i = 0; i < b->nessays; i++)
+		nparts += b->essays[i].nhtml;
+	out_reserve(out, nparts);
 	for (size_t i = 0; i < b->nessays; i++) {
 		struct essay *e = &b->essays[i];
-		for (size_t k = 0; k < e->nhtml; k++) {
-			GROW(out->parts, out->nparts);
+		for (size_t k = 0; k < e->nhtml; k++)
 			out->parts[out->nparts++] = e->html[k];
-		}
 		free(e->html);
 		e->html = NULL;
 		e->nhtml = 0;

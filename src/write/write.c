@@ -63,9 +63,25 @@ cleanup(void)
 }
 
 void
+out_reserve(struct out_file *f, size_t n)
+{
+	if (n > f->cap - f->nparts) {
+		f->cap = f->nparts + n;
+		f->parts = xreallocarray(f->parts, f->cap, sizeof(*f->parts));
+	}
+}
+
+static void
+out_room(struct out_file *f)
+{
+	if (f->nparts == f->cap)
+		out_reserve(f, f->cap ? f->cap : 4);
+}
+
+void
 out_add(struct out_file *f, char *data, size_t len)
 {
-	GROW(f->parts, f->nparts);
+	out_room(f);
 	memset(&f->parts[f->nparts], 0, sizeof(*f->parts));
 	f->parts[f->nparts].data = data;
 	f->parts[f->nparts].len = len;
@@ -76,7 +92,7 @@ out_add(struct out_file *f, char *data, size_t len)
 void
 out_add_part(struct out_file *f, struct part *pt)
 {
-	GROW(f->parts, f->nparts);
+	out_room(f);
 	f->parts[f->nparts++] = *pt;
 	free(pt);
 }
@@ -84,10 +100,8 @@ out_add_part(struct out_file *f, struct part *pt)
 void
 out_free(struct out_file *f)
 {
-	for (size_t i = 0; i < f->nparts; i++) {
+	for (size_t i = 0; i < f->nparts; i++)
 		free(f->parts[i].data);
-		free(f->parts[i].z.data);
-	}
 	free(f->parts);
 	free(f->name);
 	spill_close(f->own);
@@ -98,13 +112,16 @@ int
 part_emit(const struct part *pt, int (*out)(void *, const char *, size_t),
     void *arg)
 {
+	struct packed z = { (unsigned char *)pt->data, pt->zlen, pt->len, 0,
+	    NULL, 0 };
+
 	if (pt->res)
 		return resource_emit(pt->res, 1, out, arg);
-	if (pt->data)
-		return out(arg, pt->data, pt->len);
-	if (pt->sp)
+	if (pt->zlen)
+		return inflate_raw(&z, out, arg);
+	if (pt->data == NULL && pt->sp)
 		return spill_emit(pt->sp, pt->off, pt->len, out, arg);
-	return inflate_raw(&pt->z, out, arg);
+	return out(arg, pt->data ? pt->data : "", pt->len);
 }
 
 /* One file's bytes on their way out, hashed and written in blocks of
@@ -170,9 +187,7 @@ part_size(const struct part *pt)
 {
 	if (pt->res)
 		return (pt->res->len + 2) / 3 * 4;
-	if (pt->data || pt->sp)
-		return pt->len;
-	return pt->z.len;
+	return pt->len;
 }
 
 static void *

@@ -8,11 +8,12 @@
 struct out_file {
 	char *name;         /* file name inside the output folder */
 	struct part *parts; /* its bytes, in order, owned */
-	size_t nparts;
+	size_t nparts, cap; /* cap: room in parts */
 	struct spill *own;  /* a spill file of its own (closed with it) */
 };
 void out_add(struct out_file *, char *data, size_t len);
 void out_add_part(struct out_file *, struct part *);
+void out_reserve(struct out_file *, size_t);  /* room for n more parts */
 void out_free(struct out_file *);
 /* Hands a part's bytes to out in order; -1 when out or a read failed,
  * Q_CHANGED when a resource's file changed since it was checked. */
