@@ -409,8 +409,8 @@ essay_reload(struct book *b, struct essay *e, struct quire_diag *d)
 	int rc = -1;
 
 	memset(&t, 0, sizeof(t));
-	t.rel = xstrdup(e->rel);
 	t.path = xstrdup(e->path);
+	t.rel = t.path + (e->rel - e->path);  /* its tail, as e's */
 	if (read_inside(b, t.rel, NULL, quiet, &t.text, &t.len, NULL) == 0) {
 		t.text = normalise_text(quiet, t.path, t.text, &t.len);
 		if (essay_front_matter(&t, quiet) == 0) {
