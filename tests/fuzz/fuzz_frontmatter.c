@@ -13,8 +13,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct essay e;
 
 	memset(&e, 0, sizeof(e));
-	e.path = xstrdup("fuzz.md");
-	e.rel = xstrdup("fuzz.md");
+	essay_set_path(&e, "", "fuzz.md");
 	e.text = xmalloc(size + 1);
 	memcpy(e.text, data, size);
 	e.text[size] = '\0';

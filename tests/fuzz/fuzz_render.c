@@ -63,8 +63,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	b.essays = xcalloc(1, sizeof(*b.essays));
 	b.nessays = 1;
 	e = &b.essays[0];
-	e->rel = xstrdup("e.md");
-	e->path = xstrdup("e.md");
+	essay_set_path(e, "", "e.md");
 	e->slug = xstrdup("e");
 	e->file = xstrdup("e.xhtml");
 	e->text = fuzz_normalise(data, size, &e->len);

@@ -33,8 +33,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *a, *b;
 
 	memset(&e, 0, sizeof(e));
-	e.rel = xstrdup("e.md");
-	e.path = xstrdup("e.md");
+	essay_set_path(&e, "", "e.md");
 	e.text = fuzz_normalise(data, size, &e.len);
 	cmark_init();
 	parse_essay(&e, d);
