@@ -160,9 +160,9 @@ struct dkey {
 };
 
 static struct dkey
-essay_key(const struct essay *e, size_t at)
+essay_key(const struct essay *e)
 {
-	return (struct dkey){ e->order, e->has_order, e->date, e->rel, at };
+	return (struct dkey){ e->order, e->has_order, e->date, e->rel, 0 };
 }
 
 /* Weight (or order) first, then date, then name: the rules essays have
@@ -275,7 +275,7 @@ settle(struct scan *s, struct division *dv, int sorted, int root,
 		}
 		dv->indexed = e->rel != NULL;
 		if (e->rel)
-			*key = essay_key(e, 0);
+			*key = essay_key(e);
 		if (left_out(e, s->opt))
 			dv->essay = -1;
 		else if (!root)
@@ -307,7 +307,7 @@ settle(struct scan *s, struct division *dv, int sorted, int root,
 			keep = settle(s, k, sorted, 0, &kk);
 		else if (k->essay >= 0) {
 			keep = !left_out(&es[k->essay], s->opt);
-			kk = essay_key(&es[k->essay], 0);
+			kk = essay_key(&es[k->essay]);
 		} else
 			keep = 0;  /* a draft chapter with nothing under it */
 		if (keep && k->part && k->rel && k->essay < 0 &&
@@ -322,7 +322,7 @@ settle(struct scan *s, struct division *dv, int sorted, int root,
 			k->nkids = 0;
 			division_free(k);
 			*k = one;
-			kk = essay_key(&es[one.essay], 0);
+			kk = essay_key(&es[one.essay]);
 		}
 		if (!keep)
 			division_free(k);
