@@ -1184,6 +1184,17 @@ test_highlight(void)
 		{ "json", "{\"k\": false}\n", "false", "hl-num" },
 		{ "css", "a { color: red; } /* c */\n", "/* c */", "hl-com" },
 		{ "html", "<p class=\"x\">t</p>\n", "p", "hl-tag" },
+		/* Tokens named by a node inside a pattern's parent, which the
+		 * compiled query checks by kind (put_unanalysed). */
+		{ "js", "obj.send(1);\n", "send", "hl-fn" },
+		{ "ts", "a.b = function () {};\n", "b", "hl-fn" },
+		{ "tsx", "x.y(z);\n", "y", "hl-fn" },
+		{ "yaml", "title: x\n", "title", "hl-prop" },
+		{ "yaml", "{ k: v }\n", "k", "hl-prop" },
+		{ "rust", "fn f() { v.push(1); }\n", "push", "hl-fn" },
+		{ "rust", "fn f() { std::mem::drop(x); }\n", "drop", "hl-fn" },
+		{ "go", "func f() { fmt.Println(1) }\n", "Println", "hl-fn" },
+		{ "c", "void f(void) { s->g(); }\n", "g", "hl-fn" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
