@@ -201,6 +201,11 @@ render_book(struct book *b, const struct quire_options *opt,
 	for (size_t i = 0; i + 1 < n; i++)
 		if (pthread_create(&tid[i], NULL, render_worker, &p) == 0)
 			started++;
+	/* The EPUB's cover, while the others render (with no other
+	 * thread, the EPUB writer draws it, as it would anyway). */
+	if (started && (opt->formats & QUIRE_EPUB) &&
+	    quire_diag_errors(d) == 0)
+		cover_ahead(b);
 	render_worker(&p);
 	for (size_t i = 0; i < started; i++)
 		pthread_join(tid[i], NULL);
@@ -287,6 +292,7 @@ quire_build(const struct quire_options *opt, struct quire_diag *d)
 		else
 			release_working_copy(opt, out, nout, d);
 	}
+	cover_stop();  /* drawn for a build that failed before its EPUB */
 	for (size_t i = 0; i < sizeof(out) / sizeof(*out); i++)
 		out_free(&out[i]);
 	cite_free();

@@ -287,13 +287,13 @@ int resource_emit(const struct resource *, int base64,
 unsigned char *resource_bytes(const struct resource *);
 /* Stored, not deflated, in a zip: the data is compressed already. */
 int mime_compressed(const char *mime);
-
 xmlNode *titlepage(xmlNode *, const struct book *);
 /* The typographic SVG cover; an SVG cover as PNG (*png NULL: raster),
+ * drawn ahead by cover_ahead() (cover_stop(): let go if not taken),
  * the last one kept for the next build after cover_memo(1) (warm). */
 char *cover_svg(const struct book *, size_t *len);
 int cover_raster(const struct book *, struct quire_diag *, char **, size_t *);
-void cover_memo(int on);
+void cover_memo(int on), cover_ahead(const struct book *), cover_stop(void);
 /* Each XHTML document's <link>s: quire's (but theme: none), the author's. */
 void xhtml_styles(xmlDoc *, const struct book *);
 

@@ -427,6 +427,64 @@ done:
 	return rc;
 }
 
+/* The book's cover as PNG into out; 0 (out empty: a raster cover, not
+ * drawn), -1 naming why in *why, or Q_CHANGED if its file changed. */
+static int
+cover_draw(const struct book *b, struct buf *out, char **why)
+{
+	const struct resource *r = b->cover_res;
+	char *svg;
+	size_t n;
+	int rc;
+
+	if (r && strcmp(r->mime, "image/svg+xml") != 0)
+		return 0;
+	if (r) {
+		unsigned char *bytes = r->data ? NULL : resource_bytes(r);
+
+		if (!r->data && bytes == NULL)
+			return Q_CHANGED;
+		svg = bytes ? (char *)bytes : (char *)r->data;
+		n = r->len;
+		rc = draw(svg, n, out, why);
+		free(bytes);
+	} else {
+		svg = cover_svg(b, &n);
+		rc = draw(svg, n, out, why);
+		free(svg);
+	}
+	return rc;
+}
+
+/* The cover drawn while the essays render (cover_ahead(), by the thread
+ * that starts the others, before it renders essays too): it needs only
+ * what the book was loaded with, and would otherwise be the EPUB
+ * writer's first step while the other cores have nothing left to do.
+ * Taken by the book's first cover_raster(). */
+static struct {
+	const struct book *b;
+	int rc;
+	struct buf out;
+	char *why;
+} early;
+
+void
+cover_ahead(const struct book *b)
+{
+	cover_stop();
+	early.b = b;
+	early.rc = cover_draw(b, &early.out, &early.why);
+}
+
+void
+cover_stop(void)
+{
+	early.b = NULL;
+	buf_free(&early.out);
+	free(early.why);
+	early.why = NULL;
+}
+
 int
 cover_raster(const struct book *b, struct quire_diag *d, char **png,
     size_t *len)
@@ -434,34 +492,31 @@ cover_raster(const struct book *b, struct quire_diag *d, char **png,
 	const struct resource *r = b->cover_res;
 	struct buf out = { 0 };
 	struct loc l = { r ? (r->file ? r->file : r->src) : b->root, 0, 0 };
-	char *svg, *why = NULL;
-	size_t n;
+	char *why = NULL;
 	int rc;
 
 	*png = NULL;
 	*len = 0;
-	if (r && strcmp(r->mime, "image/svg+xml") != 0)
-		return 0;
-	if (r) {
-		unsigned char *bytes = r->data ? NULL : resource_bytes(r);
-		if (!r->data && bytes == NULL)
-			return diag_error(d, &l, "the image changed while the "
-			    "book was being made; nothing was written");
-		svg = bytes ? (char *)bytes : (char *)r->data;
-		n = r->len;
-		rc = draw(svg, n, &out, &why);
-		free(bytes);
-	} else {
-		svg = cover_svg(b, &n);
-		rc = draw(svg, n, &out, &why);
-		free(svg);
-	}
+	if (early.b == b) {
+		early.b = NULL;
+		rc = early.rc;
+		out = early.out;
+		why = early.why;
+		early.out = (struct buf){ 0 };
+		early.why = NULL;
+	} else
+		rc = cover_draw(b, &out, &why);
+	if (rc == Q_CHANGED)
+		return diag_error(d, &l, "the image changed while the "
+		    "book was being made; nothing was written");
 	if (rc < 0) {
 		rc = diag_error(d, &l, "cannot draw the cover as PNG: %s", why);
 		free(why);
 		buf_free(&out);
 		return rc;
 	}
+	if (out.len == 0)
+		return 0;
 	*len = out.len;
 	*png = buf_take(&out);
 	return 0;
