@@ -886,38 +886,45 @@ put_unanalysed(const TSLanguage *lang, struct buf *out, const char *p,
 	buf_puts(out, ")\n");
 }
 
+/* The query src, every pattern as put_unanalysed writes it, into un. */
+static void
+unanalysed_source(const TSLanguage *lang, const struct buf *src,
+    struct buf *un)
+{
+	const char *end;
+
+	*un = (struct buf){ 0 };
+	if (src->len == 0)
+		return;
+	end = src->data + src->len;
+	for (const char *p = skip_blank(src->data, end), *e; p < end;
+	    p = skip_blank(e, end)) {
+		e = pattern_end(p, end);
+		put_unanalysed(lang, un, p, e);
+	}
+}
+
 /* Compiles a grammar's query, under its lock. */
 static void
 grammar_init(struct grammar *g)
 {
-	struct buf src = { 0 };
+	struct buf src = { 0 }, un;
 	uint32_t off, ncap;
 	TSQueryError err;
 
 	query_source(g, &src);
-	{
-		/* Nested parents unanalysed; as cut, if that does not
-		 * compile; then whole. */
-		struct buf un = { 0 };
-		const char *p = skip_blank(src.data, src.data + src.len), *e;
-		const char *end = src.data + src.len;
-
-		for (; p < end; p = e) {
-			e = pattern_end(p, end);
-			put_unanalysed(g->lang(), &un, p, e);
-			e = skip_blank(e, end);
-		}
-		g->query = ts_query_new(g->lang(), un.data, (uint32_t)un.len,
-		    &off, &err);
-		if (g->query) {
-			free(src.data);
-			src = un;
-		} else
-			free(un.data);
+	/* Nested parents unanalysed; as cut, if that does not compile;
+	 * then whole. */
+	unanalysed_source(g->lang(), &src, &un);
+	if ((g->query = ts_query_new(g->lang(), un.data, (uint32_t)un.len,
+	    &off, &err)) != NULL) {
+		free(src.data);
+		src = un;
+	} else {
+		free(un.data);
+		g->query = ts_query_new(g->lang(), src.data,
+		    (uint32_t)src.len, &off, &err);
 	}
-	if (g->query == NULL)
-		g->query = ts_query_new(g->lang(), src.data, (uint32_t)src.len,
-		    &off, &err);
 	if (g->query == NULL) {
 		/* Cut wrong: the whole query, as written. */
 		src.len = 0;
