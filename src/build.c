@@ -269,6 +269,7 @@ quire_build(const struct quire_options *opt, struct quire_diag *d)
 	math_configure(opt->math ? opt->math == QUIRE_MATH_SVG : b.math_svg,
 	    b.math_macros);
 	b.ledger_info = opt->release && opt->out;
+	cover_keep(&b);  /* drawn once, for the EPUB and a release alike */
 	xmlInitParser();
 	cmark_init();
 	/* Citations: rendered all at once, in book order, before the
@@ -292,7 +293,7 @@ quire_build(const struct quire_options *opt, struct quire_diag *d)
 		else
 			release_working_copy(opt, out, nout, d);
 	}
-	cover_stop();  /* drawn for a build that failed before its EPUB */
+	cover_stop();
 	for (size_t i = 0; i < sizeof(out) / sizeof(*out); i++)
 		out_free(&out[i]);
 	cite_free();

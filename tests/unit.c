@@ -1961,6 +1961,51 @@ test_cover_png(void)
 	}
 }
 
+/* A build draws its cover once: the EPUB writer and a release's cover
+ * file are given the same drawing, even if the SVG changed in between
+ * (here its bytes, as a file changed on disk would); after cover_stop()
+ * the next build draws the SVG as it is then. */
+static void
+test_cover_once(void)
+{
+	static const char red[] = "<svg xmlns='http://www.w3.org/2000/svg' "
+	    "width='16' height='16'><rect width='16' height='16' "
+	    "fill='#c00'/></svg>";
+	static const char blue[] = "<svg xmlns='http://www.w3.org/2000/svg' "
+	    "width='16' height='16'><rect width='16' height='16' "
+	    "fill='#00c'/></svg>";
+	struct resource r = { .src = (char *)"cover.svg",
+		.mime = "image/svg+xml", .data = (unsigned char *)red,
+		.len = sizeof(red) - 1 };
+	struct book b = { .title = (char *)"T", .lang = (char *)"en",
+		.cover_res = &r };
+	struct quire_diag *d = quire_diag_new(0);
+	char *png[3] = { NULL, NULL, NULL };
+	size_t len[3] = { 0, 0, 0 };
+	unsigned char *rgb;
+	int w, h, type;
+
+	cover_keep(&b);
+	CHECK(cover_raster(&b, d, &png[0], &len[0]) == 0);
+	r.data = (unsigned char *)blue;
+	r.len = sizeof(blue) - 1;
+	CHECK(cover_raster(&b, d, &png[1], &len[1]) == 0);
+	CHECK(png[0] && png[1] && png[0] != png[1] && len[0] == len[1] &&
+	    memcmp(png[0], png[1], len[0]) == 0);
+	cover_stop();
+	CHECK(cover_raster(&b, d, &png[2], &len[2]) == 0);
+	rgb = png[2] ? png_rgb(png[2], len[2], &w, &h, &type) : NULL;
+	CHECK(rgb != NULL && memcmp(rgb, "\x00\x00\xcc", 3) == 0);
+	free(rgb);
+	rgb = png[0] ? png_rgb(png[0], len[0], &w, &h, &type) : NULL;
+	CHECK(rgb != NULL && memcmp(rgb, "\xcc\x00\x00", 3) == 0);
+	free(rgb);
+	for (int i = 0; i < 3; i++)
+		free(png[i]);
+	CHECK(quire_diag_errors(d) == 0);
+	quire_diag_free(d);
+}
+
 int
 main(void)
 {
@@ -1990,6 +2035,7 @@ main(void)
 	test_math_candidate();
 	test_cover();
 	test_cover_png();
+	test_cover_once();
 	quire_cleanup();
 	printf("%d checks, %d failures\n", checks, failures);
 	return failures != 0;

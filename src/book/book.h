@@ -282,18 +282,18 @@ int stamp_path(const char *, struct stamp *); int stamp_fd(int, struct stamp *);
  * -1 when out or a read failed (errno set); Q_CHANGED if the file changed. */
 int resource_emit(const struct resource *, int base64,
     int (*out)(void *, const char *, size_t), void *);
-/* The whole bytes of a resource, checked as above (malloc'd); NULL when
- * they could not be read or have changed. */
+/* A resource's bytes, checked as above (malloc'd); NULL: unread, changed. */
 unsigned char *resource_bytes(const struct resource *);
 /* Stored, not deflated, in a zip: the data is compressed already. */
 int mime_compressed(const char *mime);
 xmlNode *titlepage(xmlNode *, const struct book *);
 /* The typographic SVG cover; an SVG cover as PNG (*png NULL: raster),
- * drawn ahead by cover_ahead() (cover_stop(): let go if not taken),
- * the last one kept for the next build after cover_memo(1) (warm). */
+ * drawn once for cover_keep()'s book (cover_ahead(): now) till
+ * cover_stop(); the last kept for the next build by cover_memo(1). */
 char *cover_svg(const struct book *, size_t *len);
 int cover_raster(const struct book *, struct quire_diag *, char **, size_t *);
-void cover_memo(int on), cover_ahead(const struct book *), cover_stop(void);
+void cover_memo(int), cover_keep(const struct book *),
+    cover_ahead(const struct book *), cover_stop(void);
 /* Each XHTML document's <link>s: quire's (but theme: none), the author's. */
 void xhtml_styles(xmlDoc *, const struct book *);
 

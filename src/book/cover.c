@@ -456,30 +456,43 @@ cover_draw(const struct book *b, struct buf *out, char **why)
 	return rc;
 }
 
-/* The cover drawn while the essays render (cover_ahead(), by the thread
- * that starts the others, before it renders essays too): it needs only
- * what the book was loaded with, and would otherwise be the EPUB
- * writer's first step while the other cores have nothing left to do.
- * Taken by the book's first cover_raster(). */
+/* The book's cover, drawn once a build: cover_keep(b) says which book
+ * is being built; cover_ahead() draws it while the essays render (by
+ * the thread that starts the others, before it renders essays too: it
+ * needs only what the book was loaded with, and would otherwise be the
+ * EPUB writer's first step while the other cores have nothing left to
+ * do); cover_raster() gives that drawing to the EPUB writer and to a
+ * release's cover file alike, drawing it first if no one has; and
+ * cover_stop() lets it go when the build ends. */
 static struct {
 	const struct book *b;
+	int drawn;
 	int rc;
 	struct buf out;
 	char *why;
 } early;
 
 void
-cover_ahead(const struct book *b)
+cover_keep(const struct book *b)
 {
 	cover_stop();
 	early.b = b;
+}
+
+void
+cover_ahead(const struct book *b)
+{
+	if (early.b != b)
+		cover_keep(b);
 	early.rc = cover_draw(b, &early.out, &early.why);
+	early.drawn = 1;
 }
 
 void
 cover_stop(void)
 {
 	early.b = NULL;
+	early.drawn = 0;
 	buf_free(&early.out);
 	free(early.why);
 	early.why = NULL;
@@ -498,12 +511,11 @@ cover_raster(const struct book *b, struct quire_diag *d, char **png,
 	*png = NULL;
 	*len = 0;
 	if (early.b == b) {
-		early.b = NULL;
+		if (!early.drawn)
+			cover_ahead(b);
 		rc = early.rc;
-		out = early.out;
-		why = early.why;
-		early.out = (struct buf){ 0 };
-		early.why = NULL;
+		buf_put(&out, early.out.data, early.out.len);
+		why = early.why ? xstrdup(early.why) : NULL;
 	} else
 		rc = cover_draw(b, &out, &why);
 	if (rc == Q_CHANGED)
