@@ -1227,6 +1227,23 @@ test_highlight(void)
 		CHECK(highlight_grammar("sh") != NULL);
 		CHECK(highlight_grammar("diff") == NULL);
 	}
+	/* Every grammar's query compiles as quire rewrites it (nested
+	 * parents as wildcards checked by kind), not in a fallback form. */
+	{
+		static const char *const names[] = { "bash", "c", "css", "go",
+		    "html", "java", "javascript", "json", "python", "rust",
+		    "sql", "tsx", "typescript", "yaml" };
+
+		for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
+			int form = highlight_query_form(names[i]);
+
+			if (form != 0)
+				fprintf(stderr, "%s: query form %d\n",
+				    names[i], form);
+			CHECK(form == 0);
+		}
+		CHECK(highlight_query_form("diff") == -1);
+	}
 	/* In the tree: the text is unchanged, only wrapped in spans. */
 	{
 		const char *src = "<pre xmlns='http://www.w3.org/1999/xhtml'>"

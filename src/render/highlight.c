@@ -95,11 +95,12 @@ struct grammar {
 	struct pred *preds;      /* in the order of their patterns */
 	size_t npreds;
 	uint32_t *pred_at;       /* per pattern: its first pred, then end */
+	int form;                /* which form compiled: see grammar_init */
 };
 
 static struct grammar grammars[] = {
 #define GF(n, f, fl, ...) { n, f, { __VA_ARGS__ }, fl, \
-	PTHREAD_MUTEX_INITIALIZER, 0, NULL, NULL, NULL, 0, NULL }
+	PTHREAD_MUTEX_INITIALIZER, 0, NULL, NULL, NULL, 0, NULL, 0 }
 #define G(n, f, ...) GF(n, f, 0, __VA_ARGS__)
 	G("bash", tree_sitter_bash, Q(bash)),
 	G("c", tree_sitter_c, Q(c)),
@@ -913,8 +914,8 @@ grammar_init(struct grammar *g)
 	TSQueryError err;
 
 	query_source(g, &src);
-	/* Nested parents unanalysed; as cut, if that does not compile;
-	 * then whole. */
+	/* Nested parents unanalysed (form 0); as cut, if that does not
+	 * compile (1); then whole (2).  A unit test wants 0 of each. */
 	unanalysed_source(g->lang(), &src, &un);
 	if ((g->query = ts_query_new(g->lang(), un.data, (uint32_t)un.len,
 	    &off, &err)) != NULL) {
@@ -922,11 +923,13 @@ grammar_init(struct grammar *g)
 		src = un;
 	} else {
 		free(un.data);
+		g->form = 1;
 		g->query = ts_query_new(g->lang(), src.data,
 		    (uint32_t)src.len, &off, &err);
 	}
 	if (g->query == NULL) {
 		/* Cut wrong: the whole query, as written. */
+		g->form = 2;
 		src.len = 0;
 		for (size_t i = 0; i < 3 && g->parts[i]; i++) {
 			buf_puts(&src, g->parts[i]);
@@ -967,6 +970,14 @@ grammar_query(struct grammar *g)
 	q = g->query;
 	pthread_mutex_unlock(&g->lock);
 	return q;
+}
+
+int
+highlight_query_form(const char *lang)
+{
+	struct grammar *g = find_grammar(lang);
+
+	return g && grammar_query(g) ? g->form : -1;
 }
 
 static int
@@ -1563,5 +1574,6 @@ highlight_cleanup(void)
 		g->npreds = 0;
 		g->query = NULL;
 		g->inited = 0;
+		g->form = 0;
 	}
 }

@@ -94,8 +94,10 @@ struct hl_span {
 };
 int highlight(const char *lang, const char *code, size_t len,
     struct hl_span **, size_t *);
-/* The grammar's name for an info string, or NULL if none. */
+/* The grammar's name for an info string, or NULL if none; the form of
+ * its query that compiled (0: as quire rewrites it), -1 if none did. */
 const char *highlight_grammar(const char *lang);
+int highlight_query_form(const char *lang);
 /* Highlights every <pre><code class="language-x"> under a node. */
 void highlight_tree(xmlNode *);
 void highlight_cleanup(void);
