@@ -1144,6 +1144,24 @@ code_text(struct pre *p, const char *at)
 	return at + 1;
 }
 
+/* code_text() over [s, e), a run with no '{' copied at once; where it
+ * stopped (past e if a construct ran on). */
+static const char *
+code_run(struct pre *p, const char *s, const char *e)
+{
+	while (s < e) {
+		const char *q = memchr(s, '{', (size_t)(e - s));
+
+		if (q == NULL)
+			q = e;
+		buf_put(&p->out, s, (size_t)(q - s));
+		s = q;
+		if (s < e)
+			s = code_text(p, s);
+	}
+	return s;
+}
+
 void
 site_prepass(struct book *b, struct essay *e, struct quire_diag *d)
 {
@@ -1189,8 +1207,7 @@ site_prepass(struct book *b, struct essay *e, struct quire_diag *d)
 			if (fence_line(s, end, &m, &n, &info) && m == mark &&
 			    n >= flen && !info)
 				mark = 0;
-			while (s < eol)
-				s = code_text(&p, s);
+			s = code_run(&p, s, eol);
 		} else if (fence) {
 			/* In a highlight shortcode or tag: code, but for the
 			 * line that ends it. */
@@ -1211,8 +1228,7 @@ site_prepass(struct book *b, struct essay *e, struct quire_diag *d)
 				const char *ce = find_bytes(c, eol, fence == 2 ?
 				    "%}" : "}}", 2);
 
-				while (s < c)
-					s = code_text(&p, s);
+				s = code_run(&p, s, c);
 				while (p.out.len > 0 && (p.out.data[p.out.len -
 				    1] == ' ' || p.out.data[p.out.len - 1] == '\t'))
 					p.out.len--;
@@ -1230,8 +1246,7 @@ site_prepass(struct book *b, struct essay *e, struct quire_diag *d)
 					}
 				}
 			}
-			while (s < eol)
-				s = code_text(&p, s);
+			s = code_run(&p, s, eol);
 		} else if (!span && !raw && fence_line(s, end, &mark, &flen,
 		    &info)) {
 			buf_put(&p.out, s, (size_t)(eol - s));
@@ -1259,7 +1274,13 @@ site_prepass(struct book *b, struct essay *e, struct quire_diag *d)
 					continue;
 				}
 				if (*s != '{' || s + 1 >= end) {
-					buf_putc(&p.out, *s++);
+					/* On to the next '`' or '{'. */
+					const char *q = s + 1;
+
+					while (q < stop && *q != '`' && *q != '{')
+						q++;
+					buf_put(&p.out, s, (size_t)(q - s));
+					s = q;
 					continue;
 				}
 				if (span)
