@@ -1705,17 +1705,23 @@ test_reload(void)
 }
 
 /* Whether an essay may have a formula, so that node starts early: every
- * formula pandoc's rules find must be seen; what is plainly not one
- * should not start it. */
+ * formula pandoc's rules find must be seen; what is plainly not one,
+ * code in a fence or a code span among them, should not start it. */
 static void
 test_math_candidate(void)
 {
 	static const char *const yes[] = { "Let $x$ be.", "a $$x$$ b",
 	    "$$\nx\n$$", "```math\nx\n```", "  ~~~ math\nx\n~~~",
-	    "so $a+b$.", "end $x$", "$\\$$ and $y$", "one\ntwo $x^2$\n" };
+	    "so $a+b$.", "end $x$", "$\\$$ and $y$", "one\ntwo $x^2$\n",
+	    "```sql\nAS $$\n```\nthen $x$", "`code` and $x$",
+	    "``a`b`` then $x$", "`unclosed $x$", "``` a`b\n$x$",
+	    "~~~\n~~~ x\n$x$\n~~~\n$y$" };
 	static const char *const no[] = { "costs $5 and $10", "$ npm i",
 	    "plain text", "a $x\ny$ b", "```js\nmath\n```", "x $a $ b",
-	    "" };
+	    "", "```sql\nAS $$\nSELECT 1;\n$$;\n```",
+	    "run `echo $HOME:$PATH` now", "~~~\n$x$\n~~~",
+	    "````\n```\n$x$\n````", "   ```\n$$\n   ```  ",
+	    "``$a$`` and `$b$`" };
 
 	for (size_t i = 0; i < sizeof(yes) / sizeof(*yes); i++)
 		CHECK(math_candidate(yes[i], strlen(yes[i])) == 1);

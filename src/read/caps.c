@@ -301,30 +301,77 @@ cap_tables(struct essay *e, struct quire_diag *d)
 	e->text = buf_take(&out);
 }
 
+/* The end of the code span that the backquotes at p open on this line
+ * (the byte after its closing run), or NULL if none closes it here. */
+static const char *
+span_end(const char *p, const char *eol)
+{
+	size_t k = 0, n;
+	const char *q;
+
+	while (p + k < eol && p[k] == '`')
+		k++;
+	for (q = p + k; (q = memchr(q, '`', (size_t)(eol - q))) != NULL;
+	    q += n) {
+		for (n = 0; q + n < eol && q[n] == '`'; n++)
+			;
+		if (n == k)
+			return q + n;
+	}
+	return NULL;
+}
+
 /* Pandoc's rules for a formula, looked for roughly, a line at a time:
  * "$$", a ```math or ~~~math fence, or "$x...y$" within the line, not
- * "$ " nor "$5". */
+ * "$ " nor "$5"; not in a fenced code block nor a code span, where a
+ * shell's $PATH or SQL's $$ is code (node would start for nothing). */
 int
 math_candidate(const char *text, size_t len)
 {
-	const char *end = text + len, *p, *eol, *q, *c;
+	const char *end = text + len, *p, *eol, *q, *c, *d, *b;
+	char fch = 0;       /* in a fenced code block opened by these */
+	size_t flen = 0, n;
 
 	for (p = text; p < end; p = eol + 1) {
 		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			eol = end;
 		for (q = p; q < eol && q - p < 3 && *q == ' '; q++)
 			;
-		if (eol - q >= 7 && (memcmp(q, "```", 3) == 0 ||
-		    memcmp(q, "~~~", 3) == 0)) {
+		if (eol - q >= 3 && (*q == '`' || *q == '~') &&
+		    q[1] == *q && q[2] == *q) {
 			for (c = q; c < eol && *c == *q; c++)
 				;
-			while (c < eol && *c == ' ')
+			n = (size_t)(c - q);
+			while (c < eol && (*c == ' ' || *c == '\t'))
 				c++;
+			if (fch) {
+				if (*q == fch && n >= flen && c == eol)
+					fch = 0;
+				continue;
+			}
 			if (eol - c >= 4 && memcmp(c, "math", 4) == 0)
 				return 1;
+			if (*q == '~' || memchr(c, '`', (size_t)(eol - c)) ==
+			    NULL) {
+				fch = *q;
+				flen = n;
+				continue;
+			}
 		}
-		for (q = p; (q = memchr(q, '$', (size_t)(eol - q))) != NULL;) {
-			if (++q >= eol)
+		if (fch)
+			continue;
+		for (q = p; (d = memchr(q, '$', (size_t)(eol - q))) != NULL;) {
+			/* A code span before the dollar: past it. */
+			if ((b = memchr(q, '`', (size_t)(d - q))) != NULL) {
+				if ((c = span_end(b, eol)) != NULL)
+					q = c;
+				else
+					for (q = b; q < eol && *q == '`'; q++)
+						;
+				continue;
+			}
+			q = d + 1;
+			if (q >= eol)
 				break;
 			if (*q == '$')
 				return 1;
