@@ -1982,6 +1982,25 @@ test_cover_png(void)
 		    (size_t)(256 + extra));
 		buf_free(&svg);
 	}
+	/* The 257th colour met at the first row of the second band (320)
+	 * and in its middle (400): the rows above it are written from the
+	 * palette's indexes, the band it is in is not drawn again, and the
+	 * pixels are still the drawing's. */
+	for (int mid = 0; mid < 2; mid++) {
+		double top = mid ? 2.5 : 2;
+
+		buf_puts(&svg, "<svg xmlns='http://www.w3.org/2000/svg' "
+		    "width='16' height='16'><rect width='16' height='16' "
+		    "fill='#123456'/>");
+		for (int i = 0; i < 256; i++)
+			buf_printf(&svg, "<rect x='%d' y='%g' width='1' "
+			    "height='%g' fill='#%02x%02x%02x'/>", i % 16,
+			    top / 16 * (i / 16), top / 16, i, 255 - i,
+			    (i * 7) & 255);
+		buf_puts(&svg, "</svg>");
+		CHECK(cover_round_trip(svg.data, 2560, 2560) == 257);
+		buf_free(&svg);
+	}
 }
 
 /* A build draws its cover once: the EPUB writer and a release's cover

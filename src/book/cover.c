@@ -41,8 +41,9 @@ png_flush(png_structp p)
  * whole by librsvg into one small surface (cairo's RGB24: a 32-bit word a
  * pixel, x R G B from the high byte) and read before the next: a cover
  * never sits in memory as 16 MB of pixels (1600 x 2560 x 4), only as a
- * byte a pixel while its palette is made.  Drawing is cheap next to
- * encoding (about 5 M instructions for a whole cover). */
+ * byte a pixel while its palette is made.  Each band lays the text out
+ * again: content/'s cover, three colours of text, costs some 18 M
+ * instructions a band, so no band is drawn twice (see png_encode). */
 #define BAND 320
 
 struct drawing {
@@ -50,6 +51,7 @@ struct drawing {
 	cairo_surface_t *s;      /* BAND rows of the drawing */
 	int w, hgt, stride;
 	uint32_t *above;         /* the row above the band's first */
+	int drawn;               /* the first row of the band drawn, or -1 */
 };
 
 /* Rows y0 to y0 + BAND of the drawing into its surface; names the cause
@@ -79,22 +81,23 @@ draw_band(struct drawing *d, int y0, char **why)
 }
 
 /* Calls row(arg, y, its pixels, the row above's or NULL) for every row
- * of the drawing, top down, drawn a band at a time; the row above the
- * band's first is kept in d->above.  Returns what a row() that stopped
- * the walk returned (not 0), or 0; -1 (why set) if a band cannot be
- * drawn. */
+ * of the drawing from row from down, drawn a band at a time (from's band
+ * not again when it is the one drawn last); the row above the band's
+ * first is kept in d->above.  Returns what a row() that stopped the walk
+ * returned (not 0), or 0; -1 (why set) if a band cannot be drawn. */
 static int
-each_row(struct drawing *d, int (*row)(void *, int, const uint32_t *,
-    const uint32_t *), void *arg, char **why)
+each_row(struct drawing *d, int from, int (*row)(void *, int,
+    const uint32_t *, const uint32_t *), void *arg, char **why)
 {
 	const unsigned char *px = cairo_image_surface_get_data(d->s);
 
-	for (int y0 = 0; y0 < d->hgt; y0 += BAND) {
+	for (int y0 = from / BAND * BAND; y0 < d->hgt; y0 += BAND) {
 		int nr = d->hgt - y0 < BAND ? d->hgt - y0 : BAND, rc;
 
-		if (draw_band(d, y0, why) < 0)
+		if (y0 != d->drawn && draw_band(d, y0, why) < 0)
 			return -1;
-		for (int r = 0; r < nr; r++) {
+		d->drawn = y0;
+		for (int r = y0 < from ? from - y0 : 0; r < nr; r++) {
 			const uint32_t *p = (const uint32_t *)(const void *)
 			    (px + (size_t)r * (size_t)d->stride);
 
@@ -115,6 +118,7 @@ struct pal {
 	short slot[512];
 	uint32_t last;
 	int n, at, w;
+	int stop;                /* the row of the 257th colour */
 	png_color *c;
 	unsigned char *idx;
 };
@@ -139,8 +143,10 @@ pal_row(void *arg, int y, const uint32_t *row, const uint32_t *above)
 			while (p->slot[k] >= 0 && p->key[k] != c)
 				k = (k + 1) & 511;
 			if (p->slot[k] < 0) {
-				if (p->n == 256)
+				if (p->n == 256) {
+					p->stop = y;
 					return 1;
+				}
 				p->key[k] = c;
 				p->slot[k] = (short)p->n;
 				p->c[p->n].red = (png_byte)(c >> 16);
@@ -157,10 +163,12 @@ pal_row(void *arg, int y, const uint32_t *row, const uint32_t *above)
 }
 
 /* The colours of the drawing as a palette, and each pixel as its index
- * in it, w bytes a row; 0 when it has more than 256 colours, -1 (why
- * set) when it cannot be drawn. */
+ * in it, w bytes a row; 0 when it has more than 256 colours (the rows
+ * above *stop indexed, by the 256 colours met first), -1 (why set) when
+ * it cannot be drawn. */
 static int
-palette(struct drawing *d, png_color *pal, unsigned char *idx, char **why)
+palette(struct drawing *d, png_color *pal, unsigned char *idx, int *stop,
+    char **why)
 {
 	struct pal p;
 	int rc;
@@ -170,10 +178,14 @@ palette(struct drawing *d, png_color *pal, unsigned char *idx, char **why)
 	p.n = 0;
 	p.at = -1;
 	p.w = d->w;
+	p.stop = 0;
 	p.c = pal;
 	p.idx = idx;
-	if ((rc = each_row(d, pal_row, &p, why)) != 0)
+	*stop = d->hgt;
+	if ((rc = each_row(d, 0, pal_row, &p, why)) != 0) {
+		*stop = p.stop;
 		return rc < 0 ? -1 : 0;
+	}
 	return p.n;
 }
 
@@ -202,12 +214,14 @@ rgb_row(void *arg, int y, const uint32_t *row, const uint32_t *above)
 	return 0;
 }
 
-/* Writes the drawing by libpng: with idx, as a palette image of n colours
- * from pal, each row as it is; else as RGB, drawn again band by band,
- * each row as its difference from the one above, rgb a row's room. */
+/* Writes the drawing by libpng: with n colours, as a palette image of
+ * them (pal) by their indexes (*idx), each row as it is; else as RGB, each
+ * row as its difference from the one above, rgb a row's room: the rows
+ * above stop from their indexes (*idx freed after them), the others
+ * drawn, from the band the palette's walk stopped in. */
 static int
-png_write(struct drawing *d, const unsigned char *idx, const png_color *pal,
-    int n, unsigned char *rgb, struct buf *out, char **why)
+png_write(struct drawing *d, unsigned char **idx, const png_color *pal,
+    int n, int stop, unsigned char *rgb, struct buf *out, char **why)
 {
 	png_structp p;
 	png_infop info = NULL;
@@ -224,22 +238,35 @@ png_write(struct drawing *d, const unsigned char *idx, const png_color *pal,
 	}
 	png_set_write_fn(p, out, png_out, png_flush);
 	png_set_IHDR(p, info, (png_uint_32)w, (png_uint_32)h, 8,
-	    idx ? PNG_COLOR_TYPE_PALETTE : PNG_COLOR_TYPE_RGB,
+	    n ? PNG_COLOR_TYPE_PALETTE : PNG_COLOR_TYPE_RGB,
 	    PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
 	    PNG_FILTER_TYPE_DEFAULT);
-	if (idx)
+	if (n)
 		png_set_PLTE(p, info, pal, n);
 	png_set_filter(p, PNG_FILTER_TYPE_BASE,
-	    idx ? PNG_FILTER_NONE : PNG_FILTER_UP);
+	    n ? PNG_FILTER_NONE : PNG_FILTER_UP);
 	png_set_compression_strategy(p, Z_RLE);
 	png_write_info(p, info);
-	if (idx) {
+	if (n) {
 		for (int y = 0; y < h; y++)
-			png_write_row(p, idx + (size_t)y * (size_t)w);
+			png_write_row(p, *idx + (size_t)y * (size_t)w);
 	} else {
 		struct rgb_rows o = { p, rgb, w };
 
-		if (each_row(d, rgb_row, &o, why) < 0) {
+		for (int y = 0; y < stop; y++) {
+			const unsigned char *ix = *idx + (size_t)y * (size_t)w;
+
+			if (y == 0 || memcmp(ix, ix - w, (size_t)w) != 0)
+				for (int x = 0; x < w; x++) {
+					rgb[3 * x] = pal[ix[x]].red;
+					rgb[3 * x + 1] = pal[ix[x]].green;
+					rgb[3 * x + 2] = pal[ix[x]].blue;
+				}
+			png_write_row(p, rgb);
+		}
+		free(*idx);
+		*idx = NULL;
+		if (each_row(d, stop, rgb_row, &o, why) < 0) {
 			png_destroy_write_struct(&p, &info);
 			return -1;
 		}
@@ -267,26 +294,26 @@ png_write(struct drawing *d, const unsigned char *idx, const png_color *pal,
  * at level 1 with zlib's default strategy, 122 M and 42,494 bytes.
  * content/'s, as RGB: at level 3, 427 M and 170,585 bytes; with Z_RLE,
  * 426 M and 167,958; with the rows made R G B here, a row like the one
- * above not made again, rather than by libpng's transformations, 365 M. */
+ * above not made again, rather than by libpng's transformations, 365 M.
+ * The palette's walk stops at the 257th colour (content/'s: in the fourth
+ * band of eight); the rows above it are written from its indexes, and
+ * the bands from there on drawn once: the whole cover 602 M to 527 M. */
 static int
 png_encode(struct drawing *d, struct buf *out, char **why)
 {
 	unsigned char *idx, *rgb = NULL;
 	png_color pal[256];
-	int n, rc;
+	int n, rc, stop;
 
 	idx = xmalloc((size_t)d->w * (size_t)d->hgt);
 	d->above = xmalloc((size_t)d->w * 4);
-	if ((n = palette(d, pal, idx, why)) < 0) {
+	if ((n = palette(d, pal, idx, &stop, why)) < 0) {
 		rc = -1;
 		goto done;
 	}
-	if (n == 0) {
-		free(idx);
-		idx = NULL;
+	if (n == 0)
 		rgb = xmalloc((size_t)d->w * 3);
-	}
-	rc = png_write(d, idx, pal, n, rgb, out, why);
+	rc = png_write(d, &idx, pal, n, stop, rgb, out, why);
 	if (rc < 0 && *why == NULL)
 		*why = xstrdup("cannot encode the PNG");
 done:
@@ -400,6 +427,7 @@ draw_fresh(const char *svg, size_t len, struct buf *out, char **why)
 	if (hgt < 1)
 		hgt = 1;
 	d.h = h;
+	d.drawn = -1;
 	d.w = (int)w;
 	d.hgt = (int)hgt;
 	s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, d.w,
