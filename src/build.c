@@ -25,7 +25,7 @@ struct pool {
 	const struct quire_options *opt;
 	pthread_mutex_t lock, cmark;
 	size_t next, done;
-	struct essay **order;  /* the longest first */
+	struct essay **order;  /* the longest first; NULL once taken */
 };
 
 static void
@@ -77,21 +77,47 @@ done:
 	}
 }
 
+/* The essay to render next, the lock held: the first left in the order,
+ * but while node loads KaTeX (math_ready()), one that may have a formula
+ * lets the next that may not, within MATH_AHEAD places, go first: the
+ * thread renders rather than waits, and a long essay with a formula is
+ * not left for the end, when the other threads have nothing to do. */
+#define MATH_AHEAD 64
+static struct essay *
+next_essay(struct pool *p)
+{
+	size_t n = p->b->nessays, i;
+	struct essay *e;
+
+	while (p->next < n && p->order[p->next] == NULL)
+		p->next++;
+	if ((i = p->next) >= n)
+		return NULL;
+	if (p->order[i]->maybe_math && !math_ready())
+		for (size_t k = i + 1; k < n && k <= i + MATH_AHEAD; k++)
+			if (p->order[k] && !p->order[k]->maybe_math) {
+				i = k;
+				break;
+			}
+	e = p->order[i];
+	p->order[i] = NULL;
+	return e;
+}
+
 static void *
 render_worker(void *arg)
 {
 	struct pool *p = arg;
 
 	for (;;) {
-		size_t i;
+		struct essay *e;
 
 		pthread_mutex_lock(&p->lock);
-		i = p->next++;
+		e = next_essay(p);
 		pthread_mutex_unlock(&p->lock);
-		if (i >= p->b->nessays)
+		if (e == NULL)
 			return NULL;
-		essay_run(p->b, p->order[i], p->opt->formats, &p->cmark,
-		    p->d);
+		essay_run(p->b, e, p->opt->formats, &p->cmark, p->d);
 		if (p->opt->on_progress) {
 			pthread_mutex_lock(&p->lock);
 			p->opt->on_progress(QUIRE_RENDERING, ++p->done,
@@ -127,18 +153,15 @@ essay_redo(struct book *b, struct essay *e, unsigned formats,
 }
 
 /* Longest essays first, so that no thread is left with a long one
- * while the others are idle at the end; those with formulas after the
- * others.  The order of the work changes nothing in the outputs. */
+ * while the others are idle at the end (those that may have formulas
+ * let others go first while node loads: next_essay()).  The order of
+ * the work changes nothing in the outputs. */
 static int
 cmp_longest(const void *a, const void *b)
 {
 	const struct essay *x = *(struct essay *const *)a;
 	const struct essay *y = *(struct essay *const *)b;
 
-	/* Essays that may have formulas last: node, started while the book
-	 * was read, has loaded KaTeX by then instead of being waited for. */
-	if (x->maybe_math != y->maybe_math)
-		return x->maybe_math ? 1 : -1;
 	if (x->len != y->len)
 		return x->len < y->len ? 1 : -1;
 	return x < y ? -1 : x > y;

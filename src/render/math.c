@@ -7,6 +7,7 @@
  * end a converter that does not leave is killed. */
 #include <errno.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -402,6 +403,24 @@ math_prestart(void)
 	if (m.state == 0)
 		spawn();
 	pthread_mutex_unlock(&m.lock);
+}
+
+/* Not while node is started and has not greeted, nor while another
+ * thread holds the converter (asked again at the next essay). */
+int
+math_ready(void)
+{
+	int ready = 1;
+
+	if (pthread_mutex_trylock(&m.lock) != 0)
+		return 0;
+	if (m.state == 2) {
+		struct pollfd pfd = { m.cp.fd, POLLIN, 0 };
+
+		ready = poll(&pfd, 1, 0) > 0;
+	}
+	pthread_mutex_unlock(&m.lock);
+	return ready;
 }
 
 int

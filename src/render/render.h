@@ -182,8 +182,10 @@ int math_convert(const char *tex, size_t len, int display, char **out);
  * it is asked during a build, so it is reported once. */
 int math_missing(char **why);
 /* Starts the converter now, in the background, so that the first
- * formula does not wait for node to load KaTeX; safe from any thread. */
+ * formula does not wait for node to load KaTeX; safe from any thread.
+ * math_ready(): 0 while it loads (a formula would wait), else 1. */
 void math_prestart(void);
+int math_ready(void);
 /* For the build about to run: SVG instead of MathML, and the book's
  * macros as a JSON object (NULL: none).  Before the first formula. */
 void math_configure(int svg, const char *macros_json);
