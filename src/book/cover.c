@@ -542,7 +542,8 @@ cover_raster(const struct book *b, struct quire_diag *d, char **png,
 		if (!early.drawn)
 			cover_ahead(b);
 		rc = early.rc;
-		buf_put(&out, early.out.data, early.out.len);
+		if (early.out.len)
+			buf_put(&out, early.out.data, early.out.len);
 		why = early.why ? xstrdup(early.why) : NULL;
 	} else
 		rc = cover_draw(b, &out, &why);
@@ -555,8 +556,10 @@ cover_raster(const struct book *b, struct quire_diag *d, char **png,
 		buf_free(&out);
 		return rc;
 	}
-	if (out.len == 0)
+	if (out.len == 0) {
+		buf_free(&out);
 		return 0;
+	}
 	*len = out.len;
 	*png = buf_take(&out);
 	return 0;
