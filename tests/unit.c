@@ -1715,13 +1715,14 @@ test_math_candidate(void)
 	    "so $a+b$.", "end $x$", "$\\$$ and $y$", "one\ntwo $x^2$\n",
 	    "```sql\nAS $$\n```\nthen $x$", "`code` and $x$",
 	    "``a`b`` then $x$", "`unclosed $x$", "``` a`b\n$x$",
-	    "~~~\n~~~ x\n$x$\n~~~\n$y$" };
+	    "~~~\n~~~ x\n$x$\n~~~\n$y$", "> ```math\n> x\n> ```" };
 	static const char *const no[] = { "costs $5 and $10", "$ npm i",
 	    "plain text", "a $x\ny$ b", "```js\nmath\n```", "x $a $ b",
 	    "", "```sql\nAS $$\nSELECT 1;\n$$;\n```",
 	    "run `echo $HOME:$PATH` now", "~~~\n$x$\n~~~",
 	    "````\n```\n$x$\n````", "   ```\n$$\n   ```  ",
-	    "``$a$`` and `$b$`" };
+	    "``$a$`` and `$b$`", "> ```sql\n> AS $$\n> ```",
+	    "- ```sh\n  echo $HOME:$PATH\n  ```" };
 
 	for (size_t i = 0; i < sizeof(yes) / sizeof(*yes); i++)
 		CHECK(math_candidate(yes[i], strlen(yes[i])) == 1);

@@ -323,40 +323,36 @@ span_end(const char *p, const char *eol)
 
 /* Pandoc's rules for a formula, looked for roughly, a line at a time:
  * "$$", a ```math or ~~~math fence, or "$x...y$" within the line, not
- * "$ " nor "$5"; not in a fenced code block nor a code span, where a
- * shell's $PATH or SQL's $$ is code (node would start for nothing). */
+ * "$ " nor "$5"; not in a fenced code block (fences as the site pre-pass
+ * finds them, fence_line()) nor a code span on the line, where a shell's
+ * $PATH or SQL's $$ is code (node would start for nothing). */
 int
 math_candidate(const char *text, size_t len)
 {
 	const char *end = text + len, *p, *eol, *q, *c, *d, *b;
-	char fch = 0;       /* in a fenced code block opened by these */
+	char fch = 0, m;    /* fch: in a fenced code block of these */
 	size_t flen = 0, n;
+	int info;
 
 	for (p = text; p < end; p = eol + 1) {
 		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			eol = end;
-		for (q = p; q < eol && q - p < 3 && *q == ' '; q++)
-			;
-		if (eol - q >= 3 && (*q == '`' || *q == '~') &&
-		    q[1] == *q && q[2] == *q) {
-			for (c = q; c < eol && *c == *q; c++)
-				;
-			n = (size_t)(c - q);
-			while (c < eol && (*c == ' ' || *c == '\t'))
-				c++;
+		if (fence_line(p, end, &m, &n, &info)) {
 			if (fch) {
-				if (*q == fch && n >= flen && c == eol)
+				if (m == fch && n >= flen && !info)
 					fch = 0;
 				continue;
 			}
+			/* Its run is the line's first ` or ~ (what comes
+			 * before it: spaces, > and list markers). */
+			for (c = (const char *)memchr(p, m, (size_t)(eol - p)) +
+			    n; c < eol && (*c == ' ' || *c == '\t'); c++)
+				;
 			if (eol - c >= 4 && memcmp(c, "math", 4) == 0)
 				return 1;
-			if (*q == '~' || memchr(c, '`', (size_t)(eol - c)) ==
-			    NULL) {
-				fch = *q;
-				flen = n;
-				continue;
-			}
+			fch = m;
+			flen = n;
+			continue;
 		}
 		if (fch)
 			continue;

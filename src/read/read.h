@@ -17,6 +17,10 @@ int essay_front_matter(struct essay *, struct quire_diag *);
  * Markdown.  The pre-pass rewrites their template syntax in e->text,
  * line for line; the index finds an essay by the URL the site gives it. */
 void site_prepass(struct book *, struct essay *, struct quire_diag *);
+/* Whether the line at s (past any > and list markers) is a fence of
+ * three or more ` or ~: its *mark, run *len, and *info: text after it. */
+int fence_line(const char *s, const char *end, char *mark, size_t *len,
+    int *info);
 char *site_smart(const char *);   /* under the cmark-gfm parse lock */
 void site_index(struct book *);
 char *site_key(const char *);

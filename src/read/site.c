@@ -910,8 +910,7 @@ heading_attrs(struct pre *p, const char *s, const char *eol)
 
 /* ---- the pass ---- */
 
-/* Whether the line at s opens or closes a fence; its length and mark. */
-static int
+int
 fence_line(const char *s, const char *end, char *mark, size_t *len,
     int *info)
 {
